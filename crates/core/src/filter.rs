@@ -1,0 +1,337 @@
+//! `SiteFilter`: the one filter every caller uses (API, export, CLI, map), brief §5.
+//!
+//! Query parameters: `category`, `kind`, `chain`, `link`, `level`, `status`, `scope`, `town`,
+//! `bbox=minLon,minLat,maxLon,maxLat`, `q`, `limit`, `offset`. A comma list means "any of";
+//! different parameters combine with AND.
+
+use crate::coord::BBox;
+use crate::ids::{ChainId, LinkId, TownCode};
+use crate::site::Site;
+use crate::vocab::{Category, Kind, Labelled, Level, Scope, Status};
+use serde::Serialize;
+
+/// A filter parameter that cannot be used. `code` is stable and machine-readable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("parameter '{param}': {message}")]
+pub struct FilterError {
+    /// The offending parameter.
+    pub param: String,
+    /// Stable code: `invalid_bbox`, `invalid_limit`, `invalid_offset`, `unknown_value`, `invalid_id`, `invalid_parameter`.
+    pub code: &'static str,
+    /// Human-readable reason.
+    pub message: String,
+}
+
+impl FilterError {
+    fn new(param: &str, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            param: param.to_string(),
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Which sites to return. Empty lists mean "no restriction".
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SiteFilter {
+    /// Any of these categories.
+    pub category: Vec<Category>,
+    /// Any of these kinds.
+    pub kind: Vec<Kind>,
+    /// On any of these chains.
+    pub chain: Vec<ChainId>,
+    /// On any of these links.
+    pub link: Vec<LinkId>,
+    /// Any of these levels.
+    pub level: Vec<Level>,
+    /// Any of these statuses.
+    pub status: Vec<Status>,
+    /// Local or partner.
+    pub scope: Vec<Scope>,
+    /// In any of these townships.
+    pub town: Vec<TownCode>,
+    /// Marker inside this box.
+    pub bbox: Option<BBox>,
+    /// Full-text query: every whitespace-separated term must occur (substring, case-insensitive).
+    pub q: Option<String>,
+    /// Page size (the caller bounds it).
+    pub limit: Option<u64>,
+    /// Rows to skip.
+    pub offset: u64,
+}
+
+/// The parameter names `SiteFilter` understands.
+pub const FILTER_PARAMS: &[&str] = &[
+    "category", "kind", "chain", "link", "level", "status", "scope", "town", "bbox", "q", "limit",
+    "offset",
+];
+
+fn list<T, E: std::fmt::Display>(
+    param: &str,
+    v: &str,
+    code: &'static str,
+    f: impl Fn(&str) -> Result<T, E>,
+) -> Result<Vec<T>, FilterError> {
+    v.split([',', '，'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| f(s).map_err(|e| FilterError::new(param, code, e.to_string())))
+        .collect()
+}
+
+impl SiteFilter {
+    /// Applies one `key=value` pair. Returns `Ok(false)` for a key that is not a filter parameter.
+    pub fn apply(&mut self, key: &str, value: &str) -> Result<bool, FilterError> {
+        match key {
+            "category" => {
+                self.category
+                    .extend(list(key, value, "unknown_value", Category::parse_label)?)
+            }
+            "kind" => self
+                .kind
+                .extend(list(key, value, "unknown_value", Kind::parse_label)?),
+            "level" => self
+                .level
+                .extend(list(key, value, "unknown_value", Level::parse_label)?),
+            "status" => self
+                .status
+                .extend(list(key, value, "unknown_value", Status::parse_label)?),
+            "scope" => self
+                .scope
+                .extend(list(key, value, "unknown_value", Scope::parse_label)?),
+            "chain" => self
+                .chain
+                .extend(list(key, value, "invalid_id", |s: &str| ChainId::new(s))?),
+            "link" => self
+                .link
+                .extend(list(key, value, "invalid_id", |s: &str| LinkId::new(s))?),
+            "town" => self
+                .town
+                .extend(list(key, value, "invalid_id", |s: &str| TownCode::new(s))?),
+            "bbox" => {
+                if !value.trim().is_empty() {
+                    self.bbox = Some(
+                        BBox::parse(value)
+                            .map_err(|e| FilterError::new(key, "invalid_bbox", e.to_string()))?,
+                    );
+                }
+            }
+            "q" => {
+                let t = value.trim();
+                if t.chars().count() > 200 {
+                    return Err(FilterError::new(
+                        key,
+                        "invalid_parameter",
+                        "q is longer than 200 characters",
+                    ));
+                }
+                self.q = (!t.is_empty()).then(|| t.to_string());
+            }
+            "limit" => {
+                let n: u64 = value.trim().parse().map_err(|_| {
+                    FilterError::new(
+                        key,
+                        "invalid_limit",
+                        format!("limit '{value}' must be a whole number >= 1"),
+                    )
+                })?;
+                if n == 0 {
+                    return Err(FilterError::new(key, "invalid_limit", "limit must be >= 1"));
+                }
+                self.limit = Some(n);
+            }
+            "offset" => {
+                self.offset = value.trim().parse().map_err(|_| {
+                    FilterError::new(
+                        key,
+                        "invalid_offset",
+                        format!("offset '{value}' must be a whole number >= 0"),
+                    )
+                })?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Parses a query string (`a=b&c=d`, percent-encoded), ignoring unknown keys.
+    pub fn parse_query(qs: &str) -> Result<Self, FilterError> {
+        let mut f = Self::default();
+        for (k, v) in form_pairs(qs) {
+            f.apply(&k, &v)?;
+        }
+        Ok(f)
+    }
+
+    /// The filter as `key=value` pairs (comma lists), without limit/offset; used for links,
+    /// permalinks and the export's record of what was filtered.
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        fn join<T: ToString>(v: &[T]) -> String {
+            v.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        }
+        let mut out = Vec::new();
+        let mut push = |k: &'static str, v: String| {
+            if !v.is_empty() {
+                out.push((k, v));
+            }
+        };
+        push("category", join(&self.category));
+        push("kind", join(&self.kind));
+        push("chain", join(&self.chain));
+        push("link", join(&self.link));
+        push("level", join(&self.level));
+        push("status", join(&self.status));
+        push("scope", join(&self.scope));
+        push("town", join(&self.town));
+        push("bbox", self.bbox.map(|b| b.to_string()).unwrap_or_default());
+        push("q", self.q.clone().unwrap_or_default());
+        out
+    }
+
+    /// True when nothing restricts the result.
+    pub fn is_empty(&self) -> bool {
+        self.to_pairs().is_empty()
+    }
+
+    /// The search terms of `q`, lowercased.
+    pub fn terms(&self) -> Vec<String> {
+        self.q
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .map(|t| t.to_lowercase())
+            .collect()
+    }
+
+    /// In-memory evaluation with exactly the store's semantics (used by tests and small callers).
+    pub fn matches(&self, s: &Site) -> bool {
+        let any = |empty: bool, hit: bool| empty || hit;
+        any(
+            self.category.is_empty(),
+            self.category.contains(&s.category),
+        ) && any(self.kind.is_empty(), self.kind.contains(&s.kind))
+            && any(self.level.is_empty(), self.level.contains(&s.level))
+            && any(self.status.is_empty(), self.status.contains(&s.status))
+            && any(self.scope.is_empty(), self.scope.contains(&s.scope))
+            && any(
+                self.chain.is_empty(),
+                self.chain.iter().any(|c| s.on_chain(c)),
+            )
+            && any(self.link.is_empty(), self.link.iter().any(|l| s.on_link(l)))
+            && any(
+                self.town.is_empty(),
+                s.town_code.as_ref().is_some_and(|t| self.town.contains(t)),
+            )
+            && self.bbox.is_none_or(|b| {
+                let sb = s.location.geometry.bbox();
+                sb.min_lon <= b.max_lon
+                    && sb.max_lon >= b.min_lon
+                    && sb.min_lat <= b.max_lat
+                    && sb.max_lat >= b.min_lat
+            })
+            && {
+                let text = s.search_text().to_lowercase();
+                self.terms().iter().all(|t| text.contains(t.as_str()))
+            }
+    }
+}
+
+/// Splits an `application/x-www-form-urlencoded` string into decoded pairs.
+pub fn form_pairs(qs: &str) -> Vec<(String, String)> {
+    qs.trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comma_lists_and_percent_encoding_parse() {
+        let f = SiteFilter::parse_query(
+            "category=carrier_platform,key_enterprise&q=%E7%9F%B3%E5%8C%96&bbox=110,21,111,22",
+        )
+        .unwrap();
+        assert_eq!(f.category.len(), 2);
+        assert_eq!(f.q.as_deref(), Some("石化"));
+        assert!(f.bbox.is_some());
+    }
+
+    #[test]
+    fn each_bad_parameter_has_its_own_code() {
+        assert_eq!(
+            SiteFilter::parse_query("bbox=1,2").unwrap_err().code,
+            "invalid_bbox"
+        );
+        assert_eq!(
+            SiteFilter::parse_query("limit=-1").unwrap_err().code,
+            "invalid_limit"
+        );
+        assert_eq!(
+            SiteFilter::parse_query("kind=factory").unwrap_err().code,
+            "unknown_value"
+        );
+        assert_eq!(
+            SiteFilter::parse_query("chain=Bad Chain").unwrap_err().code,
+            "invalid_id"
+        );
+        let e = SiteFilter::parse_query("level=galactic").unwrap_err();
+        assert_eq!(e.param, "level");
+        assert!(e.message.contains("provincial"));
+    }
+
+    #[test]
+    fn malformed_percent_escapes_do_not_panic() {
+        for s in ["q=%", "q=%E", "q=%ZZ", "q=%E7%9F", "%=%", "&&&", "q=%%%%"] {
+            let _ = SiteFilter::parse_query(s);
+        }
+    }
+
+    #[test]
+    fn to_pairs_round_trips() {
+        let f = SiteFilter::parse_query("chain=petrochemical&kind=incubator,maker_space&q=园区")
+            .unwrap();
+        let qs: Vec<String> = f
+            .to_pairs()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        assert_eq!(SiteFilter::parse_query(&qs.join("&")).unwrap(), f);
+    }
+}

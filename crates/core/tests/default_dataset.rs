@@ -1,0 +1,85 @@
+//! The embedded default dataset parses, validates and is placed honestly.
+
+use atlas_core::dataset::{Reference, SITES_CSV};
+use atlas_core::import::{parse_sites, FileFormat};
+use atlas_core::{LocationPrecision, Scope};
+
+fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
+}
+
+#[test]
+fn every_default_site_is_valid() {
+    let r = Reference::embedded().unwrap();
+    let parsed = parse_sites(
+        SITES_CSV.as_bytes(),
+        FileFormat::Csv,
+        &r.context(today()),
+        None,
+    )
+    .unwrap();
+    assert!(parsed.errors.is_empty(), "{:#?}", parsed.errors);
+    assert_eq!(parsed.sites.len() as u64, parsed.rows);
+    assert!(parsed.sites.len() >= 50);
+}
+
+#[test]
+fn unknown_locations_fall_back_to_an_approximate_point_with_a_stated_source() {
+    let r = Reference::embedded().unwrap();
+    let parsed = parse_sites(
+        SITES_CSV.as_bytes(),
+        FileFormat::Csv,
+        &r.context(today()),
+        None,
+    )
+    .unwrap();
+    let rep = r.district.representative_point().unwrap();
+    assert!(r.district.contains(rep));
+    let fallback: Vec<_> = parsed
+        .sites
+        .iter()
+        .filter(|(_, s)| s.location.precision.is_approximate())
+        .collect();
+    assert!(!fallback.is_empty());
+    for (_, s) in fallback {
+        assert!(
+            s.location
+                .source
+                .as_deref()
+                .unwrap_or("")
+                .contains("近似位置"),
+            "{}",
+            s.id
+        );
+        if s.location.precision == LocationPrecision::District {
+            assert_eq!(s.location.geometry.marker(), rep);
+        }
+    }
+}
+
+#[test]
+fn converted_coordinates_keep_their_original() {
+    let r = Reference::embedded().unwrap();
+    let parsed = parse_sites(
+        SITES_CSV.as_bytes(),
+        FileFormat::Csv,
+        &r.context(today()),
+        None,
+    )
+    .unwrap();
+    let converted: Vec<_> = parsed
+        .sites
+        .iter()
+        .filter(|(_, s)| s.location.original.is_some())
+        .collect();
+    assert!(!converted.is_empty(), "the dataset has BD-09 points");
+    // Partners outside Maonan keep real locations and are flagged, not dropped.
+    let partners: Vec<_> = parsed
+        .sites
+        .iter()
+        .filter(|(_, s)| s.scope == Scope::Partner)
+        .collect();
+    assert!(partners
+        .iter()
+        .any(|(_, s)| s.outside_district && !s.location.precision.is_approximate()));
+}
