@@ -183,18 +183,29 @@ impl Column {
     /// Finds the column a header names: its key, its Chinese header or a common alias.
     /// Matching ignores case, surrounding spaces, a BOM and full-width/half-width brackets.
     pub fn from_header(h: &str) -> Option<Column> {
-        let norm = |s: &str| {
+        fn norm(s: &str) -> String {
             s.trim_start_matches('\u{feff}')
                 .trim()
                 .replace(['（', '('], "(")
                 .replace(['）', ')'], ")")
                 .to_lowercase()
-        };
+        }
+        // Every accepted name, normalised once, in column order (first match wins).
+        static NAMES: std::sync::OnceLock<Vec<(String, Column)>> = std::sync::OnceLock::new();
+        let names = NAMES.get_or_init(|| {
+            Column::ALL
+                .into_iter()
+                .flat_map(|c| {
+                    let (k, zh, aliases) = c.names();
+                    [k, zh]
+                        .into_iter()
+                        .chain(aliases.iter().copied())
+                        .map(move |n| (norm(n), c))
+                })
+                .collect()
+        });
         let h = norm(h);
-        Column::ALL.into_iter().find(|c| {
-            let (k, zh, aliases) = c.names();
-            norm(k) == h || norm(zh) == h || aliases.iter().any(|a| norm(a) == h)
-        })
+        names.iter().find(|(n, _)| *n == h).map(|(_, c)| *c)
     }
 }
 

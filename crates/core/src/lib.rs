@@ -13,12 +13,14 @@
 //! - [`SiteFilter`]: the one filter shared by the store, the API, exports and the map.
 //! - [`record`]: a site as a flat row (validation on the way in, labels on the way out);
 //!   [`columns::Column`] names every column and property once.
-//! - [`import`]: CSV/XLSX reading with row-level reports; [`export`]: XLSX, CSV, GeoJSON, KML.
+//! - [`import`]: CSV/XLSX/GeoJSON reading with row-level reports; [`export`]: XLSX, CSV, GeoJSON,
+//!   KML writers that stream one site at a time.
 
 pub mod columns;
 pub mod coord;
 pub mod crs;
 pub mod dataset;
+pub mod export;
 pub mod filter;
 pub mod ids;
 pub mod import;
@@ -30,6 +32,7 @@ pub mod vocab;
 pub use columns::{Column, HeaderLang};
 pub use coord::{BBox, CoordError, Lat, Lon, Position};
 pub use crs::Crs;
+pub use export::{ExportError, ExportFormat, ExportMeta, SiteWriter};
 pub use filter::{FilterError, SiteFilter};
 pub use ids::{ChainId, InvalidId, LinkId, SiteId, TownCode};
 pub use import::{FileFormat, ImportError, ParsedFile};

@@ -5,7 +5,7 @@ use atlas_core::import::{parse_sites, FileFormat};
 use atlas_core::{LocationPrecision, Scope};
 
 fn today() -> chrono::NaiveDate {
-    chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 26).expect("valid date")
 }
 
 #[test]

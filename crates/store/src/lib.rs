@@ -1,1 +1,720 @@
-//! placeholder
+//! # atlas-store: the SQLite store of Innovation Atlas
+//!
+//! One file holds the catalogue: sites with an R*Tree over their bounding boxes and a full-text
+//! index that finds 1- and 2-character Chinese words, the chains and links (data, edited by
+//! staff), the townships, the plan's indicators and the district boundary. The store knows
+//! nothing of HTTP.
+//!
+//! - Schema: versioned migrations ([`migrations`]); WAL, `synchronous=NORMAL`, foreign keys on,
+//!   a busy timeout.
+//! - Reading: **one** query path for every caller. [`Store::query`] (a page), [`Store::count`],
+//!   [`Store::for_each`] (streaming, for exports), [`Store::facets`] and
+//!   [`Store::chain_counts`] all take a [`SiteFilter`] and return exactly the sites
+//!   [`SiteFilter::matches`] accepts. List order: category (vocabulary order: innovation
+//!   resources, carrier platforms, key enterprises), then Chinese name (code-point order), then id.
+//! - Writing: [`Store::import_sites`] upserts by id in one transaction and reports inserted /
+//!   updated / unchanged; [`Store::replace_reference`] swaps the reference data atomically.
+//! - Plans: a bbox makes the R*Tree the driving index (a unary `+` keeps attribute indexes out,
+//!   checked by `EXPLAIN QUERY PLAN` in the tests), unless the box holds more than a quarter of
+//!   all sites (and at least [`SPATIAL_THRESHOLD`]), where walking the R*Tree is slower than a
+//!   scan (see [`query`]).
+//! - Search: see [`search`] for the design (CJK unigram + bigram and ASCII trigram tokens made in
+//!   Rust, then an exact substring check that decides).
+//! - Errors: [`StoreError`], each with a stable `code()`.
+//!
+//! A `Store` owns one connection: it is `Send`, not `Sync`. A server opens one read-write store
+//! and, if it wants parallel reads, several [`Store::open_readonly`] ones (WAL allows both).
+
+pub mod error;
+pub mod import;
+pub mod migrations;
+pub mod query;
+mod reference;
+mod row;
+pub mod search;
+pub mod sql;
+pub mod synth;
+
+pub use error::{Result, StoreError};
+pub use import::ImportReport;
+pub use query::{ChainCount, FacetCount, Facets, LinkCount};
+pub use rusqlite::InterruptHandle;
+
+use atlas_core::dataset::Reference;
+use atlas_core::{
+    Category, ChainCatalog, ChainId, District, Division, Indicator, Labelled, LinkId, Measure,
+    Site, SiteFilter, SiteId,
+};
+use query::Dim;
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+/// How long a statement waits for another connection's write lock before failing with `busy`.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The `meta` value naming the default dataset.
+pub const DEFAULT_DATASET: &str = "maonan-default";
+
+/// The SQLite store.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    spatial_threshold: u64,
+}
+
+/// Page cache of a connection (negative: KiB), 64 MiB.
+const CACHE_KIB: i64 = -65_536;
+/// Page cache while a large import runs (index maintenance stays in memory), 512 MiB.
+const IMPORT_CACHE_KIB: i64 = -524_288;
+/// Size the WAL file is truncated to after a checkpoint, 64 MiB.
+const WAL_LIMIT_BYTES: i64 = 64 << 20;
+/// Memory-mapped I/O limit (SQLite's default maximum, ~2 GiB).
+const MMAP_BYTES: i64 = 0x7fff_0000;
+/// Imports above this many sites get the larger cache.
+const BIG_IMPORT: usize = 20_000;
+
+/// Default of [`Store::set_spatial_threshold`].
+pub const SPATIAL_THRESHOLD: u64 = 10_000;
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let mut conn = Connection::open(path)?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Data(format!(
+                "the database cannot use WAL (journal_mode is {mode})"
+            )));
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // After a checkpoint the WAL file shrinks back to this size (a large import leaves it
+        // as big as the import otherwise).
+        conn.pragma_update(None, "journal_size_limit", WAL_LIMIT_BYTES)?;
+        Self::configure(&mut conn)?;
+        migrations::migrations().to_latest(&mut conn)?;
+        Ok(Self::with(conn))
+    }
+
+    /// An empty store in memory (tests, one-off conversions).
+    pub fn open_in_memory() -> Result<Self> {
+        let mut conn = Connection::open_in_memory()?;
+        Self::configure(&mut conn)?;
+        migrations::migrations().to_latest(&mut conn)?;
+        Ok(Self::with(conn))
+    }
+
+    /// Opens an existing, migrated database for reading only (e.g. a pool of readers next to
+    /// one writer). Fails with [`StoreError::SchemaVersion`] when its schema is not this build's.
+    pub fn open_readonly(path: impl AsRef<Path>) -> Result<Self> {
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        Self::configure(&mut conn)?;
+        conn.pragma_update(None, "query_only", "ON")?;
+        let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let expected = migrations::latest_version();
+        if usize::try_from(found).ok() != Some(expected) {
+            return Err(StoreError::SchemaVersion {
+                found: usize::try_from(found).unwrap_or(0),
+                expected,
+            });
+        }
+        Ok(Self::with(conn))
+    }
+
+    fn with(conn: Connection) -> Self {
+        Self {
+            conn,
+            spatial_threshold: SPATIAL_THRESHOLD,
+        }
+    }
+
+    fn configure(conn: &mut Connection) -> Result<()> {
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.pragma_update(None, "analysis_limit", 1000)?;
+        conn.pragma_update(None, "cache_size", CACHE_KIB)?;
+        // Reads through a memory map: random row lookups cost about half as much.
+        conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(())
+    }
+
+    /// A bbox holding at least `rows` sites *and* a quarter of all sites is applied as a plain
+    /// test on the stored bounds, letting attribute indexes (or a scan) drive; smaller boxes
+    /// make the R*Tree drive. Results never depend on it. Default [`SPATIAL_THRESHOLD`].
+    pub fn set_spatial_threshold(&mut self, rows: u64) {
+        self.spatial_threshold = rows;
+    }
+
+    /// How the bbox of `filter` is applied. The R*Tree drives unless the box holds at least the
+    /// threshold and a quarter of all sites (then any other path, even a scan, is cheaper than
+    /// walking most of the tree and fetching each row by key). Costs at most one bounded R*Tree
+    /// count.
+    fn access(&self, filter: &SiteFilter) -> Result<query::Access> {
+        let Some(b) = filter.bbox else {
+            return Ok(query::Access::Rtree);
+        };
+        // Sites are never deleted, so the largest key is (about) the number of sites.
+        let total: i64 = self
+            .conn
+            .prepare_cached(sql::MAX_PK)?
+            .query_row([], |r| r.get::<_, Option<i64>>(0))?
+            .unwrap_or(0);
+        let limit = i64::try_from(self.spatial_threshold)
+            .unwrap_or(i64::MAX)
+            .max(total / 4);
+        let n: i64 = self.conn.prepare_cached(sql::RTREE_PROBE)?.query_row(
+            rusqlite::params![b.min_lon, b.min_lat, b.max_lon, b.max_lat, limit],
+            |r| r.get(0),
+        )?;
+        Ok(if n >= limit {
+            query::Access::Scan
+        } else {
+            query::Access::Rtree
+        })
+    }
+
+    /// A handle that interrupts this store's running statement from another thread (the call
+    /// then fails with code `interrupted`), e.g. when a request's time limit passes.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        self.conn.get_interrupt_handle()
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<usize> {
+        let v: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        Ok(usize::try_from(v).unwrap_or(0))
+    }
+
+    /// True when the store holds no site.
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached(sql::IS_EMPTY)?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    /// A `meta` value (e.g. `"dataset"`).
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        reference::meta(&self.conn, key)
+    }
+
+    /// Sets a `meta` value.
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        reference::set_meta(&self.conn, key, value)
+    }
+
+    // --- Writing ---------------------------------------------------------------------------
+
+    /// Upserts `sites` by id in one transaction: new ids are inserted, changed records updated
+    /// (`version` + 1, `created_at` kept), identical ones left alone. Any failure (an unknown
+    /// chain, link or township, a repeated id, a database error) rolls back the whole import.
+    /// The caller filters invalid rows out and may set [`ImportReport::skipped`] itself.
+    pub fn import_sites(&mut self, sites: &[Site]) -> Result<ImportReport> {
+        let big = sites.len() > BIG_IMPORT;
+        if big {
+            self.conn
+                .pragma_update(None, "cache_size", IMPORT_CACHE_KIB)?;
+        }
+        let result = self.import_in_transaction(sites);
+        if big {
+            self.conn.pragma_update(None, "cache_size", CACHE_KIB)?;
+        }
+        let report = result?;
+        self.optimize();
+        Ok(report)
+    }
+
+    fn import_in_transaction(&mut self, sites: &[Site]) -> Result<ImportReport> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let report = import::import(&tx, sites)?;
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Replaces chains, links, townships, indicators and the district boundary in one
+    /// transaction. Fails with [`StoreError::ReferenceInUse`] (and changes nothing) when a chain,
+    /// link or township still used by a site would disappear.
+    pub fn replace_reference(&mut self, r: &Reference) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        reference::replace(&tx, r)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Loads the embedded default dataset: its reference data and `data/sites.csv`, in one
+    /// transaction. Fails if any row of the embedded file is invalid. `today` stamps records
+    /// without an `updated_at`.
+    pub fn load_default(&mut self, today: chrono::NaiveDate) -> Result<ImportReport> {
+        use atlas_core::import::{parse_sites, FileFormat};
+        let r = Reference::embedded().map_err(|e| StoreError::Dataset(e.to_string()))?;
+        let parsed = parse_sites(
+            atlas_core::dataset::SITES_CSV.as_bytes(),
+            FileFormat::Csv,
+            &r.context(today),
+            None,
+        )
+        .map_err(|e| StoreError::Dataset(e.to_string()))?;
+        if let Some(e) = parsed.errors.first() {
+            return Err(StoreError::Dataset(format!(
+                "sites.csv has {} invalid row(s), first: {e}",
+                parsed.invalid_rows()
+            )));
+        }
+        let sites: Vec<Site> = parsed.sites.into_iter().map(|(_, s)| s).collect();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        reference::replace(&tx, &r)?;
+        reference::set_meta(&tx, sql::META_DATASET, DEFAULT_DATASET)?;
+        let report = import::import(&tx, &sites)?;
+        tx.commit()?;
+        self.optimize();
+        Ok(report)
+    }
+
+    /// Lets SQLite refresh its planner statistics when they are stale (cheap when they are not).
+    fn optimize(&self) {
+        // Statistics are an optimisation; failing to refresh them is not an error of the import.
+        let _ = self.conn.execute_batch(sql::OPTIMIZE);
+    }
+
+    // --- Reading sites ---------------------------------------------------------------------
+
+    /// One site by id.
+    pub fn get(&self, id: &SiteId) -> Result<Option<Site>> {
+        let q = format!(
+            "SELECT {} FROM sites AS s {}",
+            sql::SITE_COLUMNS,
+            sql::SITE_BY_ID
+        );
+        let mut st = self.conn.prepare_cached(&q)?;
+        let mut rows = st.query([id.as_str()])?;
+        match rows.next()? {
+            Some(r) => Ok(Some(row::site_from_row(r)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The `version` of a site (1 when inserted, + 1 per change), for optimistic concurrency.
+    pub fn site_version(&self, id: &SiteId) -> Result<Option<u64>> {
+        let v: Option<i64> = self
+            .conn
+            .prepare_cached(sql::SITE_VERSION)?
+            .query_row([id.as_str()], |r| r.get(0))
+            .optional()?;
+        Ok(v.map(|v| u64::try_from(v).unwrap_or(0)))
+    }
+
+    /// The sites of `filter` in list order, honouring its `limit` and `offset`.
+    pub fn query(&self, filter: &SiteFilter) -> Result<Vec<Site>> {
+        let mut out = Vec::new();
+        self.for_each(filter, |s| {
+            out.push(s);
+            Ok::<(), StoreError>(())
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `f` with each site of `filter`, in list order, one row at a time (exports never
+    /// hold all rows). Honours `limit` and `offset` like [`Store::query`]; clear them to export
+    /// everything. Stops at the first error, store's or `f`'s.
+    pub fn for_each<E, F>(&self, filter: &SiteFilter, mut f: F) -> Result<(), E>
+    where
+        F: FnMut(Site) -> Result<(), E>,
+        E: From<StoreError>,
+    {
+        let (q, values) = query::list_sql(filter, self.access(filter)?);
+        let mut st = self.conn.prepare_cached(&q).map_err(StoreError::from)?;
+        let mut rows = st
+            .query(params_from_iter(values.iter()))
+            .map_err(StoreError::from)?;
+        while let Some(r) = rows.next().map_err(StoreError::from)? {
+            f(row::site_from_row(r)?)?;
+        }
+        Ok(())
+    }
+
+    /// How many sites match `filter` (limit and offset ignored).
+    pub fn count(&self, filter: &SiteFilter) -> Result<u64> {
+        let (q, values) = query::count_sql(filter, self.access(filter)?);
+        self.scalar_u64(&q, &values)
+    }
+
+    fn scalar_u64(&self, q: &str, values: &[Value]) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .prepare_cached(q)?
+            .query_row(params_from_iter(values.iter()), |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    fn grouped(&self, q: &str, values: &[Value]) -> Result<HashMap<String, u64>> {
+        let mut st = self.conn.prepare_cached(q)?;
+        let mut rows = st.query(params_from_iter(values.iter()))?;
+        let mut out = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let key: Option<String> = r.get(0)?;
+            let n: i64 = r.get(1)?;
+            if let Some(k) = key {
+                out.insert(k, u64::try_from(n).unwrap_or(0));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Counts per category, kind, chain, link, level, status, scope and town, each with its own
+    /// filter removed (see [`Facets`]), plus the total of the whole filter.
+    ///
+    /// Cost: one grouped scan for all scalar facets whose own filter is empty, one more per
+    /// scalar dimension that is filtered, and one each for chains and links.
+    pub fn facets(&self, filter: &SiteFilter) -> Result<Facets> {
+        const SCALAR: [Dim; 6] = [
+            Dim::Category,
+            Dim::Kind,
+            Dim::Level,
+            Dim::Status,
+            Dim::Scope,
+            Dim::Town,
+        ];
+        let filtered = |d: Dim| match d {
+            Dim::Category => !filter.category.is_empty(),
+            Dim::Kind => !filter.kind.is_empty(),
+            Dim::Level => !filter.level.is_empty(),
+            Dim::Status => !filter.status.is_empty(),
+            Dim::Scope => !filter.scope.is_empty(),
+            Dim::Town => !filter.town.is_empty(),
+            Dim::Chain => !filter.chain.is_empty(),
+            Dim::Link => !filter.link.is_empty(),
+        };
+        let access = self.access(filter)?;
+        let full = self.combos(filter, None, access)?;
+        let total = full.iter().map(|c| c.1).sum();
+        let mut scalar: HashMap<usize, HashMap<String, u64>> = HashMap::new();
+        for (i, d) in SCALAR.iter().enumerate() {
+            let own;
+            let rows = if filtered(*d) {
+                own = self.combos(filter, Some(*d), access)?;
+                &own
+            } else {
+                &full
+            };
+            let counts = scalar.entry(i).or_default();
+            for (values, n) in rows {
+                if let Some(v) = &values[i] {
+                    *counts.entry(v.clone()).or_default() += n;
+                }
+            }
+        }
+        let cat = self.chains()?;
+        let towns = self.divisions()?;
+        let list = |ids: Vec<String>, counts: &HashMap<String, u64>| -> Vec<FacetCount> {
+            ids.into_iter()
+                .map(|id| FacetCount {
+                    count: counts.get(&id).copied().unwrap_or(0),
+                    id,
+                })
+                .collect()
+        };
+        let chain_facet = |dim: Dim| -> Result<HashMap<String, u64>> {
+            let (q, values) = query::chain_facet_sql(filter, dim, access);
+            self.grouped(&q, &values)
+        };
+        fn vocab<T: Labelled>() -> Vec<String> {
+            T::ALL.iter().map(|v| v.id().to_string()).collect()
+        }
+        let empty = HashMap::new();
+        let get = |i: usize| scalar.get(&i).unwrap_or(&empty);
+        Ok(Facets {
+            total,
+            category: list(vocab::<Category>(), get(0)),
+            kind: list(vocab::<atlas_core::Kind>(), get(1)),
+            level: list(vocab::<atlas_core::Level>(), get(2)),
+            status: list(vocab::<atlas_core::Status>(), get(3)),
+            scope: list(vocab::<atlas_core::Scope>(), get(4)),
+            town: list(towns.iter().map(|d| d.code.to_string()).collect(), get(5)),
+            chain: list(
+                cat.chains.iter().map(|c| c.id.to_string()).collect(),
+                &chain_facet(Dim::Chain)?,
+            ),
+            link: list(
+                cat.chains
+                    .iter()
+                    .flat_map(|c| c.links.iter().map(|l| l.id.to_string()))
+                    .collect(),
+                &chain_facet(Dim::Link)?,
+            ),
+        })
+    }
+
+    /// Rows of (category, kind, level, status, scope, town) with their counts.
+    #[allow(clippy::type_complexity)]
+    fn combos(
+        &self,
+        filter: &SiteFilter,
+        skip: Option<Dim>,
+        access: query::Access,
+    ) -> Result<Vec<([Option<String>; 6], u64)>> {
+        let (q, values) = query::combos_sql(filter, skip, access);
+        let mut st = self.conn.prepare_cached(&q)?;
+        let mut rows = st.query(params_from_iter(values.iter()))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let rank: i64 = r.get(0)?;
+            let category = usize::try_from(rank)
+                .ok()
+                .and_then(|i| Category::ALL.get(i))
+                .map(|c| c.id().to_string());
+            let v: [Option<String>; 6] = [
+                category,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ];
+            let n: i64 = r.get(6)?;
+            out.push((v, u64::try_from(n).unwrap_or(0)));
+        }
+        Ok(out)
+    }
+
+    /// For each chain (in order) and each of its links: sites matching `filter`, by category.
+    /// Pass `&SiteFilter::default()` for the whole catalogue.
+    pub fn chain_counts(&self, filter: &SiteFilter) -> Result<Vec<ChainCount>> {
+        let [(by_link_q, by_link_v), (by_chain_q, by_chain_v)] =
+            query::chain_count_sql(filter, self.access(filter)?);
+        // (chain, link or "", category rank) → count
+        let mut links: HashMap<(String, String, i64), u64> = HashMap::new();
+        {
+            let mut st = self.conn.prepare_cached(&by_link_q)?;
+            let mut rows = st.query(params_from_iter(by_link_v.iter()))?;
+            while let Some(r) = rows.next()? {
+                let key = (
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    r.get::<_, i64>(2)?,
+                );
+                links.insert(key, u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0));
+            }
+        }
+        let mut chains: HashMap<(String, i64), u64> = HashMap::new();
+        {
+            let mut st = self.conn.prepare_cached(&by_chain_q)?;
+            let mut rows = st.query(params_from_iter(by_chain_v.iter()))?;
+            while let Some(r) = rows.next()? {
+                let key = (r.get::<_, String>(0)?, r.get::<_, i64>(1)?);
+                chains.insert(key, u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0));
+            }
+        }
+        let by_category = |get: &dyn Fn(i64) -> u64| -> Vec<FacetCount> {
+            Category::ALL
+                .iter()
+                .map(|c| FacetCount {
+                    id: c.id().to_string(),
+                    count: get(row::category_rank(*c)),
+                })
+                .collect()
+        };
+        let cat = self.chains()?;
+        let mut out = Vec::new();
+        for c in &cat.chains {
+            let cid = c.id.to_string();
+            let chain_cats =
+                by_category(&|rank| chains.get(&(cid.clone(), rank)).copied().unwrap_or(0));
+            let without_link = Category::ALL
+                .iter()
+                .map(|k| {
+                    links
+                        .get(&(cid.clone(), String::new(), row::category_rank(*k)))
+                        .copied()
+                        .unwrap_or(0)
+                })
+                .sum();
+            let link_counts = c
+                .links
+                .iter()
+                .map(|l| {
+                    let lid = l.id.to_string();
+                    let cats = by_category(&|rank| {
+                        links
+                            .get(&(cid.clone(), lid.clone(), rank))
+                            .copied()
+                            .unwrap_or(0)
+                    });
+                    LinkCount {
+                        link: l.id.clone(),
+                        total: cats.iter().map(|x| x.count).sum(),
+                        by_category: cats,
+                    }
+                })
+                .collect();
+            out.push(ChainCount {
+                chain: c.id.clone(),
+                total: chain_cats.iter().map(|x| x.count).sum(),
+                by_category: chain_cats,
+                without_link,
+                links: link_counts,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Checks the ids of a filter against the store's reference data: an unknown chain, link or
+    /// township is an error naming the parameter and the allowed values (`unknown_chain`,
+    /// `unknown_link`, `unknown_town`). Vocabulary values are already checked by `SiteFilter`.
+    pub fn validate_filter(&self, filter: &SiteFilter) -> Result<()> {
+        if filter.chain.is_empty() && filter.link.is_empty() && filter.town.is_empty() {
+            return Ok(());
+        }
+        let ids = |q: &str| -> Result<Vec<String>> {
+            let mut st = self.conn.prepare_cached(q)?;
+            let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        };
+        if !filter.chain.is_empty() {
+            let known = ids(sql::CHAIN_IDS)?;
+            if let Some(c) = filter
+                .chain
+                .iter()
+                .find(|c| !known.iter().any(|k| k == c.as_str()))
+            {
+                return Err(StoreError::UnknownChain {
+                    given: c.to_string(),
+                    allowed: known.join(", "),
+                });
+            }
+        }
+        if !filter.link.is_empty() {
+            let known = ids(sql::LINK_IDS)?;
+            if let Some(l) = filter
+                .link
+                .iter()
+                .find(|l| !known.iter().any(|k| k == l.as_str()))
+            {
+                // Name the links of the chain the user meant, when that chain exists.
+                let prefix = format!("{}.", l.chain());
+                let of_chain: Vec<String> = known
+                    .iter()
+                    .filter(|k| k.starts_with(&prefix))
+                    .cloned()
+                    .collect();
+                return Err(StoreError::UnknownLink {
+                    given: l.to_string(),
+                    allowed: if of_chain.is_empty() {
+                        known.join(", ")
+                    } else {
+                        of_chain.join(", ")
+                    },
+                });
+            }
+        }
+        if !filter.town.is_empty() {
+            let known = ids(sql::TOWN_CODES)?;
+            if let Some(t) = filter
+                .town
+                .iter()
+                .find(|t| !known.iter().any(|k| k == t.as_str()))
+            {
+                return Err(StoreError::UnknownTown {
+                    given: t.to_string(),
+                    allowed: known.join(", "),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// `EXPLAIN QUERY PLAN` of the list query of `filter`: one line per plan step, outermost
+    /// loop first (tests use it to check that the R*Tree drives bbox queries).
+    pub fn explain(&self, filter: &SiteFilter) -> Result<Vec<String>> {
+        let (q, values) = query::list_sql(filter, self.access(filter)?);
+        let mut st = self.conn.prepare(&format!("{}{q}", sql::EXPLAIN))?;
+        let rows = st.query_map(params_from_iter(values.iter()), |r| r.get::<_, String>(3))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    // --- Reference data --------------------------------------------------------------------
+
+    /// All reference data (chains, townships, district, indicators).
+    pub fn reference(&self) -> Result<Reference> {
+        reference::reference(&self.conn)
+    }
+
+    /// Chains and links, in order.
+    pub fn chains(&self) -> Result<ChainCatalog> {
+        reference::chains(&self.conn)
+    }
+
+    /// Townships, in stored order.
+    pub fn divisions(&self) -> Result<Vec<Division>> {
+        reference::divisions(&self.conn)
+    }
+
+    /// The plan's indicators, in stored order.
+    pub fn indicators(&self) -> Result<Vec<Indicator>> {
+        reference::indicators(&self.conn)
+    }
+
+    /// The district (boundary and representative point).
+    pub fn district(&self) -> Result<District> {
+        reference::district(&self.conn)
+    }
+
+    /// Each indicator with the catalogue's own value: the number of matching sites (`count`),
+    /// the sum of their `area_m2` (`sum_area`; sites without an area add nothing), or `None`
+    /// when the catalogue cannot measure it.
+    pub fn indicator_values(&self) -> Result<Vec<(Indicator, Option<f64>)>> {
+        let mut out = Vec::new();
+        for ind in self.indicators()? {
+            let filter = ind
+                .filter()
+                .map_err(|e| StoreError::Data(format!("indicator '{}': {e}", ind.id)))?;
+            let value = match ind.measure {
+                Measure::Count => Some(self.count(&filter)? as f64),
+                Measure::SumArea => {
+                    let (q, values) = query::area_sql(&filter, self.access(&filter)?);
+                    Some(
+                        self.conn
+                            .prepare_cached(&q)?
+                            .query_row(params_from_iter(values.iter()), |r| r.get::<_, f64>(0))?,
+                    )
+                }
+                Measure::None => None,
+            };
+            out.push((ind, value));
+        }
+        Ok(out)
+    }
+
+    /// Sites on `chain` (any link) — shorthand for a filter.
+    pub fn count_on_chain(&self, chain: &ChainId) -> Result<u64> {
+        self.count(&SiteFilter {
+            chain: vec![chain.clone()],
+            ..Default::default()
+        })
+    }
+
+    /// Sites on `link` — shorthand for a filter.
+    pub fn count_on_link(&self, link: &LinkId) -> Result<u64> {
+        self.count(&SiteFilter {
+            link: vec![link.clone()],
+            ..Default::default()
+        })
+    }
+}

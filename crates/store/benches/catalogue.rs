@@ -1,0 +1,123 @@
+//! Catalogue benchmark: import, bbox+chain query, short and long Chinese search, facets, at
+//! 10k / 100k / 1M deterministic synthetic sites (no RNG: figures are comparable across runs).
+//!
+//! `cargo bench -p atlas-store --bench catalogue` (sizes: `ATLAS_BENCH_SIZES=10000,100000`).
+//! Prints a Markdown table (copied into BENCHMARKS.md) and writes it to `target/bench-catalogue.md`.
+//! Targets at 1M sites on the 2-core machine: import ≤ 20 s, bbox+chain ≤ 5 ms, 2-character
+//! search ≤ 100 ms, 4-character ≤ 20 ms, facets ≤ 200 ms.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use atlas_core::SiteFilter;
+use atlas_store::{synth, Store};
+use std::time::{Duration, Instant};
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut last = None;
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let out = f();
+        times.push(t.elapsed());
+        last = Some(out);
+    }
+    (median(times), last.expect("at least one run"))
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.to_string())
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|k| k.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; ignore arguments.
+    let sizes: Vec<usize> = std::env::var("ATLAS_BENCH_SIZES")
+        .unwrap_or_else(|_| "10000,100000,1000000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+    let mut out = String::new();
+    out.push_str("| sites | import (s) | bbox+chain (ms) | search 石化 (ms) | search 罗非鱼苗 (ms) | search petro (ms) | facets (ms) | facets+chain (ms) | db (MB) | peak RSS (MB) |\n");
+    out.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for n in sizes {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bench.db");
+        let mut store = Store::open(&path).unwrap();
+        store.load_default(today).unwrap();
+        let sites = synth::sites(n, 42);
+        let t = Instant::now();
+        let report = store.import_sites(&sites).unwrap();
+        let import = t.elapsed();
+        assert_eq!(report.inserted as usize, n);
+        drop(sites);
+
+        let q = |s: &str| SiteFilter::parse_query(s).unwrap();
+        // A box of about 1/25 of the district around the city centre, plus a chain.
+        let bbox_chain = q("bbox=110.86,21.64,110.92,21.70&chain=petrochemical&limit=1000");
+        let (t_bbox, rows) = time(21, || store.query(&bbox_chain).unwrap().len());
+        let short = q("q=石化&limit=100");
+        let (t_short, _) = time(11, || {
+            (
+                store.query(&short).unwrap().len(),
+                store.count(&short).unwrap(),
+            )
+        });
+        let long = q("q=罗非鱼苗&limit=100");
+        let (t_long, _) = time(11, || {
+            (
+                store.query(&long).unwrap().len(),
+                store.count(&long).unwrap(),
+            )
+        });
+        let latin = q("q=petro&limit=100");
+        let (t_latin, _) = time(11, || store.query(&latin).unwrap().len());
+        let (t_facets, _) = time(5, || store.facets(&SiteFilter::default()).unwrap());
+        let (t_facets_chain, _) = time(5, || store.facets(&q("chain=petrochemical")).unwrap());
+        let db_mb = std::fs::metadata(&path)
+            .map(|m| m.len() as f64 / 1e6)
+            .unwrap_or(f64::NAN)
+            + std::fs::metadata(path.with_extension("db-wal"))
+                .map(|m| m.len() as f64 / 1e6)
+                .unwrap_or(0.0);
+        let line = format!(
+            "| {n} | {:.2} | {} ({rows} rows) | {} | {} | {} | {} | {} | {:.0} | {:.0} |\n",
+            import.as_secs_f64(),
+            ms(t_bbox),
+            ms(t_short),
+            ms(t_long),
+            ms(t_latin),
+            ms(t_facets),
+            ms(t_facets_chain),
+            db_mb,
+            peak_rss_mb()
+        );
+        eprint!("{line}");
+        out.push_str(&line);
+    }
+    println!("{out}");
+    let target =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-catalogue.md");
+    let _ = std::fs::write(target, &out);
+}

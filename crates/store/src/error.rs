@@ -1,0 +1,141 @@
+//! `StoreError`: everything the store can fail with, each with a stable `code()`.
+
+/// A store operation that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The schema could not be brought up to date.
+    #[error("schema migration failed: {0}")]
+    Migration(Box<rusqlite_migration::Error>),
+    /// The database was made by a newer or older program and is opened read-only.
+    #[error("database schema is version {found}, this program needs {expected}; open it read-write once to migrate it")]
+    SchemaVersion {
+        /// Version found in the file.
+        found: usize,
+        /// Version this build needs.
+        expected: usize,
+    },
+    /// A filter names a chain the store does not know.
+    #[error("parameter 'chain': unknown chain '{given}'; allowed: {allowed}")]
+    UnknownChain {
+        /// The value given.
+        given: String,
+        /// The chain ids in the store, comma separated.
+        allowed: String,
+    },
+    /// A filter names a link the store does not know.
+    #[error("parameter 'link': unknown link '{given}'; allowed: {allowed}")]
+    UnknownLink {
+        /// The value given.
+        given: String,
+        /// The link ids in the store, comma separated.
+        allowed: String,
+    },
+    /// A filter names a township the store does not know.
+    #[error("parameter 'town': unknown town '{given}'; allowed: {allowed}")]
+    UnknownTown {
+        /// The value given.
+        given: String,
+        /// The township codes in the store, comma separated.
+        allowed: String,
+    },
+    /// A site handed to an import refers to reference data the store does not hold.
+    #[error("site '{id}': {message}")]
+    InvalidSite {
+        /// The site's id.
+        id: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The same id appears twice in one import.
+    #[error("site id '{0}' appears more than once in the import")]
+    DuplicateId(String),
+    /// Replacing reference data would orphan sites.
+    #[error("cannot remove {what} '{id}': {sites} site(s) still use it")]
+    ReferenceInUse {
+        /// `chain`, `link` or `town`.
+        what: &'static str,
+        /// The id being removed.
+        id: String,
+        /// How many sites use it.
+        sites: u64,
+    },
+    /// The store holds no reference data yet (chains, divisions, boundary).
+    #[error(
+        "the store holds no reference data (district boundary); load the reference data first"
+    )]
+    NoReference,
+    /// The embedded default dataset is unusable (a build problem, not a user one).
+    #[error("default dataset: {0}")]
+    Dataset(String),
+    /// A row in the database does not form a valid value: the file was edited by hand or is corrupt.
+    #[error("corrupt data in the store: {0}")]
+    Data(String),
+}
+
+impl From<rusqlite_migration::Error> for StoreError {
+    fn from(e: rusqlite_migration::Error) -> Self {
+        Self::Migration(Box::new(e))
+    }
+}
+
+impl StoreError {
+    /// A stable, machine-readable code (for API error bodies).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Sqlite(e) if is_busy(e) => "busy",
+            Self::Sqlite(e) if is_interrupted(e) => "interrupted",
+            Self::Sqlite(_) => "database_error",
+            Self::Migration(_) => "migration_failed",
+            Self::SchemaVersion { .. } => "schema_version",
+            Self::UnknownChain { .. } => "unknown_chain",
+            Self::UnknownLink { .. } => "unknown_link",
+            Self::UnknownTown { .. } => "unknown_town",
+            Self::InvalidSite { .. } => "invalid_site",
+            Self::DuplicateId(_) => "duplicate_id",
+            Self::ReferenceInUse { .. } => "reference_in_use",
+            Self::NoReference => "no_reference",
+            Self::Dataset(_) => "dataset_error",
+            Self::Data(_) => "corrupt_data",
+        }
+    }
+
+    /// The filter parameter at fault, for errors caused by a filter.
+    pub fn param(&self) -> Option<&'static str> {
+        match self {
+            Self::UnknownChain { .. } => Some("chain"),
+            Self::UnknownLink { .. } => Some("link"),
+            Self::UnknownTown { .. } => Some("town"),
+            _ => None,
+        }
+    }
+
+    /// True when the caller sent something wrong (a 4xx), false for a server-side problem.
+    pub fn is_client_error(&self) -> bool {
+        matches!(
+            self,
+            Self::UnknownChain { .. }
+                | Self::UnknownLink { .. }
+                | Self::UnknownTown { .. }
+                | Self::InvalidSite { .. }
+                | Self::DuplicateId(_)
+                | Self::ReferenceInUse { .. }
+        )
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+fn is_interrupted(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted)
+}
+
+/// Result with [`StoreError`].
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,273 @@
+//! Command-line interface: `atlas init | import | export | list | check | serve`.
+
+use anyhow::{bail, Context as _, Result};
+use atlas_core::SiteFilter;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub mod check;
+pub mod export;
+mod import;
+mod list;
+
+/// Innovation Atlas (创新资源布局图): the Maonan District innovation-resource catalogue and map.
+#[derive(Debug, Parser)]
+#[command(name = "atlas", version, about, long_about = None)]
+pub struct Cli {
+    /// SQLite database file (数据库文件).
+    #[arg(long, global = true, env = "ATLAS_DB", default_value = "atlas.db")]
+    pub db: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a database holding the default Maonan dataset (创建数据库并载入默认数据).
+    Init {
+        /// Overwrite an existing database file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Validate and import a CSV, XLSX or GeoJSON file of sites (导入站点表格).
+    Import(ImportArgs),
+    /// Export the sites matching a filter (按筛选条件导出).
+    Export(ExportArgs),
+    /// List the sites matching a filter as a table (列出站点).
+    List {
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Check the dataset's health: duplicates, sites outside the district, sources, precision (数据体检).
+    Check,
+    /// Serve the map and the API; a missing or empty database gets the default dataset (启动地图服务).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "ATLAS_ADDR", default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+    },
+}
+
+/// Filter flags, named like the API's query parameters (brief §5). Comma lists mean "any of".
+#[derive(Debug, Clone, Default, Args)]
+pub struct FilterArgs {
+    /// innovation_resource, carrier_platform, key_enterprise (or 创新资源, 载体平台, 重点企业).
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Kind, e.g. incubator,industrial_park.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Industry chain id, e.g. petrochemical.
+    #[arg(long)]
+    pub chain: Option<String>,
+    /// Chain link id, e.g. petrochemical.fine_chemicals.
+    #[arg(long)]
+    pub link: Option<String>,
+    /// national, provincial, municipal, district, none.
+    #[arg(long)]
+    pub level: Option<String>,
+    /// operating, under_construction, planned.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// local, partner.
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// Township code(s), e.g. 440902100.
+    #[arg(long)]
+    pub town: Option<String>,
+    /// minLon,minLat,maxLon,maxLat (WGS84).
+    #[arg(long, allow_hyphen_values = true)]
+    pub bbox: Option<String>,
+    /// Full-text search, Chinese or English (全文检索), e.g. 石化.
+    #[arg(long)]
+    pub q: Option<String>,
+    /// At most this many sites.
+    #[arg(long)]
+    pub limit: Option<String>,
+    /// Skip this many sites.
+    #[arg(long)]
+    pub offset: Option<String>,
+}
+
+impl FilterArgs {
+    /// Builds the shared `SiteFilter`, with the same parsing and messages as the API.
+    pub fn to_filter(&self) -> Result<SiteFilter> {
+        let mut f = SiteFilter::default();
+        let pairs = [
+            ("category", &self.category),
+            ("kind", &self.kind),
+            ("chain", &self.chain),
+            ("link", &self.link),
+            ("level", &self.level),
+            ("status", &self.status),
+            ("scope", &self.scope),
+            ("town", &self.town),
+            ("bbox", &self.bbox),
+            ("q", &self.q),
+            ("limit", &self.limit),
+            ("offset", &self.offset),
+        ];
+        for (k, v) in pairs {
+            if let Some(v) = v {
+                f.apply(k, v)
+                    .map_err(|e| anyhow::anyhow!("--{}: {}", e.param, e.message))?;
+            }
+        }
+        Ok(f)
+    }
+}
+
+/// CRS of an input file.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CrsArg {
+    /// WGS84 (GPS, OpenStreetMap).
+    Wgs84,
+    /// CGCS2000 (Tianditu); the same as WGS84 at map scale.
+    Cgcs2000,
+    /// GCJ-02 (Amap/高德, Tencent).
+    Gcj02,
+    /// BD-09 (Baidu/百度).
+    Bd09,
+}
+
+impl From<CrsArg> for atlas_core::Crs {
+    fn from(c: CrsArg) -> Self {
+        match c {
+            CrsArg::Wgs84 => atlas_core::Crs::Wgs84,
+            CrsArg::Cgcs2000 => atlas_core::Crs::Cgcs2000,
+            CrsArg::Gcj02 => atlas_core::Crs::Gcj02,
+            CrsArg::Bd09 => atlas_core::Crs::Bd09,
+        }
+    }
+}
+
+/// `atlas import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// CSV (UTF-8 or GBK), XLSX or GeoJSON file.
+    pub file: PathBuf,
+    /// CRS of rows whose `crs` (坐标系) cell is empty; default wgs84.
+    #[arg(long, value_enum)]
+    pub crs: Option<CrsArg>,
+    /// Validate and report only; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import the valid rows and skip the invalid ones (otherwise any invalid row aborts the import).
+    #[arg(long)]
+    pub skip_invalid: bool,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Excel workbook.
+    Xlsx,
+    /// CSV, UTF-8 with BOM.
+    Csv,
+    /// GeoJSON FeatureCollection (RFC 7946).
+    Geojson,
+    /// KML 2.2 (Google Earth).
+    Kml,
+}
+
+/// Header language of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// Chinese headers and labels.
+    Zh,
+    /// English keys and identifiers.
+    En,
+}
+
+/// `atlas export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "xlsx")]
+    pub format: FormatArg,
+    /// Output file; `-` writes to standard output. Default: a name saying what and when.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Header language (CSV/XLSX).
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: LangArg,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Init { force } => init(&cli.db, force),
+        Command::Import(args) => import::run(&cli.db, &args),
+        Command::Export(args) => export::run(&cli.db, &args),
+        Command::List { filter } => list::run(&cli.db, &filter),
+        Command::Check => check::run(&cli.db),
+        Command::Serve { addr } => serve(&cli.db, addr),
+    }
+}
+
+/// Today's date in China Standard Time (the users' calendar).
+pub fn today() -> chrono::NaiveDate {
+    let cst = chrono::FixedOffset::east_opt(8 * 3600)
+        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"));
+    chrono::Utc::now().with_timezone(&cst).date_naive()
+}
+
+fn init(db: &std::path::Path, force: bool) -> Result<ExitCode> {
+    if db.exists() {
+        if !force {
+            bail!(
+                "{} already exists; use --force to replace it (数据库已存在，使用 --force 覆盖)",
+                db.display()
+            );
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let p = PathBuf::from(format!("{}{suffix}", db.display()));
+            if p.exists() {
+                std::fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;
+            }
+        }
+    }
+    let mut store =
+        atlas_store::Store::open(db).with_context(|| format!("creating {}", db.display()))?;
+    let report = store
+        .load_default(today())
+        .context("loading the default dataset")?;
+    println!(
+        "已创建 created {}: {} 个站点 sites (默认数据集：茂南区 default Maonan dataset)",
+        db.display(),
+        report.inserted + report.updated + report.unchanged
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens an existing database (never creates one silently for read commands).
+pub fn open_existing(db: &std::path::Path) -> Result<atlas_store::Store> {
+    if !db.exists() {
+        bail!(
+            "{} does not exist; run `atlas init` first (数据库不存在，请先运行 atlas init)",
+            db.display()
+        );
+    }
+    atlas_store::Store::open(db).with_context(|| format!("opening {}", db.display()))
+}
+
+fn serve(db: &std::path::Path, addr: std::net::SocketAddr) -> Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    rt.block_on(crate::server::serve(db, addr, today()))?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,147 @@
+//! The server's database access: rusqlite is blocking, so every call runs on tokio's blocking
+//! thread pool, never on the async workers. A small pool of read-only connections serves reads
+//! in parallel (WAL lets them run beside the writer); one read-write connection serves writes.
+//! Every call has a time limit: when it passes, the statement is interrupted (SQLite
+//! `sqlite3_interrupt`) and the caller gets `query_timeout`.
+
+use super::error::ApiError;
+use atlas_store::{Store, StoreError};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// Default time limit of one database call.
+pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A pool of stores: `readers` read-only connections and one writer.
+#[derive(Debug)]
+pub struct Db {
+    path: PathBuf,
+    readers: Mutex<Vec<Store>>,
+    permits: Arc<Semaphore>,
+    writer: tokio::sync::Mutex<Option<Store>>,
+    timeout: Duration,
+}
+
+impl Db {
+    /// Opens the database (creating it with the default dataset when missing or empty) and
+    /// `readers` read-only connections.
+    pub fn open(
+        path: &Path,
+        readers: usize,
+        timeout: Duration,
+        today: chrono::NaiveDate,
+    ) -> Result<Arc<Self>, StoreError> {
+        let mut writer = Store::open(path)?;
+        if writer.is_empty()? {
+            writer.load_default(today)?;
+        }
+        let readers = readers.max(1);
+        let pool = (0..readers)
+            .map(|_| Store::open_readonly(path))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Arc::new(Self {
+            path: path.to_path_buf(),
+            readers: Mutex::new(pool),
+            permits: Arc::new(Semaphore::new(readers)),
+            writer: tokio::sync::Mutex::new(Some(writer)),
+            timeout,
+        }))
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` with a read-only store on a blocking thread, within the time limit.
+    pub async fn read<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
+    {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ApiError::Unavailable("the server is shutting down".into()))?;
+        let store = {
+            let mut pool = self
+                .readers
+                .lock()
+                .map_err(|_| ApiError::internal("reader pool poisoned"))?;
+            pool.pop()
+        };
+        let store =
+            store.ok_or_else(|| ApiError::internal("no reader available despite a permit"))?;
+        let interrupt = store.interrupt_handle();
+        let this = Arc::clone(self);
+        let task = tokio::task::spawn_blocking(move || {
+            let out = f(&store);
+            if let Ok(mut pool) = this.readers.lock() {
+                pool.push(store);
+            }
+            out
+        });
+        match tokio::time::timeout(self.timeout, task).await {
+            Ok(Ok(out)) => out,
+            Ok(Err(join)) => Err(ApiError::internal(format!("database task failed: {join}"))),
+            Err(_) => {
+                interrupt.interrupt();
+                Err(ApiError::Timeout)
+            }
+        }
+    }
+
+    /// Runs `f` with the read-write store on a blocking thread (one writer at a time).
+    pub async fn write<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, ApiError> + Send + 'static,
+    {
+        let mut guard = self.writer.lock().await;
+        let mut store = guard
+            .take()
+            .ok_or_else(|| ApiError::internal("writer missing"))?;
+        let (store, out) = tokio::task::spawn_blocking(move || {
+            let out = f(&mut store);
+            (store, out)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?;
+        *guard = Some(store);
+        out
+    }
+
+    /// Starts `f` with a read-only store on a blocking thread WITHOUT the time limit and returns
+    /// at once — for streaming exports, whose duration grows with the row count: `f` writes into
+    /// a bounded channel that the response body reads. The pool slot is held until `f` returns.
+    pub async fn stream<F>(self: &Arc<Self>, f: F) -> Result<(), ApiError>
+    where
+        F: FnOnce(&Store) + Send + 'static,
+    {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| ApiError::Unavailable("the server is shutting down".into()))?;
+        let store = {
+            let mut pool = self
+                .readers
+                .lock()
+                .map_err(|_| ApiError::internal("reader pool poisoned"))?;
+            pool.pop()
+        };
+        let store =
+            store.ok_or_else(|| ApiError::internal("no reader available despite a permit"))?;
+        let this = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            f(&store);
+            if let Ok(mut pool) = this.readers.lock() {
+                pool.push(store);
+            }
+            drop(permit);
+        });
+        Ok(())
+    }
+}

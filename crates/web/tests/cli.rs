@@ -1,0 +1,293 @@
+#![allow(clippy::unwrap_used)]
+//! The `atlas` binary end to end: a real SQLite file in a temporary directory, real files out
+//! and in, read back by real readers (calamine, the csv crate, openpyxl when python has it).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("atlas.db")
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    fn atlas(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_atlas"))
+            .args(args)
+            .env("ATLAS_DB", self.db())
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap()
+    }
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.atlas(args);
+        assert!(
+            out.status.success(),
+            "atlas {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+    fn init(&self) {
+        self.ok(&["init"]);
+    }
+}
+
+fn csv_rows(path: &Path) -> Vec<csv::StringRecord> {
+    let bytes = std::fs::read(path).unwrap();
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "CSV starts with a UTF-8 BOM"
+    );
+    csv::Reader::from_reader(&bytes[3..])
+        .records()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+#[test]
+fn init_then_list_by_chain_prints_the_petrochemical_sites() {
+    let env = Env::new();
+    env.init();
+    let out = env.ok(&["list", "--chain", "petrochemical"]);
+    assert!(out.contains("茂南石化工业园"), "{out}");
+    assert!(out.contains("天源石化"), "{out}");
+    assert!(
+        !out.contains("罗非鱼"),
+        "a modern-agriculture site is not on the petrochemical chain:\n{out}"
+    );
+}
+
+#[test]
+fn init_refuses_to_overwrite_without_force() {
+    let env = Env::new();
+    env.init();
+    let out = env.atlas(&["init"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+    env.ok(&["init", "--force"]);
+}
+
+#[test]
+fn commands_on_a_missing_database_say_to_run_init() {
+    let env = Env::new();
+    let out = env.atlas(&["list"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("atlas init"));
+    assert!(
+        !env.db().exists(),
+        "a read command does not create a database"
+    );
+}
+
+#[test]
+fn a_two_character_search_finds_sites() {
+    let env = Env::new();
+    env.init();
+    let out = env.ok(&["list", "--q", "石化"]);
+    assert!(out.contains("茂南石化工业园"), "{out}");
+    let out = env.ok(&["list", "--q", "园区"]);
+    assert!(out.contains("产业园区") || out.contains("园"), "{out}");
+}
+
+#[test]
+fn a_bad_filter_value_names_the_flag_and_the_allowed_values() {
+    let env = Env::new();
+    env.init();
+    let out = env.atlas(&["list", "--category", "factory"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--category") && err.contains("carrier_platform"),
+        "{err}"
+    );
+    let out = env.atlas(&["list", "--chain", "steel"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("petrochemical"),
+        "{err}"
+    );
+}
+
+#[test]
+fn xlsx_export_of_carrier_platforms_has_chinese_headers_and_exactly_those_rows() {
+    use calamine::{open_workbook, Reader, Xlsx};
+    let env = Env::new();
+    env.init();
+    let file = env.path("x.xlsx");
+    env.ok(&[
+        "export",
+        "--format",
+        "xlsx",
+        "--category",
+        "carrier_platform",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    let mut wb: Xlsx<_> = open_workbook(&file).unwrap();
+    let names = wb.sheet_names().to_vec();
+    assert_eq!(names.len(), 2, "{names:?}");
+    let range = wb.worksheet_range(&names[0]).unwrap();
+    let rows: Vec<_> = range.rows().collect();
+    assert_eq!(rows[0][0].to_string(), "编号");
+    assert_eq!(rows[0][1].to_string(), "名称");
+    assert!(rows.len() > 5);
+    for r in &rows[1..] {
+        assert_eq!(
+            r[3].to_string(),
+            "载体平台",
+            "category column holds the Chinese label"
+        );
+    }
+    let listed = env.ok(&["list", "--category", "carrier_platform"]);
+    for r in &rows[1..] {
+        assert!(
+            listed.contains(&r[0].to_string()),
+            "{} is a carrier platform",
+            r[0]
+        );
+    }
+    // A second, independent reader: openpyxl (installed by tests/run-all.sh).
+    let py = Command::new("python3")
+        .args(["-c", "import sys, openpyxl; wb = openpyxl.load_workbook(sys.argv[1]); ws = wb.worksheets[0]; print(ws.freeze_panes, ws.auto_filter.ref, ws.cell(1, 2).value, ws.max_row - 1)", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        py.status.success(),
+        "openpyxl could not read the export: {}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+    let line = String::from_utf8(py.stdout).unwrap();
+    assert!(
+        line.starts_with("A2 A1:"),
+        "frozen header row and an autofilter: {line}"
+    );
+    assert!(line.contains("名称"), "{line}");
+    assert_eq!(
+        line.split_whitespace()
+            .last()
+            .unwrap()
+            .parse::<usize>()
+            .unwrap(),
+        rows.len() - 1
+    );
+}
+
+#[test]
+fn csv_export_import_export_is_byte_identical() {
+    let env = Env::new();
+    env.init();
+    let a = env.path("a.csv");
+    let b = env.path("b.csv");
+    env.ok(&["export", "--format", "csv", "-o", a.to_str().unwrap()]);
+    let out = env.ok(&["import", a.to_str().unwrap()]);
+    assert!(out.contains("0 新增 inserted"), "{out}");
+    env.ok(&["export", "--format", "csv", "-o", b.to_str().unwrap()]);
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    let rows = csv_rows(&a);
+    assert!(rows.len() >= 50);
+}
+
+#[test]
+fn an_import_with_one_bad_row_writes_nothing_and_reports_the_line() {
+    let env = Env::new();
+    env.init();
+    let file = env.path("bad.csv");
+    std::fs::write(
+        &file,
+        "编号,名称,类别,类型,数据来源,经度,纬度,定位精度\n\
+         new-a,新站点甲,载体平台,孵化器,测试,110.9,21.65,building\n\
+         new-b,新站点乙,载体平台,孵化器,测试,110.9,95,building\n",
+    )
+    .unwrap();
+    let out = env.atlas(&["import", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("line 3") && stdout.contains("lat"),
+        "{stdout}"
+    );
+    let listed = env.ok(&["list", "--q", "新站点"]);
+    assert!(!listed.contains("new-a"), "nothing was written: {listed}");
+    // Asked to skip invalid rows, the valid one goes in.
+    let out = env.ok(&["import", file.to_str().unwrap(), "--skip-invalid"]);
+    assert!(
+        out.contains("1 新增 inserted") && out.contains("1 跳过 skipped"),
+        "{out}"
+    );
+    assert!(env.ok(&["list", "--q", "新站点"]).contains("new-a"));
+}
+
+#[test]
+fn dry_run_reports_and_writes_nothing() {
+    let env = Env::new();
+    env.init();
+    let file = env.path("ok.csv");
+    std::fs::write(
+        &file,
+        "id,name_zh,category,kind,source\nnew-c,试运行站点,key_enterprise,enterprise,test\n",
+    )
+    .unwrap();
+    let out = env.ok(&["import", file.to_str().unwrap(), "--dry-run"]);
+    assert!(out.contains("dry run"), "{out}");
+    assert!(!env.ok(&["list", "--q", "试运行"]).contains("new-c"));
+}
+
+#[test]
+fn gcj02_import_is_converted_and_keeps_the_original() {
+    let env = Env::new();
+    env.init();
+    let file = env.path("gcj.csv");
+    std::fs::write(&file, "id,name_zh,category,kind,source,lon,lat,location_precision\ngcj-site,高德坐标站点,carrier_platform,incubator,test,110.9253,21.6739,building\n").unwrap();
+    env.ok(&["import", file.to_str().unwrap(), "--crs", "gcj02"]);
+    let out = env.path("gcj-out.csv");
+    env.ok(&[
+        "export",
+        "--format",
+        "csv",
+        "--lang",
+        "en",
+        "--q",
+        "高德坐标",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let rows = csv_rows(&out);
+    assert_eq!(rows.len(), 1);
+    let headers = csv::Reader::from_reader(&std::fs::read(&out).unwrap()[3..])
+        .headers()
+        .unwrap()
+        .clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let lon: f64 = rows[0][col("lon")].parse().unwrap();
+    assert!(
+        (lon - 110.9253).abs() > 0.003,
+        "converted to WGS84 (moved by hundreds of metres): {lon}"
+    );
+    assert_eq!(&rows[0][col("original_crs")], "gcj02");
+    assert_eq!(&rows[0][col("original_lon")], "110.9253");
+}
+
+#[test]
+fn check_reports_precision_and_outside_sites() {
+    let env = Env::new();
+    env.init();
+    let out = env.ok(&["check"]);
+    assert!(out.contains("定位精度 location precision"), "{out}");
+    assert!(out.contains("区外站点 outside the district"), "{out}");
+    assert!(
+        out.contains("maoming-polytechnic"),
+        "the local college placed in 电白 is flagged: {out}"
+    );
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test of Innovation Atlas on a fresh machine: installs what the tests need when it is
+# missing, then format check, clippy (warnings are errors) and the whole workspace's tests.
+# README.md names this script as "the test command"; .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v ogrinfo >/dev/null 2>&1 || need_apt+=(gdal-bin)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  echo "== installing ${need_apt[*]} (apt)"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq || true
+  $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null || echo "warning: could not install ${need_apt[*]}; GDAL-based checks will fail"
+fi
+
+if ! python3 -c 'import openpyxl' >/dev/null 2>&1; then
+  echo "== installing openpyxl (pip), the independent XLSX reader the tests use"
+  python3 -m pip install --quiet openpyxl
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy (-D warnings)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo test"
+cargo test --workspace --locked
