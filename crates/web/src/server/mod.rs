@@ -55,26 +55,62 @@ async fn fallback(req: Request) -> impl IntoResponse {
     ApiError::NotFound(format!("no route for {}", req.uri().path()))
 }
 
-/// Opens the database and serves until Ctrl-C or SIGTERM.
-pub async fn serve(
-    db_path: &Path,
-    addr: SocketAddr,
-    today: chrono::NaiveDate,
-) -> anyhow::Result<()> {
+/// A server running in the background (tests, benchmarks): its address and a way to stop it.
+#[derive(Debug)]
+pub struct RunningServer {
+    /// The bound address (port 0 becomes a real port).
+    pub addr: SocketAddr,
+    /// The shared state (e.g. to reach the database in tests).
+    pub state: AppState,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// `http://addr` without a trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        tokio::time::timeout(SHUTDOWN_GRACE, &mut self.task).await???;
+        Ok(())
+    }
+}
+
+/// Opens (creating with the default dataset when missing or empty) the database and starts
+/// serving on `addr` in the background.
+pub async fn start(db_path: &Path, addr: SocketAddr, today: chrono::NaiveDate) -> anyhow::Result<RunningServer> {
     let db = Db::open(db_path, 4, db::DEFAULT_QUERY_TIMEOUT, today)?;
-    let state = AppState {
-        db,
-        config: Arc::new(ServerConfig { public_base: None }),
-    };
+    let state = AppState { db, config: Arc::new(ServerConfig { public_base: None }) };
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    let local = listener.local_addr()?;
-    println!(
-        "创新资源布局图 Innovation Atlas: http://{local}/  (database {})",
-        db_path.display()
-    );
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let router = app(state.clone());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    _ = rx => {},
+                    _ = shutdown_signal() => {},
+                }
+            })
+            .await
+    });
+    Ok(RunningServer { addr, state, stop: Some(tx), task })
+}
+
+/// Opens the database and serves until Ctrl-C or SIGTERM (`atlas serve`).
+pub async fn serve(db_path: &Path, addr: SocketAddr, today: chrono::NaiveDate) -> anyhow::Result<()> {
+    let server = start(db_path, addr, today).await?;
+    println!("创新资源布局图 Innovation Atlas: {}/  (database {})", server.url(), db_path.display());
+    // Keep the stop sender alive: dropping it would end the server at once.
+    let RunningServer { task, stop: _keep_running, .. } = server;
+    task.await??;
     tracing::info!("server stopped");
     Ok(())
 }
