@@ -7,12 +7,16 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v ogrinfo >/dev/null 2>&1 || need_apt+=(gdal-bin)
+# End-to-end tests of the map page: Debian's Chromium, CJK fonts for the Chinese labels.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
+command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "== installing ${need_apt[*]} (apt)"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq || true
-  $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null || echo "warning: could not install ${need_apt[*]}; GDAL-based checks will fail"
+  $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null || echo "warning: could not install ${need_apt[*]}; the tests that need them will fail"
 fi
 
 if ! python3 -c 'import openpyxl' >/dev/null 2>&1; then
@@ -26,3 +30,13 @@ echo "== cargo clippy (-D warnings)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+
+echo "== end-to-end tests of the map page (headless Chromium against a real atlas serve)"
+# The debug binary `cargo test` just built (the web page is embedded in it).
+target_dir="$(cargo metadata --format-version 1 --no-deps --locked | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+cargo build --locked -p atlas-web --bin atlas
+if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+  echo "== installing the end-to-end test packages (npm ci)"
+  (cd tests/e2e && npm ci --no-audit --no-fund)
+fi
+(cd tests/e2e && ATLAS_BIN="$target_dir/debug/atlas" npm test)

@@ -588,6 +588,12 @@ impl<'a, W: Write + Send> XlsxSiteWriter<'a, W> {
             .map_err(xlsx_err)?;
         ws.set_name(XLSX_DATA_SHEET).map_err(xlsx_err)?;
         ws.set_freeze_panes(1, 0).map_err(xlsx_err)?;
+        // Printing: A4 landscape; the header row and the name column repeat on every page, so a
+        // printed list stays readable as its 33 columns flow across pages.
+        ws.set_landscape();
+        ws.set_paper_size(9);
+        ws.set_repeat_rows(0, 0).map_err(xlsx_err)?;
+        ws.set_repeat_columns(1, 1).map_err(xlsx_err)?;
         let mut widths = Vec::with_capacity(headers.len());
         for (i, h) in headers.iter().enumerate() {
             ws.write_string_with_format(0, i as u16, *h, &bold)

@@ -215,6 +215,18 @@ impl Store {
         reference::set_meta(&self.conn, key, value)
     }
 
+    /// The data version: 0 for a new store, bumped in the same transaction by every import that
+    /// inserts or changes a site, by [`Store::replace_reference`] and by
+    /// [`Store::load_default`]. Equal versions mean equal data (within one database file), so a
+    /// server can derive `ETag`s from it. One indexed lookup.
+    pub fn data_version(&self) -> Result<u64> {
+        let v: i64 = self
+            .conn
+            .prepare_cached(sql::DATA_VERSION)?
+            .query_row([], |r| r.get(0))?;
+        Ok(u64::try_from(v).unwrap_or(0))
+    }
+
     // --- Writing ---------------------------------------------------------------------------
 
     /// Upserts `sites` by id in one transaction: new ids are inserted, changed records updated
@@ -241,6 +253,9 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let report = import::import(&tx, sites)?;
+        if report.inserted + report.updated > 0 {
+            tx.execute(sql::BUMP_DATA_VERSION, [])?;
+        }
         tx.commit()?;
         Ok(report)
     }
@@ -253,6 +268,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         reference::replace(&tx, r)?;
+        tx.execute(sql::BUMP_DATA_VERSION, [])?;
         tx.commit()?;
         Ok(())
     }
@@ -283,6 +299,7 @@ impl Store {
         reference::replace(&tx, &r)?;
         reference::set_meta(&tx, sql::META_DATASET, DEFAULT_DATASET)?;
         let report = import::import(&tx, &sites)?;
+        tx.execute(sql::BUMP_DATA_VERSION, [])?;
         tx.commit()?;
         self.optimize();
         Ok(report)

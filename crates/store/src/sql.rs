@@ -104,6 +104,13 @@ pub const META_SET: &str = "INSERT INTO meta (key, value) VALUES (?1, ?2) \
 pub const META_BOUNDARY: &str = "boundary_geojson";
 /// The `meta` key of the dataset's name.
 pub const META_DATASET: &str = "dataset";
+/// The data version: a counter that every committed change to sites or reference data bumps
+/// (absent = 0), so a server can tag its responses (HTTP `ETag`) without hashing them.
+pub const DATA_VERSION: &str =
+    "SELECT COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'data_version'), 0)";
+/// Bumps the data version inside the writing transaction.
+pub const BUMP_DATA_VERSION: &str = "INSERT INTO meta (key, value) VALUES ('data_version', '1') \
+    ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)";
 
 /// Chains in display order.
 pub const CHAINS: &str = "SELECT id, ord, name_zh, name_en FROM chains ORDER BY ord, id";

@@ -48,7 +48,33 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, env = "ATLAS_ADDR", default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
+        #[command(flatten)]
+        basemap: BasemapArgs,
     },
+}
+
+/// The map page's base map: offline (the project's own data) unless one is chosen here.
+#[derive(Debug, Clone, Default, Args)]
+pub struct BasemapArgs {
+    /// Online base map under the sites (在线底图): `tianditu` (天地图, needs --tianditu-key) or `offline`.
+    #[arg(long, value_enum, env = "ATLAS_BASEMAP", default_value = "offline")]
+    pub basemap: BasemapArg,
+    /// Tianditu key (天地图密钥 tk).
+    #[arg(long, env = "ATLAS_TIANDITU_KEY", hide_env_values = true)]
+    pub tianditu_key: Option<String>,
+    /// Any XYZ raster tile URL template ({z}/{x}/{y}) or MapLibre style URL as the base map.
+    #[arg(long, env = "ATLAS_BASEMAP_URL")]
+    pub basemap_url: Option<String>,
+}
+
+/// `--basemap` values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum BasemapArg {
+    /// No online base map: nothing leaves the server's origin.
+    #[default]
+    Offline,
+    /// Tianditu (天地图) vec_w + cva_w.
+    Tianditu,
 }
 
 /// Filter flags, named like the API's query parameters (brief §5). Comma lists mean "any of".
@@ -206,7 +232,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Export(args) => export::run(&cli.db, &args),
         Command::List { filter } => list::run(&cli.db, &filter),
         Command::Check => check::run(&cli.db),
-        Command::Serve { addr } => serve(&cli.db, addr),
+        Command::Serve { addr, basemap } => serve(&cli.db, addr, &basemap),
     }
 }
 
@@ -256,7 +282,21 @@ pub fn open_existing(db: &std::path::Path) -> Result<atlas_store::Store> {
     atlas_store::Store::open(db).with_context(|| format!("opening {}", db.display()))
 }
 
-fn serve(db: &std::path::Path, addr: std::net::SocketAddr) -> Result<ExitCode> {
+fn serve(
+    db: &std::path::Path,
+    addr: std::net::SocketAddr,
+    basemap: &BasemapArgs,
+) -> Result<ExitCode> {
+    let basemap = crate::server::assets::Basemap::from_flags(
+        basemap.basemap == BasemapArg::Tianditu,
+        basemap.tianditu_key.as_deref(),
+        basemap.basemap_url.as_deref(),
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
+    let config = crate::server::ServerConfig {
+        basemap,
+        ..Default::default()
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -268,6 +308,6 @@ fn serve(db: &std::path::Path, addr: std::net::SocketAddr) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    rt.block_on(crate::server::serve(db, addr, today()))?;
+    rt.block_on(crate::server::serve(db, addr, today(), config))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -55,33 +55,38 @@ impl Db {
         &self.path
     }
 
+    /// Takes a reader out of the pool, waiting for a free slot; dropping the permit frees it.
+    async fn checkout(&self) -> Result<(tokio::sync::OwnedSemaphorePermit, Store), ApiError> {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| ApiError::Unavailable("the server is shutting down".into()))?;
+        let store = self
+            .readers
+            .lock()
+            .map_err(|_| ApiError::internal("reader pool poisoned"))?
+            .pop()
+            .ok_or_else(|| ApiError::internal("no reader available despite a permit"))?;
+        Ok((permit, store))
+    }
+
     /// Runs `f` with a read-only store on a blocking thread, within the time limit.
     pub async fn read<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
     {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| ApiError::Unavailable("the server is shutting down".into()))?;
-        let store = {
-            let mut pool = self
-                .readers
-                .lock()
-                .map_err(|_| ApiError::internal("reader pool poisoned"))?;
-            pool.pop()
-        };
-        let store =
-            store.ok_or_else(|| ApiError::internal("no reader available despite a permit"))?;
+        let (permit, store) = self.checkout().await?;
         let interrupt = store.interrupt_handle();
         let this = Arc::clone(self);
+        // The permit travels with the connection: after a timeout the slot stays taken until
+        // the interrupted statement has really stopped and the connection is back in the pool.
         let task = tokio::task::spawn_blocking(move || {
             let out = f(&store);
             if let Ok(mut pool) = this.readers.lock() {
                 pool.push(store);
             }
+            drop(permit);
             out
         });
         match tokio::time::timeout(self.timeout, task).await {
@@ -121,19 +126,7 @@ impl Db {
     where
         F: FnOnce(&Store) + Send + 'static,
     {
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
-            .await
-            .map_err(|_| ApiError::Unavailable("the server is shutting down".into()))?;
-        let store = {
-            let mut pool = self
-                .readers
-                .lock()
-                .map_err(|_| ApiError::internal("reader pool poisoned"))?;
-            pool.pop()
-        };
-        let store =
-            store.ok_or_else(|| ApiError::internal("no reader available despite a permit"))?;
+        let (permit, store) = self.checkout().await?;
         let this = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             f(&store);
@@ -143,5 +136,52 @@ impl Db {
             drop(permit);
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_call_past_its_time_limit_times_out_and_the_pool_recovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(
+            &dir.path().join("t.db"),
+            1,
+            Duration::from_millis(200),
+            today(),
+        )
+        .unwrap();
+        let slow = db
+            .read(|_store| {
+                std::thread::sleep(Duration::from_millis(600));
+                Ok(())
+            })
+            .await;
+        assert!(matches!(slow, Err(ApiError::Timeout)), "{slow:?}");
+        // The single reader comes back once the slow call ends; the next call waits for it.
+        let n = db
+            .read(|s| Ok(s.count(&atlas_core::SiteFilter::default())?))
+            .await
+            .unwrap();
+        assert!(n >= 50);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_missing_database_is_created_with_the_default_dataset() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        let db = Db::open(&path, 2, DEFAULT_QUERY_TIMEOUT, today()).unwrap();
+        assert!(path.exists());
+        let n = db
+            .read(|s| Ok(s.count(&atlas_core::SiteFilter::default())?))
+            .await
+            .unwrap();
+        assert!(n >= 50);
     }
 }

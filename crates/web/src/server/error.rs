@@ -16,7 +16,9 @@ pub enum ApiError {
     /// A query parameter is malformed or out of range. Returns `400 Bad Request`.
     #[error("{message}")]
     BadParam {
-        /// Stable code (`invalid_bbox`, `invalid_limit`, `unknown_value`, …).
+        /// Stable code: `invalid_bbox`, `invalid_limit`, `invalid_offset`, `unknown_value`,
+        /// `invalid_id`, `invalid_parameter` (from `SiteFilter`), `unknown_parameter`,
+        /// `unknown_format`.
         code: &'static str,
         /// Names the parameter.
         message: String,
@@ -33,11 +35,12 @@ pub enum ApiError {
     /// No such site, chain or route. Returns `404 Not Found`.
     #[error("{0}")]
     NotFound(String),
-    /// Wrong HTTP method. Returns `405 Method Not Allowed`.
-    #[error("method not allowed")]
-    MethodNotAllowed,
-    /// Body too large. Returns `413 Payload Too Large`.
-    #[error("request body too large")]
+    /// Wrong HTTP method for a known path; the message names the method and the allowed ones.
+    /// Returns `405 Method Not Allowed`.
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// Body larger than [`super::BODY_LIMIT_BYTES`]. Returns `413 Payload Too Large`.
+    #[error("the request body is larger than the {} KiB the server accepts", super::BODY_LIMIT_BYTES / 1024)]
     PayloadTooLarge,
     /// The query ran past its time limit and was interrupted. Returns `503 Service Unavailable`.
     #[error("the query took too long and was stopped; narrow the filter or use the export route")]
@@ -66,7 +69,7 @@ impl ApiError {
             Self::Store(e) if e.code() == "busy" => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Timeout | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -81,7 +84,7 @@ impl ApiError {
             Self::Store(e) if e.is_client_error() || e.code() == "busy" => e.code(),
             Self::Store(_) | Self::Internal(_) => "internal_error",
             Self::NotFound(_) => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
+            Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",
             Self::Timeout => "query_timeout",
             Self::Unavailable(_) => "unavailable",
@@ -139,4 +142,64 @@ impl IntoResponse for ApiError {
         };
         (status, axum::Json(body)).into_response()
     }
+}
+
+/// Middleware that keeps the error contract for responses made outside the handlers: axum's
+/// empty `405` of a known path with another method, tower-http's `413` of the body limit, and any
+/// other non-JSON `4xx`/`5xx` (an extractor's plain-text rejection). Such a response is replaced
+/// by the JSON body of the matching [`ApiError`], keeping its `Allow` header; JSON error bodies
+/// (the handlers' own) pass unchanged.
+pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use axum::http::header::{ALLOW, CONTENT_TYPE};
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let is_json = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json") || ct.contains("+json"));
+    if is_json {
+        return res;
+    }
+    let allow = res.headers().get(ALLOW).cloned();
+    let err = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allowed = allow
+                .as_ref()
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("GET, HEAD");
+            ApiError::MethodNotAllowed(format!(
+                "method {method} is not allowed on {path}; allowed: {allowed}"
+            ))
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        StatusCode::NOT_FOUND => ApiError::NotFound(format!("no route for {path}")),
+        s if s.is_client_error() => ApiError::BadRequest(format!(
+            "the request to {path} cannot be used ({})",
+            s.canonical_reason().unwrap_or("client error")
+        )),
+        s => ApiError::internal(format!("{method} {path}: non-JSON {s} response")),
+    };
+    let mut out = err.into_response();
+    // Keep the original status (e.g. 415, 422) when it was a client error of another kind.
+    if status.is_client_error() {
+        *out.status_mut() = status;
+    }
+    if let Some(a) = allow {
+        out.headers_mut().insert(ALLOW, a);
+    }
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        // The unread body is still on the connection: close it rather than parse the body as
+        // the next request.
+        out.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    out
 }

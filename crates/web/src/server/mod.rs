@@ -6,12 +6,12 @@
 //! - [`ogc`]: OGC API – Features (Part 1 Core + GeoJSON) under `/ogc`.
 
 pub mod api;
+pub mod assets;
 pub mod db;
 pub mod error;
 pub mod ogc;
 
 use axum::extract::Request;
-use axum::http::Method;
 use axum::response::IntoResponse;
 use axum::Router;
 use db::Db;
@@ -31,27 +31,65 @@ pub struct AppState {
 }
 
 /// Settings fixed at start.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ServerConfig {
     /// The address the server listens on (for absolute links when no Host header is given).
     pub public_base: Option<String>,
+    /// The map page's base map (`atlas serve --basemap …`); offline by default.
+    pub basemap: assets::Basemap,
 }
 
+/// The largest request body the server reads (no route takes a body yet).
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
 /// Builds the whole application router (tests call this directly).
+///
+/// Middleware, outermost first:
+/// 1. `TraceLayer`: one span per request (method, URI) and one `INFO` line per response with
+///    its status and latency in milliseconds; `5xx` are logged as errors.
+/// 2. `CompressionLayer`: gzip or brotli as the client's `Accept-Encoding` asks, for bodies of
+///    32 bytes and more, except images and XLSX (already a zip). Adds `Vary: Accept-Encoding`.
+/// 3. [`error::json_errors`]: every `4xx`/`5xx` made outside a handler (axum's empty `405`, the
+///    body limit's `413`, a plain-text rejection) becomes the JSON error body.
+/// 4. `RequestBodyLimitLayer`: a request whose body is larger than [`BODY_LIMIT_BYTES`] gets
+///    `413` before any handler runs.
+///
+/// Unknown paths (any method) get a JSON `404` from [`fallback`]; a known path with another
+/// method gets `405` with an `Allow` header.
 pub fn app(state: AppState) -> Router {
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+    use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse};
+    let compress_when = DefaultPredicate::new().and(NotForContentType::const_new(
+        "application/vnd.openxmlformats",
+    ));
+    let middleware = tower::ServiceBuilder::new()
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Millis),
+                ),
+        )
+        .layer(tower_http::compression::CompressionLayer::new().compress_when(compress_when))
+        .layer(axum::middleware::from_fn(error::json_errors))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            BODY_LIMIT_BYTES,
+        ));
     Router::new()
         .nest("/api/v1", api::router())
         .nest("/ogc", ogc::router())
+        .route("/ogc/", axum::routing::get(ogc::landing))
         .merge(api::root_router())
+        .merge(assets::router())
         .fallback(fallback)
+        .layer(middleware)
         .with_state(state)
 }
 
-/// Unknown routes: a JSON 404 (or 405 for a known path with the wrong method).
+/// Unknown routes, whatever the method: a JSON 404.
 async fn fallback(req: Request) -> impl IntoResponse {
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        return ApiError::MethodNotAllowed;
-    }
     ApiError::NotFound(format!("no route for {}", req.uri().path()))
 }
 
@@ -84,9 +122,26 @@ impl RunningServer {
 
 /// Opens (creating with the default dataset when missing or empty) the database and starts
 /// serving on `addr` in the background.
-pub async fn start(db_path: &Path, addr: SocketAddr, today: chrono::NaiveDate) -> anyhow::Result<RunningServer> {
+pub async fn start(
+    db_path: &Path,
+    addr: SocketAddr,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<RunningServer> {
+    start_with(db_path, addr, today, ServerConfig::default()).await
+}
+
+/// [`start`] with settings.
+pub async fn start_with(
+    db_path: &Path,
+    addr: SocketAddr,
+    today: chrono::NaiveDate,
+    config: ServerConfig,
+) -> anyhow::Result<RunningServer> {
     let db = Db::open(db_path, 4, db::DEFAULT_QUERY_TIMEOUT, today)?;
-    let state = AppState { db, config: Arc::new(ServerConfig { public_base: None }) };
+    let state = AppState {
+        db,
+        config: Arc::new(config),
+    };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -101,15 +156,33 @@ pub async fn start(db_path: &Path, addr: SocketAddr, today: chrono::NaiveDate) -
             })
             .await
     });
-    Ok(RunningServer { addr, state, stop: Some(tx), task })
+    Ok(RunningServer {
+        addr,
+        state,
+        stop: Some(tx),
+        task,
+    })
 }
 
 /// Opens the database and serves until Ctrl-C or SIGTERM (`atlas serve`).
-pub async fn serve(db_path: &Path, addr: SocketAddr, today: chrono::NaiveDate) -> anyhow::Result<()> {
-    let server = start(db_path, addr, today).await?;
-    println!("创新资源布局图 Innovation Atlas: {}/  (database {})", server.url(), db_path.display());
+pub async fn serve(
+    db_path: &Path,
+    addr: SocketAddr,
+    today: chrono::NaiveDate,
+    config: ServerConfig,
+) -> anyhow::Result<()> {
+    let server = start_with(db_path, addr, today, config).await?;
+    println!(
+        "创新资源布局图 Innovation Atlas: {}/  (database {})",
+        server.url(),
+        db_path.display()
+    );
     // Keep the stop sender alive: dropping it would end the server at once.
-    let RunningServer { task, stop: _keep_running, .. } = server;
+    let RunningServer {
+        task,
+        stop: _keep_running,
+        ..
+    } = server;
     task.await??;
     tracing::info!("server stopped");
     Ok(())

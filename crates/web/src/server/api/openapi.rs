@@ -1,0 +1,123 @@
+//! `GET /api/v1/openapi.json`: the OpenAPI document of `/api/v1`, generated with `utoipa` from
+//! the handlers' `#[utoipa::path]` attributes and the response types' `ToSchema` derives, so it
+//! cannot drift from the code (a test checks that every route is in it).
+
+use super::{catalog, export, sites, JSON};
+use crate::server::error::ApiResult;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use std::sync::OnceLock;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+/// The filter parameters (brief §5), the same on every filtered route. Documentation only: the
+/// handlers parse the raw query string (see [`super::params`]).
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct FilterParams {
+    /// Category id or label, comma list: `innovation_resource`, `carrier_platform`,
+    /// `key_enterprise` (or 创新资源, 载体平台, 重点企业).
+    category: Option<String>,
+    /// Kind, comma list, e.g. `incubator,maker_space` (see `/api/v1/vocabularies`).
+    kind: Option<String>,
+    /// Industry chain id, comma list, e.g. `petrochemical` (see `/api/v1/chains`).
+    chain: Option<String>,
+    /// Chain link id, comma list, e.g. `petrochemical.fine_chemicals`.
+    link: Option<String>,
+    /// `national`, `provincial`, `municipal`, `district`, `none`; comma list.
+    level: Option<String>,
+    /// `operating`, `under_construction`, `planned`; comma list.
+    status: Option<String>,
+    /// `local` or `partner`.
+    scope: Option<String>,
+    /// Township code, comma list, e.g. `440902100` (see `/api/v1/divisions`).
+    town: Option<String>,
+    /// `minLon,minLat,maxLon,maxLat` (WGS84); a site matches when its extent meets the box.
+    bbox: Option<String>,
+    /// Full text, Chinese or English, at most 200 characters; every whitespace-separated term
+    /// must occur (substring, so 2-character words such as 石化 work).
+    q: Option<String>,
+    /// Page size: default 1000, at most 10000 on `/sites`; no maximum on `/export`.
+    limit: Option<u64>,
+    /// Sites to skip (default 0).
+    offset: Option<u64>,
+}
+
+/// The error body of every `4xx` and `5xx`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Code and message.
+    pub error: ErrorDetail,
+}
+
+/// An error's stable code and its message, which names the offending parameter.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `invalid_bbox`, `invalid_limit`, `invalid_offset`,
+    /// `limit_out_of_range`, `unknown_value`, `invalid_id`, `invalid_parameter`,
+    /// `unknown_chain`, `unknown_link`, `unknown_town`, `unknown_parameter`, `unknown_format`,
+    /// `not_found`, `method_not_allowed`, `payload_too_large`, `query_timeout`, `unavailable`,
+    /// `internal_error`.
+    #[schema(example = "invalid_bbox")]
+    pub code: String,
+    /// For people; names the parameter.
+    #[schema(
+        example = "parameter 'bbox': invalid bbox '1,2'; expected minLon,minLat,maxLon,maxLat"
+    )]
+    pub message: String,
+}
+
+/// The document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Innovation Atlas API (创新资源布局图)",
+        description = "The Maonan District innovation-resource catalogue: sites as GeoJSON \
+            (RFC 7946, WGS84 lon/lat), facets, chains, townships, the plan's indicators and \
+            exports. Filters are the same query parameters everywhere. Data GETs carry a weak \
+            `ETag` (answer `304` to `If-None-Match`) and `Cache-Control: public, max-age=60, \
+            must-revalidate`; JSON is gzip/brotli compressed on request. Every error is \
+            `{\"error\":{\"code\",\"message\"}}`."
+    ),
+    paths(
+        sites::list,
+        sites::one,
+        catalog::facets,
+        catalog::chains,
+        catalog::chain,
+        catalog::divisions,
+        catalog::boundary,
+        catalog::context,
+        catalog::indicators,
+        catalog::vocabularies,
+        export::export,
+        openapi_json,
+    ),
+    components(schemas(ErrorBody, ErrorDetail)),
+    tags(
+        (name = "sites", description = "Sites as GeoJSON."),
+        (name = "catalogue", description = "Facets and reference data."),
+        (name = "export", description = "Downloads: XLSX, CSV, GeoJSON, KML."),
+        (name = "meta", description = "This document."),
+    )
+)]
+pub struct ApiDoc;
+
+/// This OpenAPI document.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "OpenAPI 3.1 of `/api/v1`.", body = Object))
+)]
+pub async fn openapi_json(req: super::Req) -> ApiResult<Response> {
+    req.no_params()?;
+    static DOC: OnceLock<String> = OnceLock::new();
+    let doc = DOC.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_pretty_json()
+            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    });
+    Ok(([(CONTENT_TYPE, JSON)], doc.clone()).into_response())
+}

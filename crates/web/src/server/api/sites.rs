@@ -1,0 +1,211 @@
+//! `GET /api/v1/sites` (a page of the filtered sites) and `GET /api/v1/sites/{id}` (one site).
+
+use super::params::{self, PathId};
+use super::{etag_matches, not_modified, to_json, today, with_etag, Req, GEOJSON};
+use crate::server::error::{ApiError, ApiResult};
+use atlas_core::export::site_to_feature;
+use atlas_core::{SiteFilter, SiteId};
+use axum::response::Response;
+use serde::Serialize;
+use std::sync::Arc;
+use utoipa::ToSchema;
+
+/// Page size when `limit` is not given.
+pub const DEFAULT_LIMIT: u64 = 1_000;
+/// Largest page; more rows are an export's job.
+pub const MAX_LIMIT: u64 = 10_000;
+
+/// A link of a response (OGC API style).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Link {
+    /// Absolute URL (relative when the request had no `Host`).
+    pub href: String,
+    /// `self`, `next`, `prev`, `alternate`.
+    pub rel: &'static str,
+    /// Media type of the target.
+    #[serde(rename = "type")]
+    pub media_type: &'static str,
+    /// What the target is.
+    pub title: String,
+}
+
+/// A page of sites: a GeoJSON FeatureCollection (RFC 7946, WGS84 lon/lat) with paging members.
+/// (The shape of the response, for the OpenAPI document; [`list`] writes it feature by feature.)
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SiteCollection {
+    /// Always `FeatureCollection`.
+    #[serde(rename = "type")]
+    #[schema(example = "FeatureCollection")]
+    pub kind: &'static str,
+    /// Sites matching the filter (all pages).
+    pub number_matched: u64,
+    /// Sites in this page.
+    pub number_returned: u64,
+    /// `self`, and `next`/`prev` pages with the same filter.
+    pub links: Vec<Link>,
+    /// The sites, one Feature each; properties as in `atlas_core::export::site_to_feature`.
+    #[schema(value_type = Vec<Object>)]
+    pub features: Vec<geojson::Feature>,
+}
+
+/// The members of [`SiteCollection`] after `features`, written once the features are.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageTail {
+    number_matched: u64,
+    number_returned: u64,
+    links: Vec<Link>,
+}
+
+/// The effective page size of a request: the default, or the given one up to [`MAX_LIMIT`].
+pub fn page_limit(given: Option<u64>, filter: &SiteFilter) -> ApiResult<u64> {
+    match given {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if n > MAX_LIMIT => {
+            let q = params::canonical(filter);
+            Err(ApiError::LimitTooLarge(format!(
+                "limit {n} is above the largest page of {MAX_LIMIT} sites; page with offset, or \
+                 download every matching site at /api/v1/export?format=csv{}{q}",
+                if q.is_empty() { "" } else { "&" }
+            )))
+        }
+        Some(n) => Ok(n),
+    }
+}
+
+fn page_links(base: &str, f: &SiteFilter, limit: u64, matched: u64, returned: u64) -> Vec<Link> {
+    let href = |offset: u64| {
+        let mut pairs: Vec<(&str, String)> = f.to_pairs();
+        pairs.push(("limit", limit.to_string()));
+        if offset > 0 {
+            pairs.push(("offset", offset.to_string()));
+        }
+        format!("{base}/api/v1/sites?{}", params::encode(&pairs))
+    };
+    let link = |rel, offset, title: &str| Link {
+        href: href(offset),
+        rel,
+        media_type: GEOJSON,
+        title: title.to_string(),
+    };
+    let mut links = vec![link("self", f.offset, "this page")];
+    let end = f.offset.saturating_add(returned);
+    if end < matched && returned > 0 {
+        links.push(link("next", end, "next page"));
+    }
+    if f.offset > 0 {
+        links.push(link(
+            "prev",
+            f.offset.saturating_sub(limit),
+            "previous page",
+        ));
+    }
+    links
+}
+
+/// The sites matching the filter, one page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites",
+    tag = "sites",
+    params(super::openapi::FilterParams),
+    responses(
+        (status = 200, description = "A page of the filtered sites, in list order (category, \
+            Chinese name, id). `ETag` and `Cache-Control` as for every data GET.",
+            body = SiteCollection, content_type = "application/geo+json"),
+        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        (status = 400, description = "A bad parameter: `invalid_bbox`, `invalid_limit`, \
+            `invalid_offset`, `limit_out_of_range`, `unknown_value`, `invalid_id`, \
+            `unknown_chain`, `unknown_link`, `unknown_town`, `unknown_parameter`.",
+            body = super::openapi::ErrorBody),
+    )
+)]
+pub async fn list(req: Req) -> ApiResult<Response> {
+    let (mut filter, _) = params::filter(&req.query, &[])?;
+    let limit = page_limit(filter.limit, &filter)?;
+    filter.limit = Some(limit);
+    let base = req.base.clone();
+    let key = format!(
+        "sites?{}&limit={limit}&offset={}@{base}",
+        params::canonical(&filter),
+        filter.offset
+    );
+    let check = filter.clone();
+    req.cached(
+        key,
+        GEOJSON,
+        move |store| Ok(store.validate_filter(&check)?),
+        move |store, reference| {
+            // Features are serialised one at a time as the rows arrive: a 10 000-site page
+            // holds its JSON bytes, not 10 000 feature trees as well.
+            let ctx = reference.context(today());
+            let mut out = Vec::with_capacity(64 * 1024);
+            out.extend_from_slice(br#"{"type":"FeatureCollection","features":["#);
+            let mut returned = 0_u64;
+            store.for_each(&filter, |site| -> ApiResult<()> {
+                if returned > 0 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut out, &site_to_feature(&site, &ctx))
+                    .map_err(|e| ApiError::internal(format!("serialising a feature: {e}")))?;
+                returned += 1;
+                Ok(())
+            })?;
+            // A short page that is not empty ends the result: no count query needed.
+            let matched = if returned > 0 && returned < limit {
+                filter.offset.saturating_add(returned)
+            } else {
+                store.count(&filter)?
+            };
+            let tail = to_json(&PageTail {
+                number_matched: matched,
+                number_returned: returned,
+                links: page_links(&base, &filter, limit, matched, returned),
+            })?;
+            // `tail` is `{…}`: continue the object after the features array.
+            out.extend_from_slice(b"],");
+            out.extend_from_slice(tail.get(1..).unwrap_or_default());
+            Ok(out)
+        },
+    )
+    .await
+}
+
+/// One site as a GeoJSON Feature.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{id}",
+    tag = "sites",
+    params(("id" = String, Path, description = "Site id, e.g. `gdupt`.")),
+    responses(
+        (status = 200, description = "The site. `ETag` is its version (`\"3\"`), the value \
+            `If-Match` takes for edits.", body = Object, content_type = "application/geo+json"),
+        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        (status = 400, description = "`invalid_id` or `unknown_parameter`.",
+            body = super::openapi::ErrorBody),
+        (status = 404, description = "`not_found`: no site has this id.",
+            body = super::openapi::ErrorBody),
+    )
+)]
+pub async fn one(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
+    req.no_params()?;
+    let id = SiteId::new(raw).map_err(params::invalid_id)?;
+    let cache = Arc::clone(&req.cache);
+    let inm = req.if_none_match.clone();
+    req.state
+        .db
+        .read(move |store| {
+            let not_found = || ApiError::NotFound(format!("no site with id '{id}'"));
+            let version = store.site_version(&id)?.ok_or_else(not_found)?;
+            let etag = format!("\"{version}\"");
+            if inm.as_deref().is_some_and(|h| etag_matches(h, &etag)) {
+                return Ok(not_modified(&etag));
+            }
+            let site = store.get(&id)?.ok_or_else(not_found)?;
+            let reference = cache.reference(store, store.data_version()?)?;
+            let feature = site_to_feature(&site, &reference.context(today()));
+            Ok(with_etag(GEOJSON, &etag, to_json(&feature)?))
+        })
+        .await
+}

@@ -1,0 +1,360 @@
+//! `GET /api/v1/export`: every format read back by a real reader and compared with the rows of
+//! the same filter from `/api/v1/sites`.
+
+use crate::helpers::{feature_ids, ogrinfo, spawn_app, spawn_app_with_synthetic, TestApp};
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::collections::HashMap;
+
+const FILTER: &str = "chain=petrochemical,health&scope=local";
+
+/// (id, name_zh) of the sites of `qs`, from `/api/v1/sites`.
+async fn listed(app: &TestApp, qs: &str) -> Vec<(String, String)> {
+    let fc = app.json(&format!("/api/v1/sites?{qs}&limit=10000")).await;
+    fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_string(),
+                f["properties"]["name_zh"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Downloads an export; checks status, media type and disposition; returns the bytes.
+async fn download(app: &TestApp, qs: &str, mime: &str, ext: &str) -> Vec<u8> {
+    let r = app.get(&format!("/api/v1/export?{qs}")).await;
+    assert_eq!(r.status(), StatusCode::OK, "export {qs}");
+    assert_eq!(r.headers()["content-type"], mime, "{qs}");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let cd = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cd.starts_with("attachment; filename=\"innovation-atlas_"),
+        "{cd}"
+    );
+    assert!(cd.contains(&format!(".{ext}\"; filename*=UTF-8''")), "{cd}");
+    assert!(
+        cd.contains("%E5%88%9B%E6%96%B0%E8%B5%84%E6%BA%90%E5%B8%83%E5%B1%80"),
+        "创新资源布局 percent-encoded: {cd}"
+    );
+    assert!(cd.ends_with(&format!(".{ext}")), "{cd}");
+    r.bytes().await.unwrap().to_vec()
+}
+
+fn temp_file(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+fn feature_count(ogr_summary: &str) -> usize {
+    ogr_summary
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Feature Count: "))
+        .expect("ogrinfo prints a feature count")
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_csv_export_has_a_bom_and_exactly_the_filtered_rows() {
+    let app = spawn_app().await;
+    let expected = listed(&app, FILTER).await;
+    assert!(expected.len() >= 3);
+    for lang in ["en", "zh"] {
+        let bytes = download(
+            &app,
+            &format!("format=csv&lang={lang}&{FILTER}"),
+            "text/csv; charset=utf-8",
+            "csv",
+        )
+        .await;
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
+        let mut rdr = csv::Reader::from_reader(&bytes[3..]);
+        let headers = rdr.headers().unwrap().clone();
+        let (id_col, name_col) = if lang == "en" {
+            ("id", "name_zh")
+        } else {
+            assert!(headers
+                .iter()
+                .any(|h| h.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))));
+            (&headers[0], &headers[1])
+        };
+        let id_i = headers.iter().position(|h| h == id_col).unwrap();
+        let name_i = headers.iter().position(|h| h == name_col).unwrap();
+        let rows: Vec<(String, String)> = rdr
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r[id_i].to_string(), r[name_i].to_string())
+            })
+            .collect();
+        assert_eq!(rows, expected, "lang={lang}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_xlsx_export_opens_in_calamine_with_the_filtered_rows() {
+    use calamine::{Reader, Xlsx};
+    let app = spawn_app().await;
+    let expected = listed(&app, FILTER).await;
+    let bytes = download(
+        &app,
+        &format!("format=xlsx&lang=en&{FILTER}"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xlsx",
+    )
+    .await;
+    assert!(bytes.starts_with(b"PK"), "a zip");
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = wb
+        .worksheet_range(atlas_core::export::XLSX_DATA_SHEET)
+        .unwrap();
+    let mut rows = sheet.rows();
+    let header: Vec<String> = rows.next().unwrap().iter().map(|c| c.to_string()).collect();
+    let id_i = header.iter().position(|h| h == "id").unwrap();
+    let name_i = header.iter().position(|h| h == "name_zh").unwrap();
+    let got: Vec<(String, String)> = rows
+        .map(|r| (r[id_i].to_string(), r[name_i].to_string()))
+        .collect();
+    assert_eq!(got, expected);
+    // The default format is XLSX with Chinese headers.
+    let r = app.get("/api/v1/export").await;
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(
+        !r.headers().contains_key("content-encoding"),
+        "a zip is not compressed again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_geojson_export_reads_back_in_serde_and_gdal_with_chinese_intact() {
+    let app = spawn_app().await;
+    let expected = listed(&app, FILTER).await;
+    let bytes = download(
+        &app,
+        &format!("format=geojson&{FILTER}"),
+        "application/geo+json",
+        "geojson",
+    )
+    .await;
+    let fc: Value = serde_json::from_slice(&bytes).unwrap();
+    let got: Vec<(String, String)> = fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_string(),
+                f["properties"]["name_zh"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got, expected);
+    let _: geojson::GeoJson = std::str::from_utf8(&bytes).unwrap().parse().unwrap();
+    // The export's features are the list's features.
+    let list = app
+        .json(&format!("/api/v1/sites?{FILTER}&limit=10000"))
+        .await;
+    assert_eq!(fc["features"], list["features"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = temp_file(&dir, "export.geojson", &bytes);
+    let summary = ogrinfo(&["-ro", "-al", "-so", &path]);
+    assert_eq!(feature_count(&summary), expected.len(), "{summary}");
+    let full = ogrinfo(&["-ro", "-al", &path]);
+    for (_, name) in &expected {
+        assert!(
+            full.contains(&format!("name_zh (String) = {name}")),
+            "{name} intact in GDAL"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kml_export_reads_back_in_gdal_with_chinese_names() {
+    let app = spawn_app().await;
+    let expected = listed(&app, FILTER).await;
+    let bytes = download(
+        &app,
+        &format!("format=kml&{FILTER}"),
+        "application/vnd.google-earth.kml+xml",
+        "kml",
+    )
+    .await;
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(text.starts_with("<?xml"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = temp_file(&dir, "export.kml", &bytes);
+    let summary = ogrinfo(&["-ro", "-al", "-so", &path]);
+    assert_eq!(feature_count(&summary), expected.len(), "{summary}");
+    let full = ogrinfo(&["-ro", "-al", &path]);
+    let names: Vec<&str> = full
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Name (String) = "))
+        .collect();
+    let want: Vec<&str> = expected.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(names, want, "placemark names, in order, Chinese intact");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_file_name_says_what_was_exported_in_chinese_with_an_ascii_fallback() {
+    let app = spawn_app().await;
+    let r = app.get("/api/v1/export?format=csv&kind=incubator").await;
+    let cd = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    // filename="innovation-atlas_incubator_YYYYMMDD-HHMM.csv"
+    let ascii = cd.split('"').nth(1).unwrap();
+    assert!(
+        ascii.starts_with("innovation-atlas_incubator_") && ascii.ends_with(".csv"),
+        "{cd}"
+    );
+    assert!(ascii.is_ascii());
+    let encoded = cd.split("filename*=UTF-8''").nth(1).unwrap();
+    let decoded = percent_encoding::percent_decode_str(encoded)
+        .decode_utf8()
+        .unwrap();
+    assert!(decoded.starts_with("创新资源布局_孵化器_"), "{decoded}");
+    assert!(decoded.ends_with(".csv"));
+    let stamp = &ascii["innovation-atlas_incubator_".len()..ascii.len() - 4];
+    assert_eq!(stamp.len(), "20261126-1030".len(), "{stamp}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_export_streams_every_row_in_every_format() {
+    let app = spawn_app_with_synthetic(3_000).await;
+    let qs = "category=carrier_platform,key_enterprise";
+    let expected = app.expected_ids(qs).await;
+    assert!(expected.len() > 1_000, "{}", expected.len());
+
+    let csv = download(
+        &app,
+        &format!("format=csv&lang=en&{qs}"),
+        "text/csv; charset=utf-8",
+        "csv",
+    )
+    .await;
+    assert!(
+        csv.len() > 8 * 64 * 1024,
+        "more than the channel holds: {}",
+        csv.len()
+    );
+    let ids: Vec<String> = csv::Reader::from_reader(&csv[3..])
+        .records()
+        .map(|r| r.unwrap()[0].to_string())
+        .collect();
+    assert_eq!(ids, expected);
+
+    let gj = download(
+        &app,
+        &format!("format=geojson&{qs}"),
+        "application/geo+json",
+        "geojson",
+    )
+    .await;
+    let fc: Value = serde_json::from_slice(&gj).unwrap();
+    assert_eq!(feature_ids(&fc), expected);
+
+    let dir = tempfile::tempdir().unwrap();
+    let kml = download(
+        &app,
+        &format!("format=kml&{qs}"),
+        "application/vnd.google-earth.kml+xml",
+        "kml",
+    )
+    .await;
+    let path = temp_file(&dir, "big.kml", &kml);
+    assert_eq!(
+        feature_count(&ogrinfo(&["-ro", "-al", "-so", &path])),
+        expected.len()
+    );
+
+    use calamine::{Reader, Xlsx};
+    let xlsx = download(
+        &app,
+        &format!("format=xlsx&{qs}"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xlsx",
+    )
+    .await;
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
+    let sheet = wb
+        .worksheet_range(atlas_core::export::XLSX_DATA_SHEET)
+        .unwrap();
+    let got: Vec<String> = sheet.rows().skip(1).map(|r| r[0].to_string()).collect();
+    assert_eq!(got, expected);
+
+    // limit and offset are honoured when given, with no maximum.
+    let part = download(
+        &app,
+        &format!("format=csv&lang=en&{qs}&limit=20000&offset=5"),
+        "text/csv; charset=utf-8",
+        "csv",
+    )
+    .await;
+    let n = csv::Reader::from_reader(&part[3..]).records().count();
+    assert_eq!(n, expected.len() - 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_format_exports_the_same_sites_for_a_bbox_and_search() {
+    let app = spawn_app_with_synthetic(200).await;
+    let qs = "bbox=110.85,21.6,110.95,21.7&q=%E5%9B%AD%E5%8C%BA"; // 园区
+    let expected = app.expected_ids(qs).await;
+    assert!(!expected.is_empty());
+    let mut counts = HashMap::new();
+    let dir = tempfile::tempdir().unwrap();
+    for (fmt, mime) in [
+        ("csv", "text/csv; charset=utf-8"),
+        ("geojson", "application/geo+json"),
+        ("kml", "application/vnd.google-earth.kml+xml"),
+    ] {
+        let bytes = download(&app, &format!("format={fmt}&{qs}"), mime, fmt).await;
+        let n = if fmt == "csv" {
+            csv::Reader::from_reader(&bytes[3..]).records().count()
+        } else {
+            let path = temp_file(&dir, &format!("x.{fmt}"), &bytes);
+            feature_count(&ogrinfo(&["-ro", "-al", "-so", &path]))
+        };
+        counts.insert(fmt, n);
+    }
+    assert!(
+        counts.values().all(|n| *n == expected.len()),
+        "{counts:?} vs {}",
+        expected.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_abandons_exports_frees_their_slots_for_the_next() {
+    let app = spawn_app_with_synthetic(3_000).await;
+    for _ in 0..5 {
+        let mut r = app.get("/api/v1/export?format=csv").await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let first = r.chunk().await.unwrap().unwrap();
+        assert!(first.starts_with(b"\xEF\xBB\xBF"));
+        drop(r); // closes the connection mid-download
+    }
+    let done = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        let bytes = download(&app, "format=geojson", "application/geo+json", "geojson").await;
+        let fc: Value = serde_json::from_slice(&bytes).unwrap();
+        fc["features"].as_array().unwrap().len()
+    })
+    .await
+    .expect("a full export still runs after abandoned ones");
+    assert_eq!(done, app.all_sites().await.len());
+    let fc = app.json("/api/v1/sites?limit=1").await;
+    assert_eq!(fc["numberReturned"], 1);
+}

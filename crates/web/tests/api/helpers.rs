@@ -1,0 +1,186 @@
+//! `spawn_app()`: a real server on 127.0.0.1:0 over a fresh temporary database holding the
+//! default dataset, and a client with helpers for JSON and error bodies.
+
+use atlas_core::{Site, SiteFilter};
+use atlas_web::server::{self, RunningServer};
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::sync::Once;
+
+/// A running test server and its client.
+pub struct TestApp {
+    pub server: RunningServer,
+    pub client: reqwest::Client,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    _dir: tempfile::TempDir,
+}
+
+fn init_log() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("info,tower_http=info")
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
+/// The date the test databases are stamped with.
+pub fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
+}
+
+/// Starts a server with a new database holding the default dataset.
+pub async fn spawn_app() -> TestApp {
+    init_log();
+    let dir = tempfile::tempdir().unwrap();
+    let server = server::start(
+        &dir.path().join("atlas.db"),
+        "127.0.0.1:0".parse().unwrap(),
+        today(),
+    )
+    .await
+    .unwrap();
+    let base = server.url();
+    TestApp {
+        server,
+        client: reqwest::Client::builder().no_proxy().build().unwrap(),
+        base,
+        _dir: dir,
+    }
+}
+
+/// Starts a server whose database also holds `n` synthetic sites (with townships, links,
+/// levels and statuses the default dataset lacks).
+pub async fn spawn_app_with_synthetic(n: usize) -> TestApp {
+    let app = spawn_app().await;
+    app.import(atlas_store::synth::sites(n, 7)).await;
+    app
+}
+
+impl TestApp {
+    /// `base + path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GET `path` (starting with `/`).
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// GET `path`, expecting 200 and a JSON body.
+    pub async fn json(&self, path: &str) -> Value {
+        let r = self.get(path).await;
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "GET {path}: {text}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: {e}: {text}"))
+    }
+
+    /// GET `path`, expecting an error status and the JSON error body; returns (status, code,
+    /// message).
+    pub async fn error(&self, path: &str) -> (StatusCode, String, String) {
+        error_of(self.get(path).await).await
+    }
+
+    /// Upserts sites through the server's own writer connection.
+    pub async fn import(&self, sites: Vec<Site>) {
+        self.server
+            .state
+            .db
+            .write(move |s| Ok(s.import_sites(&sites)?))
+            .await
+            .unwrap();
+    }
+
+    /// Every site in the store, in list order (the reference for filter tests).
+    pub async fn all_sites(&self) -> Vec<Site> {
+        self.server
+            .state
+            .db
+            .read(|s| Ok(s.query(&SiteFilter::default())?))
+            .await
+            .unwrap()
+    }
+
+    /// The ids of every site matching query string `qs`, as `SiteFilter::matches` decides in
+    /// memory (list order).
+    pub async fn expected_ids(&self, qs: &str) -> Vec<String> {
+        let f = SiteFilter::parse_query(qs).unwrap();
+        self.all_sites()
+            .await
+            .iter()
+            .filter(|s| f.matches(s))
+            .map(|s| s.id.to_string())
+            .collect()
+    }
+
+    /// `/api/v1/sites?qs&limit=10000`: the ids of the features, in order.
+    pub async fn site_ids(&self, qs: &str) -> Vec<String> {
+        let sep = if qs.is_empty() { "" } else { "&" };
+        let fc = self
+            .json(&format!("/api/v1/sites?{qs}{sep}limit=10000"))
+            .await;
+        feature_ids(&fc)
+    }
+}
+
+/// The ids of a FeatureCollection's features.
+pub fn feature_ids(fc: &Value) -> Vec<String> {
+    fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Checks that a response is an error with the JSON error shape; returns (status, code, message).
+pub async fn error_of(r: reqwest::Response) -> (StatusCode, String, String) {
+    let status = r.status();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let text = r.text().await.unwrap();
+    assert!(
+        status.is_client_error() || status.is_server_error(),
+        "expected an error, got {status}: {text}"
+    );
+    assert!(
+        ct.starts_with("application/json"),
+        "error content type {ct:?}: {text}"
+    );
+    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    let code = v["error"]["code"].as_str().expect("error.code").to_string();
+    let message = v["error"]["message"]
+        .as_str()
+        .expect("error.message")
+        .to_string();
+    assert!(!message.is_empty());
+    assert_eq!(
+        v.as_object().unwrap().len(),
+        1,
+        "only `error` at the top: {text}"
+    );
+    (status, code, message)
+}
+
+/// Runs `ogrinfo` with `args`; returns its standard output.
+pub fn ogrinfo(args: &[&str]) -> String {
+    let out = std::process::Command::new("ogrinfo")
+        .args(args)
+        .output()
+        .expect("ogrinfo (Debian gdal-bin) must be installed; tests/run-all.sh installs it");
+    assert!(
+        out.status.success(),
+        "ogrinfo {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}

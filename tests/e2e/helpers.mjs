@@ -1,0 +1,220 @@
+// Helpers of the end-to-end tests: a real `atlas serve` on a free loopback port with a fresh
+// database, a real headless Chromium (Debian's /usr/bin/chromium through playwright-core), and
+// a page that records every request and console message.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const HERE = dirname(fileURLToPath(import.meta.url));
+export const REPO = resolve(HERE, '..', '..');
+export const ARTIFACTS = join(HERE, 'artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+/** The `atlas` binary: $ATLAS_BIN, else the newest of target/{release,debug}/atlas. */
+export function atlasBinary() {
+  if (process.env.ATLAS_BIN) return process.env.ATLAS_BIN;
+  const targets = [process.env.CARGO_TARGET_DIR, join(REPO, 'target')].filter(Boolean);
+  const found = targets
+    .flatMap((t) => ['release', 'debug'].map((p) => join(t, p, 'atlas')))
+    .filter((p) => existsSync(p))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  if (!found.length) throw new Error('no atlas binary: run `cargo build` or set ATLAS_BIN');
+  return found[0];
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * Starts `atlas serve` on a temporary database (the default dataset, plus `imports`, files that
+ * `atlas import` loads first); resolves when `/healthz` answers.
+ */
+export async function startServer(extraArgs = [], { imports = [] } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'atlas-e2e-'));
+  for (const args of imports.length ? [['init'], ...imports.map((f) => ['import', f])] : []) {
+    const r = spawnSync(atlasBinary(), ['--db', join(dir, 'atlas.db'), ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`atlas ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  }
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const child = spawn(atlasBinary(), ['--db', join(dir, 'atlas.db'), 'serve', '--addr', `127.0.0.1:${port}`, ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG: 'warn' },
+  });
+  let log = '';
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => (log += d));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`atlas serve exited early:\n${log}`);
+    try {
+      const res = await fetch(`${origin}/healthz`);
+      if (res.ok) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM');
+      throw new Error(`atlas serve did not answer within 30 s:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    origin,
+    log: () => log,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => {
+          const timer = setTimeout(() => {
+            child.kill('SIGKILL');
+            r();
+          }, 5000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            r();
+          });
+        });
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Headless Chromium with the flags WebGL needs without a GPU (SwiftShader) and no phoning home. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+/**
+ * A new page in a fresh context, recording requests and console errors.
+ * @returns {{page, context, requests: string[], problems: string[]}}
+ */
+export async function openPage(browser, origin, path = '/', { viewport = { width: 1366, height: 820 }, locale = 'zh-CN' } = {}) {
+  const context = await browser.newContext({ viewport, locale, acceptDownloads: true });
+  const page = await context.newPage();
+  const requests = [];
+  const problems = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('requestfailed', (r) => {
+    // A request the page itself aborted (a newer filter replaced it) is not a failure.
+    if (r.failure() && /ERR_ABORTED/.test(r.failure().errorText) && r.url().includes('/api/v1/')) return;
+    problems.push(`requestfailed: ${r.url()} ${r.failure() && r.failure().errorText}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
+  await page.goto(origin + path);
+  await settled(page);
+  return { page, context, requests, problems };
+}
+
+/** Waits until the page has shown its last filter's data and the map has drawn it. */
+export async function settled(page) {
+  await page.waitForFunction(() => window.atlas && window.atlas.ready, null, { timeout: 30_000 });
+  await page.evaluate(() => window.atlas.settled());
+}
+
+/** GET a JSON document of the API from the test (not through the page). */
+export async function api(origin, route) {
+  const res = await fetch(`${origin}/api/v1/${route}`);
+  if (!res.ok) throw new Error(`${route}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/**
+ * Site features drawn on the map: zooms to the results, then sums the clusters' point_count and
+ * the unclustered points among the rendered features (each cluster or site counted once).
+ */
+export async function renderedSiteCount(page) {
+  await page.click('#btn-fit');
+  await page.waitForTimeout(900); // the fit animation
+  await settled(page);
+  return page.evaluate(() => {
+    const map = window.atlas.map;
+    const seen = new Set();
+    let n = 0;
+    for (const f of map.queryRenderedFeatures({ layers: ['site-clusters', 'site-points'] })) {
+      const p = f.properties;
+      const key = p.cluster ? `c${p.cluster_id}` : `s${p.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      n += p.cluster ? p.point_count : 1;
+    }
+    return n;
+  });
+}
+
+/** Ids of the list rows, in order. */
+export function listIds(page) {
+  return page.$$eval('#list button.row', (rows) => rows.map((r) => r.dataset.id));
+}
+
+/** A minimal RFC 4180 CSV parser (quotes, doubled quotes, CRLF/LF, newlines in fields). */
+export function parseCsv(text) {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const rows = [];
+  let row = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+  }
+  if (field !== '' || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Every request went to `origin` (or stayed inside the page: data:, blob:). */
+export function foreignRequests(requests, origin) {
+  return requests.filter((u) => !u.startsWith(origin + '/') && !u.startsWith('data:') && !u.startsWith('blob:'));
+}

@@ -1,0 +1,118 @@
+// Labels of vocabulary values, chains, links and townships in the current language, read from
+// the API's reference routes (`/vocabularies`, `/facets`, `/chains`, `/divisions`).
+
+import { lang } from './i18n.js';
+
+const vocab = new Map(); // "dim:id" -> {zh, en}
+const chains = new Map(); // chain id -> {zh, en, links: [{id, zh, en}]}
+const links = new Map(); // link id -> {zh, en, chain}
+const towns = new Map(); // code -> {zh, en}
+export const chainOrder = [];
+export const townOrder = [];
+export const vocabOrder = {}; // dim -> [id]
+
+/** `{zh, en}` of an API object, whatever its field names. */
+export function pair(o) {
+  if (!o || typeof o !== 'object') return { zh: '', en: '' };
+  const zh = o.zh ?? o.name_zh ?? o.label_zh ?? (o.label && o.label.zh) ?? (o.name && o.name.zh) ?? '';
+  const en = o.en ?? o.name_en ?? o.label_en ?? (o.label && o.label.en) ?? (o.name && o.name.en) ?? '';
+  return { zh: String(zh || ''), en: String(en || '') };
+}
+
+function pick(p, fallback = '') {
+  if (!p) return fallback;
+  const v = lang() === 'en' ? p.en || p.zh : p.zh || p.en;
+  return v || fallback;
+}
+
+function listOf(v, key) {
+  if (Array.isArray(v)) return v;
+  if (v && Array.isArray(v[key])) return v[key];
+  if (v && Array.isArray(v.values)) return v.values;
+  if (v && Array.isArray(v.items)) return v.items;
+  if (v && Array.isArray(v.features)) return v.features.map((f) => ({ ...(f.properties || {}), geometry: f.geometry }));
+  return [];
+}
+
+/** Reads `/api/v1/vocabularies`: `{dim: [{id, zh, en}]}` or `{vocabularies: …}` or a list of `{name, values}`. */
+export function loadVocabularies(v) {
+  let dims = v && v.vocabularies ? v.vocabularies : v;
+  if (Array.isArray(dims)) {
+    const o = {};
+    for (const d of dims) o[d.name || d.id || d.vocabulary] = d.values || d.items || [];
+    dims = o;
+  }
+  for (const [dim, values] of Object.entries(dims || {})) {
+    const arr = listOf(values, 'values');
+    if (!arr.length) continue;
+    vocabOrder[dim] = [];
+    for (const x of arr) {
+      const id = x.id ?? x.value;
+      if (id === undefined) continue;
+      vocabOrder[dim].push(String(id));
+      vocab.set(`${dim}:${id}`, pair(x));
+    }
+  }
+}
+
+/** Takes labels that arrive with facets (each count may carry zh/en). */
+export function learnFacetLabels(facets) {
+  for (const [dim, arr] of Object.entries(facets || {})) {
+    if (!Array.isArray(arr)) continue;
+    for (const x of arr) {
+      const p = pair(x);
+      if (x && x.id !== undefined && (p.zh || p.en) && !vocab.has(`${dim}:${x.id}`)) vocab.set(`${dim}:${x.id}`, p);
+    }
+  }
+}
+
+export function loadChains(v) {
+  chainOrder.length = 0;
+  for (const c of listOf(v, 'chains')) {
+    const ls = (c.links || []).map((l) => ({ id: l.id, ...pair(l) }));
+    chains.set(c.id, { ...pair(c), links: ls });
+    chainOrder.push(c.id);
+    for (const l of ls) links.set(l.id, { zh: l.zh, en: l.en, chain: c.id });
+  }
+}
+
+export function loadDivisions(v) {
+  townOrder.length = 0;
+  const arr = listOf(v, 'divisions');
+  for (const d of arr) {
+    towns.set(String(d.code), pair(d));
+    townOrder.push(String(d.code));
+  }
+  return arr;
+}
+
+/** Label of a vocabulary value (`dim` = category, kind, level, status, scope, location_precision). */
+export function vocabLabel(dim, id, zhFallback) {
+  if (id === null || id === undefined || id === '') return '';
+  const p = vocab.get(`${dim}:${id}`);
+  if (p) return pick(p, String(id));
+  return lang() === 'zh' && zhFallback ? zhFallback : String(id);
+}
+
+export function chainLabel(id) {
+  return pick(chains.get(id), id);
+}
+
+export function chainLinks(id) {
+  return (chains.get(id) || { links: [] }).links;
+}
+
+export function linkLabel(id) {
+  return pick(links.get(id), id);
+}
+
+export function townLabel(code, zhFallback) {
+  const p = towns.get(String(code));
+  if (p) return pick(p, String(code));
+  return zhFallback || String(code || '');
+}
+
+/** Both names of a township, for bilingual places. */
+export function townPair(code) {
+  return towns.get(String(code)) || null;
+}

@@ -1,0 +1,413 @@
+// The MapLibre map: the project's one style (style/atlas-style.json), the offline base map drawn
+// from the project's own data, an optional online base map chosen by the server, and the sites.
+
+// The version in the URL lets the server mark the vendored files immutable (see server/assets.rs).
+import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs?v=6.17.0';
+import { installSymbolFactory, symbolName } from './symbols.js';
+
+export const SITE_LAYERS = ['site-clusters', 'site-points'];
+const EMPTY = { type: 'FeatureCollection', features: [] };
+const MAX_ZOOM = 19;
+
+/** English names of Maoming's county-level units for the context labels (the data has Chinese). */
+const CONTEXT_EN = {
+  440902: 'Maonan',
+  440904: 'Dianbai',
+  440981: 'Gaozhou',
+  440982: 'Huazhou',
+  440983: 'Xinyi',
+};
+
+/** Loads the style file and points its `/api/v1` URLs at this server (relative to the page). */
+export async function loadStyle(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  const style = await res.json();
+  for (const src of Object.values(style.sources)) {
+    if (typeof src.data === 'string' && src.data.startsWith('/')) {
+      src.data = new URL(src.data.slice(1), document.baseURI).href;
+    }
+  }
+  // The page fills the sites itself (filtered, polygons split off).
+  style.sources.sites.data = EMPTY;
+  return style;
+}
+
+/** Adds the server-chosen online base map under the project's layers. */
+async function withBasemap(style, basemap) {
+  if (!basemap) return style;
+  const first = 'context-fill';
+  const idx = style.layers.findIndex((l) => l.id === first);
+  const dim = () => {
+    for (const l of style.layers) {
+      if (l.id === 'context-fill') l.paint['fill-opacity'] = 0;
+      if (l.id === 'district-fill') l.paint['fill-opacity'] = 0.25;
+    }
+  };
+  if (basemap.kind === 'style' && basemap.url) {
+    const res = await fetch(basemap.url);
+    if (!res.ok) throw new Error(`${basemap.url}: HTTP ${res.status}`);
+    const base = await res.json();
+    const baseLayers = (base.layers || []).map((l) => ({ ...l, id: `basemap:${l.id}` }));
+    style.sources = { ...base.sources, ...style.sources };
+    if (base.glyphs) style.glyphs = base.glyphs;
+    if (base.sprite) style.sprite = base.sprite;
+    style.layers.splice(idx, 0, ...baseLayers);
+    dim();
+    return style;
+  }
+  const layers = [];
+  (basemap.layers || []).forEach((b, i) => {
+    const id = `basemap-${i}`;
+    style.sources[id] = {
+      type: 'raster',
+      tiles: b.tiles,
+      tileSize: b.tileSize || 256,
+      maxzoom: b.maxzoom || 18,
+      attribution: i === 0 ? basemap.attribution || '' : '',
+    };
+    layers.push({ id, type: 'raster', source: id });
+  });
+  style.layers.splice(idx, 0, ...layers);
+  dim();
+  return style;
+}
+
+/** First chain of a site's `chains` text (`chain` or `chain.link`, `;`-separated), or the chosen one. */
+export function siteChains(chainsText) {
+  const out = [];
+  for (const part of String(chainsText || '').split(';')) {
+    const s = part.trim();
+    if (!s) continue;
+    const dot = s.indexOf('.');
+    out.push({ chain: dot < 0 ? s : s.slice(0, dot), link: dot < 0 ? null : s });
+  }
+  return out;
+}
+
+/** The marker point of a feature: its point, or the marker (`lon`/`lat`) of a polygon. */
+export function markerOf(f) {
+  const g = f.geometry;
+  if (g && g.type === 'Point') return g.coordinates;
+  const p = f.properties || {};
+  if (Number.isFinite(p.lon) && Number.isFinite(p.lat)) return [p.lon, p.lat];
+  return null;
+}
+
+export class AtlasMap {
+  /**
+   * @param {HTMLElement} container
+   * @param {object} opts {style, config, view, onMove, onSiteClick, onClusterClick, onError}
+   */
+  constructor(container, opts) {
+    this.opts = opts;
+    this.colorMode = 'category';
+    this.meta = opts.style.metadata || {};
+    this.ready = false;
+    this.readyPromise = new Promise((resolve) => (this._resolveReady = resolve));
+    this._init(container, opts).catch((e) => opts.onError && opts.onError(e));
+  }
+
+  async _init(container, opts) {
+    const style = await withBasemap(opts.style, opts.config && opts.config.basemap);
+    const v = opts.view;
+    const fonts = (this.meta['atlas:fonts'] || ['sans-serif']).join(', ');
+    this.map = new maplibregl.Map({
+      container,
+      style,
+      center: v ? [v.lon, v.lat] : style.center,
+      zoom: v ? v.zoom : style.zoom,
+      maxZoom: MAX_ZOOM,
+      minZoom: 2,
+      hash: false,
+      attributionControl: { compact: true },
+      localIdeographFontFamily: fonts,
+      canvasContextAttributes: { preserveDrawingBuffer: true },
+      cooperativeGestures: false,
+      dragRotate: false,
+      pitchWithRotate: false,
+      touchPitch: false,
+    });
+    const map = this.map;
+    map.touchZoomRotate.disableRotation();
+    map.keyboard.disableRotation();
+    installSymbolFactory(map);
+    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+    map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+    map.on('error', (e) => opts.onError && opts.onError(e.error || e));
+    map.on('moveend', () => {
+      const c = map.getCenter();
+      opts.onMove && opts.onMove({ zoom: map.getZoom(), lat: c.lat, lon: c.lng });
+    });
+    for (const layer of SITE_LAYERS) {
+      map.on('mouseenter', layer, () => (map.getCanvas().style.cursor = 'pointer'));
+      map.on('mouseleave', layer, () => (map.getCanvas().style.cursor = ''));
+    }
+    map.on('click', 'site-points', (e) => {
+      const f = e.features && e.features[0];
+      if (f) opts.onSiteClick && opts.onSiteClick(f.properties.id);
+    });
+    map.on('click', 'site-clusters', (e) => {
+      const f = e.features && e.features[0];
+      if (f) this._clusterClick(f);
+    });
+    await new Promise((resolve) => map.once('load', resolve));
+    // On a phone the attribution starts folded behind its (i) button, so it covers nothing.
+    if (container.clientWidth < 640) {
+      const attrib = container.querySelector('.maplibregl-ctrl-attrib.maplibregl-compact');
+      if (attrib) {
+        attrib.classList.remove('maplibregl-compact-show');
+        attrib.removeAttribute('open');
+      }
+    }
+    this._loadContextLabels();
+    this.ready = true;
+    this._resolveReady();
+  }
+
+  async _loadContextLabels() {
+    try {
+      const src = this.map.getSource('context');
+      const data = await src.getData();
+      const features = [];
+      for (const f of data.features || []) {
+        const p = f.properties || {};
+        if (p.adcode === '440902') continue; // the district itself: its outline says it
+        const pt = labelPoint(f.geometry);
+        if (!pt) continue;
+        features.push({
+          type: 'Feature',
+          geometry: { type: 'Point', coordinates: pt },
+          properties: { name_zh: p.name_zh || '', name_en: CONTEXT_EN[p.adcode] || '' },
+        });
+      }
+      this.map.getSource('context-labels').setData({ type: 'FeatureCollection', features });
+    } catch (e) {
+      console.warn('context labels', e);
+    }
+  }
+
+  /** The district boundary's bounds ([[w,s],[e,n]]) once loaded, else null. */
+  async districtBounds() {
+    try {
+      const data = await this.map.getSource('district').getData();
+      return boundsOf(data);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Township seats from `/api/v1/divisions` (objects with a seat position). */
+  setTowns(divisions) {
+    const features = [];
+    for (const d of divisions) {
+      const pos = seatOf(d);
+      if (!pos) continue;
+      features.push({
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: pos },
+        properties: { code: d.code, name_zh: d.name_zh || '', name_en: d.name_en || '' },
+      });
+    }
+    this.map.getSource('towns').setData({ type: 'FeatureCollection', features });
+  }
+
+  /** Shows the filtered sites: markers (clustered) and park outlines. */
+  setSites(features, chosenChain) {
+    const points = [];
+    const areas = [];
+    for (const f of features) {
+      const p = f.properties || {};
+      const pt = markerOf(f);
+      const chains = siteChains(p.chains);
+      let primary = chains.length ? chains[0].chain : 'none';
+      if (chosenChain && chains.some((c) => c.chain === chosenChain)) primary = chosenChain;
+      const props = {
+        id: p.id,
+        category: p.category,
+        approximate: p.approximate === true,
+        chain_primary: primary,
+      };
+      if (pt) points.push({ type: 'Feature', geometry: { type: 'Point', coordinates: pt }, properties: props });
+      const g = f.geometry;
+      if (g && (g.type === 'Polygon' || g.type === 'MultiPolygon')) {
+        areas.push({ type: 'Feature', geometry: g, properties: props });
+      }
+    }
+    this.map.getSource('sites').setData({ type: 'FeatureCollection', features: points });
+    this.map.getSource('site-areas').setData({ type: 'FeatureCollection', features: areas });
+    this.pointCount = points.length;
+  }
+
+  /** `category` or `chain`: which colour the site symbols take. */
+  setColorMode(mode) {
+    this.colorMode = mode === 'chain' ? 'chain' : 'category';
+    if (!this.map || !this.map.getLayer('site-points')) return;
+    const cats = this.meta['atlas:categories'] || {};
+    const chainColors = this.meta['atlas:chain-colors'] || {};
+    const shape = ['match', ['get', 'category']];
+    const catColor = ['match', ['get', 'category']];
+    for (const [id, c] of Object.entries(cats)) {
+      shape.push(id, c.shape);
+      catColor.push(id, c.color);
+    }
+    shape.push('circle');
+    catColor.push('#6b7280');
+    let color = catColor;
+    if (this.colorMode === 'chain') {
+      color = ['match', ['get', 'chain_primary']];
+      for (const [id, c] of Object.entries(chainColors)) if (id !== 'none') color.push(id, c);
+      color.push(chainColors.none || '#6b7280');
+    }
+    const fill = ['case', ['==', ['get', 'approximate'], true], 'hollow', 'solid'];
+    this.map.setLayoutProperty('site-points', 'icon-image', ['concat', 'site/', shape, '/', fill, '/', color]);
+  }
+
+  categoryStyle(category) {
+    const c = (this.meta['atlas:categories'] || {})[category] || { color: '#6b7280', shape: 'circle' };
+    return c;
+  }
+
+  chainColor(chain) {
+    const cc = this.meta['atlas:chain-colors'] || {};
+    return cc[chain] || cc.none || '#6b7280';
+  }
+
+  symbolFor(props) {
+    const c = this.categoryStyle(props.category);
+    const fill = props.approximate ? 'hollow' : 'solid';
+    return symbolName(c.shape, fill, c.color);
+  }
+
+  /** Highlights a site (a halo at its marker, above clusters), or clears with null. */
+  setSelection(feature) {
+    const pt = feature ? markerOf(feature) : null;
+    this.map.getSource('selection').setData(
+      pt ? { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: pt }, properties: {} }] } : EMPTY,
+    );
+  }
+
+  /** Flies to a site: close for precise places, less for approximate ones. */
+  async flyToSite(feature) {
+    const pt = markerOf(feature);
+    if (!pt) return;
+    const p = feature.properties || {};
+    if (p.outside_district === true) {
+      // Far away (a partner in another city): show it together with the district.
+      const d = await this.districtBounds();
+      if (d) {
+        const b = [[Math.min(d[0][0], pt[0]), Math.min(d[0][1], pt[1])], [Math.max(d[1][0], pt[0]), Math.max(d[1][1], pt[1])]];
+        this.map.fitBounds(b, { padding: 60, maxZoom: 12, duration: 1200 });
+        return;
+      }
+    }
+    const precise = !p.approximate;
+    const target = precise ? Math.max(this.map.getZoom(), 14) : p.location_precision === 'town' ? 12 : Math.min(Math.max(this.map.getZoom(), 9.5), 11);
+    this.map.flyTo({ center: pt, zoom: target, essential: true, maxDuration: 2500 });
+  }
+
+  /** Fits the map to features (or to bounds). */
+  fitTo(featuresOrBounds, { animate = true } = {}) {
+    const b = Array.isArray(featuresOrBounds) && featuresOrBounds.length === 2 && Array.isArray(featuresOrBounds[0])
+      ? featuresOrBounds
+      : boundsOf({ type: 'FeatureCollection', features: featuresOrBounds });
+    if (!b) return;
+    const [[w, s], [e, n]] = b;
+    const padding = Math.min(60, Math.round(Math.min(this.map.getContainer().clientWidth, this.map.getContainer().clientHeight) / 8));
+    if (w === e && s === n) {
+      this.map.jumpTo({ center: [w, s], zoom: Math.max(this.map.getZoom(), 13) });
+      return;
+    }
+    this.map.fitBounds(b, { padding, maxZoom: 15, animate, duration: animate ? 800 : 0 });
+  }
+
+  async _clusterClick(f) {
+    const src = this.map.getSource('sites');
+    const clusterId = f.properties.cluster_id;
+    const leaves = await src.getClusterLeaves(clusterId, Infinity, 0);
+    const first = leaves[0] && leaves[0].geometry.coordinates;
+    const samePlace = leaves.every((l) => l.geometry.coordinates[0] === first[0] && l.geometry.coordinates[1] === first[1]);
+    let expansionZoom = null;
+    try {
+      expansionZoom = await src.getClusterExpansionZoom(clusterId);
+    } catch { /* keep null */ }
+    const canZoom = !samePlace && expansionZoom !== null && expansionZoom <= MAX_ZOOM;
+    this.opts.onClusterClick && this.opts.onClusterClick({
+      lngLat: f.geometry.coordinates,
+      ids: leaves.map((l) => l.properties.id),
+      samePlace,
+      zoomIn: canZoom ? () => this.map.easeTo({ center: f.geometry.coordinates, zoom: expansionZoom + 0.1 }) : null,
+    });
+  }
+
+  /** A MapLibre popup holding a DOM node. */
+  popup(lngLat, node) {
+    if (this._popup) this._popup.remove();
+    this._popup = new maplibregl.Popup({ closeButton: true, maxWidth: '320px', focusAfterOpen: true, className: 'cluster-popup' })
+      .setLngLat(lngLat)
+      .setDOMContent(node)
+      .addTo(this.map);
+    return this._popup;
+  }
+
+  closePopup() {
+    if (this._popup) this._popup.remove();
+    this._popup = null;
+  }
+
+  resize() {
+    if (this.map) this.map.resize();
+  }
+}
+
+/** Bounds of a GeoJSON FeatureCollection: [[w,s],[e,n]] or null. */
+export function boundsOf(fc) {
+  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+  const visit = (c) => {
+    if (typeof c[0] === 'number') {
+      w = Math.min(w, c[0]); e = Math.max(e, c[0]);
+      s = Math.min(s, c[1]); n = Math.max(n, c[1]);
+    } else c.forEach(visit);
+  };
+  for (const f of (fc && fc.features) || []) {
+    if (f.geometry && f.geometry.coordinates) visit(f.geometry.coordinates);
+  }
+  return Number.isFinite(w) ? [[w, s], [e, n]] : null;
+}
+
+/** A label point of a (multi)polygon: the area-weighted centroid of its largest ring. */
+function labelPoint(g) {
+  if (!g) return null;
+  const polys = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
+  let best = null;
+  let bestArea = 0;
+  for (const poly of polys) {
+    const ring = poly[0];
+    let a = 0, cx = 0, cy = 0;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const cross = ring[j][0] * ring[i][1] - ring[i][0] * ring[j][1];
+      a += cross;
+      cx += (ring[j][0] + ring[i][0]) * cross;
+      cy += (ring[j][1] + ring[i][1]) * cross;
+    }
+    if (Math.abs(a) > bestArea) {
+      bestArea = Math.abs(a);
+      best = [cx / (3 * a), cy / (3 * a)];
+    }
+  }
+  return best;
+}
+
+/** The seat of a division record, whatever its spelling: `seat: {lon, lat}`, `seat_lon/seat_lat`, GeoJSON. */
+function seatOf(d) {
+  if (d.geometry && d.geometry.type === 'Point') return d.geometry.coordinates;
+  const s = d.seat;
+  if (s) {
+    if (Array.isArray(s)) return s;
+    if (Number.isFinite(s.lon) && Number.isFinite(s.lat)) return [s.lon, s.lat];
+    if (s.position && Number.isFinite(s.position.lon)) return [s.position.lon, s.position.lat];
+    if (s.coordinates) return s.coordinates;
+  }
+  if (Number.isFinite(d.seat_lon) && Number.isFinite(d.seat_lat)) return [d.seat_lon, d.seat_lat];
+  return null;
+}

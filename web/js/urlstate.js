@@ -1,0 +1,58 @@
+// The page state in the URL: filters (named like the API's query parameters), the colour mode,
+// the map view (`map=zoom/lat/lon`) and the selected site (`site=id`). Reload or share restores
+// it; filter and selection changes push a history entry, map moves replace the current one.
+
+export const FILTER_KEYS = ['category', 'kind', 'chain', 'link', 'level', 'status', 'scope', 'town', 'q'];
+
+export function emptyFilter() {
+  return { category: [], kind: '', chain: '', link: '', level: '', status: '', scope: '', town: '', q: '' };
+}
+
+/** Reads the state from a query string. */
+export function parse(search) {
+  const p = new URLSearchParams(search);
+  const filter = emptyFilter();
+  for (const k of FILTER_KEYS) {
+    const v = (p.get(k) || '').trim();
+    if (k === 'category') filter.category = v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
+    else filter[k] = v;
+  }
+  let view = null;
+  const m = (p.get('map') || '').split('/').map(Number);
+  if (m.length === 3 && m.every(Number.isFinite) && Math.abs(m[1]) <= 85 && Math.abs(m[2]) <= 180) {
+    view = { zoom: m[0], lat: m[1], lon: m[2] };
+  }
+  return {
+    filter,
+    color: p.get('color') === 'chain' ? 'chain' : 'category',
+    view,
+    site: p.get('site') || null,
+  };
+}
+
+/** The API query of a filter (only non-empty parameters, canonical order). */
+export function filterQuery(filter) {
+  const p = new URLSearchParams();
+  for (const k of FILTER_KEYS) {
+    const v = k === 'category' ? filter.category.join(',') : filter[k];
+    if (v) p.set(k, v);
+  }
+  return p;
+}
+
+/** The page URL's query string for a state. */
+export function serialize(state) {
+  const p = filterQuery(state.filter);
+  if (state.color === 'chain') p.set('color', 'chain');
+  if (state.view) {
+    const { zoom, lat, lon } = state.view;
+    p.set('map', `${zoom.toFixed(2)}/${lat.toFixed(5)}/${lon.toFixed(5)}`);
+  }
+  if (state.site) p.set('site', state.site);
+  const s = p.toString();
+  return s ? `?${s}` : location.pathname;
+}
+
+export function sameFilter(a, b) {
+  return filterQuery(a).toString() === filterQuery(b).toString();
+}
