@@ -14,23 +14,34 @@
 //!   resources, carrier platforms, key enterprises), then Chinese name (code-point order), then id.
 //! - Writing: [`Store::import_sites`] upserts by id in one transaction and reports inserted /
 //!   updated / unchanged; [`Store::replace_reference`] swaps the reference data atomically.
-//! - Plans: a bbox makes the R*Tree the driving index (a unary `+` keeps attribute indexes out,
-//!   checked by `EXPLAIN QUERY PLAN` in the tests), unless the box holds more than a quarter of
-//!   all sites (and at least [`SPATIAL_THRESHOLD`]), where walking the R*Tree is slower than a
-//!   scan (see [`query`]).
-//! - Search: see [`search`] for the design (CJK unigram + bigram and ASCII trigram tokens made in
-//!   Rust, then an exact substring check that decides).
+//! - Plans (see [`query`] and the `plan` module): a bbox makes the R*Tree the driving index (a
+//!   unary `+` keeps attribute indexes out, checked by `EXPLAIN QUERY PLAN` in the tests),
+//!   unless the box is estimated (per-cell site counts) to hold more than a quarter of all sites
+//!   (and at least [`SPATIAL_THRESHOLD`]), where walking the R*Tree is slower than a scan. A
+//!   page (`limit` set) whose rows are expected early in list order walks the list index
+//!   instead, which covers every filter column but the search text, and stops after
+//!   `offset + limit` rows.
+//! - Facets: a site's scalar values (category, kind, level, status, scope, town) and its chain
+//!   set are interned as two small integers with the number of sites using each, so facets and
+//!   counts per chain group thousands of values, not a million rows (see the `facets` module).
+//! - Scale: a large first import takes a bulk path in the same transaction (indexes rebuilt
+//!   after the rows, the R*Tree packed at once, rows written in spatial order; see [`import`]).
+//!   Figures for 10k / 100k / 1M sites are in `BENCHMARKS.md` (`benches/catalogue.rs`).
 //! - Errors: [`StoreError`], each with a stable `code()`.
 //!
 //! A `Store` owns one connection: it is `Send`, not `Sync`. A server opens one read-write store
 //! and, if it wants parallel reads, several [`Store::open_readonly`] ones (WAL allows both).
 
+mod dicts;
 pub mod error;
+mod facets;
 pub mod import;
 pub mod migrations;
+mod plan;
 pub mod query;
 mod reference;
 mod row;
+mod rtree;
 pub mod search;
 pub mod sql;
 pub mod synth;
@@ -42,13 +53,10 @@ pub use rusqlite::InterruptHandle;
 
 use atlas_core::dataset::Reference;
 use atlas_core::{
-    Category, ChainCatalog, ChainId, District, Division, Indicator, Labelled, LinkId, Measure,
-    Site, SiteFilter, SiteId,
+    ChainCatalog, ChainId, District, Division, Indicator, LinkId, Measure, Site, SiteFilter, SiteId,
 };
-use query::Dim;
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
-use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -63,6 +71,8 @@ pub const DEFAULT_DATASET: &str = "maonan-default";
 pub struct Store {
     conn: Connection,
     spatial_threshold: u64,
+    /// The interned facet combinations and chain sets as last read, with the version read at.
+    dicts: std::cell::RefCell<Option<(dicts::Version, std::sync::Arc<dicts::Dicts>)>>,
 }
 
 /// Page cache of a connection (negative: KiB), 64 MiB.
@@ -133,6 +143,7 @@ impl Store {
         Self {
             conn,
             spatial_threshold: SPATIAL_THRESHOLD,
+            dicts: std::cell::RefCell::new(None),
         }
     }
 
@@ -148,39 +159,12 @@ impl Store {
         Ok(())
     }
 
-    /// A bbox holding at least `rows` sites *and* a quarter of all sites is applied as a plain
-    /// test on the stored bounds, letting attribute indexes (or a scan) drive; smaller boxes
-    /// make the R*Tree drive. Results never depend on it. Default [`SPATIAL_THRESHOLD`].
+    /// A bbox estimated to hold at least `rows` sites *and* a quarter of all sites (the sites of
+    /// the 0.01° cells it touches) is applied as a plain test on the stored bounds, letting
+    /// attribute indexes (or a scan) drive; smaller boxes make the R*Tree drive. Results never
+    /// depend on it. Default [`SPATIAL_THRESHOLD`].
     pub fn set_spatial_threshold(&mut self, rows: u64) {
         self.spatial_threshold = rows;
-    }
-
-    /// How the bbox of `filter` is applied. The R*Tree drives unless the box holds at least the
-    /// threshold and a quarter of all sites (then any other path, even a scan, is cheaper than
-    /// walking most of the tree and fetching each row by key). Costs at most one bounded R*Tree
-    /// count.
-    fn access(&self, filter: &SiteFilter) -> Result<query::Access> {
-        let Some(b) = filter.bbox else {
-            return Ok(query::Access::Rtree);
-        };
-        // Sites are never deleted, so the largest key is (about) the number of sites.
-        let total: i64 = self
-            .conn
-            .prepare_cached(sql::MAX_PK)?
-            .query_row([], |r| r.get::<_, Option<i64>>(0))?
-            .unwrap_or(0);
-        let limit = i64::try_from(self.spatial_threshold)
-            .unwrap_or(i64::MAX)
-            .max(total / 4);
-        let n: i64 = self.conn.prepare_cached(sql::RTREE_PROBE)?.query_row(
-            rusqlite::params![b.min_lon, b.min_lat, b.max_lon, b.max_lat, limit],
-            |r| r.get(0),
-        )?;
-        Ok(if n >= limit {
-            query::Access::Scan
-        } else {
-            query::Access::Rtree
-        })
     }
 
     /// A handle that interrupts this store's running statement from another thread (the call
@@ -233,6 +217,10 @@ impl Store {
     /// (`version` + 1, `created_at` kept), identical ones left alone. Any failure (an unknown
     /// chain, link or township, a repeated id, a database error) rolls back the whole import.
     /// The caller filters invalid rows out and may set [`ImportReport::skipped`] itself.
+    ///
+    /// A large import into a store holding no more sites (the first load of a catalogue) takes
+    /// a faster path with the same result (indexes rebuilt after the rows, the R*Tree packed at
+    /// once, rows in spatial order; see `import.rs`).
     pub fn import_sites(&mut self, sites: &[Site]) -> Result<ImportReport> {
         let big = sites.len() > BIG_IMPORT;
         if big {
@@ -356,7 +344,7 @@ impl Store {
         F: FnMut(Site) -> Result<(), E>,
         E: From<StoreError>,
     {
-        let (q, values) = query::list_sql(filter, self.access(filter)?);
+        let (q, values) = query::list_sql(filter, self.list_access(filter)?);
         let mut st = self.conn.prepare_cached(&q).map_err(StoreError::from)?;
         let mut rows = st
             .query(params_from_iter(values.iter()))
@@ -369,6 +357,16 @@ impl Store {
 
     /// How many sites match `filter` (limit and offset ignored).
     pub fn count(&self, filter: &SiteFilter) -> Result<u64> {
+        if dicts::counted_by_dicts(filter) {
+            // Scalar filters alone, or chain filters alone: the stored counts answer.
+            let d = self.dicts()?;
+            let v = d.verdicts(filter);
+            return Ok(if query::has_chains(filter) {
+                d.chain_sites(&v)
+            } else {
+                d.scalar_sites(&v)
+            });
+        }
         let (q, values) = query::count_sql(filter, self.access(filter)?);
         self.scalar_u64(&q, &values)
     }
@@ -381,215 +379,20 @@ impl Store {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    fn grouped(&self, q: &str, values: &[Value]) -> Result<HashMap<String, u64>> {
-        let mut st = self.conn.prepare_cached(q)?;
-        let mut rows = st.query(params_from_iter(values.iter()))?;
-        let mut out = HashMap::new();
-        while let Some(r) = rows.next()? {
-            let key: Option<String> = r.get(0)?;
-            let n: i64 = r.get(1)?;
-            if let Some(k) = key {
-                out.insert(k, u64::try_from(n).unwrap_or(0));
-            }
-        }
-        Ok(out)
-    }
-
     /// Counts per category, kind, chain, link, level, status, scope and town, each with its own
     /// filter removed (see [`Facets`]), plus the total of the whole filter.
     ///
-    /// Cost: one grouped scan for all scalar facets whose own filter is empty, one more per
-    /// scalar dimension that is filtered, and one each for chains and links.
+    /// Cost: without a bbox or a search, at most two grouped passes over an index (none for a
+    /// filter on chains alone or no filter: the stored counts answer); with one, a single
+    /// grouped pass over the matching sites (see the `facets` module).
     pub fn facets(&self, filter: &SiteFilter) -> Result<Facets> {
-        const SCALAR: [Dim; 6] = [
-            Dim::Category,
-            Dim::Kind,
-            Dim::Level,
-            Dim::Status,
-            Dim::Scope,
-            Dim::Town,
-        ];
-        let filtered = |d: Dim| match d {
-            Dim::Category => !filter.category.is_empty(),
-            Dim::Kind => !filter.kind.is_empty(),
-            Dim::Level => !filter.level.is_empty(),
-            Dim::Status => !filter.status.is_empty(),
-            Dim::Scope => !filter.scope.is_empty(),
-            Dim::Town => !filter.town.is_empty(),
-            Dim::Chain => !filter.chain.is_empty(),
-            Dim::Link => !filter.link.is_empty(),
-        };
-        let access = self.access(filter)?;
-        let full = self.combos(filter, None, access)?;
-        let total = full.iter().map(|c| c.1).sum();
-        let mut scalar: HashMap<usize, HashMap<String, u64>> = HashMap::new();
-        for (i, d) in SCALAR.iter().enumerate() {
-            let own;
-            let rows = if filtered(*d) {
-                own = self.combos(filter, Some(*d), access)?;
-                &own
-            } else {
-                &full
-            };
-            let counts = scalar.entry(i).or_default();
-            for (values, n) in rows {
-                if let Some(v) = &values[i] {
-                    *counts.entry(v.clone()).or_default() += n;
-                }
-            }
-        }
-        let cat = self.chains()?;
-        let towns = self.divisions()?;
-        let list = |ids: Vec<String>, counts: &HashMap<String, u64>| -> Vec<FacetCount> {
-            ids.into_iter()
-                .map(|id| FacetCount {
-                    count: counts.get(&id).copied().unwrap_or(0),
-                    id,
-                })
-                .collect()
-        };
-        let chain_facet = |dim: Dim| -> Result<HashMap<String, u64>> {
-            let (q, values) = query::chain_facet_sql(filter, dim, access);
-            self.grouped(&q, &values)
-        };
-        fn vocab<T: Labelled>() -> Vec<String> {
-            T::ALL.iter().map(|v| v.id().to_string()).collect()
-        }
-        let empty = HashMap::new();
-        let get = |i: usize| scalar.get(&i).unwrap_or(&empty);
-        Ok(Facets {
-            total,
-            category: list(vocab::<Category>(), get(0)),
-            kind: list(vocab::<atlas_core::Kind>(), get(1)),
-            level: list(vocab::<atlas_core::Level>(), get(2)),
-            status: list(vocab::<atlas_core::Status>(), get(3)),
-            scope: list(vocab::<atlas_core::Scope>(), get(4)),
-            town: list(towns.iter().map(|d| d.code.to_string()).collect(), get(5)),
-            chain: list(
-                cat.chains.iter().map(|c| c.id.to_string()).collect(),
-                &chain_facet(Dim::Chain)?,
-            ),
-            link: list(
-                cat.chains
-                    .iter()
-                    .flat_map(|c| c.links.iter().map(|l| l.id.to_string()))
-                    .collect(),
-                &chain_facet(Dim::Link)?,
-            ),
-        })
-    }
-
-    /// Rows of (category, kind, level, status, scope, town) with their counts.
-    #[allow(clippy::type_complexity)]
-    fn combos(
-        &self,
-        filter: &SiteFilter,
-        skip: Option<Dim>,
-        access: query::Access,
-    ) -> Result<Vec<([Option<String>; 6], u64)>> {
-        let (q, values) = query::combos_sql(filter, skip, access);
-        let mut st = self.conn.prepare_cached(&q)?;
-        let mut rows = st.query(params_from_iter(values.iter()))?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let rank: i64 = r.get(0)?;
-            let category = usize::try_from(rank)
-                .ok()
-                .and_then(|i| Category::ALL.get(i))
-                .map(|c| c.id().to_string());
-            let v: [Option<String>; 6] = [
-                category,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ];
-            let n: i64 = r.get(6)?;
-            out.push((v, u64::try_from(n).unwrap_or(0)));
-        }
-        Ok(out)
+        facets::facets(self, filter)
     }
 
     /// For each chain (in order) and each of its links: sites matching `filter`, by category.
     /// Pass `&SiteFilter::default()` for the whole catalogue.
     pub fn chain_counts(&self, filter: &SiteFilter) -> Result<Vec<ChainCount>> {
-        let [(by_link_q, by_link_v), (by_chain_q, by_chain_v)] =
-            query::chain_count_sql(filter, self.access(filter)?);
-        // (chain, link or "", category rank) → count
-        let mut links: HashMap<(String, String, i64), u64> = HashMap::new();
-        {
-            let mut st = self.conn.prepare_cached(&by_link_q)?;
-            let mut rows = st.query(params_from_iter(by_link_v.iter()))?;
-            while let Some(r) = rows.next()? {
-                let key = (
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                    r.get::<_, i64>(2)?,
-                );
-                links.insert(key, u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0));
-            }
-        }
-        let mut chains: HashMap<(String, i64), u64> = HashMap::new();
-        {
-            let mut st = self.conn.prepare_cached(&by_chain_q)?;
-            let mut rows = st.query(params_from_iter(by_chain_v.iter()))?;
-            while let Some(r) = rows.next()? {
-                let key = (r.get::<_, String>(0)?, r.get::<_, i64>(1)?);
-                chains.insert(key, u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0));
-            }
-        }
-        let by_category = |get: &dyn Fn(i64) -> u64| -> Vec<FacetCount> {
-            Category::ALL
-                .iter()
-                .map(|c| FacetCount {
-                    id: c.id().to_string(),
-                    count: get(row::category_rank(*c)),
-                })
-                .collect()
-        };
-        let cat = self.chains()?;
-        let mut out = Vec::new();
-        for c in &cat.chains {
-            let cid = c.id.to_string();
-            let chain_cats =
-                by_category(&|rank| chains.get(&(cid.clone(), rank)).copied().unwrap_or(0));
-            let without_link = Category::ALL
-                .iter()
-                .map(|k| {
-                    links
-                        .get(&(cid.clone(), String::new(), row::category_rank(*k)))
-                        .copied()
-                        .unwrap_or(0)
-                })
-                .sum();
-            let link_counts = c
-                .links
-                .iter()
-                .map(|l| {
-                    let lid = l.id.to_string();
-                    let cats = by_category(&|rank| {
-                        links
-                            .get(&(cid.clone(), lid.clone(), rank))
-                            .copied()
-                            .unwrap_or(0)
-                    });
-                    LinkCount {
-                        link: l.id.clone(),
-                        total: cats.iter().map(|x| x.count).sum(),
-                        by_category: cats,
-                    }
-                })
-                .collect();
-            out.push(ChainCount {
-                chain: c.id.clone(),
-                total: chain_cats.iter().map(|x| x.count).sum(),
-                by_category: chain_cats,
-                without_link,
-                links: link_counts,
-            });
-        }
-        Ok(out)
+        facets::chain_counts(self, filter)
     }
 
     /// Checks the ids of a filter against the store's reference data: an unknown chain, link or
@@ -660,7 +463,7 @@ impl Store {
     /// `EXPLAIN QUERY PLAN` of the list query of `filter`: one line per plan step, outermost
     /// loop first (tests use it to check that the R*Tree drives bbox queries).
     pub fn explain(&self, filter: &SiteFilter) -> Result<Vec<String>> {
-        let (q, values) = query::list_sql(filter, self.access(filter)?);
+        let (q, values) = query::list_sql(filter, self.list_access(filter)?);
         let mut st = self.conn.prepare(&format!("{}{q}", sql::EXPLAIN))?;
         let rows = st.query_map(params_from_iter(values.iter()), |r| r.get::<_, String>(3))?;
         Ok(rows.collect::<Result<_, _>>()?)

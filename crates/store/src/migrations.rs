@@ -1,25 +1,32 @@
 //! The schema, as an ordered list of migrations. Never edit a migration that has shipped: append
 //! a new `M::up` instead. `PRAGMA user_version` records how far a database has come.
 //!
-//! Tables:
+//! Tables (as of the latest version):
 //! - `meta`: key/value (dataset name, district boundary GeoJSON, …).
 //! - `chains`, `links` (ordered within a chain), `divisions` (with seat), `indicators`.
 //! - `sites`: every field of a `Site`. Geometry is the marker (`lon`, `lat`; the representative
 //!   point for polygons) plus `polygon_wkt`, and the bounding box (`min_lon` … `max_lat`) kept
-//!   exactly (the R*Tree stores 32-bit floats, rounded outwards). `search_text` is
+//!   exactly (the R*Tree stores integers, rounded outwards). `search_text` is
 //!   `Site::search_text()` lowercased *in Rust*, so `instr()` over it gives exactly
 //!   `SiteFilter::matches`. `category_rank` is the category's position in its vocabulary (the
 //!   list order). `version` counts changes (for optimistic concurrency); `created_at` and
 //!   `modified_at` are the row's own timestamps (RFC 3339, UTC), unlike `updated_at`, which is
-//!   the record's date as the data states it.
-//! - `site_chains`: a site's chains and links, many per site; `first_of_chain` marks one row
-//!   per (site, chain) so chain membership needs no `DISTINCT`.
-//! - `sites_rtree`: R*Tree over site bounding boxes, keyed by `sites.pk`, written by the store
-//!   with each site (a trigger made inserts ten times slower).
+//!   the record's date as the data states it. `combo` and `chainset` name the site's interned
+//!   facet combination and chain set.
+//! - `facet_combos`: each distinct (category, kind, level, status, scope, town) with the number of
+//!   sites having it; `chain_sets`: each distinct (category, chains and links) with its number of
+//!   sites, its refs as `ChainRef::format_list` writes them, and one `chain_set_refs` row per
+//!   chain or link; `site_cells`: sites per 0.01° cell (the planner's bbox estimate). The store
+//!   writes all of them with the sites (and drops values no site uses).
+//! - `sites_rtree`: R*Tree (`rtree_i32`, 1e-7° units) over site bounding boxes, keyed by
+//!   `sites.pk`, written by the store with each site, or packed at once by a bulk import.
 //! - `sites_fts`: contentless FTS5 table whose tokens are made in Rust (see `search`).
 //!
 //! Foreign keys from data to reference tables are `DEFERRABLE INITIALLY DEFERRED`, so reference
 //! data can be replaced inside one transaction and is checked at commit.
+//!
+//! Version 1 had `site_chains` (one row per chain reference of a site) and per-column attribute
+//! indexes; version 2 replaces them (see [`MIGRATIONS`]).
 
 use rusqlite_migration::{Migrations, M};
 
@@ -159,8 +166,118 @@ CREATE TRIGGER sites_delete AFTER DELETE ON sites BEGIN
 END;
 "#;
 
+/// Version 2, for 1M-site catalogues: chain membership and the facet values of a site become two
+/// small integers on `sites` (interned in `facet_combos` and `chain_sets`, each with the number of
+/// sites using it), which replaces `site_chains` and the per-column attribute indexes; the list
+/// index covers every filter column but the search text.
+const V2: &str = r#"
+CREATE TABLE facet_combos (
+    id            INTEGER PRIMARY KEY,
+    category_rank INTEGER NOT NULL,
+    kind          TEXT NOT NULL,
+    level         TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    scope         TEXT NOT NULL,
+    town_code     TEXT,
+    sites         INTEGER NOT NULL DEFAULT 0 CHECK (sites >= 0)
+) STRICT;
+CREATE UNIQUE INDEX facet_combos_key
+    ON facet_combos(category_rank, kind, level, status, scope, ifnull(town_code, ''));
+
+CREATE TABLE chain_sets (
+    id            INTEGER PRIMARY KEY,
+    category_rank INTEGER NOT NULL,
+    refs          TEXT NOT NULL,
+    sites         INTEGER NOT NULL DEFAULT 0 CHECK (sites >= 0),
+    UNIQUE (category_rank, refs)
+) STRICT;
+
+CREATE TABLE chain_set_refs (
+    set_id   INTEGER NOT NULL REFERENCES chain_sets(id) ON DELETE CASCADE,
+    chain_id TEXT NOT NULL REFERENCES chains(id) DEFERRABLE INITIALLY DEFERRED,
+    link_id  TEXT REFERENCES links(id) DEFERRABLE INITIALLY DEFERRED,
+    UNIQUE (set_id, chain_id, link_id)
+) STRICT;
+CREATE INDEX chain_set_refs_chain ON chain_set_refs(chain_id, set_id);
+CREATE INDEX chain_set_refs_link ON chain_set_refs(link_id, set_id) WHERE link_id IS NOT NULL;
+
+-- Sites per grid cell of 0.01° (by the centre of their box): the planner's estimate of how many
+-- sites a bbox holds, without walking the R*Tree.
+CREATE TABLE site_cells (
+    cx    INTEGER NOT NULL,
+    cy    INTEGER NOT NULL,
+    sites INTEGER NOT NULL CHECK (sites >= 0),
+    PRIMARY KEY (cx, cy)
+) STRICT, WITHOUT ROWID;
+INSERT INTO site_cells (cx, cy, sites)
+    SELECT CAST(((min_lon + max_lon) / 2 + 180) * 100 AS INTEGER),
+           CAST(((min_lat + max_lat) / 2 + 90) * 100 AS INTEGER), count(*)
+    FROM sites GROUP BY 1, 2;
+
+ALTER TABLE sites ADD COLUMN combo INTEGER REFERENCES facet_combos(id);
+ALTER TABLE sites ADD COLUMN chainset INTEGER REFERENCES chain_sets(id);
+
+INSERT INTO facet_combos (category_rank, kind, level, status, scope, town_code, sites)
+    SELECT category_rank, kind, level, status, scope, town_code, count(*) FROM sites
+    GROUP BY category_rank, kind, level, status, scope, town_code;
+UPDATE sites SET combo = (SELECT f.id FROM facet_combos AS f
+    WHERE f.category_rank = sites.category_rank AND f.kind = sites.kind
+      AND f.level = sites.level AND f.status = sites.status AND f.scope = sites.scope
+      AND f.town_code IS sites.town_code);
+
+CREATE TEMP TABLE v2_refs (pk INTEGER PRIMARY KEY, category_rank INTEGER, refs TEXT);
+INSERT INTO v2_refs (pk, category_rank, refs)
+    SELECT s.pk, s.category_rank,
+           ifnull((SELECT group_concat(coalesce(c.link_id, c.chain_id), ';' ORDER BY c.chain_id, c.link_id)
+                   FROM site_chains AS c WHERE c.site_pk = s.pk), '')
+    FROM sites AS s;
+INSERT INTO chain_sets (category_rank, refs, sites)
+    SELECT category_rank, refs, count(*) FROM v2_refs GROUP BY category_rank, refs;
+UPDATE sites SET chainset = (SELECT cs.id FROM v2_refs AS r JOIN chain_sets AS cs
+    ON cs.category_rank = r.category_rank AND cs.refs = r.refs WHERE r.pk = sites.pk);
+INSERT INTO chain_set_refs (set_id, chain_id, link_id)
+    SELECT DISTINCT s.chainset, c.chain_id, c.link_id
+    FROM site_chains AS c JOIN sites AS s ON s.pk = c.site_pk;
+DROP TABLE v2_refs;
+
+DROP TABLE site_chains;
+DROP INDEX sites_kind;
+DROP INDEX sites_facets;
+DROP INDEX sites_town;
+DROP INDEX sites_order;
+-- The list order, covering every filter column but the search text: a page walks it in order and
+-- stops after `offset + limit` matches.
+CREATE INDEX sites_order ON sites(category_rank, name_zh, id, combo, chainset,
+    min_lon, max_lon, min_lat, max_lat);
+-- Chain filters seek here; facets count chain sets in order and combinations per chain set.
+CREATE INDEX sites_chainset ON sites(chainset, combo);
+
+-- The R*Tree holds integers (1e-7 degree units, rounded outwards; `query::rtree_box`): 32-bit
+-- floats made inserts a third slower and needed no less care with rounding.
+DROP TABLE sites_rtree;
+CREATE VIRTUAL TABLE sites_rtree USING rtree_i32(id, min_lon, max_lon, min_lat, max_lat);
+INSERT INTO sites_rtree (id, min_lon, max_lon, min_lat, max_lat)
+    SELECT pk,
+        CAST(min_lon * 1e7 AS INTEGER) - (min_lon * 1e7 < CAST(min_lon * 1e7 AS INTEGER)),
+        CAST(max_lon * 1e7 AS INTEGER) + (max_lon * 1e7 > CAST(max_lon * 1e7 AS INTEGER)),
+        CAST(min_lat * 1e7 AS INTEGER) - (min_lat * 1e7 < CAST(min_lat * 1e7 AS INTEGER)),
+        CAST(max_lat * 1e7 AS INTEGER) + (max_lat * 1e7 > CAST(max_lat * 1e7 AS INTEGER))
+    FROM sites;
+
+DROP TRIGGER sites_delete;
+CREATE TRIGGER sites_delete AFTER DELETE ON sites BEGIN
+    DELETE FROM sites_rtree WHERE id = old.pk;
+    DELETE FROM sites_fts WHERE rowid = old.pk;
+    UPDATE facet_combos SET sites = sites - 1 WHERE id = old.combo;
+    UPDATE chain_sets SET sites = sites - 1 WHERE id = old.chainset;
+    UPDATE site_cells SET sites = sites - 1
+    WHERE cx = CAST(((old.min_lon + old.max_lon) / 2 + 180) * 100 AS INTEGER)
+      AND cy = CAST(((old.min_lat + old.max_lat) / 2 + 90) * 100 AS INTEGER);
+END;
+"#;
+
 /// Every migration, oldest first.
-pub const MIGRATIONS: &[M<'static>] = &[M::up(V1)];
+pub const MIGRATIONS: &[M<'static>] = &[M::up(V1), M::up(V2)];
 
 /// The migrations as `rusqlite_migration` wants them.
 pub fn migrations() -> Migrations<'static> {
@@ -174,8 +291,138 @@ pub fn latest_version() -> usize {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::{row, search, sql, Store};
+    use atlas_core::dataset::Reference;
+    use atlas_core::{Site, SiteFilter};
+    use rusqlite::{params, Connection};
+
     #[test]
     fn migrations_are_valid() {
         super::migrations().validate().unwrap();
+    }
+
+    /// Writes `sites` as version 1 stored them (rows, `site_chains`, R*Tree, tokens).
+    fn write_version_1(conn: &Connection, r: &Reference, sites: &[Site]) {
+        for c in &r.chains.chains {
+            conn.execute(
+                sql::INSERT_CHAIN,
+                params![c.id.as_str(), c.order, c.name_zh, c.name_en],
+            )
+            .unwrap();
+            for l in &c.links {
+                conn.execute(
+                    sql::INSERT_LINK,
+                    params![
+                        l.id.as_str(),
+                        c.id.as_str(),
+                        l.order,
+                        l.name_zh,
+                        l.name_en,
+                        l.description_zh,
+                        l.source
+                    ],
+                )
+                .unwrap();
+            }
+        }
+        for (i, d) in r.divisions.iter().enumerate() {
+            conn.execute(
+                "INSERT INTO divisions (code, ord, name_zh, name_en, kind) VALUES (?1, ?2, ?3, ?4, 'town')",
+                params![d.code.as_str(), i as i64, d.name_zh, d.name_en],
+            )
+            .unwrap();
+        }
+        let mut insert = conn
+            .prepare(
+                "INSERT INTO sites (id, name_zh, name_en, category, category_rank, kind, level, \
+                 status, scope, town_code, address, lon, lat, polygon_wkt, min_lon, min_lat, \
+                 max_lon, max_lat, location_precision, location_source, original_crs, \
+                 original_lon, original_lat, area_m2, available_area_m2, established, website, \
+                 phone, contact, source, source_quote, notes, outside_district, updated_at, \
+                 verified_at, search_text, version, created_at, modified_at) VALUES (?1, ?2, ?3, \
+                 ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, \
+                 ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, \
+                 1, ?37, ?37)",
+            )
+            .unwrap();
+        for s in sites {
+            let text = s.search_text().to_lowercase();
+            row::bind_site(&mut insert, s, &text).unwrap();
+            insert
+                .raw_bind_parameter(37, "2026-01-01T00:00:00.000Z")
+                .unwrap();
+            insert.raw_execute().unwrap();
+            let pk = conn.last_insert_rowid();
+            let mut previous = None;
+            for c in &s.chains {
+                let first = previous != Some(c.chain.as_str());
+                previous = Some(c.chain.as_str());
+                conn.execute(
+                    "INSERT INTO site_chains (site_pk, chain_id, link_id, first_of_chain) VALUES (?1, ?2, ?3, ?4)",
+                    params![pk, c.chain.as_str(), c.link.as_ref().map(|l| l.as_str()), first],
+                )
+                .unwrap();
+            }
+            let b = s.location.geometry.bbox();
+            conn.execute(
+                "INSERT INTO sites_rtree VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![pk, b.min_lon, b.max_lon, b.min_lat, b.max_lat],
+            )
+            .unwrap();
+            let d = search::document(&text);
+            conn.execute(sql::INSERT_FTS, params![pk, d.uni, d.bi, d.tri])
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn a_version_1_database_with_sites_migrates_to_the_same_answers() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        Migrations::from_slice(&MIGRATIONS[..1])
+            .to_latest(&mut conn)
+            .unwrap();
+        let r = Reference::embedded().unwrap();
+        let sites = crate::synth::sites(400, 3);
+        write_version_1(&conn, &r, &sites);
+        migrations().to_latest(&mut conn).unwrap();
+        let ok: String = conn
+            .query_row("SELECT rtreecheck('sites_rtree')", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+        let store = Store::with(conn);
+        for s in &sites {
+            assert_eq!(store.get(&s.id).unwrap().as_ref(), Some(s));
+        }
+        for q in [
+            "",
+            "chain=petrochemical",
+            "link=petrochemical.refining&kind=enterprise",
+            "town=440902100&bbox=110.7,21.5,111.0,21.8",
+            "q=石化",
+        ] {
+            let f = SiteFilter::parse_query(q).unwrap();
+            let want = sites.iter().filter(|s| f.matches(s)).count();
+            assert_eq!(store.count(&f).unwrap() as usize, want, "{q}");
+            assert_eq!(store.query(&f).unwrap().len(), want, "{q}");
+            assert_eq!(store.facets(&f).unwrap().total as usize, want, "{q}");
+        }
+        let on_chains: u64 = store
+            .chain_counts(&SiteFilter::default())
+            .unwrap()
+            .iter()
+            .map(|c| c.total)
+            .sum();
+        let want: usize = sites
+            .iter()
+            .map(|s| {
+                let mut c: Vec<_> = s.chains.iter().map(|c| &c.chain).collect();
+                c.dedup();
+                c.len()
+            })
+            .sum();
+        assert_eq!(on_chains as usize, want);
     }
 }

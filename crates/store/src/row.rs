@@ -8,8 +8,7 @@ use atlas_core::{
     SiteGeometry, SiteId, TownCode,
 };
 use chrono::NaiveDate;
-use rusqlite::types::Value;
-use rusqlite::Row;
+use rusqlite::{Row, Statement};
 
 const DATE: &str = "%Y-%m-%d";
 
@@ -18,64 +17,84 @@ pub fn category_rank(c: Category) -> i64 {
     Category::ALL.iter().position(|x| *x == c).unwrap_or(0) as i64
 }
 
-fn text(v: Option<&str>) -> Value {
-    v.map_or(Value::Null, |s| Value::Text(s.to_string()))
+/// A date as stored (`%Y-%m-%d`), without parsing a format string per call.
+fn date_text(d: NaiveDate) -> String {
+    use chrono::Datelike;
+    let y = d.year();
+    if (0..=9999).contains(&y) {
+        format!("{y:04}-{:02}-{:02}", d.month(), d.day())
+    } else {
+        d.format(DATE).to_string()
+    }
 }
 
-fn real(v: Option<f64>) -> Value {
-    v.map_or(Value::Null, Value::Real)
+/// Parses a stored date: `YYYY-MM-DD` directly, anything else as `%Y-%m-%d` (same result, no
+/// format string parsed per call for the usual form).
+fn parse_date(v: &str) -> chrono::ParseResult<NaiveDate> {
+    let b = v.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) {
+            if let Some(date) = i32::try_from(y)
+                .ok()
+                .and_then(|y| NaiveDate::from_ymd_opt(y, m, d))
+            {
+                return Ok(date);
+            }
+        }
+    }
+    NaiveDate::parse_from_str(v, DATE)
 }
 
-fn date(v: Option<NaiveDate>) -> Value {
-    v.map_or(Value::Null, |d| Value::Text(d.format(DATE).to_string()))
-}
-
-/// The values of `sql::INSERT_SITE` parameters ?1 … ?36 (the caller adds the timestamp);
-/// `search_text` is `s.search_text()` lowercased.
-pub fn site_values(s: &Site, search_text: &str) -> Vec<Value> {
+/// Binds parameters ?1 … ?36 of `sql::INSERT_SITE` / `sql::UPDATE_SITE` for `s` (the caller binds
+/// the rest); `search_text` is `s.search_text()` lowercased. Text is bound by reference (SQLite
+/// copies it): no value is allocated for the call.
+pub fn bind_site(st: &mut Statement<'_>, s: &Site, search_text: &str) -> rusqlite::Result<()> {
     let g = &s.location.geometry;
     let marker = g.marker();
     let bbox = g.bbox();
     let original = s.location.original;
-    vec![
-        Value::Text(s.id.to_string()),
-        Value::Text(s.name_zh.clone()),
-        text(s.name_en.as_deref()),
-        Value::Text(s.category.as_str().into()),
-        Value::Integer(category_rank(s.category)),
-        Value::Text(s.kind.as_str().into()),
-        Value::Text(s.level.as_str().into()),
-        Value::Text(s.status.as_str().into()),
-        Value::Text(s.scope.as_str().into()),
-        text(s.town_code.as_ref().map(|t| t.as_str())),
-        text(s.address.as_deref()),
-        Value::Real(marker.lon.get()),
-        Value::Real(marker.lat.get()),
-        text(g.polygon_wkt().as_deref()),
-        Value::Real(bbox.min_lon),
-        Value::Real(bbox.min_lat),
-        Value::Real(bbox.max_lon),
-        Value::Real(bbox.max_lat),
-        Value::Text(s.location.precision.as_str().into()),
-        text(s.location.source.as_deref()),
-        text(original.map(|o| o.crs.as_str())),
-        real(original.map(|o| o.lon)),
-        real(original.map(|o| o.lat)),
-        real(s.area_m2.map(Area::get)),
-        real(s.available_area_m2.map(Area::get)),
-        s.established
-            .map_or(Value::Null, |y| Value::Integer(i64::from(y))),
-        text(s.website.as_deref()),
-        text(s.phone.as_deref()),
-        text(s.contact.as_deref()),
-        Value::Text(s.source.clone()),
-        text(s.source_quote.as_deref()),
-        text(s.notes.as_deref()),
-        Value::Integer(i64::from(s.outside_district)),
-        date(s.updated_at),
-        date(s.verified_at),
-        Value::Text(search_text.to_string()),
-    ]
+    st.raw_bind_parameter(1, s.id.as_str())?;
+    st.raw_bind_parameter(2, s.name_zh.as_str())?;
+    st.raw_bind_parameter(3, s.name_en.as_deref())?;
+    st.raw_bind_parameter(4, s.category.as_str())?;
+    st.raw_bind_parameter(5, category_rank(s.category))?;
+    st.raw_bind_parameter(6, s.kind.as_str())?;
+    st.raw_bind_parameter(7, s.level.as_str())?;
+    st.raw_bind_parameter(8, s.status.as_str())?;
+    st.raw_bind_parameter(9, s.scope.as_str())?;
+    st.raw_bind_parameter(10, s.town_code.as_ref().map(|t| t.as_str()))?;
+    st.raw_bind_parameter(11, s.address.as_deref())?;
+    st.raw_bind_parameter(12, marker.lon.get())?;
+    st.raw_bind_parameter(13, marker.lat.get())?;
+    st.raw_bind_parameter(14, g.polygon_wkt())?;
+    st.raw_bind_parameter(15, bbox.min_lon)?;
+    st.raw_bind_parameter(16, bbox.min_lat)?;
+    st.raw_bind_parameter(17, bbox.max_lon)?;
+    st.raw_bind_parameter(18, bbox.max_lat)?;
+    st.raw_bind_parameter(19, s.location.precision.as_str())?;
+    st.raw_bind_parameter(20, s.location.source.as_deref())?;
+    st.raw_bind_parameter(21, original.map(|o| o.crs.as_str()))?;
+    st.raw_bind_parameter(22, original.map(|o| o.lon))?;
+    st.raw_bind_parameter(23, original.map(|o| o.lat))?;
+    st.raw_bind_parameter(24, s.area_m2.map(Area::get))?;
+    st.raw_bind_parameter(25, s.available_area_m2.map(Area::get))?;
+    st.raw_bind_parameter(26, s.established.map(i64::from))?;
+    st.raw_bind_parameter(27, s.website.as_deref())?;
+    st.raw_bind_parameter(28, s.phone.as_deref())?;
+    st.raw_bind_parameter(29, s.contact.as_deref())?;
+    st.raw_bind_parameter(30, s.source.as_str())?;
+    st.raw_bind_parameter(31, s.source_quote.as_deref())?;
+    st.raw_bind_parameter(32, s.notes.as_deref())?;
+    st.raw_bind_parameter(33, i64::from(s.outside_district))?;
+    st.raw_bind_parameter(34, s.updated_at.map(date_text))?;
+    st.raw_bind_parameter(35, s.verified_at.map(date_text))?;
+    st.raw_bind_parameter(36, search_text)?;
+    Ok(())
 }
 
 /// Reads a site from a row selected with `sql::SITE_COLUMNS`.
@@ -148,7 +167,7 @@ pub fn site_from_row(row: &Row<'_>) -> Result<Site> {
     };
     let day = |i: usize, what: &str| -> Result<Option<NaiveDate>> {
         row.get::<_, Option<String>>(i)?
-            .map(|v| NaiveDate::parse_from_str(&v, DATE).map_err(|e| bad(what, e.to_string())))
+            .map(|v| parse_date(&v).map_err(|e| bad(what, e.to_string())))
             .transpose()
     };
     let established = row

@@ -109,37 +109,58 @@ const TRI_GAP: &str = "xx";
 /// The tokens of a (lowercased) search text.
 pub fn document(text_lower: &str) -> FtsDocument {
     let mut d = FtsDocument::default();
-    for (k, run) in runs(text_lower) {
+    document_into(text_lower, &mut d);
+    d
+}
+
+/// [`document`] into reused buffers (an import tokenises a million texts).
+pub fn document_into(text_lower: &str, d: &mut FtsDocument) {
+    d.uni.clear();
+    d.bi.clear();
+    d.tri.clear();
+    // The class of the previous character, the length of the run it ends, and the last two
+    // characters of that run.
+    let mut kind = Class::Other;
+    let mut run_len = 0usize;
+    let (mut p2, mut p1) = ('\0', '\0');
+    for c in text_lower.chars() {
+        let k = class(c);
+        if k != kind {
+            kind = k;
+            run_len = 0;
+        }
         match k {
             Class::Cjk => {
-                if run.len() > 1 && !d.bi.is_empty() {
-                    sep(&mut d.bi);
-                    d.bi.push_str(BI_GAP);
-                }
-                for (i, c) in run.iter().enumerate() {
-                    sep(&mut d.uni);
-                    push_hex(&mut d.uni, *c);
-                    if i > 0 {
+                sep(&mut d.uni);
+                push_hex(&mut d.uni, c);
+                if run_len >= 1 {
+                    if run_len == 1 && !d.bi.is_empty() {
                         sep(&mut d.bi);
-                        push_hex(&mut d.bi, run[i - 1]);
-                        push_hex(&mut d.bi, *c);
+                        d.bi.push_str(BI_GAP);
                     }
+                    sep(&mut d.bi);
+                    push_hex(&mut d.bi, p1);
+                    push_hex(&mut d.bi, c);
                 }
             }
             Class::Ascii => {
-                if run.len() > 2 && !d.tri.is_empty() {
+                if run_len >= 2 {
+                    if run_len == 2 && !d.tri.is_empty() {
+                        sep(&mut d.tri);
+                        d.tri.push_str(TRI_GAP);
+                    }
                     sep(&mut d.tri);
-                    d.tri.push_str(TRI_GAP);
-                }
-                for w in run.windows(3) {
-                    sep(&mut d.tri);
-                    d.tri.extend(w);
+                    d.tri.push(p2);
+                    d.tri.push(p1);
+                    d.tri.push(c);
                 }
             }
             Class::Other => {}
         }
+        p2 = p1;
+        p1 = c;
+        run_len += 1;
     }
-    d
 }
 
 /// How a query's terms are searched.
@@ -208,6 +229,72 @@ pub fn match_expression(terms: &[String]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tokens as first written (runs collected, then tokenised): `document` must agree.
+    fn document_by_runs(text_lower: &str) -> FtsDocument {
+        let mut d = FtsDocument::default();
+        for (k, run) in runs(text_lower) {
+            match k {
+                Class::Cjk => {
+                    if run.len() > 1 && !d.bi.is_empty() {
+                        sep(&mut d.bi);
+                        d.bi.push_str(BI_GAP);
+                    }
+                    for (i, c) in run.iter().enumerate() {
+                        sep(&mut d.uni);
+                        push_hex(&mut d.uni, *c);
+                        if i > 0 {
+                            sep(&mut d.bi);
+                            push_hex(&mut d.bi, run[i - 1]);
+                            push_hex(&mut d.bi, *c);
+                        }
+                    }
+                }
+                Class::Ascii => {
+                    if run.len() > 2 && !d.tri.is_empty() {
+                        sep(&mut d.tri);
+                        d.tri.push_str(TRI_GAP);
+                    }
+                    for w in run.windows(3) {
+                        sep(&mut d.tri);
+                        d.tri.extend(w);
+                    }
+                }
+                Class::Other => {}
+            }
+        }
+        d
+    }
+
+    #[test]
+    fn streaming_tokeniser_agrees_with_runs() {
+        let mut texts: Vec<String> = crate::synth::sites(3000, 3)
+            .iter()
+            .map(|s| s.search_text().to_lowercase())
+            .collect();
+        texts.extend(
+            [
+                "",
+                "a",
+                "ab",
+                "abc",
+                "石",
+                "石化",
+                "a石b化c",
+                "ab石化cd高岭土efg",
+                "x-y_z 5g智慧",
+                "高岭 岭土 petro chem",
+                "é石ü",
+                "r&d 工程 ab cd",
+            ]
+            .map(String::from),
+        );
+        let mut d = FtsDocument::default();
+        for t in &texts {
+            document_into(t, &mut d);
+            assert_eq!(d, document_by_runs(t), "{t}");
+        }
+    }
 
     #[test]
     fn han_runs_become_unigrams_and_bigrams() {

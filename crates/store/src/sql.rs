@@ -7,8 +7,7 @@ pub const SITE_COLUMNS: &str = "s.id, s.name_zh, s.name_en, s.category, s.kind, 
     s.location_precision, s.location_source, s.original_crs, s.original_lon, s.original_lat, \
     s.area_m2, s.available_area_m2, s.established, s.website, s.phone, s.contact, s.source, \
     s.source_quote, s.notes, s.outside_district, s.updated_at, s.verified_at, \
-    (SELECT group_concat(coalesce(c.link_id, c.chain_id), ';') FROM site_chains AS c \
-     WHERE c.site_pk = s.pk) AS chains";
+    (SELECT cs.refs FROM chain_sets AS cs WHERE cs.id = s.chainset) AS chains";
 
 /// Positions of [`SITE_COLUMNS`].
 pub mod col {
@@ -45,6 +44,10 @@ pub mod col {
     pub const CHAINS: usize = 30;
     /// `s.pk`, when a statement selects it right after the site columns.
     pub const PK: usize = 31;
+    /// `s.combo`, when a statement selects it right after `s.pk`.
+    pub const COMBO: usize = 32;
+    /// `s.chainset`, when a statement selects it right after `s.combo`.
+    pub const CHAINSET: usize = 33;
 }
 
 /// One site by id.
@@ -59,12 +62,12 @@ pub const INSERT_SITE: &str = "INSERT INTO sites (id, name_zh, name_en, category
     min_lon, min_lat, max_lon, max_lat, location_precision, location_source, original_crs, \
     original_lon, original_lat, area_m2, available_area_m2, established, website, phone, \
     contact, source, source_quote, notes, outside_district, updated_at, verified_at, \
-    search_text, version, created_at, modified_at) \
+    search_text, version, created_at, modified_at, combo, chainset) \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
     ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, \
-    1, ?37, ?37)";
+    1, ?37, ?37, ?38, ?39)";
 
-/// Updates a changed site (by `pk` = ?38): bumps `version`, keeps `created_at`.
+/// Updates a changed site (by `pk` = ?40): bumps `version`, keeps `created_at`.
 pub const UPDATE_SITE: &str = "UPDATE sites SET id = ?1, name_zh = ?2, name_en = ?3, \
     category = ?4, category_rank = ?5, kind = ?6, level = ?7, status = ?8, scope = ?9, \
     town_code = ?10, address = ?11, lon = ?12, lat = ?13, polygon_wkt = ?14, min_lon = ?15, \
@@ -73,20 +76,57 @@ pub const UPDATE_SITE: &str = "UPDATE sites SET id = ?1, name_zh = ?2, name_en =
     area_m2 = ?24, available_area_m2 = ?25, established = ?26, website = ?27, phone = ?28, \
     contact = ?29, source = ?30, source_quote = ?31, notes = ?32, outside_district = ?33, \
     updated_at = ?34, verified_at = ?35, search_text = ?36, version = version + 1, \
-    modified_at = ?37 WHERE pk = ?38";
+    modified_at = ?37, combo = ?38, chainset = ?39 WHERE pk = ?40";
 
-/// Adds a site's bounding box to the R*Tree (?1 pk, ?2 min_lon, ?3 max_lon, ?4 min_lat, ?5 max_lat).
+/// Adds a site's bounding box to the R*Tree (?1 pk, ?2 min_lon, ?3 max_lon, ?4 min_lat, ?5 max_lat,
+/// in R*Tree units: `query::rtree_box`).
 pub const INSERT_RTREE: &str =
     "INSERT INTO sites_rtree (id, min_lon, max_lon, min_lat, max_lat) VALUES (?1, ?2, ?3, ?4, ?5)";
 /// Moves a site's bounding box in the R*Tree (parameters as [`INSERT_RTREE`]).
 pub const UPDATE_RTREE: &str = "UPDATE sites_rtree SET min_lon = ?2, max_lon = ?3, \
     min_lat = ?4, max_lat = ?5 WHERE id = ?1";
-/// Removes a site's chains (before writing them again).
-pub const DELETE_SITE_CHAINS: &str = "DELETE FROM site_chains WHERE site_pk = ?1";
-/// Adds one chain/link of a site.
-pub const INSERT_SITE_CHAIN: &str =
-    "INSERT OR IGNORE INTO site_chains (site_pk, chain_id, link_id, first_of_chain) \
-     VALUES (?1, ?2, ?3, ?4)";
+/// Every site id (a bulk import into a small store reads them once).
+pub const SITE_KEYS: &str = "SELECT id FROM sites";
+/// Keys and bounds (min_lon, max_lon, min_lat, max_lat) of the sites with key ≤ ?1.
+pub const SITE_BOUNDS_UP_TO: &str =
+    "SELECT pk, min_lon, max_lon, min_lat, max_lat FROM sites WHERE pk <= ?1";
+/// How many sites the store holds.
+pub const SITE_COUNT: &str = "SELECT count(*) FROM sites";
+/// The secondary indexes of `sites` (not those of constraints) with their SQL.
+pub const SITE_INDEXES: &str = "SELECT name, sql FROM sqlite_schema \
+    WHERE type = 'index' AND tbl_name = 'sites' AND sql IS NOT NULL ORDER BY name";
+/// Sets the FTS5 token buffer size (?1 bytes).
+pub const FTS_HASHSIZE: &str = "INSERT INTO sites_fts (sites_fts, rank) VALUES ('hashsize', ?1)";
+
+/// Facet combinations with their site counts.
+pub const COMBOS: &str = "SELECT id, category_rank, kind, level, status, scope, town_code, sites \
+    FROM facet_combos";
+/// Interns a facet combination (?1 category rank, ?2 kind, ?3 level, ?4 status, ?5 scope, ?6 town).
+pub const INSERT_COMBO: &str = "INSERT INTO facet_combos \
+    (category_rank, kind, level, status, scope, town_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+/// Adds ?2 to the site count of combination ?1.
+pub const ADD_COMBO_SITES: &str = "UPDATE facet_combos SET sites = sites + ?2 WHERE id = ?1";
+/// Chain sets with their site counts.
+pub const CHAIN_SETS: &str = "SELECT id, category_rank, refs, sites FROM chain_sets";
+/// Interns a chain set (?1 category rank, ?2 refs as `ChainRef::format_list` writes them).
+pub const INSERT_CHAIN_SET: &str = "INSERT INTO chain_sets (category_rank, refs) VALUES (?1, ?2)";
+/// One chain or link of a chain set.
+pub const INSERT_CHAIN_SET_REF: &str =
+    "INSERT INTO chain_set_refs (set_id, chain_id, link_id) VALUES (?1, ?2, ?3)";
+/// Adds ?2 to the site count of chain set ?1.
+pub const ADD_CHAIN_SET_SITES: &str = "UPDATE chain_sets SET sites = sites + ?2 WHERE id = ?1";
+/// Adds ?3 to the site count of grid cell (?1, ?2).
+pub const ADD_CELL_SITES: &str = "INSERT INTO site_cells (cx, cy, sites) VALUES (?1, ?2, ?3) \
+    ON CONFLICT (cx, cy) DO UPDATE SET sites = sites + excluded.sites";
+/// Takes ?3 from the site count of grid cell (?1, ?2).
+pub const REMOVE_CELL_SITES: &str =
+    "UPDATE site_cells SET sites = sites - ?3 WHERE cx = ?1 AND cy = ?2";
+/// Forgets combinations, chain sets and cells no site uses any more.
+pub const DROP_UNUSED_INTERNED: &str = "DELETE FROM chain_sets WHERE sites = 0; \
+    DELETE FROM facet_combos WHERE sites = 0; DELETE FROM site_cells WHERE sites = 0;";
+/// Sites whose box centre lies in the grid cells ?1 ≤ cx ≤ ?2, ?3 ≤ cy ≤ ?4.
+pub const CELL_SITES: &str = "SELECT ifnull(sum(sites), 0) FROM site_cells \
+    WHERE cx BETWEEN ?1 AND ?2 AND cy BETWEEN ?3 AND ?4";
 /// Removes a site's search tokens.
 pub const DELETE_FTS: &str = "DELETE FROM sites_fts WHERE rowid = ?1";
 /// Writes a site's search tokens.
@@ -143,14 +183,17 @@ pub const INSERT_INDICATOR: &str = "INSERT INTO indicators (id, ord, name_zh, na
     baseline, baseline_year, target, target_op, target_year, measure, count_filter, source, \
     source_quote) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
-/// Chain ids used by sites but absent from `chains`.
-pub const ORPHAN_CHAINS: &str = "SELECT sc.chain_id, count(DISTINCT sc.site_pk) \
-    FROM site_chains AS sc LEFT JOIN chains AS c ON c.id = sc.chain_id \
-    WHERE c.id IS NULL GROUP BY sc.chain_id ORDER BY sc.chain_id";
+/// Chain ids used by sites but absent from `chains` (a site's chain set names each chain once
+/// per link: count sets, not rows).
+pub const ORPHAN_CHAINS: &str = "SELECT r.chain_id, sum(cs.sites) \
+    FROM (SELECT DISTINCT set_id, chain_id FROM chain_set_refs) AS r \
+    JOIN chain_sets AS cs ON cs.id = r.set_id LEFT JOIN chains AS c ON c.id = r.chain_id \
+    WHERE c.id IS NULL AND cs.sites > 0 GROUP BY r.chain_id ORDER BY r.chain_id";
 /// Link ids used by sites but absent from `links`.
-pub const ORPHAN_LINKS: &str = "SELECT sc.link_id, count(DISTINCT sc.site_pk) \
-    FROM site_chains AS sc LEFT JOIN links AS l ON l.id = sc.link_id \
-    WHERE sc.link_id IS NOT NULL AND l.id IS NULL GROUP BY sc.link_id ORDER BY sc.link_id";
+pub const ORPHAN_LINKS: &str = "SELECT r.link_id, sum(cs.sites) FROM chain_set_refs AS r \
+    JOIN chain_sets AS cs ON cs.id = r.set_id LEFT JOIN links AS l ON l.id = r.link_id \
+    WHERE r.link_id IS NOT NULL AND l.id IS NULL AND cs.sites > 0 \
+    GROUP BY r.link_id ORDER BY r.link_id";
 /// Town codes used by sites but absent from `divisions`.
 pub const ORPHAN_TOWNS: &str = "SELECT s.town_code, count(*) FROM sites AS s \
     LEFT JOIN divisions AS d ON d.code = s.town_code \
@@ -168,32 +211,35 @@ pub const TOWN_CODES: &str = "SELECT code FROM divisions ORDER BY ord, code";
 
 /// Source of rows without a bbox.
 pub const FROM_SITES: &str = "sites AS s";
+/// Source of a page walked in list order: the list index covers every filter column but the
+/// search text, so only matching rows are fetched, and the walk stops after `offset + limit`.
+pub const FROM_ORDERED: &str = "sites AS s INDEXED BY sites_order";
 /// Source of rows with a bbox: `CROSS JOIN` keeps the R*Tree as the outer (driving) loop.
 pub const FROM_RTREE: &str = "sites_rtree AS r CROSS JOIN sites AS s ON s.pk = r.id";
-/// R*Tree window (intersects), parameters min_lon, min_lat, max_lon, max_lat.
+/// R*Tree window (intersects), parameters min_lon, min_lat, max_lon, max_lat in R*Tree units.
 pub const RTREE_WINDOW: &str =
     "r.max_lon >= {min_lon} AND r.min_lon <= {max_lon} AND r.max_lat >= {min_lat} AND r.min_lat <= {max_lat}";
 /// The largest site key (≈ the number of sites: sites are not deleted).
 pub const MAX_PK: &str = "SELECT max(pk) FROM sites";
-/// Counts R*Tree hits of a window up to a limit (?5): is the box small enough for the R*Tree to drive?
-pub const RTREE_PROBE: &str = "SELECT count(*) FROM (SELECT 1 FROM sites_rtree AS r WHERE \
-    r.max_lon >= ?1 AND r.min_lon <= ?3 AND r.max_lat >= ?2 AND r.min_lat <= ?4 LIMIT ?5)";
 /// Exact bbox test (the R*Tree holds 32-bit floats rounded outwards); `+` keeps indexes out.
 pub const EXACT_WINDOW: &str = "+s.max_lon >= {min_lon} AND +s.min_lon <= {max_lon} AND +s.max_lat >= {min_lat} AND +s.min_lat <= {max_lat}";
-/// Sites on any of the chains `{list}`, when the chain index may drive.
-pub const CHAIN_IN: &str = "s.pk IN (SELECT c.site_pk FROM site_chains AS c \
-     WHERE c.chain_id IN ({list}) AND c.first_of_chain = 1)";
-/// Sites on any of the chains `{list}`, checked per R*Tree hit. Correlated on `r.id`, not
-/// `s.pk`, so SQLite tests it before fetching the site row: only matches are fetched.
-pub const CHAIN_EXISTS: &str =
-    "EXISTS (SELECT 1 FROM site_chains AS c WHERE c.site_pk = r.id AND c.chain_id IN ({list}) \
-     AND c.first_of_chain = 1)";
-/// Sites on any of the links `{list}`, when the link index may drive.
+/// The category filter, on the column that leads the list index.
+pub const CATEGORY_IN: &str = "{plus}s.category_rank IN ({list})";
+/// The other scalar filters (kind, level, status, scope, town) at once: sites whose facet
+/// combination passes `{conds}`, each a [`COMBO_ATTR_IN`]. `{combo}` is `s.combo` or `f.id`.
+pub const COMBO_IN: &str = "{plus}{combo} IN (SELECT f.id FROM facet_combos AS f WHERE {conds})";
+/// One condition of [`COMBO_IN`] on a column of `facet_combos`.
+pub const COMBO_ATTR_IN: &str = "f.{column} IN ({list})";
+/// Sites on any of the chains `{list}`. `{set}` is `s.chainset` or `cs.id`.
+pub const CHAIN_IN: &str =
+    "{plus}{set} IN (SELECT x.set_id FROM chain_set_refs AS x WHERE x.chain_id IN ({list}))";
+/// Sites on any of the links `{list}` (as [`CHAIN_IN`]).
 pub const LINK_IN: &str =
-    "s.pk IN (SELECT c.site_pk FROM site_chains AS c WHERE c.link_id IN ({list}))";
-/// Sites on any of the links `{list}`, checked per R*Tree hit (as [`CHAIN_EXISTS`]).
-pub const LINK_EXISTS: &str =
-    "EXISTS (SELECT 1 FROM site_chains AS c WHERE c.site_pk = r.id AND c.link_id IN ({list}))";
+    "{plus}{set} IN (SELECT x.set_id FROM chain_set_refs AS x WHERE x.link_id IN ({list}))";
+/// Sites whose facet combination is in the JSON array `{p}` (ids chosen by the facet code).
+pub const COMBO_IDS: &str = "{plus}s.combo IN (SELECT value FROM json_each({p}))";
+/// Sites whose chain set is in the JSON array `{p}`.
+pub const CHAIN_SET_IDS: &str = "{plus}s.chainset IN (SELECT value FROM json_each({p}))";
 /// Full-text narrowing; the parameter is a MATCH expression made by `search`.
 pub const FTS_MATCH: &str = "s.pk IN (SELECT rowid FROM sites_fts WHERE sites_fts MATCH {p})";
 /// Full-text narrowing, checked per R*Tree hit before the site row is fetched (`+` keeps the
@@ -202,62 +248,48 @@ pub const FTS_MATCH_CHECKED: &str =
     "+r.id IN (SELECT rowid FROM sites_fts WHERE sites_fts MATCH {p})";
 /// The deciding substring test of a search term the full-text match does not decide.
 pub const TERM: &str = "instr(s.search_text, {p}) > 0";
-/// One filter on an attribute column (`{plus}` is `+` when the R*Tree must keep driving).
-pub const ATTR_IN: &str = "{plus}{column} IN ({list})";
+
+/// Columns of `facet_combos` the scalar filters test.
+pub const COL_KIND: &str = "kind";
+/// Level.
+pub const COL_LEVEL: &str = "level";
+/// Status.
+pub const COL_STATUS: &str = "status";
+/// Scope.
+pub const COL_SCOPE: &str = "scope";
+/// Township code.
+pub const COL_TOWN: &str = "town_code";
 
 // --- Statements the builder completes: `{source}` is `FROM … [WHERE …]` ---------------------
 
-/// A page of sites in list order: category (vocabulary order), Chinese name, id.
+/// Sites in list order: category (vocabulary order), Chinese name, id.
 pub const LIST: &str =
     "SELECT {columns} {source} ORDER BY s.category_rank, s.name_zh, s.id LIMIT {limit} OFFSET {offset}";
+/// A page in list order that sorts keys only: the site columns (and their chain set) are read for
+/// the rows of the page alone, not for every match.
+pub const LIST_PAGE: &str = "SELECT {columns} FROM (SELECT s.pk AS pk, s.category_rank AS k1, \
+    s.name_zh AS k2, s.id AS k3 {source} ORDER BY s.category_rank, s.name_zh, s.id \
+    LIMIT {limit} OFFSET {offset}) AS page CROSS JOIN sites AS s ON s.pk = page.pk \
+    ORDER BY page.k1, page.k2, page.k3";
 /// How many sites match.
 pub const COUNT: &str = "SELECT count(*) {source}";
 /// How many sites a MATCH expression (?1) finds, when nothing else filters.
 pub const COUNT_FTS: &str = "SELECT count(*) FROM sites_fts WHERE sites_fts MATCH ?1";
+/// Sites of the facet combinations passing `{where}` (the stored counts answer a filter on
+/// scalar columns alone).
+pub const COUNT_BY_COMBOS: &str = "SELECT ifnull(sum(f.sites), 0) FROM facet_combos AS f {where}";
+/// Sites of the chain sets passing `{where}` (a filter on chains and links alone).
+pub const COUNT_BY_CHAIN_SETS: &str =
+    "SELECT ifnull(sum(cs.sites), 0) FROM chain_sets AS cs {where}";
 /// Sum of the areas of the matching sites (0.0 when none has one).
 pub const SUM_AREA: &str = "SELECT total(s.area_m2) {source}";
-/// Counts per combination of the scalar facet columns (category as its rank: the
-/// `sites_facets` index covers these columns).
-pub const FACET_COMBOS: &str = "SELECT s.category_rank, s.kind, s.level, s.status, s.scope, \
-    s.town_code, count(*) {source} \
-    GROUP BY s.category_rank, s.kind, s.level, s.status, s.scope, s.town_code";
-/// Sites per chain (`{source}` joins [`JOIN_CHAIN_MEMBERS`]).
-pub const CHAIN_FACET: &str = "SELECT fc.chain_id, count(*) {source} GROUP BY fc.chain_id";
-/// Sites per link (`{source}` joins [`JOIN_LINKS`]; (site, link) pairs are unique).
-pub const LINK_FACET: &str = "SELECT fc.link_id, count(*) {source} GROUP BY fc.link_id";
-/// Sites per (chain, link or NULL, category rank) (`{source}` joins [`JOIN_CHAIN_REFS`]).
-pub const CHAIN_COUNTS_BY_LINK: &str = "SELECT fc.chain_id, fc.link_id, s.category_rank, \
-    count(*) {source} GROUP BY fc.chain_id, fc.link_id, s.category_rank";
-/// Sites per (chain, category rank), each site once per chain ([`JOIN_CHAIN_MEMBERS`]).
-pub const CHAIN_COUNTS_BY_CHAIN: &str = "SELECT fc.chain_id, s.category_rank, \
-    count(*) {source} GROUP BY fc.chain_id, s.category_rank";
+/// Sites per `{key}` (`s.combo` or `s.chainset`), over an index ordered by it.
+pub const COUNT_BY_KEY: &str = "SELECT {key}, count(*) {source} GROUP BY {key}";
+/// The `{keys}` of each matching site (counted by the caller: no sort).
+pub const KEYS_OF_SITES: &str = "SELECT {keys} {source}";
+/// Sites by chain set.
+pub const FROM_CHAIN_SET_INDEX: &str = "sites AS s INDEXED BY sites_chainset";
 /// Prefix that turns a query into its plan.
 pub const EXPLAIN: &str = "EXPLAIN QUERY PLAN ";
 /// Refreshes planner statistics when stale.
 pub const OPTIMIZE: &str = "PRAGMA optimize;";
-/// Category as its vocabulary position (filters use it: it leads the order index).
-pub const COL_CATEGORY_RANK: &str = "s.category_rank";
-/// Kind.
-pub const COL_KIND: &str = "s.kind";
-/// Level.
-pub const COL_LEVEL: &str = "s.level";
-/// Status.
-pub const COL_STATUS: &str = "s.status";
-/// Scope.
-pub const COL_SCOPE: &str = "s.scope";
-/// Township code.
-pub const COL_TOWN: &str = "s.town_code";
-/// Joins each site to all its chain rows.
-pub const JOIN_CHAIN_REFS: &str = "JOIN site_chains AS fc ON fc.site_pk = s.pk";
-/// Joins each site to one row per chain it is on.
-pub const JOIN_CHAIN_MEMBERS: &str =
-    "JOIN site_chains AS fc ON fc.site_pk = s.pk AND fc.first_of_chain = 1";
-/// Joins each site to its link rows.
-pub const JOIN_LINKS: &str =
-    "JOIN site_chains AS fc ON fc.site_pk = s.pk AND fc.link_id IS NOT NULL";
-/// Chain facet when nothing else filters.
-pub const CHAIN_FACET_ALL: &str =
-    "SELECT chain_id, count(*) FROM site_chains WHERE first_of_chain = 1 GROUP BY chain_id";
-/// Link facet when nothing else filters ((site, link) pairs are unique).
-pub const LINK_FACET_ALL: &str = "SELECT link_id, count(*) FROM site_chains \
-    WHERE link_id IS NOT NULL GROUP BY link_id";
