@@ -2,23 +2,12 @@
 
 use crate::helpers::{error_of, spawn_app};
 
-/// Knuth's MMIX LCG; deterministic, so a failure names a reproducible case.
-struct Lcg(u64);
+/// The store's deterministic generator, so a failure names a reproducible case.
+use atlas_store::synth::Lcg;
 
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len())]
-    }
+/// One of `xs`, chosen by `g`.
+fn pick<'a>(g: &mut Lcg, xs: &[&'a str]) -> &'a str {
+    xs[g.below(xs.len())]
 }
 
 const KEYS: &[&str] = &[
@@ -98,7 +87,7 @@ fn random_query(g: &mut Lcg) -> String {
     let n = g.below(5);
     let mut parts = Vec::new();
     for _ in 0..n {
-        let k = g.pick(KEYS);
+        let k = pick(g, KEYS);
         let v = match g.below(10) {
             0 => {
                 // Random bytes, percent-encoded or raw ASCII.
@@ -114,8 +103,8 @@ fn random_query(g: &mut Lcg) -> String {
                     .collect()
             }
             1 => "字".repeat(g.below(300)),
-            2 => format!("{}", g.next()),
-            _ => g.pick(VALUES).to_string(),
+            2 => format!("{}", u64::from(g.next_u32()) << 20),
+            _ => pick(g, VALUES).to_string(),
         };
         match g.below(8) {
             0 => parts.push(k.to_string()),
@@ -128,7 +117,7 @@ fn random_query(g: &mut Lcg) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hundreds_of_random_query_strings_never_cause_a_server_error() {
     let app = spawn_app().await;
-    let mut g = Lcg(0x5eed_1234);
+    let mut g = Lcg::new(0x5eed_1234);
     let routes = [
         "/api/v1/sites",
         "/api/v1/facets",
