@@ -780,6 +780,89 @@ fn ring(r: &geo::LineString<f64>) -> Vec<geojson::Position> {
 pub fn site_to_feature(site: &Site, ctx: &Context<'_>) -> geojson::Feature {
     use serde_json::Value;
     let mut props = geojson::JsonObject::new();
+    feature_properties(site, ctx, |key, v| {
+        let v = match v {
+            Prop::Text(s) => Value::String(s),
+            Prop::Label(s) => Value::String(s.to_string()),
+            Prop::Number(n) => json_number(n),
+            Prop::Bool(b) => Value::Bool(b),
+            Prop::Null => Value::Null,
+        };
+        props.insert(key.to_string(), v);
+    });
+    geojson::Feature {
+        bbox: None,
+        geometry: Some(feature_geometry(site)),
+        id: Some(geojson::feature::Id::String(site.id.to_string())),
+        properties: Some(props),
+        foreign_members: None,
+    }
+}
+
+/// Appends `site` as a GeoJSON Feature to `out`: the same members and values as
+/// [`site_to_feature`] (properties in column order rather than sorted), written straight to
+/// JSON without building the feature first (what an API page of many sites does).
+pub fn write_feature(out: &mut Vec<u8>, site: &Site, ctx: &Context<'_>) {
+    out.extend_from_slice(br#"{"type":"Feature","id":"#);
+    json_str(out, site.id.as_str());
+    out.extend_from_slice(br#","geometry":"#);
+    match &site.location.geometry {
+        SiteGeometry::Point(p) => {
+            out.extend_from_slice(br#"{"type":"Point","coordinates":["#);
+            json_num(out, p.lon.get());
+            out.push(b',');
+            json_num(out, p.lat.get());
+            out.extend_from_slice(b"]}");
+        }
+        SiteGeometry::Polygon { .. } => {
+            // Serialising a geometry we built cannot fail: no map keys, no non-finite numbers.
+            let _ = serde_json::to_writer(&mut *out, &feature_geometry(site));
+        }
+    }
+    out.extend_from_slice(br#","properties":{"#);
+    let mut first = true;
+    feature_properties(site, ctx, |key, v| {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        json_str(out, key);
+        out.push(b':');
+        match v {
+            Prop::Text(s) => json_str(out, &s),
+            Prop::Label(s) => json_str(out, s),
+            Prop::Number(n) => json_num(out, n),
+            Prop::Bool(true) => out.extend_from_slice(b"true"),
+            Prop::Bool(false) => out.extend_from_slice(b"false"),
+            Prop::Null => out.extend_from_slice(b"null"),
+        }
+    });
+    out.extend_from_slice(b"}}");
+}
+
+/// A JSON string (escaped by serde_json).
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    // Writing a `str` into a `Vec` cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// A JSON number as [`json_number`] writes it.
+fn json_num(out: &mut Vec<u8>, v: f64) {
+    let _ = serde_json::to_writer(&mut *out, &json_number(v));
+}
+
+/// A property value of a feature.
+enum Prop {
+    Text(String),
+    Label(&'static str),
+    Number(f64),
+    Bool(bool),
+    Null,
+}
+
+/// The properties of a site's feature, in column order, then the Chinese labels and
+/// `approximate`: the one definition behind [`site_to_feature`] and [`write_feature`].
+fn feature_properties(site: &Site, ctx: &Context<'_>, mut emit: impl FnMut(&'static str, Prop)) {
     for c in Column::ALL {
         if c == Column::PolygonWkt {
             continue;
@@ -790,41 +873,37 @@ pub fn site_to_feature(site: &Site, ctx: &Context<'_>) -> geojson::Feature {
             HeaderLang::En
         };
         let v = match (c, cell(site, c, ctx, lang)) {
-            (Column::OutsideDistrict, _) => Value::Bool(site.outside_district),
-            (_, Cell::Text(s)) => Value::String(s),
-            (_, Cell::Number(n)) => json_number(n),
-            (_, Cell::Empty) => Value::Null,
+            (Column::OutsideDistrict, _) => Prop::Bool(site.outside_district),
+            (_, Cell::Text(s)) => Prop::Text(s),
+            (_, Cell::Number(n)) => Prop::Number(n),
+            (_, Cell::Empty) => Prop::Null,
         };
-        props.insert(c.key().to_string(), v);
+        emit(c.key(), v);
     }
-    let zh = |s: &str| Value::String(s.to_string());
-    props.insert("category_zh".into(), zh(site.category.zh()));
-    props.insert("kind_zh".into(), zh(site.kind.zh()));
-    props.insert("level_zh".into(), zh(site.level.zh()));
-    props.insert("status_zh".into(), zh(site.status.zh()));
-    props.insert("scope_zh".into(), zh(site.scope.zh()));
-    props.insert(
-        "location_precision_zh".into(),
-        zh(site.location.precision.zh()),
+    emit("category_zh", Prop::Label(site.category.zh()));
+    emit("kind_zh", Prop::Label(site.kind.zh()));
+    emit("level_zh", Prop::Label(site.level.zh()));
+    emit("status_zh", Prop::Label(site.status.zh()));
+    emit("scope_zh", Prop::Label(site.scope.zh()));
+    emit(
+        "location_precision_zh",
+        Prop::Label(site.location.precision.zh()),
     );
-    props.insert(
-        "approximate".into(),
-        Value::Bool(site.location.precision.is_approximate()),
+    emit(
+        "approximate",
+        Prop::Bool(site.location.precision.is_approximate()),
     );
-    let geometry = match &site.location.geometry {
+}
+
+/// The feature geometry of a site: its point, or its polygon.
+fn feature_geometry(site: &Site) -> geojson::Geometry {
+    match &site.location.geometry {
         SiteGeometry::Point(p) => geojson::Geometry::new_point([p.lon.get(), p.lat.get()]),
         SiteGeometry::Polygon { polygon, .. } => {
             let mut rings = vec![ring(polygon.exterior())];
             rings.extend(polygon.interiors().iter().map(ring));
             geojson::Geometry::new(geojson::GeometryValue::Polygon { coordinates: rings })
         }
-    };
-    geojson::Feature {
-        bbox: None,
-        geometry: Some(geometry),
-        id: Some(geojson::feature::Id::String(site.id.to_string())),
-        properties: Some(props),
-        foreign_members: None,
     }
 }
 
@@ -834,6 +913,8 @@ pub struct GeoJsonSiteWriter<'a, W: Write> {
     out: BufWriter<W>,
     ctx: Context<'a>,
     rows: u64,
+    /// The feature being written (reused).
+    buf: Vec<u8>,
 }
 
 impl<'a, W: Write> GeoJsonSiteWriter<'a, W> {
@@ -868,15 +949,17 @@ impl<'a, W: Write> GeoJsonSiteWriter<'a, W> {
             out,
             ctx: *ctx,
             rows: 0,
+            buf: Vec::with_capacity(2048),
         })
     }
 
     /// Writes one feature.
     pub fn write_site(&mut self, site: &Site) -> Result<(), ExportError> {
-        let f = site_to_feature(site, &self.ctx);
+        self.buf.clear();
+        write_feature(&mut self.buf, site, &self.ctx);
         self.out
             .write_all(if self.rows == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut self.out, &f)?;
+        self.out.write_all(&self.buf)?;
         self.rows += 1;
         Ok(())
     }

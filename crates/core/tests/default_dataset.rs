@@ -83,3 +83,34 @@ fn converted_coordinates_keep_their_original() {
         .iter()
         .any(|(_, s)| s.outside_district && !s.location.precision.is_approximate()));
 }
+
+/// `write_feature` (API pages) writes exactly the JSON of `site_to_feature` (one definition of
+/// the properties, two ways of writing it), for every default site: points and polygons,
+/// empty values, Chinese text, quotes and notes with punctuation. Also for awkward text.
+#[test]
+fn written_features_equal_built_features() {
+    use atlas_core::export::{site_to_feature, write_feature};
+    let r = Reference::embedded().unwrap();
+    let ctx = r.context(today());
+    let mut parsed = parse_sites(SITES_CSV.as_bytes(), FileFormat::Csv, &ctx, None)
+        .unwrap()
+        .sites;
+    let (_, mut odd) = parsed[0].clone();
+    odd.name_zh = "引号\"反斜杠\\换行\n制表\t<img src=x onerror=alert(1)>".into();
+    odd.notes = Some("\u{0001}控制字符 and emoji 🧪".into());
+    parsed.push((0, odd.clone()));
+    // A park with a polygon (and a hole).
+    odd.location.geometry = atlas_core::SiteGeometry::from_wkt(
+        "POLYGON((110.90 21.60, 110.92 21.60, 110.92 21.62, 110.90 21.62, 110.90 21.60), \
+         (110.905 21.605, 110.906 21.605, 110.906 21.606, 110.905 21.605))",
+    )
+    .unwrap();
+    parsed.push((0, odd));
+    for (_, site) in &parsed {
+        let mut out = Vec::new();
+        write_feature(&mut out, site, &ctx);
+        let written: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let built = serde_json::to_value(site_to_feature(site, &ctx)).unwrap();
+        assert_eq!(written, built, "{}", site.id);
+    }
+}

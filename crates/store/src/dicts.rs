@@ -42,6 +42,10 @@ pub(crate) struct ChainSet {
     /// Positions of the chains it is on without a link.
     pub no_link: Vec<usize>,
     pub sites: u64,
+    /// `chains` as bits (when the catalogue has at most 64 chains, see [`Catalogue::bits`]).
+    pub chain_bits: u64,
+    /// `links` as bits (when the catalogue has at most 128 links).
+    pub link_bits: u128,
 }
 
 /// Chains and links in catalogue order.
@@ -53,6 +57,9 @@ pub(crate) struct Catalogue {
     pub link_pos: HashMap<String, usize>,
     /// The chain of each link.
     pub link_chain: Vec<usize>,
+    /// True when chains and links fit the bit sets of [`ChainSet`] (at most 64 chains and 128
+    /// links: the plan has 7 and 35), so a verdict per chain set is one `AND`.
+    pub bits: bool,
 }
 
 /// Everything interned, by id (`by_id[id]`).
@@ -112,6 +119,7 @@ impl Dicts {
                 .collect()
         };
         let cat = Catalogue {
+            bits: chain_ids.len() <= 64 && link_ids.len() <= 128,
             chain_pos: pos(&chain_ids),
             link_pos: pos(&link_ids),
             chain_ids,
@@ -162,6 +170,8 @@ impl Dicts {
                 links: Vec::new(),
                 no_link: Vec::new(),
                 sites: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+                chain_bits: 0,
+                link_bits: 0,
             };
             // `refs` as `ChainRef::format_list` writes them: `chain` or `chain.link`, `;`
             // between. Reference data guards its ids (`replace_reference`); an unknown one
@@ -185,6 +195,10 @@ impl Dicts {
                         set.chains.push(c);
                     }
                 }
+            }
+            if cat.bits {
+                set.chain_bits = set.chains.iter().fold(0, |m, &c| m | (1u64 << c));
+                set.link_bits = set.links.iter().fold(0, |m, &l| m | (1u128 << l));
             }
             put(&mut sets, r.get(0)?, set);
         }
@@ -214,20 +228,26 @@ impl Dicts {
             wanted(4, f.scope.iter().map(|k| k.id()).collect()),
             wanted(5, f.town.iter().map(|t| t.as_str()).collect()),
         ];
-        let combo_fails = self
-            .combos
-            .iter()
-            .map(|c| {
-                c.as_ref().map_or(0, |c| {
-                    (0..SCALAR_DIMS).fold(0u8, |m, d| match &dims[d] {
-                        Some(w) if !w.get(usize::from(c.values[d])).copied().unwrap_or(false) => {
-                            m | (1 << d)
-                        }
-                        _ => m,
+        // A filter without scalar (or chain) parts leaves that list empty: every id passes.
+        let combo_fails = if !query::has_scalar(f) {
+            Vec::new()
+        } else {
+            self.combos
+                .iter()
+                .map(|c| {
+                    c.as_ref().map_or(0, |c| {
+                        (0..SCALAR_DIMS).fold(0u8, |m, d| match &dims[d] {
+                            Some(w)
+                                if !w.get(usize::from(c.values[d])).copied().unwrap_or(false) =>
+                            {
+                                m | (1 << d)
+                            }
+                            _ => m,
+                        })
                     })
                 })
-            })
-            .collect();
+                .collect()
+        };
         let positions = |ids: Vec<String>, pos: &HashMap<String, usize>, n: usize| {
             let mut v = vec![false; n];
             for id in ids {
@@ -247,6 +267,41 @@ impl Dicts {
             &self.cat.link_pos,
             self.cat.link_ids.len(),
         );
+        if !query::has_chains(f) {
+            return Verdicts {
+                combo_fails,
+                set_fails: Vec::new(),
+            };
+        }
+        if self.cat.bits {
+            let chains =
+                chain_wanted
+                    .iter()
+                    .enumerate()
+                    .fold(0u64, |m, (i, w)| if *w { m | (1 << i) } else { m });
+            let links =
+                link_wanted
+                    .iter()
+                    .enumerate()
+                    .fold(0u128, |m, (i, w)| if *w { m | (1 << i) } else { m });
+            let (by_chain, by_link) = (!f.chain.is_empty(), !f.link.is_empty());
+            let set_fails = self
+                .sets
+                .iter()
+                .map(|h| {
+                    h.as_ref().map_or((false, false), |h| {
+                        (
+                            by_chain && h.chain_bits & chains == 0,
+                            by_link && h.link_bits & links == 0,
+                        )
+                    })
+                })
+                .collect();
+            return Verdicts {
+                combo_fails,
+                set_fails,
+            };
+        }
         let set_fails = self
             .sets
             .iter()
@@ -268,9 +323,11 @@ impl Dicts {
 
 /// How each interned value fares against a filter.
 pub(crate) struct Verdicts {
-    /// Per combination id: bit `d` set when the filter of scalar dimension `d` rejects it.
+    /// Per combination id: bit `d` set when the filter of scalar dimension `d` rejects it
+    /// (empty when the filter has no scalar part: every combination passes).
     pub combo_fails: Vec<u8>,
-    /// Per chain set id: (the chain filter rejects it, the link filter rejects it).
+    /// Per chain set id: (the chain filter rejects it, the link filter rejects it) (empty when
+    /// the filter has no chain or link part: every chain set passes).
     pub set_fails: Vec<(bool, bool)>,
 }
 
@@ -309,13 +366,19 @@ impl Dicts {
 }
 
 impl Store {
-    /// The interned values, from the copy of the last read while the database is unchanged.
-    pub(crate) fn dicts(&self) -> Result<Arc<Dicts>> {
-        let version: Version = (
+    /// What in-memory copies of the database are checked against: a commit by another
+    /// connection changes `PRAGMA data_version`, a change by this one `total_changes`.
+    pub(crate) fn version(&self) -> Result<Version> {
+        Ok((
             self.conn
                 .pragma_query_value(None, "data_version", |r| r.get(0))?,
             self.conn.total_changes(),
-        );
+        ))
+    }
+
+    /// The interned values, from the copy of the last read while the database is unchanged.
+    pub(crate) fn dicts(&self) -> Result<Arc<Dicts>> {
+        let version = self.version()?;
         if let Some((v, d)) = self.dicts.borrow().as_ref() {
             if *v == version {
                 return Ok(d.clone());

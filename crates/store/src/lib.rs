@@ -36,6 +36,7 @@ mod dicts;
 pub mod error;
 mod facets;
 pub mod import;
+mod listing;
 pub mod migrations;
 mod plan;
 pub mod query;
@@ -73,6 +74,8 @@ pub struct Store {
     spatial_threshold: u64,
     /// The interned facet combinations and chain sets as last read, with the version read at.
     dicts: std::cell::RefCell<Option<(dicts::Version, std::sync::Arc<dicts::Dicts>)>>,
+    /// The list index as last read, with the version read at (see the `listing` module).
+    list_index: std::cell::RefCell<Option<(dicts::Version, std::sync::Arc<listing::ListIndex>)>>,
 }
 
 /// Page cache of a connection (negative: KiB), 64 MiB.
@@ -144,6 +147,7 @@ impl Store {
             conn,
             spatial_threshold: SPATIAL_THRESHOLD,
             dicts: std::cell::RefCell::new(None),
+            list_index: std::cell::RefCell::new(None),
         }
     }
 
@@ -339,7 +343,20 @@ impl Store {
     /// Calls `f` with each site of `filter`, in list order, one row at a time (exports never
     /// hold all rows). Honours `limit` and `offset` like [`Store::query`]; clear them to export
     /// everything. Stops at the first error, store's or `f`'s.
-    pub fn for_each<E, F>(&self, filter: &SiteFilter, mut f: F) -> Result<(), E>
+    pub fn for_each<E, F>(&self, filter: &SiteFilter, f: F) -> Result<(), E>
+    where
+        F: FnMut(Site) -> Result<(), E>,
+        E: From<StoreError>,
+    {
+        if filter.limit.is_some() && listing::answers(filter) {
+            self.each_indexed(filter, f)?;
+            return Ok(());
+        }
+        self.each_sql(filter, f)
+    }
+
+    /// [`Store::for_each`] through the SQL list query.
+    fn each_sql<E, F>(&self, filter: &SiteFilter, mut f: F) -> Result<(), E>
     where
         F: FnMut(Site) -> Result<(), E>,
         E: From<StoreError>,
@@ -355,6 +372,65 @@ impl Store {
         Ok(())
     }
 
+    /// A page of `filter` and the number of all its matches: calls `f` with each site of the
+    /// page (`limit`, `offset`) in list order, and returns how many sites match the filter
+    /// (`numberMatched`, limit and offset ignored). What a map or an API page needs, in one
+    /// pass over the list index for filters without a search (see the `listing` module), and
+    /// read in one transaction, so the count and the rows agree.
+    pub fn page<E, F>(&self, filter: &SiteFilter, mut f: F) -> Result<u64, E>
+    where
+        F: FnMut(Site) -> Result<(), E>,
+        E: From<StoreError>,
+    {
+        if listing::answers(filter) {
+            return self.each_indexed(filter, f);
+        }
+        let _snapshot = self.read_snapshot()?;
+        let mut returned = 0_u64;
+        let limit = filter.limit.unwrap_or(u64::MAX);
+        self.each_sql(filter, |s| {
+            returned += 1;
+            f(s)
+        })?;
+        // A short page that is not empty ends the result: no count needed.
+        Ok(if returned > 0 && returned < limit {
+            filter.offset.saturating_add(returned)
+        } else {
+            self.count(filter)?
+        })
+    }
+
+    /// The sites of the page of `filter` from one pass over the list index (a filter without a
+    /// search), read by key; returns the number of all matches.
+    fn each_indexed<E, F>(&self, filter: &SiteFilter, mut f: F) -> Result<u64, E>
+    where
+        F: FnMut(Site) -> Result<(), E>,
+        E: From<StoreError>,
+    {
+        let _snapshot = self.read_snapshot()?;
+        let (ix, d) = self.list_index()?;
+        let scan = ix.scan(filter, &d.verdicts(filter));
+        let q = sql::SITE_BY_PK.replace("{columns}", sql::SITE_COLUMNS);
+        let mut st = self.conn.prepare_cached(&q).map_err(StoreError::from)?;
+        for pk in scan.page {
+            let mut rows = st.query([pk]).map_err(StoreError::from)?;
+            if let Some(r) = rows.next().map_err(StoreError::from)? {
+                f(row::site_from_row(r)?)?;
+            }
+        }
+        Ok(scan.matched)
+    }
+
+    /// A read transaction when none is open (so several statements see one snapshot); `None`
+    /// inside the caller's own transaction. Ends (rolls back: nothing was written) when dropped.
+    fn read_snapshot(&self) -> Result<Option<rusqlite::Transaction<'_>>> {
+        if self.conn.is_autocommit() {
+            Ok(Some(self.conn.unchecked_transaction()?))
+        } else {
+            Ok(None)
+        }
+    }
+
     /// How many sites match `filter` (limit and offset ignored).
     pub fn count(&self, filter: &SiteFilter) -> Result<u64> {
         if dicts::counted_by_dicts(filter) {
@@ -366,6 +442,12 @@ impl Store {
             } else {
                 d.scalar_sites(&v)
             });
+        }
+        if listing::answers(filter) {
+            let (ix, d) = self.list_index()?;
+            let mut f = filter.clone();
+            f.limit = Some(0);
+            return Ok(ix.scan(&f, &d.verdicts(&f)).matched);
         }
         let (q, values) = query::count_sql(filter, self.access(filter)?);
         self.scalar_u64(&q, &values)

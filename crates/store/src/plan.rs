@@ -193,7 +193,17 @@ mod tests {
             if g.chance(0.2) {
                 p.push(g.pick(&scalars).unwrap().to_string());
             }
-            if g.chance(0.5) {
+            if g.chance(0.15) {
+                // A box whose corner is exactly a site's marker: edges count as inside.
+                let b = g.pick(&sites).unwrap().location.geometry.bbox();
+                p.push(format!(
+                    "bbox={},{},{},{}",
+                    b.max_lon,
+                    b.max_lat,
+                    b.max_lon + g.unit() * 0.05,
+                    b.max_lat + g.unit() * 0.05
+                ));
+            } else if g.chance(0.5) {
                 let (x, y) = (110.75 + g.unit() * 0.3, 21.5 + g.unit() * 0.3);
                 let (w, h) = (g.unit() * 0.25, g.unit() * 0.25);
                 p.push(format!("bbox={x},{y},{},{}", x + w, y + h));
@@ -205,6 +215,23 @@ mod tests {
                 continue;
             };
             let want = expected(&sites, &f);
+            let unpaged = SiteFilter {
+                limit: None,
+                offset: 0,
+                ..f.clone()
+            };
+            // The in-memory list index (grid or scan of every box) agrees too.
+            if crate::listing::answers(&f) {
+                let mut got = Vec::new();
+                let matched = store
+                    .page(&f, |s| {
+                        got.push(s.id.to_string());
+                        Ok::<(), crate::StoreError>(())
+                    })
+                    .unwrap();
+                assert_eq!(got, want, "list index {p:?}");
+                assert_eq!(matched as usize, expected(&sites, &unpaged).len(), "{p:?}");
+            }
             let mut accesses = vec![
                 Access::Scan(Lead::Any),
                 Access::Scan(Lead::Combo),
@@ -229,11 +256,6 @@ mod tests {
                         .conn
                         .query_row(&q, rusqlite::params_from_iter(values.iter()), |r| r.get(0))
                         .unwrap();
-                    let unpaged = SiteFilter {
-                        limit: None,
-                        offset: 0,
-                        ..f.clone()
-                    };
                     assert_eq!(
                         n as usize,
                         expected(&sites, &unpaged).len(),

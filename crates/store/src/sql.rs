@@ -265,6 +265,11 @@ pub const COL_TOWN: &str = "town_code";
 /// Sites in list order: category (vocabulary order), Chinese name, id.
 pub const LIST: &str =
     "SELECT {columns} {source} ORDER BY s.category_rank, s.name_zh, s.id LIMIT {limit} OFFSET {offset}";
+/// The list index as the in-memory copy reads it (`listing`): an index-only scan in list order.
+pub const LIST_INDEX: &str = "SELECT pk, combo, chainset, min_lon, max_lon, min_lat, max_lat \
+    FROM sites INDEXED BY sites_order ORDER BY category_rank, name_zh, id";
+/// One site by key, with [`SITE_COLUMNS`].
+pub const SITE_BY_PK: &str = "SELECT {columns} FROM sites AS s WHERE s.pk = ?1";
 /// A page in list order that sorts keys only: the site columns (and their chain set) are read for
 /// the rows of the page alone, not for every match.
 pub const LIST_PAGE: &str = "SELECT {columns} FROM (SELECT s.pk AS pk, s.category_rank AS k1, \

@@ -3,7 +3,7 @@
 use super::params::{self, PathId};
 use super::{etag_matches, not_modified, to_json, today, with_etag, Req, GEOJSON};
 use crate::server::error::{ApiError, ApiResult};
-use atlas_core::export::site_to_feature;
+use atlas_core::export::{site_to_feature, write_feature};
 use atlas_core::{SiteFilter, SiteId};
 use axum::response::Response;
 use serde::Serialize;
@@ -143,21 +143,14 @@ pub async fn list(req: Req) -> ApiResult<Response> {
             let mut out = Vec::with_capacity(64 * 1024);
             out.extend_from_slice(br#"{"type":"FeatureCollection","features":["#);
             let mut returned = 0_u64;
-            store.for_each(&filter, |site| -> ApiResult<()> {
+            let matched = store.page(&filter, |site| -> ApiResult<()> {
                 if returned > 0 {
                     out.push(b',');
                 }
-                serde_json::to_writer(&mut out, &site_to_feature(&site, &ctx))
-                    .map_err(|e| ApiError::internal(format!("serialising a feature: {e}")))?;
+                write_feature(&mut out, &site, &ctx);
                 returned += 1;
                 Ok(())
             })?;
-            // A short page that is not empty ends the result: no count query needed.
-            let matched = if returned > 0 && returned < limit {
-                filter.offset.saturating_add(returned)
-            } else {
-                store.count(&filter)?
-            };
             let tail = to_json(&PageTail {
                 number_matched: matched,
                 number_returned: returned,

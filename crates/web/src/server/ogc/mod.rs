@@ -33,7 +33,7 @@ mod openapi;
 
 use super::error::ApiError;
 use super::AppState;
-use atlas_core::export::site_to_feature;
+use atlas_core::export::{site_to_feature, write_feature};
 use atlas_core::filter::form_pairs;
 use atlas_core::{Category, Labelled, SiteFilter, SiteId};
 use axum::extract::rejection::PathRejection;
@@ -565,14 +565,12 @@ async fn items(
         .db
         .read(move |store| {
             store.validate_filter(&query.filter)?;
-            let sites = store.query(&query.filter)?;
+            let mut sites = Vec::new();
+            let matched = store.page(&query.filter, |s| {
+                sites.push(s);
+                Ok::<(), ApiError>(())
+            })?;
             let returned = sites.len() as u64;
-            // A page that is not full ends the result: its size gives the count, no second query.
-            let matched = if returned < query.limit && (returned > 0 || query.offset == 0) {
-                query.offset + returned
-            } else {
-                store.count(&query.filter)?
-            };
             let reference = cache::reference(store, &db_path)?;
             let ctx = reference.context(chrono::Local::now().date_naive());
             let items_url = format!("{b}/collections/{}/items", coll.id());
@@ -616,8 +614,7 @@ async fn items(
                 if i > 0 {
                     out.push(b',');
                 }
-                serde_json::to_writer(&mut out, &site_to_feature(s, &ctx))
-                    .map_err(|e| ApiError::internal(e.to_string()))?;
+                write_feature(&mut out, s, &ctx);
             }
             let tail = json!({
                 "numberMatched": matched,
