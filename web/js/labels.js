@@ -102,6 +102,14 @@ export function chainLinks(id) {
   return (chains.get(id) || { links: [] }).links;
 }
 
+/** The chain a link belongs to (`chain.link` ids start with it), or null. */
+export function chainOfLink(id) {
+  const l = links.get(id);
+  if (l) return l.chain;
+  const dot = String(id || '').indexOf('.');
+  return dot > 0 ? String(id).slice(0, dot) : null;
+}
+
 export function linkLabel(id) {
   return pick(links.get(id), id);
 }

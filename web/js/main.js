@@ -1,5 +1,6 @@
 // The layout map page: state in the URL, one fetch of the filtered sites and facets per filter
-// change, a map and a list that show the same sites, a record card, exports and print.
+// change, a map and a list that show the same sites, a record card, exports and print; the chain
+// view (gap analysis of the chosen chain), site matching (智慧选址) and the progress board.
 // All user data goes into the DOM as text (see dom.js), never as HTML.
 
 import { t, applyStatic, initialLang, setLang, lang, num, missingKeys } from './i18n.js';
@@ -9,7 +10,9 @@ import { getJSON, apiUrl } from './api.js';
 import { AtlasMap, loadStyle, siteChains, boundsOf } from './map.js';
 import { symbolCanvas } from './symbols.js';
 import { renderCard } from './card.js';
-import { renderIndicators } from './indicators.js';
+import { renderIndicators, renderTownTable } from './indicators.js';
+import { renderChainView } from './chainview.js';
+import { MatchPanel } from './match.js';
 import * as L from './labels.js';
 
 const PAGE = 10000; // the API's largest page: the map and list show at most this many sites
@@ -24,6 +27,11 @@ const state = {
   color: initial.color,
   view: initial.view,
   site: initial.site,
+  weak: initial.weak, // the chain view's weak threshold; null = the server's default
+  townTotals: initial.townTotals, // the township totals layer is on
+  tab: initial.tab, // the sidebar tab: 'sites' or 'match'
+  analysis: { key: null, data: null, error: null }, // the chain view's analysis
+  townCounts: { key: null, data: null, error: null }, // /divisions/counts of the current filter
   features: [],
   byId: new Map(),
   matched: 0,
@@ -40,6 +48,30 @@ let pending = Promise.resolve();
 let controller = null;
 let firstData = true;
 let restoring = false; // true while the state is being restored from the URL (back/forward)
+let analysisController = null;
+let townController = null;
+
+const matchPanel = new MatchPanel({
+  onSelect: (id) => select(id, { fly: true }),
+  onResults: showMatches,
+  onPickStart: (cb) => {
+    if (!atlasMap || !atlasMap.ready) return;
+    atlasMap.setPickMode(cb);
+    // On a phone the map sits above the form: bring it into view to pick.
+    const pane = document.querySelector('.map-pane');
+    const r = pane.getBoundingClientRect();
+    if (r.bottom < 80 || r.top > window.innerHeight - 80) pane.scrollIntoView({ block: 'start', behavior: 'smooth' });
+  },
+  onPickCancel: () => atlasMap && atlasMap.ready && atlasMap.setPickMode(null),
+  selectedId: () => state.site,
+});
+
+/** Waits for `p` too in `window.atlas.settled()`. */
+function track(p) {
+  const prev = pending;
+  pending = Promise.allSettled([prev, p]);
+  return p;
+}
 
 // ---------------------------------------------------------------- startup
 
@@ -77,6 +109,8 @@ window.atlas = {
     }
   },
   missingKeys,
+  /** The matching panel (tests run a raw query through `match.run(params)`). */
+  match: matchPanel,
 };
 
 async function start() {
@@ -93,6 +127,7 @@ async function start() {
   const divisionList = L.loadDivisions(divisions);
   bindControls();
   createMap(style, divisionList);
+  if (state.tab === 'match') setTab('match', { push: false });
   await reload({ fit: false });
 }
 
@@ -122,6 +157,9 @@ function createMap(style, divisionList) {
     atlasMap.setTowns(divisionList);
     atlasMap.setColorMode(state.color);
     showSitesOnMap();
+    atlasMap.setTownCountsVisible(state.townTotals);
+    if (state.townCounts.data) atlasMap.setTownCounts(state.townCounts.data);
+    if (state.tab === 'match') matchPanel.open(state.filter);
     if (!state.view) {
       const sel = state.site && state.byId.get(state.site);
       if (sel) atlasMap.flyToSite(sel);
@@ -182,8 +220,166 @@ function reload({ fit = false } = {}) {
       if (seq !== loadSeq) return;
       showStatus(t('loadError', { msg: e.message }), true);
     });
-  pending = job;
+  track(job);
+  ensureAnalysis();
+  ensureTownCounts();
   return job;
+}
+
+/** Fetches the chain view's analysis when the chain or the threshold changed. */
+function ensureAnalysis() {
+  const chain = chainViewChain();
+  const key = chain ? `${chain}|${state.weak ?? ''}` : null;
+  if (key === state.analysis.key) return;
+  if (analysisController) analysisController.abort();
+  state.analysis = { key, data: null, error: null };
+  renderChainPanel();
+  if (!chain) return;
+  analysisController = new AbortController();
+  const q = new URLSearchParams();
+  if (state.weak) q.set('weak_below', String(state.weak));
+  const job = getJSON(apiUrl(`chains/${encodeURIComponent(chain)}/analysis`, q), { signal: analysisController.signal })
+    .then((data) => {
+      if (state.analysis.key !== key) return;
+      state.analysis.data = data;
+      renderChainPanel();
+    })
+    .catch((e) => {
+      if (e.name === 'AbortError' || state.analysis.key !== key) return;
+      state.analysis.error = e.message || String(e);
+      renderChainPanel();
+    });
+  track(job);
+}
+
+/** The chain of the chain view: the filter's chain, else the chain of the filter's link. */
+function chainViewChain() {
+  if (state.filter.chain) return state.filter.chain.split(',')[0];
+  if (state.filter.link) return L.chainOfLink(state.filter.link.split(',')[0]) || '';
+  return '';
+}
+
+function renderChainPanel() {
+  keepFocus($('chain-view'), () => renderChainView($('chain-view'), {
+    chainId: chainViewChain(),
+    analysis: state.analysis.data,
+    error: state.analysis.error,
+    activeLink: state.filter.link,
+    weakBelow: state.weak,
+    onLink: (id) => setFilter(id ? { chain: chainViewChain(), link: id } : { link: '' }),
+    onWeak: (n) => {
+      state.weak = n;
+      commit(false);
+      ensureAnalysis();
+    },
+    onSite: (id) => select(id, { fly: true }),
+    symbolFor: (cat) => {
+      const st = atlasMap ? atlasMap.categoryStyle(cat) : { shape: 'circle', color: '#666' };
+      return symbolCanvas(st.shape, 'solid', st.color, 13);
+    },
+  }));
+}
+
+/** Fetches the per-township counts of the current filter when the board or the layer needs them. */
+function ensureTownCounts() {
+  if (!state.townTotals && $('board').hidden) return;
+  const q = urlstate.filterQuery(state.filter);
+  const key = q.toString();
+  if (key === state.townCounts.key && (state.townCounts.data || state.townCounts.error)) {
+    renderTownBoard();
+    return;
+  }
+  if (townController) townController.abort();
+  townController = new AbortController();
+  state.townCounts = { key, data: null, error: null };
+  renderTownBoard();
+  const job = getJSON(apiUrl('divisions/counts', q), { signal: townController.signal })
+    .then((data) => {
+      if (state.townCounts.key !== key) return;
+      state.townCounts.data = data;
+      if (atlasMap && atlasMap.ready) atlasMap.setTownCounts(data);
+      renderTownBoard();
+    })
+    .catch((e) => {
+      if (e.name === 'AbortError' || state.townCounts.key !== key) return;
+      state.townCounts.error = e.message || String(e);
+      renderTownBoard();
+    });
+  track(job);
+}
+
+function renderTownBoard() {
+  if ($('board').hidden) return;
+  $('town-board-filter').textContent = t('currentFilter', { filter: filterSummary() });
+  $('board-town-layer').checked = state.townTotals;
+  const body = $('town-board-body');
+  const c = state.townCounts;
+  if (c.error) clear(body).appendChild(h('p', { class: 'error' }, t('loadError', { msg: c.error })));
+  else if (!c.data) clear(body).appendChild(h('p', {}, t('loading')));
+  else renderTownTable(body, c.data);
+}
+
+function setTownTotals(on) {
+  state.townTotals = !!on;
+  if (atlasMap && atlasMap.ready) atlasMap.setTownCountsVisible(state.townTotals);
+  $('board-town-layer').checked = state.townTotals;
+  renderLayerToggles();
+  renderLegend();
+  commit(true);
+  ensureTownCounts();
+}
+
+/** Shows matching results on the map (null clears); fits the map to them when asked. */
+function showMatches(features, center, radiusKm, { fit = false } = {}) {
+  if (!atlasMap || !atlasMap.ready) return;
+  atlasMap.setMatches(features, center, radiusKm);
+  renderLegend();
+  if (!fit) return;
+  const pts = [...(features || [])];
+  if (center) {
+    // The whole search circle: its bounding box (about 111 km per degree of latitude).
+    const dLat = radiusKm > 0 ? radiusKm / 111.2 : 0;
+    const dLon = radiusKm > 0 ? dLat / Math.cos((center[1] * Math.PI) / 180) : 0;
+    for (const [x, y] of [[center[0] - dLon, center[1] - dLat], [center[0] + dLon, center[1] + dLat]]) {
+      pts.push({ type: 'Feature', geometry: { type: 'Point', coordinates: [x, y] }, properties: {} });
+    }
+  }
+  if (pts.length) atlasMap.fitTo(pts);
+}
+
+// ---------------------------------------------------------------- tabs
+
+function setTab(name, { focus = false, push = true } = {}) {
+  state.tab = name === 'match' ? 'match' : 'sites';
+  for (const [tab, panel] of [['sites', 'panel-sites'], ['match', 'panel-match']]) {
+    const on = tab === state.tab;
+    const btn = $(`tab-${tab}`);
+    btn.setAttribute('aria-selected', on ? 'true' : 'false');
+    btn.tabIndex = on ? 0 : -1;
+    $(panel).hidden = !on;
+    if (on && focus) btn.focus();
+  }
+  if (state.tab === 'match') matchPanel.open(state.filter);
+  else {
+    matchPanel.cancelPick();
+    if (atlasMap && atlasMap.ready) atlasMap.setMatches(null);
+  }
+  renderLegend();
+  if (push) commit(true);
+}
+
+function tabKeys(e) {
+  const order = ['sites', 'match'];
+  const i = order.indexOf(state.tab);
+  let next = null;
+  if (e.key === 'ArrowRight') next = order[(i + 1) % order.length];
+  else if (e.key === 'ArrowLeft') next = order[(i + order.length - 1) % order.length];
+  else if (e.key === 'Home') next = order[0];
+  else if (e.key === 'End') next = order[order.length - 1];
+  if (next) {
+    e.preventDefault();
+    setTab(next, { focus: true });
+  }
 }
 
 function showSitesOnMap() {
@@ -219,6 +415,12 @@ window.addEventListener('popstate', () => {
       state.color = s.color;
       if (atlasMap && atlasMap.ready) atlasMap.setColorMode(state.color);
     }
+    if (s.townTotals !== state.townTotals) {
+      state.townTotals = s.townTotals;
+      if (atlasMap && atlasMap.ready) atlasMap.setTownCountsVisible(state.townTotals);
+    }
+    state.weak = s.weak;
+    if (s.tab !== state.tab) setTab(s.tab, { push: false });
     if (s.view && atlasMap && atlasMap.ready) {
       state.view = s.view;
       atlasMap.map.jumpTo({ center: [s.view.lon, s.view.lat], zoom: s.view.zoom });
@@ -234,6 +436,8 @@ window.addEventListener('popstate', () => {
   if (filterChanged) reload().then(after);
   else {
     renderAll();
+    ensureAnalysis();
+    ensureTownCounts();
     after();
   }
 });
@@ -268,24 +472,32 @@ function bindControls() {
     applyStatic();
     updateLangButton();
     renderAll();
+    matchPanel.relabel();
     if (state.selectedFeature) showCard(state.selectedFeature);
-    if (!$('indicators').hidden) openIndicators();
+    if (!$('board').hidden) openIndicators();
   });
   $('btn-print').addEventListener('click', () => window.print());
   $('btn-indicators').addEventListener('click', () => {
-    if ($('indicators').hidden) openIndicators();
+    if ($('board').hidden) openIndicators();
     else closeIndicators();
   });
+  $('board-town-layer').addEventListener('change', (e) => setTownTotals(e.target.checked));
+  for (const tab of ['sites', 'match']) {
+    $(`tab-${tab}`).addEventListener('click', () => setTab(tab));
+    $(`tab-${tab}`).addEventListener('keydown', tabKeys);
+  }
   $('indicators-close').addEventListener('click', closeIndicators);
   $('btn-more').addEventListener('click', () => {
     state.listShown += LIST_STEP;
     renderList();
   });
   $('list').addEventListener('keydown', listKeys);
+  $('match-list').addEventListener('keydown', listKeys);
   document.addEventListener('keydown', (e) => {
     if (e.key !== 'Escape') return;
-    if (!$('card').hidden && $('card').contains(document.activeElement)) closeCard({ push: true, focusRow: true });
-    else if (!$('indicators').hidden) closeIndicators();
+    if (matchPanel.picking) matchPanel.cancelPick();
+    else if (!$('card').hidden && $('card').contains(document.activeElement)) closeCard({ push: true, focusRow: true });
+    else if (!$('board').hidden) closeIndicators();
   });
   window.addEventListener('beforeprint', beforePrint);
   window.addEventListener('afterprint', () => atlasMap && atlasMap.resize());
@@ -334,6 +546,7 @@ function syncControls() {
   renderLegend();
   renderLayerToggles();
   updateExport();
+  renderChainPanel();
 }
 
 function updateLangButton() {
@@ -351,6 +564,8 @@ function renderAll() {
   renderList();
   renderLegend();
   updateExport();
+  renderChainPanel();
+  renderTownBoard();
 }
 
 function facetList(dim) {
@@ -397,6 +612,13 @@ function buildLayerToggles() {
         h('span', { class: 'count', 'data-count': count ?? '' }, count === null ? '' : num(count))),
     );
   }
+  box.appendChild(
+    h('label', { class: 'layer-toggle town-totals', for: 'layer-town-totals', title: t('townTotalsHint') },
+      h('input', { type: 'checkbox', id: 'layer-town-totals', checked: state.townTotals, onchange: (e) => setTownTotals(e.target.checked) }),
+      h('span', { class: 'town-swatch', 'aria-hidden': 'true' }),
+      h('span', { class: 'layer-name' }, t('townTotals')),
+      h('span', {})),
+  );
 }
 
 function renderSelects() {
@@ -410,7 +632,9 @@ function renderSelects() {
       sel.appendChild(h('option', { value: o.value, 'data-count': o.count ?? '' }, o.count === null || o.count === undefined ? o.label : `${o.label}（${num(o.count)}）`));
     }
     if (value && ![...sel.options].some((op) => op.value === value)) {
-      sel.appendChild(h('option', { value }, value));
+      // A list ("any of", e.g. from a progress-board link): its labels, joined.
+      const label = value.split(',').map((v) => (id === 'chain' ? L.chainLabel(v) : id === 'link' ? L.linkLabel(v) : id === 'town' ? L.townLabel(v) : L.vocabLabel(id, v))).join('、');
+      sel.appendChild(h('option', { value }, label));
     }
     sel.value = value || '';
     sel.disabled = disabled;
@@ -506,6 +730,8 @@ function buildLegend() {
   }
   items.push(h('li', {}, symbolCanvas('circle', 'hollow', '#475569', 16), t('legendApprox')));
   items.push(h('li', {}, h('span', { class: 'cluster-swatch' }, '9'), t('legendCluster')));
+  if (state.townTotals) items.push(h('li', {}, h('span', { class: 'town-swatch' }), t('legendTownTotals')));
+  if (state.tab === 'match') items.push(h('li', {}, h('span', { class: 'match-swatch' }, '1'), t('legendMatch')));
   const wasOpen = box.dataset.open;
   const radio = (value, label) => h('label', {},
     h('input', {
@@ -549,7 +775,7 @@ function showStatus(msg, isError = false) {
 // ---------------------------------------------------------------- list keyboard
 
 function listKeys(e) {
-  const rows = [...$('list').querySelectorAll('button.row')];
+  const rows = [...e.currentTarget.querySelectorAll('button.row')];
   const i = rows.indexOf(document.activeElement);
   let next = null;
   if (e.key === 'ArrowDown') next = rows[Math.min(rows.length - 1, i + 1)];
@@ -598,6 +824,7 @@ async function select(id, { fly = false, push = true, fromMap = false } = {}) {
     renderList();
   }
   highlightRow(id);
+  matchPanel.highlight(id);
   showCard(f);
   if (atlasMap && atlasMap.ready) {
     atlasMap.setSelection(f);
@@ -632,10 +859,11 @@ function closeCard({ push = true, focusRow = false } = {}) {
   state.selectedFeature = null;
   $('card').hidden = true;
   highlightRow(null);
+  matchPanel.highlight(null);
   if (atlasMap && atlasMap.ready) atlasMap.setSelection(null);
   if (push) commit(true);
   if (focusRow && id) {
-    const row = document.getElementById(`row-${id}`);
+    const row = document.getElementById(state.tab === 'match' ? `match-row-${id}` : `row-${id}`);
     if (row) row.focus();
   }
 }
@@ -671,24 +899,36 @@ function showClusterList({ lngLat, ids, samePlace, zoomIn }) {
 // ---------------------------------------------------------------- indicators, links, print
 
 async function openIndicators() {
-  const panel = $('indicators');
+  const panel = $('board');
   panel.hidden = false;
   $('btn-indicators').setAttribute('aria-expanded', 'true');
+  ensureTownCounts();
+  renderTownBoard();
   const body = $('indicators-body');
   if (!state.indicators) {
     clear(body).appendChild(h('p', {}, t('loading')));
     try {
-      state.indicators = await getJSON(apiUrl('indicators'));
+      state.indicators = await track(getJSON(apiUrl('indicators')));
     } catch (e) {
       clear(body).appendChild(h('p', { class: 'error' }, t('loadError', { msg: e.message })));
       return;
     }
   }
-  renderIndicators(body, state.indicators);
+  renderIndicators(body, state.indicators, { onShowSites: showIndicatorSites });
+}
+
+/** Puts a counted indicator's sites (its `count_filter`) on the map and the list. */
+function showIndicatorSites(countFilter) {
+  const f = urlstate.parse(countFilter).filter;
+  state.filter = f;
+  closeIndicators();
+  setTab('sites', { push: false });
+  if (MORE.some((k) => f[k])) $('more-filters').open = true;
+  afterFilterChange();
 }
 
 function closeIndicators() {
-  $('indicators').hidden = true;
+  $('board').hidden = true;
   $('btn-indicators').setAttribute('aria-expanded', 'false');
   $('btn-indicators').focus();
 }

@@ -6,6 +6,9 @@ import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs?v=6.17.0';
 import { installSymbolFactory, symbolName } from './symbols.js';
 
 export const SITE_LAYERS = ['site-clusters', 'site-points'];
+/** The graduated symbols at township seats (per-township totals of the current filter). */
+export const TOWN_COUNT_LAYERS = ['town-count-circle', 'town-count-label'];
+const MATCH_LAYERS = ['match-points'];
 const EMPTY = { type: 'FeatureCollection', features: [] };
 const MAX_ZOOM = 19;
 
@@ -139,17 +142,34 @@ export class AtlasMap {
       const c = map.getCenter();
       opts.onMove && opts.onMove({ zoom: map.getZoom(), lat: c.lat, lon: c.lng });
     });
-    for (const layer of SITE_LAYERS) {
-      map.on('mouseenter', layer, () => (map.getCanvas().style.cursor = 'pointer'));
-      map.on('mouseleave', layer, () => (map.getCanvas().style.cursor = ''));
+    for (const layer of [...SITE_LAYERS, ...MATCH_LAYERS]) {
+      map.on('mouseenter', layer, () => (map.getCanvas().style.cursor = this._picking ? 'crosshair' : 'pointer'));
+      map.on('mouseleave', layer, () => (map.getCanvas().style.cursor = this._picking ? 'crosshair' : ''));
     }
-    map.on('click', 'site-points', (e) => {
-      const f = e.features && e.features[0];
-      if (f) opts.onSiteClick && opts.onSiteClick(f.properties.id);
-    });
-    map.on('click', 'site-clusters', (e) => {
-      const f = e.features && e.features[0];
-      if (f) this._clusterClick(f);
+    // One click handler decides, in order: picking a point, a match result, a site, a cluster.
+    map.on('click', (e) => {
+      if (this._picking) {
+        const cb = this._picking;
+        this.setPickMode(null);
+        cb([e.lngLat.lng, e.lngLat.lat]);
+        return;
+      }
+      const hit = (layers) => {
+        const present = layers.filter((l) => map.getLayer(l));
+        return present.length ? map.queryRenderedFeatures(e.point, { layers: present })[0] : null;
+      };
+      const m = hit(MATCH_LAYERS);
+      if (m) {
+        opts.onSiteClick && opts.onSiteClick(m.properties.id);
+        return;
+      }
+      const f = hit(['site-points']);
+      if (f) {
+        opts.onSiteClick && opts.onSiteClick(f.properties.id);
+        return;
+      }
+      const c = hit(['site-clusters']);
+      if (c) this._clusterClick(c);
     });
     await new Promise((resolve) => map.once('load', resolve));
     // On a phone the attribution starts folded behind its (i) button, so it covers nothing.
@@ -237,6 +257,79 @@ export class AtlasMap {
     this.map.getSource('sites').setData({ type: 'FeatureCollection', features: points });
     this.map.getSource('site-areas').setData({ type: 'FeatureCollection', features: areas });
     this.pointCount = points.length;
+  }
+
+  /**
+   * Per-township totals (`/api/v1/divisions/counts`) as graduated circles at the township seats;
+   * towns without a seat or without sites get no symbol (there are no township polygons).
+   */
+  setTownCounts(counts) {
+    const features = [];
+    const towns = (counts && counts.towns) || [];
+    const max = towns.reduce((m, x) => Math.max(m, Number(x.total) || 0), 0);
+    for (const x of towns) {
+      const pos = seatOf(x);
+      if (!pos || !(x.total > 0)) continue;
+      const c = x.counts || {};
+      features.push({
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: pos },
+        properties: {
+          code: x.code,
+          name_zh: x.name_zh || '',
+          name_en: x.name_en || '',
+          total: x.total,
+          max_total: max,
+          innovation_resource: c.innovation_resource || 0,
+          carrier_platform: c.carrier_platform || 0,
+          key_enterprise: c.key_enterprise || 0,
+        },
+      });
+    }
+    this.map.getSource('town-counts').setData({ type: 'FeatureCollection', features });
+    return features.length;
+  }
+
+  /** Shows or hides the township totals layer. */
+  setTownCountsVisible(on) {
+    for (const id of TOWN_COUNT_LAYERS) {
+      if (this.map.getLayer(id)) this.map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+    }
+  }
+
+  /**
+   * Site-matching results as ranked markers (`features` with `properties.match`), the chosen point
+   * and the search circle (`radiusKm` around `center`); null clears them.
+   */
+  setMatches(features, center = null, radiusKm = null) {
+    const points = [];
+    for (const f of features || []) {
+      const pt = markerOf(f);
+      if (!pt) continue;
+      const m = (f.properties && f.properties.match) || {};
+      points.push({
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: pt },
+        properties: { id: f.properties.id, rank: m.rank ?? 0, area_known: m.area !== 'unknown' },
+      });
+    }
+    const area = [];
+    if (center) {
+      area.push({ type: 'Feature', geometry: { type: 'Point', coordinates: center }, properties: {} });
+      if (radiusKm > 0) area.push({ type: 'Feature', geometry: circlePolygon(center, radiusKm), properties: {} });
+    }
+    this.map.getSource('match').setData({ type: 'FeatureCollection', features: points });
+    this.map.getSource('match-area').setData({ type: 'FeatureCollection', features: area });
+  }
+
+  /** While `callback` is set, the next map click picks a point (`[lon, lat]`) instead of a site. */
+  setPickMode(callback) {
+    this._picking = callback || null;
+    if (this.map) this.map.getCanvas().style.cursor = callback ? 'crosshair' : '';
+  }
+
+  get picking() {
+    return !!this._picking;
   }
 
   /** `category` or `chain`: which colour the site symbols take. */
@@ -373,6 +466,25 @@ export function boundsOf(fc) {
     if (f.geometry && f.geometry.coordinates) visit(f.geometry.coordinates);
   }
   return Number.isFinite(w) ? [[w, s], [e, n]] : null;
+}
+
+/**
+ * A polygon approximating the circle of `km` around `[lon, lat]`, for display only (the server
+ * measures distances). Points at the given distance along 64 bearings on a sphere.
+ */
+function circlePolygon([lon, lat], km) {
+  const R = 6371.0088;
+  const d = km / R;
+  const φ1 = (lat * Math.PI) / 180;
+  const λ1 = (lon * Math.PI) / 180;
+  const ring = [];
+  for (let i = 0; i <= 64; i++) {
+    const θ = (i / 64) * 2 * Math.PI;
+    const φ2 = Math.asin(Math.sin(φ1) * Math.cos(d) + Math.cos(φ1) * Math.sin(d) * Math.cos(θ));
+    const λ2 = λ1 + Math.atan2(Math.sin(θ) * Math.sin(d) * Math.cos(φ1), Math.cos(d) - Math.sin(φ1) * Math.sin(φ2));
+    ring.push([(λ2 * 180) / Math.PI, (φ2 * 180) / Math.PI]);
+  }
+  return { type: 'Polygon', coordinates: [ring] };
 }
 
 /** A label point of a (multi)polygon: the area-weighted centroid of its largest ring. */

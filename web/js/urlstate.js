@@ -1,6 +1,8 @@
 // The page state in the URL: filters (named like the API's query parameters), the colour mode,
-// the map view (`map=zoom/lat/lon`) and the selected site (`site=id`). Reload or share restores
-// it; filter and selection changes push a history entry, map moves replace the current one.
+// the map view (`map=zoom/lat/lon`), the selected site (`site=id`), the chain view's weak
+// threshold (`weak_below=N`), the township totals layer (`town_totals=1`) and the open sidebar
+// tab (`tab=match`). Reload or share restores it; filter and selection changes push a history
+// entry, map moves replace the current one.
 
 export const FILTER_KEYS = ['category', 'kind', 'chain', 'link', 'level', 'status', 'scope', 'town', 'q'];
 
@@ -22,11 +24,15 @@ export function parse(search) {
   if (m.length === 3 && m.every(Number.isFinite) && Math.abs(m[1]) <= 85 && Math.abs(m[2]) <= 180) {
     view = { zoom: m[0], lat: m[1], lon: m[2] };
   }
+  const weak = Number(p.get('weak_below'));
   return {
     filter,
     color: p.get('color') === 'chain' ? 'chain' : 'category',
     view,
     site: p.get('site') || null,
+    weak: Number.isInteger(weak) && weak >= 1 ? weak : null,
+    townTotals: p.get('town_totals') === '1',
+    tab: p.get('tab') === 'match' ? 'match' : 'sites',
   };
 }
 
@@ -49,6 +55,9 @@ export function serialize(state) {
     p.set('map', `${zoom.toFixed(2)}/${lat.toFixed(5)}/${lon.toFixed(5)}`);
   }
   if (state.site) p.set('site', state.site);
+  if (state.weak) p.set('weak_below', String(state.weak));
+  if (state.townTotals) p.set('town_totals', '1');
+  if (state.tab === 'match') p.set('tab', 'match');
   const s = p.toString();
   return s ? `?${s}` : location.pathname;
 }

@@ -437,9 +437,9 @@ pub fn describe_filter(pairs: &[(String, String)], ctx: &Context<'_>) -> Vec<(St
         .collect()
 }
 
-const CRS_NOTE: &str = "WGS84（EPSG:4326，经纬度，十进制度；与 CGCS2000 在地图尺度上一致）。高德/腾讯（GCJ-02）与百度（BD-09）坐标已在录入时转换为 WGS84，原始值保留在“原始坐标系/原始经度/原始纬度”列。 / WGS84 (EPSG:4326) lon/lat in decimal degrees; GCJ-02 and BD-09 inputs were converted on entry, originals kept in original_crs/original_lon/original_lat.";
+pub(crate) const CRS_NOTE: &str = "WGS84（EPSG:4326，经纬度，十进制度；与 CGCS2000 在地图尺度上一致）。高德/腾讯（GCJ-02）与百度（BD-09）坐标已在录入时转换为 WGS84，原始值保留在“原始坐标系/原始经度/原始纬度”列。 / WGS84 (EPSG:4326) lon/lat in decimal degrees; GCJ-02 and BD-09 inputs were converted on entry, originals kept in original_crs/original_lon/original_lat.";
 const APPROX_NOTE: &str = "定位精度为“镇街级（近似）”或“区级（近似）”的站点，坐标是所属镇街驻地或区代表点，不是站点本身的位置。 / Sites with precision town or district are placed at a township seat or the district's representative point, not at their own location.";
-const FORMULA_NOTE: &str = "以 = + - @ 开头的文本按文本保存，不会作为公式执行。 / Text starting with = + - @ is stored as text and never runs as a formula.";
+pub(crate) const FORMULA_NOTE: &str = "以 = + - @ 开头的文本按文本保存，不会作为公式执行。 / Text starting with = + - @ is stored as text and never runs as a formula.";
 
 // ---------------------------------------------------------------------------------------------
 // CSV
@@ -477,14 +477,7 @@ impl<'a, W: Write> CsvSiteWriter<'a, W> {
     /// Writes one site.
     pub fn write_site(&mut self, site: &Site) -> Result<(), ExportError> {
         let row = site_to_row(site, &self.ctx, self.lang);
-        let texts: Vec<Cow<'_, str>> = row
-            .iter()
-            .map(|c| match c {
-                Cell::Text(s) => guard_formula(s),
-                Cell::Number(_) => Cow::Owned(c.to_text()),
-                Cell::Empty => Cow::Borrowed(""),
-            })
-            .collect();
+        let texts: Vec<Cow<'_, str>> = row.iter().map(csv_cell).collect();
         self.csv.write_record(texts.iter().map(|t| t.as_bytes()))?;
         self.rows += 1;
         Ok(())
@@ -520,16 +513,16 @@ impl<W: Write> SiteWriter for CsvSiteWriter<'_, W> {
 pub const XLSX_DATA_SHEET: &str = "站点";
 /// Name of the sheet describing the export.
 pub const XLSX_ABOUT_SHEET: &str = "说明 About";
-const MAX_COL_WIDTH: f64 = 60.0;
-const MIN_COL_WIDTH: f64 = 6.0;
+pub(crate) const MAX_COL_WIDTH: f64 = 60.0;
+pub(crate) const MIN_COL_WIDTH: f64 = 6.0;
 
-fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> ExportError {
+pub(crate) fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> ExportError {
     ExportError::Xlsx(e.to_string())
 }
 
 /// Display width in spreadsheet character units: CJK and full-width characters count double;
 /// for text with line breaks, the longest line.
-fn display_width(s: &str) -> f64 {
+pub(crate) fn display_width(s: &str) -> f64 {
     s.split('\n')
         .map(|line| {
             line.chars()
@@ -542,6 +535,48 @@ fn display_width(s: &str) -> f64 {
         })
         .max()
         .unwrap_or(0) as f64
+}
+
+/// Writes one cell the way every workbook of this crate does: text as a string cell (with the
+/// quote-prefix style when it starts like a formula, and one more `'` when it already looks
+/// neutralised), numbers as numbers, nothing for empty cells. Returns the width the cell needs
+/// (0 for an empty cell), for the column widths.
+pub(crate) fn write_xlsx_cell(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    row: u32,
+    col: u16,
+    c: &Cell,
+    quote_prefix: &rust_xlsxwriter::Format,
+) -> Result<f64, rust_xlsxwriter::XlsxError> {
+    match c {
+        Cell::Text(s) => {
+            let value: Cow<'_, str> = if looks_neutralised(s) {
+                Cow::Owned(format!("'{s}"))
+            } else {
+                Cow::Borrowed(s)
+            };
+            if starts_with_trigger(&value) {
+                ws.write_string_with_format(row, col, value.as_ref(), quote_prefix)?;
+            } else {
+                ws.write_string(row, col, value.as_ref())?;
+            }
+            Ok(display_width(&value) + 1.0)
+        }
+        Cell::Number(n) => {
+            ws.write_number(row, col, *n)?;
+            Ok(c.to_text().len() as f64 + 1.0)
+        }
+        Cell::Empty => Ok(0.0),
+    }
+}
+
+/// A cell as CSV writes it: text formula-guarded, numbers in their shortest form.
+pub(crate) fn csv_cell(c: &Cell) -> Cow<'_, str> {
+    match c {
+        Cell::Text(s) => guard_formula(s),
+        Cell::Number(_) => Cow::Owned(c.to_text()),
+        Cell::Empty => Cow::Borrowed(""),
+    }
 }
 
 /// XLSX writer (constant-memory `rust_xlsxwriter`).
@@ -636,35 +671,9 @@ impl<'a, W: Write + Send> XlsxSiteWriter<'a, W> {
                     Column::ALL.get(i).map(|c| c.key()).unwrap_or("?")
                 ))
             };
-            match c {
-                Cell::Text(s) => {
-                    let value: Cow<'_, str> = if looks_neutralised(s) {
-                        Cow::Owned(format!("'{s}"))
-                    } else {
-                        Cow::Borrowed(s)
-                    };
-                    if starts_with_trigger(&value) {
-                        ws.write_string_with_format(
-                            row_no,
-                            col,
-                            value.as_ref(),
-                            &self.quote_prefix,
-                        )
-                        .map_err(at)?;
-                    } else {
-                        ws.write_string(row_no, col, value.as_ref()).map_err(at)?;
-                    }
-                    if let Some(w) = self.widths.get_mut(i) {
-                        *w = w.max(display_width(&value) + 1.0);
-                    }
-                }
-                Cell::Number(n) => {
-                    ws.write_number(row_no, col, *n).map_err(at)?;
-                    if let Some(w) = self.widths.get_mut(i) {
-                        *w = w.max(c.to_text().len() as f64 + 1.0);
-                    }
-                }
-                Cell::Empty => {}
+            let width = write_xlsx_cell(ws, row_no, col, c, &self.quote_prefix).map_err(at)?;
+            if let Some(w) = self.widths.get_mut(i) {
+                *w = w.max(width);
             }
         }
         self.rows += 1;

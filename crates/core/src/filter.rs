@@ -23,7 +23,8 @@ pub struct FilterError {
 }
 
 impl FilterError {
-    fn new(param: &str, code: &'static str, message: impl Into<String>) -> Self {
+    /// An error of `param` with a stable `code`.
+    pub fn new(param: &str, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             param: param.to_string(),
             code,

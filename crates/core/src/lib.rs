@@ -15,7 +15,11 @@
 //!   [`columns::Column`] names every column and property once.
 //! - [`import`]: CSV/XLSX/GeoJSON reading with row-level reports; [`export`]: XLSX, CSV, GeoJSON,
 //!   KML writers that stream one site at a time.
+//! - [`analysis`]: gap analysis of a chain (missing / weak / present links, who serves each);
+//!   [`matching`]: ranking carrier platforms for an investor (智慧选址); [`report`]: the chain
+//!   report and progress-board workbooks and CSVs.
 
+pub mod analysis;
 pub mod columns;
 pub mod coord;
 pub mod crs;
@@ -24,8 +28,10 @@ pub mod export;
 pub mod filter;
 pub mod ids;
 pub mod import;
+pub mod matching;
 pub mod record;
 pub mod reference;
+pub mod report;
 pub mod site;
 pub mod vocab;
 

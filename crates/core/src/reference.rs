@@ -431,10 +431,41 @@ pub struct Indicator {
     pub source_quote: Option<String>,
 }
 
+impl Measure {
+    /// `count`, `sum_area` or `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Count => "count",
+            Self::SumArea => "sum_area",
+            Self::None => "none",
+        }
+    }
+
+    /// How it is measured, in Chinese.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Self::Count => "计数",
+            Self::SumArea => "面积合计",
+            Self::None => "目录无法统计",
+        }
+    }
+}
+
 impl Indicator {
     /// The parsed filter of `count_filter`.
     pub fn filter(&self) -> Result<SiteFilter, crate::filter::FilterError> {
         SiteFilter::parse_query(&self.count_filter)
+    }
+
+    /// `value / target × 100`, rounded to one decimal, where both exist and the target is not
+    /// 0 (the progress board's "percent to target").
+    pub fn percent_of_target(&self, value: Option<f64>) -> Option<f64> {
+        match (value, self.target) {
+            (Some(v), Some(t)) if t != 0.0 && v.is_finite() && t.is_finite() => {
+                Some((v / t * 1000.0).round() / 10.0)
+            }
+            _ => None,
+        }
     }
 }
 

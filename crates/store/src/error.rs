@@ -62,6 +62,9 @@ pub enum StoreError {
         /// How many sites use it.
         sites: u64,
     },
+    /// A new chains file lacks chains or links that sites still use; nothing was written.
+    #[error("{}", in_use_message(.0))]
+    ChainsInUse(Vec<InUse>),
     /// The store holds no reference data yet (chains, divisions, boundary).
     #[error(
         "the store holds no reference data (district boundary); load the reference data first"
@@ -73,6 +76,30 @@ pub enum StoreError {
     /// A row in the database does not form a valid value: the file was edited by hand or is corrupt.
     #[error("corrupt data in the store: {0}")]
     Data(String),
+}
+
+/// A chain or link that sites use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InUse {
+    /// `chain` or `link`.
+    pub what: &'static str,
+    /// Its id.
+    pub id: String,
+    /// How many sites use it.
+    pub sites: u64,
+}
+
+fn in_use_message(list: &[InUse]) -> String {
+    let items: Vec<String> = list
+        .iter()
+        .map(|u| format!("{} '{}' ({} site(s))", u.what, u.id, u.sites))
+        .collect();
+    format!(
+        "the chains file lacks {} still used by sites: {}; nothing was changed — keep them in \
+         the file, or move those sites to other chains first",
+        if list.len() == 1 { "one id" } else { "ids" },
+        items.join(", ")
+    )
 }
 
 impl From<rusqlite_migration::Error> for StoreError {
@@ -95,7 +122,7 @@ impl StoreError {
             Self::UnknownTown { .. } => "unknown_town",
             Self::InvalidSite { .. } => "invalid_site",
             Self::DuplicateId(_) => "duplicate_id",
-            Self::ReferenceInUse { .. } => "reference_in_use",
+            Self::ReferenceInUse { .. } | Self::ChainsInUse(_) => "reference_in_use",
             Self::NoReference => "no_reference",
             Self::Dataset(_) => "dataset_error",
             Self::Data(_) => "corrupt_data",
@@ -122,6 +149,7 @@ impl StoreError {
                 | Self::InvalidSite { .. }
                 | Self::DuplicateId(_)
                 | Self::ReferenceInUse { .. }
+                | Self::ChainsInUse(_)
         )
     }
 }

@@ -13,7 +13,9 @@
 //!   [`SiteFilter::matches`] accepts. List order: category (vocabulary order: innovation
 //!   resources, carrier platforms, key enterprises), then Chinese name (code-point order), then id.
 //! - Writing: [`Store::import_sites`] upserts by id in one transaction and reports inserted /
-//!   updated / unchanged; [`Store::replace_reference`] swaps the reference data atomically.
+//!   updated / unchanged; [`Store::replace_reference`] swaps the reference data atomically;
+//!   [`Store::replace_chains`] swaps the chains and links alone (refusing, with the list, when
+//!   sites use one the new file lacks).
 //! - Plans (see [`query`] and the `plan` module): a bbox makes the R*Tree the driving index (a
 //!   unary `+` keeps attribute indexes out, checked by `EXPLAIN QUERY PLAN` in the tests),
 //!   unless the box is estimated (per-cell site counts) to hold more than a quarter of all sites
@@ -32,6 +34,7 @@
 //! A `Store` owns one connection: it is `Send`, not `Sync`. A server opens one read-write store
 //! and, if it wants parallel reads, several [`Store::open_readonly`] ones (WAL allows both).
 
+pub mod chains_admin;
 mod dicts;
 pub mod error;
 mod facets;
@@ -47,14 +50,17 @@ pub mod search;
 pub mod sql;
 pub mod synth;
 
-pub use error::{Result, StoreError};
+pub use chains_admin::ChainsReplaced;
+pub use error::{InUse, Result, StoreError};
 pub use import::ImportReport;
 pub use query::{ChainCount, FacetCount, Facets, LinkCount};
 pub use rusqlite::InterruptHandle;
 
+use atlas_core::analysis::CategoryCounts;
 use atlas_core::dataset::Reference;
 use atlas_core::{
-    ChainCatalog, ChainId, District, Division, Indicator, LinkId, Measure, Site, SiteFilter, SiteId,
+    Category, ChainCatalog, ChainId, District, Division, Indicator, Labelled, LinkId, Measure,
+    Site, SiteFilter, SiteId,
 };
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
@@ -66,6 +72,15 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The `meta` value naming the default dataset.
 pub const DEFAULT_DATASET: &str = "maonan-default";
+
+/// Sites per township and category ([`Store::counts_by_town`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TownCounts {
+    /// Every township, in code order, with its counts (zeros included).
+    pub towns: Vec<(Division, CategoryCounts)>,
+    /// Sites without a township.
+    pub no_town: CategoryCounts,
+}
 
 /// The SQLite store.
 #[derive(Debug)]
@@ -477,6 +492,44 @@ impl Store {
         facets::chain_counts(self, filter)
     }
 
+    /// Sites matching `filter` (limit and offset ignored) per township and category: every
+    /// township of the store in code order (zeros included), and the sites without a township.
+    /// One grouped query over the filter's rows.
+    pub fn counts_by_town(&self, filter: &SiteFilter) -> Result<TownCounts> {
+        let mut f = filter.clone();
+        f.limit = None;
+        f.offset = 0;
+        let (q, values) = query::town_category_sql(&f, self.access(&f)?);
+        let mut per_town: std::collections::HashMap<String, CategoryCounts> =
+            std::collections::HashMap::new();
+        let mut no_town = CategoryCounts::default();
+        let mut st = self.conn.prepare_cached(&q)?;
+        let mut rows = st.query(params_from_iter(values.iter()))?;
+        while let Some(r) = rows.next()? {
+            let town: Option<String> = r.get(0)?;
+            let rank: i64 = r.get(1)?;
+            let n = u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0);
+            let category = usize::try_from(rank)
+                .ok()
+                .and_then(|i| Category::ALL.get(i).copied())
+                .ok_or_else(|| StoreError::Data(format!("category rank {rank}")))?;
+            match town {
+                Some(t) => per_town.entry(t).or_default().add_n(category, n),
+                None => no_town.add_n(category, n),
+            }
+        }
+        let mut divisions = self.divisions()?;
+        divisions.sort_by(|a, b| a.code.cmp(&b.code));
+        let towns = divisions
+            .into_iter()
+            .map(|d| {
+                let counts = per_town.remove(d.code.as_str()).unwrap_or_default();
+                (d, counts)
+            })
+            .collect();
+        Ok(TownCounts { towns, no_town })
+    }
+
     /// Checks the ids of a filter against the store's reference data: an unknown chain, link or
     /// township is an error naming the parameter and the allowed values (`unknown_chain`,
     /// `unknown_link`, `unknown_town`). Vocabulary values are already checked by `SiteFilter`.
@@ -579,8 +632,9 @@ impl Store {
     }
 
     /// Each indicator with the catalogue's own value: the number of matching sites (`count`),
-    /// the sum of their `area_m2` (`sum_area`; sites without an area add nothing), or `None`
-    /// when the catalogue cannot measure it.
+    /// the sum of their `area_m2` (`sum_area`; sites without an area add nothing, and `None`
+    /// when no matching site has an area: unknown, not zero), or `None` when the catalogue
+    /// cannot measure it.
     pub fn indicator_values(&self) -> Result<Vec<(Indicator, Option<f64>)>> {
         let mut out = Vec::new();
         for ind in self.indicators()? {
@@ -591,11 +645,11 @@ impl Store {
                 Measure::Count => Some(self.count(&filter)? as f64),
                 Measure::SumArea => {
                     let (q, values) = query::area_sql(&filter, self.access(&filter)?);
-                    Some(
-                        self.conn
-                            .prepare_cached(&q)?
-                            .query_row(params_from_iter(values.iter()), |r| r.get::<_, f64>(0))?,
-                    )
+                    self.conn
+                        .prepare_cached(&q)?
+                        .query_row(params_from_iter(values.iter()), |r| {
+                            r.get::<_, Option<f64>>(0)
+                        })?
                 }
                 Measure::None => None,
             };

@@ -392,7 +392,13 @@ fn where_statement(template: &str, conds: &[String]) -> String {
     template.replace("{where}", &w)
 }
 
-/// Sum of `area_m2` over `f` (ignoring limit and offset); 0 when no site has an area.
+/// Matching sites per township and category rank (ignoring limit and offset).
+pub(crate) fn town_category_sql(f: &SiteFilter, access: Access) -> (String, Vec<Value>) {
+    let b = build(f, access, Parts::ALL);
+    (b.statement(sql::COUNT_BY_TOWN_CATEGORY), b.values)
+}
+
+/// Sum of `area_m2` over `f` (ignoring limit and offset); NULL when no site has an area.
 pub(crate) fn area_sql(f: &SiteFilter, access: Access) -> (String, Vec<Value>) {
     let b = build(f, access, Parts::ALL);
     (b.statement(sql::SUM_AREA), b.values)

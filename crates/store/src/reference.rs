@@ -40,23 +40,8 @@ fn division_kind_id(k: DivisionType) -> &'static str {
 /// chain, link or township still used by a site would disappear.
 pub(crate) fn replace(conn: &Connection, r: &Reference) -> Result<()> {
     conn.execute_batch(sql::CLEAR_REFERENCE)?;
+    insert_chains(conn, &r.chains)?;
     {
-        let mut chain = conn.prepare_cached(sql::INSERT_CHAIN)?;
-        let mut link = conn.prepare_cached(sql::INSERT_LINK)?;
-        for c in &r.chains.chains {
-            chain.execute(params![c.id.as_str(), c.order, c.name_zh, c.name_en])?;
-            for l in &c.links {
-                link.execute(params![
-                    l.id.as_str(),
-                    c.id.as_str(),
-                    l.order,
-                    l.name_zh,
-                    l.name_en,
-                    l.description_zh,
-                    l.source
-                ])?;
-            }
-        }
         let mut div = conn.prepare_cached(sql::INSERT_DIVISION)?;
         for (i, d) in r.divisions.iter().enumerate() {
             div.execute(params![
@@ -108,6 +93,27 @@ pub(crate) fn replace(conn: &Connection, r: &Reference) -> Result<()> {
                 id,
                 sites: u64::try_from(n).unwrap_or(0),
             });
+        }
+    }
+    Ok(())
+}
+
+/// Inserts the chains and links of `cat` (into emptied tables, inside a transaction).
+pub(crate) fn insert_chains(conn: &Connection, cat: &ChainCatalog) -> Result<()> {
+    let mut chain = conn.prepare_cached(sql::INSERT_CHAIN)?;
+    let mut link = conn.prepare_cached(sql::INSERT_LINK)?;
+    for c in &cat.chains {
+        chain.execute(params![c.id.as_str(), c.order, c.name_zh, c.name_en])?;
+        for l in &c.links {
+            link.execute(params![
+                l.id.as_str(),
+                c.id.as_str(),
+                l.order,
+                l.name_zh,
+                l.name_en,
+                l.description_zh,
+                l.source
+            ])?;
         }
     }
     Ok(())

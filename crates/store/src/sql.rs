@@ -199,6 +199,21 @@ pub const ORPHAN_TOWNS: &str = "SELECT s.town_code, count(*) FROM sites AS s \
     LEFT JOIN divisions AS d ON d.code = s.town_code \
     WHERE s.town_code IS NOT NULL AND d.code IS NULL GROUP BY s.town_code ORDER BY s.town_code";
 
+/// Chain ids used by sites, with the number of sites on each (a site's chain set names each
+/// chain once per link: count sets, not rows).
+pub const USED_CHAINS: &str = "SELECT r.chain_id, sum(cs.sites) \
+    FROM (SELECT DISTINCT set_id, chain_id FROM chain_set_refs) AS r \
+    JOIN chain_sets AS cs ON cs.id = r.set_id WHERE cs.sites > 0 \
+    GROUP BY r.chain_id ORDER BY r.chain_id";
+/// Link ids used by sites, with the number of sites on each.
+pub const USED_LINKS: &str = "SELECT r.link_id, sum(cs.sites) FROM chain_set_refs AS r \
+    JOIN chain_sets AS cs ON cs.id = r.set_id WHERE r.link_id IS NOT NULL AND cs.sites > 0 \
+    GROUP BY r.link_id ORDER BY r.link_id";
+/// Forgets chain sets no site uses (their refs would name chains or links about to go).
+pub const DROP_UNUSED_CHAIN_SETS: &str = "DELETE FROM chain_sets WHERE sites = 0";
+/// Clears the chains and links (inside the replacing transaction; foreign keys are deferred).
+pub const CLEAR_CHAINS: &str = "DELETE FROM links; DELETE FROM chains;";
+
 /// Chain ids (validation).
 pub const CHAIN_IDS: &str = "SELECT id FROM chains ORDER BY ord, id";
 /// Link ids (validation).
@@ -286,8 +301,11 @@ pub const COUNT_BY_COMBOS: &str = "SELECT ifnull(sum(f.sites), 0) FROM facet_com
 /// Sites of the chain sets passing `{where}` (a filter on chains and links alone).
 pub const COUNT_BY_CHAIN_SETS: &str =
     "SELECT ifnull(sum(cs.sites), 0) FROM chain_sets AS cs {where}";
-/// Sum of the areas of the matching sites (0.0 when none has one).
-pub const SUM_AREA: &str = "SELECT total(s.area_m2) {source}";
+/// Sum of the areas of the matching sites (NULL when none has one: unknown, not zero).
+pub const SUM_AREA: &str = "SELECT sum(s.area_m2) {source}";
+/// Matching sites per township (NULL: none) and category rank.
+pub const COUNT_BY_TOWN_CATEGORY: &str = "SELECT s.town_code, s.category_rank, count(*) \
+    {source} GROUP BY s.town_code, s.category_rank";
 /// Sites per `{key}` (`s.combo` or `s.chainset`), over an index ordered by it.
 pub const COUNT_BY_KEY: &str = "SELECT {key}, count(*) {source} GROUP BY {key}";
 /// The `{keys}` of each matching site (counted by the caller: no sort).

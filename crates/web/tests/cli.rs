@@ -291,3 +291,165 @@ fn check_reports_precision_and_outside_sites() {
         "the local college placed in 电白 is flagged: {out}"
     );
 }
+
+/// `atlas chain-report … --format csv -o FILE`: the summary rows (BOM checked).
+fn chain_summary(env: &Env, chain: &str, extra: &[&str]) -> Vec<csv::StringRecord> {
+    let file = env.path(&format!("{chain}-summary.csv"));
+    let mut args = vec![
+        "chain-report",
+        chain,
+        "--format",
+        "csv",
+        "-o",
+        file.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    env.ok(&args);
+    csv_rows(&file)
+}
+
+#[test]
+fn chain_report_xlsx_has_a_summary_a_sheet_per_link_and_an_about_sheet() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let env = Env::new();
+    env.init();
+    let file = env.path("petro.xlsx");
+    env.ok(&[
+        "chain-report",
+        "petrochemical",
+        "--format",
+        "xlsx",
+        "-o",
+        file.to_str().unwrap(),
+        "--weak-below",
+        "1",
+    ]);
+    let mut wb: Xlsx<_> = open_workbook(&file).unwrap();
+    let names = wb.sheet_names().to_vec();
+    let summary = wb.worksheet_range("汇总 Summary").unwrap();
+    let rows: Vec<&[Data]> = summary.rows().collect();
+    let links = rows.len() - 2;
+    assert_eq!(links, 6, "the petrochemical chain has six links");
+    assert_eq!(names.len(), links + 3, "{names:?}");
+    assert_eq!(names[1], "1 炼油");
+    assert_eq!(rows[1][2].to_string(), "petrochemical.refining");
+    assert_eq!(rows[rows.len() - 1][2].to_string(), "petrochemical");
+    // Statuses with threshold 1: missing without an enterprise, present with one.
+    for r in &rows[1..=links] {
+        let enterprises = match r[5] {
+            Data::Float(f) => f,
+            ref other => panic!("{other:?}"),
+        };
+        let want = if enterprises == 0.0 {
+            "missing"
+        } else {
+            "present"
+        };
+        assert_eq!(r[10].to_string(), want, "{}", r[2]);
+    }
+    // The fine-chemicals sheet lists its sites, which `atlas list --link` lists too.
+    let fine = wb.worksheet_range("4 精细化工").unwrap();
+    let listed = env.ok(&["list", "--link", "petrochemical.fine_chemicals"]);
+    let ids: Vec<String> = fine.rows().skip(1).map(|r| r[0].to_string()).collect();
+    assert!(!ids.is_empty());
+    for id in &ids {
+        assert!(listed.contains(id.as_str()), "{id}");
+    }
+    let about = wb.worksheet_range("说明 About").unwrap();
+    let text: Vec<String> = about.rows().map(|r| r[1].to_string()).collect();
+    assert!(text.iter().any(|t| t.starts_with("1 — ")), "{text:?}");
+    assert!(text.iter().any(|t| t.contains("atlas.db")), "{text:?}");
+}
+
+#[test]
+fn chain_report_refuses_unknown_chains_and_bad_thresholds() {
+    let env = Env::new();
+    env.init();
+    let out = env.atlas(&["chain-report", "steel", "--format", "csv", "-o", "-"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("petrochemical"));
+    let out = env.atlas(&["chain-report", "health", "--weak-below", "0", "-o", "-"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("weak_below"));
+    let out = env.atlas(&["chain-report", "health", "--format", "kml"]);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn chains_are_data_an_imported_link_shows_up_as_missing() {
+    let env = Env::new();
+    env.init();
+    let before = chain_summary(&env, "petrochemical", &[]);
+    // data/chains.csv with one more link at the end of the petrochemical chain.
+    let mut text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/chains.csv"),
+    )
+    .unwrap();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(
+        "petrochemical,1,石油化工,Petrochemicals,petrochemical.hydrogen_energy,7,氢能,\
+         Hydrogen energy,氢能制取与储运（测试新增）,test\n",
+    );
+    let file = env.path("chains.csv");
+    std::fs::write(&file, &text).unwrap();
+    let out = env.ok(&["import-chains", file.to_str().unwrap()]);
+    assert!(out.contains("petrochemical.hydrogen_energy"), "{out}");
+    let after = chain_summary(&env, "petrochemical", &[]);
+    assert_eq!(after.len(), before.len() + 1);
+    let added = &after[after.len() - 2];
+    assert_eq!(&added[2], "petrochemical.hydrogen_energy");
+    assert_eq!(&added[3], "氢能");
+    assert_eq!(&added[5], "0", "no key enterprise");
+    assert_eq!(&added[10], "missing");
+    assert_eq!(&added[9], "缺失");
+    // Every other row is as it was.
+    for (a, b) in before[..before.len() - 1].iter().zip(&after) {
+        assert_eq!(a, b);
+    }
+    // The new link is a filter value too.
+    env.ok(&["list", "--link", "petrochemical.hydrogen_energy"]);
+}
+
+#[test]
+fn importing_chains_that_drop_used_links_is_refused_with_the_list_and_writes_nothing() {
+    let env = Env::new();
+    env.init();
+    let before = chain_summary(&env, "petrochemical", &[]);
+    let text: String = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/chains.csv"),
+    )
+    .unwrap()
+    .lines()
+    .filter(|l| !l.contains("petrochemical.fine_chemicals,") && !l.starts_with("health,"))
+    .map(|l| format!("{l}\n"))
+    .collect();
+    let file = env.path("fewer.csv");
+    std::fs::write(&file, text).unwrap();
+    let out = env.atlas(&["import-chains", file.to_str().unwrap(), "--dry-run"]);
+    assert!(!out.status.success());
+    let out = env.atlas(&["import-chains", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("petrochemical.fine_chemicals"), "{err}");
+    assert!(err.contains("chain 'health'"), "{err}");
+    assert!(err.contains("health.hospitals_research"), "{err}");
+    assert_eq!(
+        chain_summary(&env, "petrochemical", &[]),
+        before,
+        "nothing written"
+    );
+    // A malformed file names its line.
+    let bad = env.path("bad.csv");
+    std::fs::write(
+        &bad,
+        "chain_id,chain_order,chain_name_zh,chain_name_en,link_id,link_order,link_name_zh,link_name_en,link_description_zh,source\n\
+         petrochemical,1,石油化工,Petrochemicals,health.refining,1,炼油,Refining,,\n",
+    )
+    .unwrap();
+    let out = env.atlas(&["import-chains", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 2"), "{err}");
+}

@@ -1,4 +1,5 @@
-//! Command-line interface: `atlas init | import | export | list | check | serve`.
+//! Command-line interface: `atlas init | import | export | list | check | serve | chain-report |
+//! import-chains`.
 
 use anyhow::{bail, Context as _, Result};
 use atlas_core::SiteFilter;
@@ -6,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+pub mod chains;
 pub mod check;
 pub mod export;
 mod import;
@@ -43,6 +45,10 @@ pub enum Command {
     },
     /// Check the dataset's health: duplicates, sites outside the district, sources, precision (数据体检).
     Check,
+    /// Gap analysis of one industry chain as a workbook or CSV (产业链分析报告).
+    ChainReport(ChainReportArgs),
+    /// Replace the chains and links with a chains CSV (columns of data/chains.csv) (导入产业链).
+    ImportChains(ImportChainsArgs),
     /// Serve the map and the API; a missing or empty database gets the default dataset (启动地图服务).
     Serve {
         /// Address to listen on.
@@ -224,6 +230,43 @@ pub struct ExportArgs {
     pub filter: FilterArgs,
 }
 
+/// Formats of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormatArg {
+    /// Excel workbook: summary, one sheet per link, about.
+    Xlsx,
+    /// The summary as CSV, UTF-8 with BOM.
+    Csv,
+}
+
+/// `atlas chain-report`.
+#[derive(Debug, Args)]
+pub struct ChainReportArgs {
+    /// Chain id, e.g. petrochemical (see `atlas list` or /api/v1/chains).
+    pub chain: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "xlsx")]
+    pub format: ReportFormatArg,
+    /// Output file; `-` writes to standard output. Default: a name saying which chain and when.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// A link with fewer key enterprises than this (and at least one) is weak (≥ 1).
+    #[arg(long, default_value = "2")]
+    pub weak_below: String,
+}
+
+/// `atlas import-chains`.
+#[derive(Debug, Args)]
+pub struct ImportChainsArgs {
+    /// CSV with the columns of data/chains.csv (chain_id, chain_order, chain_name_zh,
+    /// chain_name_en, link_id, link_order, link_name_zh, link_name_en, link_description_zh,
+    /// source), UTF-8.
+    pub file: PathBuf,
+    /// Validate and report only; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -232,6 +275,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Export(args) => export::run(&cli.db, &args),
         Command::List { filter } => list::run(&cli.db, &filter),
         Command::Check => check::run(&cli.db),
+        Command::ChainReport(args) => chains::report(&cli.db, &args),
+        Command::ImportChains(args) => chains::import(&cli.db, &args),
         Command::Serve { addr, basemap } => serve(&cli.db, addr, &basemap),
     }
 }

@@ -18,7 +18,8 @@ pub enum ApiError {
     BadParam {
         /// Stable code: `invalid_bbox`, `invalid_limit`, `invalid_offset`, `unknown_value`,
         /// `invalid_id`, `invalid_parameter` (from `SiteFilter`), `unknown_parameter`,
-        /// `unknown_format`.
+        /// `unknown_format`; from `MatchQuery`: `invalid_area`, `invalid_near`,
+        /// `invalid_radius`, `radius_without_near`.
         code: &'static str,
         /// Names the parameter.
         message: String,
@@ -114,6 +115,29 @@ impl From<FilterError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         Self::Store(e)
+    }
+}
+
+impl From<atlas_core::analysis::InvalidThreshold> for ApiError {
+    fn from(e: atlas_core::analysis::InvalidThreshold) -> Self {
+        Self::BadParam {
+            code: "invalid_parameter",
+            message: format!("parameter 'weak_below': {e}"),
+        }
+    }
+}
+
+impl From<crate::reports::ReportError> for ApiError {
+    fn from(e: crate::reports::ReportError) -> Self {
+        use crate::reports::ReportError;
+        match e {
+            ReportError::Store(e) => Self::Store(e),
+            ReportError::Format(f) => Self::BadParam {
+                code: "unknown_format",
+                message: format!("parameter 'format': {}", ReportError::Format(f)),
+            },
+            ReportError::Export(e) => Self::internal(format!("writing a report: {e}")),
+        }
     }
 }
 

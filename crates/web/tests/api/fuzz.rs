@@ -83,11 +83,45 @@ const VALUES: &[&str] = &[
     "<script>",
 ];
 
+/// Keys and values of the issue-5 routes (matching, chain analysis).
+const MATCH_KEYS: &[&str] = &[
+    "chain",
+    "link",
+    "min_area_m2",
+    "near",
+    "radius_km",
+    "town",
+    "limit",
+    "format",
+    "weak_below",
+    "bbox",
+];
+
+const MATCH_VALUES: &[&str] = &[
+    "110.9,21.6",
+    "110.9,21.6,1",
+    "180,90",
+    "-180,-90",
+    "nan,nan",
+    "inf,1",
+    "1e400",
+    "-0",
+    "0.001",
+    "5000",
+    "json",
+    "health.hospitals_research",
+    "440902100,440902103",
+];
+
 fn random_query(g: &mut Lcg) -> String {
+    random_query_with(g, KEYS, &[])
+}
+
+fn random_query_with(g: &mut Lcg, keys: &[&str], more_values: &[&str]) -> String {
     let n = g.below(5);
     let mut parts = Vec::new();
     for _ in 0..n {
-        let k = pick(g, KEYS);
+        let k = pick(g, keys);
         let v = match g.below(10) {
             0 => {
                 // Random bytes, percent-encoded or raw ASCII.
@@ -104,6 +138,7 @@ fn random_query(g: &mut Lcg) -> String {
             }
             1 => "字".repeat(g.below(300)),
             2 => format!("{}", u64::from(g.next_u32()) << 20),
+            3 | 4 if !more_values.is_empty() => pick(g, more_values).to_string(),
             _ => pick(g, VALUES).to_string(),
         };
         match g.below(8) {
@@ -149,6 +184,49 @@ async fn hundreds_of_random_query_strings_never_cause_a_server_error() {
     }
     assert!(
         ok > 40 && rejected > 40,
+        "both outcomes exercised: {ok} ok, {rejected} rejected"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_queries_to_the_chain_and_matching_routes_never_cause_a_server_error() {
+    let app = spawn_app().await;
+    let mut g = Lcg::new(0x0c4a_1105);
+    let routes = [
+        "/api/v1/match",
+        "/api/v1/divisions/counts",
+        "/api/v1/chains/petrochemical/analysis",
+        "/api/v1/chains/health/report",
+        "/api/v1/indicators/export",
+    ];
+    let (mut ok, mut rejected) = (0, 0);
+    for i in 0..250 {
+        let route = routes[i % routes.len()];
+        let qs = random_query_with(&mut g, MATCH_KEYS, MATCH_VALUES);
+        let url = format!("{route}?{qs}");
+        let r = app.get(&url).await;
+        let status = r.status();
+        assert!(!status.is_server_error(), "{url} → {status}");
+        if status.is_success() {
+            let json = r
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|ct| ct.contains("json"));
+            let body = r.bytes().await.unwrap_or_else(|e| panic!("{url}: {e}"));
+            if json {
+                let _: serde_json::Value =
+                    serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{url}: {e}"));
+            }
+            ok += 1;
+        } else {
+            let (status, code, _) = error_of(r).await;
+            assert_eq!(status.as_u16(), 400, "{url}: {code}");
+            rejected += 1;
+        }
+    }
+    assert!(
+        ok > 20 && rejected > 20,
         "both outcomes exercised: {ok} ok, {rejected} rejected"
     );
 }

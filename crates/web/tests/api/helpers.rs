@@ -184,3 +184,25 @@ pub fn ogrinfo(args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// Sites parsed from a CSV fixture (English headers) against the embedded reference data; every
+/// row must be valid.
+pub fn fixture_sites(csv: &str) -> Vec<Site> {
+    let r = atlas_core::dataset::Reference::embedded().unwrap();
+    let parsed = atlas_core::import::parse_sites(
+        csv.as_bytes(),
+        atlas_core::import::FileFormat::Csv,
+        &r.context(today()),
+        None,
+    )
+    .unwrap();
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    parsed.sites.into_iter().map(|(_, s)| s).collect()
+}
+
+/// The `ETag` of a GET.
+pub async fn etag_of(app: &TestApp, path: &str) -> String {
+    let r = app.get(path).await;
+    assert_eq!(r.status(), StatusCode::OK, "{path}");
+    r.headers()["etag"].to_str().unwrap().to_string()
+}

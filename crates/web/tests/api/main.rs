@@ -3,10 +3,13 @@
 //! temporary database ([`helpers::spawn_app`]) and talks to it with `reqwest`.
 //! `TEST_LOG=1 cargo test -p atlas-web --test api` shows the server's request log.
 
+mod analysis;
 mod caching;
 mod catalog;
 mod errors;
 mod export;
 mod fuzz;
 mod helpers;
+mod matching;
+mod progress;
 mod sites;

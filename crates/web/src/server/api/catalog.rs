@@ -589,7 +589,8 @@ pub struct IndicatorEntry {
     pub source: String,
     /// The plan's exact words.
     pub source_quote: Option<String>,
-    /// What the catalogue counts today (sites, or m² for `sum_area`); null when it cannot.
+    /// What the catalogue counts today (sites, or m² for `sum_area`); null when it cannot
+    /// (including `sum_area` when no counted site has an area: unknown, not 0).
     pub catalogue_value: Option<f64>,
     /// `catalogue_value / target × 100`, one decimal, where both exist and the target is not 0.
     pub percent_of_target: Option<f64>,
@@ -627,10 +628,7 @@ pub async fn indicators(req: Req) -> ApiResult<Response> {
                 .indicator_values()?
                 .into_iter()
                 .map(|(ind, value)| {
-                    let percent = match (value, ind.target) {
-                        (Some(v), Some(t)) if t != 0.0 => Some((v / t * 1000.0).round() / 10.0),
-                        _ => None,
-                    };
+                    let percent = ind.percent_of_target(value);
                     let sites = (ind.measure != Measure::None).then(|| Link {
                         href: format!(
                             "{base}/api/v1/sites?{}",
@@ -643,11 +641,7 @@ pub async fn indicators(req: Req) -> ApiResult<Response> {
                         title: ind.name_zh.clone(),
                     });
                     IndicatorEntry {
-                        measure: match ind.measure {
-                            Measure::Count => "count",
-                            Measure::SumArea => "sum_area",
-                            Measure::None => "none",
-                        },
+                        measure: ind.measure.as_str(),
                         id: ind.id,
                         name_zh: ind.name_zh,
                         name_en: ind.name_en,

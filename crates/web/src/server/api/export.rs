@@ -150,6 +150,43 @@ pub fn content_disposition(utf8: &str, ascii: &str) -> String {
     )
 }
 
+/// A file made in full as a download: its media type, a `Content-Disposition` with the Chinese
+/// name and its ASCII fallback ([`content_disposition`]), `no-store` and `nosniff`.
+pub fn download(
+    format: ExportFormat,
+    utf8_name: &str,
+    ascii_name: &str,
+    body: Vec<u8>,
+) -> ApiResult<Response> {
+    let disposition = HeaderValue::from_str(&content_disposition(utf8_name, ascii_name))
+        .map_err(|e| ApiError::internal(format!("content-disposition: {e}")))?;
+    let mut res = Response::new(Body::from(body));
+    let h = res.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(format.mime_type()));
+    h.insert(CONTENT_DISPOSITION, disposition);
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    Ok(res)
+}
+
+/// The `format` of a report that comes as a workbook or a CSV: `xlsx` (default) or `csv`;
+/// anything else is `400 unknown_format`.
+pub fn parse_report_format(v: Option<&str>) -> ApiResult<ExportFormat> {
+    match parse_format(v) {
+        Ok(f @ (ExportFormat::Xlsx | ExportFormat::Csv)) => Ok(f),
+        _ => Err(ApiError::BadParam {
+            code: "unknown_format",
+            message: format!(
+                "parameter 'format': unknown format '{}'; allowed: xlsx, csv",
+                v.unwrap_or("").chars().take(40).collect::<String>()
+            ),
+        }),
+    }
+}
+
+/// Title recorded in reports.
+pub const REPORT_TITLE: &str = TITLE;
+
 fn parse_format(v: Option<&str>) -> ApiResult<ExportFormat> {
     match v.map(str::trim) {
         None | Some("") => Ok(ExportFormat::Xlsx),

@@ -6,8 +6,13 @@
 //! | `GET /sites/{id}` | one site as a Feature; `ETag` = the site's version |
 //! | `GET /facets?<filter>` | counts per category, kind, chain, link, level, status, scope, town |
 //! | `GET /chains[?<filter>]`, `/chains/{id}` | chains and their ordered links with counts |
+//! | `GET /chains/{id}/analysis[?weak_below=N]` | gap analysis: per link counts, site ids, status `missing`/`weak`/`present`, who serves it ([`analysis`]) |
+//! | `GET /chains/{id}/report?format=xlsx\|csv[&weak_below=N]` | the chain report as a download ([`analysis`]) |
+//! | `GET /match?chain&link&min_area_m2&near&radius_km&town&limit&format` | carrier platforms for an investor, ranked (智慧选址, [`matching`]) |
 //! | `GET /divisions`, `/boundary`, `/boundary/context` | townships, district boundary, map context |
-//! | `GET /indicators` | the plan's indicators with the catalogue's own values |
+//! | `GET /divisions/counts?<filter>` | sites per township and category, every township ([`progress`]) |
+//! | `GET /indicators` | the plan's indicators with the catalogue's own values and percent of target |
+//! | `GET /indicators/export?format=xlsx\|csv` | the progress board as a download ([`progress`]) |
 //! | `GET /vocabularies` | every closed vocabulary with its Chinese and English labels |
 //! | `GET /export?format=…&<filter>` | the filtered sites as a streamed download ([`export`]) |
 //! | `GET /openapi.json` | OpenAPI 3.1 of these routes, generated from the code ([`openapi`]) |
@@ -15,7 +20,8 @@
 //! # Query strings
 //! Parsed by hand from the raw query ([`params`]), so nothing about a query string can produce
 //! anything but the JSON error body: the filter parameters of `SiteFilter` (brief §5) and, per
-//! route, a few more (`format`, `lang` for exports). Any other key is `400 unknown_parameter`.
+//! route, a few more (`format`, `lang` for exports, `weak_below` for chain analysis, the match
+//! parameters of `atlas_core::matching::MatchQuery`). Any other key is `400 unknown_parameter`.
 //!
 //! # Caching: `ETag`, `304`, `Cache-Control`
 //! Data GETs carry a weak `ETag` made of the store's [`atlas_store::Store::data_version`] (a
@@ -32,12 +38,16 @@
 //! year, by import, and is public; a minute of reuse without asking keeps a map's repeated
 //! panning free, and after that a revalidation is a cheap `304`, so an import shows everywhere
 //! within a minute. `/sites/{id}` has a strong `ETag` equal to the site's `version` (`"3"`), the
-//! value `If-Match` will take for edits. Exports are `no-store` (each names the time it was made).
+//! value `If-Match` will take for edits. Exports and reports are `no-store` (each names the time
+//! it was made).
 
+pub mod analysis;
 pub mod catalog;
 pub mod export;
+pub mod matching;
 pub mod openapi;
 pub mod params;
+pub mod progress;
 pub mod sites;
 
 use super::error::{ApiError, ApiResult};
@@ -68,10 +78,15 @@ pub fn router() -> Router<AppState> {
         .route("/facets", get(catalog::facets))
         .route("/chains", get(catalog::chains))
         .route("/chains/{id}", get(catalog::chain))
+        .route("/chains/{id}/analysis", get(analysis::analysis))
+        .route("/chains/{id}/report", get(analysis::report))
+        .route("/match", get(matching::match_sites))
         .route("/divisions", get(catalog::divisions))
+        .route("/divisions/counts", get(progress::division_counts))
         .route("/boundary", get(catalog::boundary))
         .route("/boundary/context", get(catalog::context))
         .route("/indicators", get(catalog::indicators))
+        .route("/indicators/export", get(progress::indicators_export))
         .route("/vocabularies", get(catalog::vocabularies))
         .route("/export", get(export::export))
         .route("/openapi.json", get(openapi::openapi_json))

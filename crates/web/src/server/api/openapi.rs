@@ -2,7 +2,7 @@
 //! the handlers' `#[utoipa::path]` attributes and the response types' `ToSchema` derives, so it
 //! cannot drift from the code (a test checks that every route is in it).
 
-use super::{catalog, export, sites, JSON};
+use super::{analysis, catalog, export, matching, progress, sites, JSON};
 use crate::server::error::ApiResult;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
@@ -57,6 +57,7 @@ pub struct ErrorDetail {
     /// Stable, machine-readable: `invalid_bbox`, `invalid_limit`, `invalid_offset`,
     /// `limit_out_of_range`, `unknown_value`, `invalid_id`, `invalid_parameter`,
     /// `unknown_chain`, `unknown_link`, `unknown_town`, `unknown_parameter`, `unknown_format`,
+    /// `invalid_area`, `invalid_near`, `invalid_radius`, `radius_without_near`,
     /// `not_found`, `method_not_allowed`, `payload_too_large`, `query_timeout`, `unavailable`,
     /// `internal_error`.
     #[schema(example = "invalid_bbox")]
@@ -74,8 +75,8 @@ pub struct ErrorDetail {
     info(
         title = "Innovation Atlas API (创新资源布局图)",
         description = "The Maonan District innovation-resource catalogue: sites as GeoJSON \
-            (RFC 7946, WGS84 lon/lat), facets, chains, townships, the plan's indicators and \
-            exports. Filters are the same query parameters everywhere. Data GETs carry a weak \
+            (RFC 7946, WGS84 lon/lat), facets, chains and their gap analysis, site matching, \
+            townships and counts per township, the plan's indicators and exports. Filters are the same query parameters everywhere. Data GETs carry a weak \
             `ETag` (answer `304` to `If-None-Match`) and `Cache-Control: public, max-age=60, \
             must-revalidate`; JSON is gzip/brotli compressed on request. Every error is \
             `{\"error\":{\"code\",\"message\"}}`."
@@ -86,10 +87,15 @@ pub struct ErrorDetail {
         catalog::facets,
         catalog::chains,
         catalog::chain,
+        analysis::analysis,
+        analysis::report,
+        matching::match_sites,
         catalog::divisions,
+        progress::division_counts,
         catalog::boundary,
         catalog::context,
         catalog::indicators,
+        progress::indicators_export,
         catalog::vocabularies,
         export::export,
         openapi_json,
@@ -98,6 +104,8 @@ pub struct ErrorDetail {
     tags(
         (name = "sites", description = "Sites as GeoJSON."),
         (name = "catalogue", description = "Facets and reference data."),
+        (name = "chains", description = "Industry chains: gap analysis, chain reports, site \
+            matching (智慧选址)."),
         (name = "export", description = "Downloads: XLSX, CSV, GeoJSON, KML."),
         (name = "meta", description = "This document."),
     )

@@ -46,7 +46,8 @@ pub fn filter(pairs: &[(String, String)], extra: &[&str]) -> ApiResult<(SiteFilt
     split(pairs, FILTER_PARAMS, extra)
 }
 
-fn unknown_parameter(key: &str, filter_keys: &[&str], extra: &[&str]) -> ApiError {
+/// `400 unknown_parameter` naming `key` and the allowed keys.
+pub fn unknown_parameter(key: &str, filter_keys: &[&str], extra: &[&str]) -> ApiError {
     let shown: String = key.chars().take(60).collect();
     let allowed: Vec<&str> = filter_keys.iter().chain(extra).copied().collect();
     ApiError::BadParam {
