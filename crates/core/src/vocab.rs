@@ -33,8 +33,18 @@ pub trait Labelled: Sized + Copy + 'static {
     /// The English label.
     fn en(self) -> &'static str;
 
+    /// The value whose identifier is exactly `s` (what the store writes), without the label
+    /// search of [`Labelled::parse_label`]. (The vocabularies of this module implement it as a
+    /// `match`.)
+    fn from_id(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.id() == s)
+    }
+
     /// Parses an identifier, a Chinese label or an English label (case-insensitive, trimmed).
     fn parse_label(s: &str) -> Result<Self, UnknownValue> {
+        if let Some(v) = Self::from_id(s) {
+            return Ok(v);
+        }
         let t = s.trim();
         Self::ALL
             .iter()
@@ -71,6 +81,9 @@ macro_rules! vocabulary {
             fn id(self) -> &'static str { match self { $( Self::$variant => $id ),+ } }
             fn zh(self) -> &'static str { match self { $( Self::$variant => $zh ),+ } }
             fn en(self) -> &'static str { match self { $( Self::$variant => $en ),+ } }
+            fn from_id(s: &str) -> Option<Self> {
+                match s { $( $id => Some(Self::$variant), )+ _ => None }
+            }
         }
 
         impl $name {

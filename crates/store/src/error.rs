@@ -73,6 +73,10 @@ pub enum StoreError {
     /// The embedded default dataset is unusable (a build problem, not a user one).
     #[error("default dataset: {0}")]
     Dataset(String),
+    /// The receiver of the rows of [`crate::Store::for_each_on_thread`] stopped (its own error
+    /// is what the caller gets).
+    #[error("the reader of the rows stopped")]
+    Stopped,
     /// A row in the database does not form a valid value: the file was edited by hand or is corrupt.
     #[error("corrupt data in the store: {0}")]
     Data(String),
@@ -115,6 +119,7 @@ impl StoreError {
             Self::Sqlite(e) if is_busy(e) => "busy",
             Self::Sqlite(e) if is_interrupted(e) => "interrupted",
             Self::Sqlite(_) => "database_error",
+            Self::Stopped => "stopped",
             Self::Migration(_) => "migration_failed",
             Self::SchemaVersion { .. } => "schema_version",
             Self::UnknownChain { .. } => "unknown_chain",

@@ -370,6 +370,53 @@ impl Store {
         self.each_sql(filter, f)
     }
 
+    /// [`Store::for_each`] on two threads: this one reads and decodes the sites, a second one
+    /// runs `f` (an export writer formatting CSV, XLSX, GeoJSON or KML), so the two halves of an
+    /// export's work overlap. Sites travel in batches through a short bounded channel, so memory
+    /// stays flat whatever the row count. Stops at the first error of either side.
+    pub fn for_each_on_thread<E, F>(&self, filter: &SiteFilter, mut f: F) -> Result<(), E>
+    where
+        F: FnMut(Site) -> Result<(), E> + Send,
+        E: From<StoreError> + Send,
+    {
+        /// Sites per batch, and batches in flight (≈ 1 MB of sites at most).
+        const BATCH: usize = 256;
+        const IN_FLIGHT: usize = 4;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Site>>(IN_FLIGHT);
+        std::thread::scope(|scope| {
+            let writer = scope.spawn(move || -> Result<(), E> {
+                for batch in rx {
+                    for site in batch {
+                        f(site)?;
+                    }
+                }
+                Ok(())
+            });
+            let mut batch = Vec::with_capacity(BATCH);
+            let read = self.for_each(filter, |site| -> Result<(), StoreError> {
+                batch.push(site);
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    // The writer stopped (its error is returned below): stop reading.
+                    tx.send(full).map_err(|_| StoreError::Stopped)?;
+                }
+                Ok(())
+            });
+            if read.is_ok() && !batch.is_empty() {
+                let _ = tx.send(batch);
+            }
+            drop(tx);
+            let written = writer.join().unwrap_or_else(|_| {
+                Err(StoreError::Data("the export writer panicked".into()).into())
+            });
+            match (read, written) {
+                (_, Err(e)) => Err(e),
+                (Err(e), Ok(())) => Err(e.into()),
+                (Ok(()), Ok(())) => Ok(()),
+            }
+        })
+    }
+
     /// [`Store::for_each`] through the SQL list query.
     fn each_sql<E, F>(&self, filter: &SiteFilter, mut f: F) -> Result<(), E>
     where
@@ -381,8 +428,9 @@ impl Store {
         let mut rows = st
             .query(params_from_iter(values.iter()))
             .map_err(StoreError::from)?;
+        let mut reader = row::SiteReader::default();
         while let Some(r) = rows.next().map_err(StoreError::from)? {
-            f(row::site_from_row(r)?)?;
+            f(reader.read(r)?)?;
         }
         Ok(())
     }
@@ -427,10 +475,11 @@ impl Store {
         let scan = ix.scan(filter, &d.verdicts(filter));
         let q = sql::SITE_BY_PK.replace("{columns}", sql::SITE_COLUMNS);
         let mut st = self.conn.prepare_cached(&q).map_err(StoreError::from)?;
+        let mut reader = row::SiteReader::default();
         for pk in scan.page {
             let mut rows = st.query([pk]).map_err(StoreError::from)?;
             if let Some(r) = rows.next().map_err(StoreError::from)? {
-                f(row::site_from_row(r)?)?;
+                f(reader.read(r)?)?;
             }
         }
         Ok(scan.matched)

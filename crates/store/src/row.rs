@@ -97,8 +97,32 @@ pub fn bind_site(st: &mut Statement<'_>, s: &Site, search_text: &str) -> rusqlit
     Ok(())
 }
 
+/// Reads sites from rows selected with `sql::SITE_COLUMNS`, remembering the chain lists it has
+/// parsed (a catalogue has a few hundred distinct ones; an export reads each list once).
+#[derive(Debug, Default)]
+pub struct SiteReader {
+    chains: std::collections::HashMap<String, Vec<ChainRef>>,
+}
+
+/// Chain lists a [`SiteReader`] remembers at most.
+const CHAIN_LISTS: usize = 4096;
+
+impl SiteReader {
+    /// Reads the site of `row`.
+    pub fn read(&mut self, row: &Row<'_>) -> Result<Site> {
+        site_from_row_with(row, Some(&mut self.chains))
+    }
+}
+
 /// Reads a site from a row selected with `sql::SITE_COLUMNS`.
 pub fn site_from_row(row: &Row<'_>) -> Result<Site> {
+    site_from_row_with(row, None)
+}
+
+fn site_from_row_with(
+    row: &Row<'_>,
+    known: Option<&mut std::collections::HashMap<String, Vec<ChainRef>>>,
+) -> Result<Site> {
     let id_text: String = row.get(col::ID)?;
     let bad =
         |what: &str, msg: String| StoreError::Data(format!("site '{id_text}', {what}: {msg}"));
@@ -109,8 +133,11 @@ pub fn site_from_row(row: &Row<'_>) -> Result<Site> {
         i: usize,
         bad: &dyn Fn(&str, String) -> StoreError,
     ) -> Result<T> {
-        let v: String = row.get(i)?;
-        T::parse_label(&v).map_err(|e| bad(T::WHAT, e.to_string()))
+        let v = row
+            .get_ref(i)?
+            .as_str()
+            .map_err(|e| bad(T::WHAT, e.to_string()))?;
+        T::parse_label(v).map_err(|e| bad(T::WHAT, e.to_string()))
     }
     let category: Category = vocab(row, col::CATEGORY, &bad)?;
     let kind: atlas_core::Kind = vocab(row, col::KIND, &bad)?;
@@ -174,11 +201,25 @@ pub fn site_from_row(row: &Row<'_>) -> Result<Site> {
         .get::<_, Option<i64>>(col::ESTABLISHED)?
         .map(|y| i32::try_from(y).map_err(|e| bad("established", e.to_string())))
         .transpose()?;
-    let chains = ChainRef::parse_list(
-        &row.get::<_, Option<String>>(col::CHAINS)?
-            .unwrap_or_default(),
-    )
-    .map_err(|e| bad("chains", e.to_string()))?;
+    let text = row
+        .get_ref(col::CHAINS)?
+        .as_str_or_null()
+        .map_err(|e| bad("chains", e.to_string()))?
+        .unwrap_or_default();
+    let parse = |t: &str| ChainRef::parse_list(t).map_err(|e| bad("chains", e.to_string()));
+    let chains = match known {
+        Some(known) => match known.get(text) {
+            Some(c) => c.clone(),
+            None => {
+                let c = parse(text)?;
+                if known.len() < CHAIN_LISTS {
+                    known.insert(text.to_string(), c.clone());
+                }
+                c
+            }
+        },
+        None => parse(text)?,
+    };
     let town_code = row
         .get::<_, Option<String>>(col::TOWN_CODE)?
         .map(|t| TownCode::new(t).map_err(|e| bad("town_code", e.to_string())))

@@ -82,7 +82,8 @@ pub fn run(db: &Path, args: &ExportArgs) -> Result<ExitCode> {
         b
     });
     let mut writer = site_writer(format, out, &ctx, lang, &meta)?;
-    store.for_each(&filter, |site| -> Result<(), anyhow::Error> {
+    // Reading and formatting overlap on two threads.
+    store.for_each_on_thread(&filter, |site| -> Result<(), anyhow::Error> {
         writer.write_site(&site)?;
         if let Some(b) = &bar {
             b.inc(1);

@@ -78,6 +78,9 @@ impl ChannelWriter {
             &mut self.buf,
             Vec::with_capacity(CHUNK_BYTES),
         ));
+        // The timer needs the runtime's context: this runs on a plain thread (the export's
+        // writing thread), not one of the runtime's.
+        let _context = self.handle.enter();
         let sent = self
             .handle
             .block_on(tokio::time::timeout(SEND_TIMEOUT, self.tx.send(Ok(chunk))));
@@ -366,7 +369,8 @@ fn write_export(
     let ctx = reference.context(today());
     let out = ChannelWriter::new(tx.clone(), handle.clone());
     let mut writer = site_writer(format, out, &ctx, lang, meta)?;
-    store.for_each(filter, |site| -> anyhow::Result<()> {
+    // Reading and formatting overlap on two threads.
+    store.for_each_on_thread(filter, |site| -> anyhow::Result<()> {
         writer.write_site(&site)?;
         Ok(())
     })?;
