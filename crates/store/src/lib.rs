@@ -90,7 +90,15 @@ pub struct Store {
     /// The interned facet combinations and chain sets as last read, with the version read at.
     dicts: std::cell::RefCell<Option<(dicts::Version, std::sync::Arc<dicts::Dicts>)>>,
     /// The list index as last read, with the version read at (see the `listing` module).
-    list_index: std::cell::RefCell<Option<(dicts::Version, std::sync::Arc<listing::ListIndex>)>>,
+    #[allow(clippy::type_complexity)]
+    list_index: std::cell::RefCell<
+        Option<(
+            dicts::Version,
+            std::sync::Arc<listing::ListIndex>,
+            String,
+            std::sync::Arc<listing::Passes>,
+        )>,
+    >,
 }
 
 /// Page cache of a connection (negative: KiB), 64 MiB.
@@ -471,8 +479,8 @@ impl Store {
         E: From<StoreError>,
     {
         let _snapshot = self.read_snapshot()?;
-        let (ix, d) = self.list_index()?;
-        let scan = ix.scan(filter, &d.verdicts(filter));
+        let (ix, passes) = self.list_index(filter)?;
+        let scan = ix.scan(filter, &passes);
         let q = sql::SITE_BY_PK.replace("{columns}", sql::SITE_COLUMNS);
         let mut st = self.conn.prepare_cached(&q).map_err(StoreError::from)?;
         let mut reader = row::SiteReader::default();
@@ -508,10 +516,10 @@ impl Store {
             });
         }
         if listing::answers(filter) {
-            let (ix, d) = self.list_index()?;
+            let (ix, passes) = self.list_index(filter)?;
             let mut f = filter.clone();
             f.limit = Some(0);
-            return Ok(ix.scan(&f, &d.verdicts(&f)).matched);
+            return Ok(ix.scan(&f, &passes).matched);
         }
         let (q, values) = query::count_sql(filter, self.access(filter)?);
         self.scalar_u64(&q, &values)

@@ -16,7 +16,7 @@
 
 use crate::dicts::{Verdicts, Version};
 use crate::error::Result;
-use crate::{dicts, sql, Store};
+use crate::{sql, Store};
 use atlas_core::SiteFilter;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -140,34 +140,48 @@ fn up(v: f64) -> f32 {
     }
 }
 
-/// Which sites pass: a verdict per interned id, `None` when the filter has no such part.
-struct Tests {
-    /// Query box `[min_lon, max_lon, min_lat, max_lat]`, exact and rounded outwards to `f32`.
-    bbox: Option<([f64; 4], [f32; 4])>,
+/// Which interned combinations and chain sets pass a filter's scalar and chain parts (`None`
+/// when the filter has no such part). Kept per store for the last filter parts asked for: a
+/// panning map asks the same parts with another box each time.
+#[derive(Debug)]
+pub(crate) struct Passes {
     combos: Option<Vec<bool>>,
     sets: Option<Vec<bool>>,
 }
 
-impl Tests {
+impl Passes {
     fn new(f: &SiteFilter, v: &Verdicts) -> Self {
-        let bbox = f.bbox.map(|b| {
-            let exact = [b.min_lon, b.max_lon, b.min_lat, b.max_lat];
-            // A site passes the rounded test when its rounded-outwards box meets the query box
-            // rounded outwards too: a superset of the exact test, which then decides.
-            let rounded = [
-                down(b.min_lon),
-                up(b.max_lon),
-                down(b.min_lat),
-                up(b.max_lat),
-            ];
-            (exact, rounded)
-        });
-        let combos =
-            crate::query::has_scalar(f).then(|| v.combo_fails.iter().map(|m| *m == 0).collect());
-        let sets = crate::query::has_chains(f)
-            .then(|| v.set_fails.iter().map(|s| *s == (false, false)).collect());
-        Self { bbox, combos, sets }
+        Self {
+            combos: crate::query::has_scalar(f)
+                .then(|| v.combo_fails.iter().map(|m| *m == 0).collect()),
+            sets: crate::query::has_chains(f)
+                .then(|| v.set_fails.iter().map(|s| *s == (false, false)).collect()),
+        }
     }
+}
+
+/// The parts of a filter [`Passes`] depends on, as a cache key.
+fn parts_key(f: &SiteFilter) -> String {
+    format!(
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        f.category, f.kind, f.level, f.status, f.scope, f.town, f.chain, f.link
+    )
+}
+
+/// A query box `[min_lon, max_lon, min_lat, max_lat]`, exact and rounded outwards to `f32`: a
+/// site passes the rounded test when its rounded-outwards box meets it, a superset of the exact
+/// test, which then decides.
+fn query_box(f: &SiteFilter) -> Option<([f64; 4], [f32; 4])> {
+    f.bbox.map(|b| {
+        let exact = [b.min_lon, b.max_lon, b.min_lat, b.max_lat];
+        let rounded = [
+            down(b.min_lon),
+            up(b.max_lon),
+            down(b.min_lat),
+            up(b.max_lat),
+        ];
+        (exact, rounded)
+    })
 }
 
 fn passes(list: &Option<Vec<bool>>, id: u32) -> bool {
@@ -220,8 +234,7 @@ impl ListIndex {
     /// `limit`; no limit keeps every key after the offset). With a bbox, the sites of the box's
     /// grid cells are tested when they are few (an eighth of all sites at most), else every
     /// site's box.
-    pub(crate) fn scan(&self, f: &SiteFilter, v: &Verdicts) -> Scan {
-        let t = Tests::new(f, v);
+    pub(crate) fn scan(&self, f: &SiteFilter, t: &Passes) -> Scan {
         let offset = f.offset;
         let limit = f.limit.unwrap_or(u64::MAX);
         let mut matched = 0_u64;
@@ -236,7 +249,7 @@ impl ListIndex {
             let (c, s) = self.ids[i];
             passes(&t.combos, c) && passes(&t.sets, s)
         };
-        match t.bbox {
+        match query_box(f) {
             None => (0..self.pks.len())
                 .filter(|i| attrs(*i))
                 .for_each(&mut keep),
@@ -292,18 +305,27 @@ pub(crate) fn answers(f: &SiteFilter) -> bool {
 }
 
 impl Store {
-    /// The list index, from the copy of the last read while the database is unchanged, with the
-    /// interned values it was read with.
-    pub(crate) fn list_index(&self) -> Result<(Arc<ListIndex>, Arc<dicts::Dicts>)> {
+    /// The list index, from the copy of the last read while the database is unchanged, with
+    /// the verdicts of `f`'s scalar and chain parts (reused while they and the database are
+    /// unchanged).
+    pub(crate) fn list_index(&self, f: &SiteFilter) -> Result<(Arc<ListIndex>, Arc<Passes>)> {
         let version: Version = self.version()?;
-        let d = self.dicts()?;
-        if let Some((v, ix)) = self.list_index.borrow().as_ref() {
-            if *v == version {
-                return Ok((ix.clone(), d));
-            }
+        let key = parts_key(f);
+        let cached = |c: &Option<(Version, Arc<ListIndex>, String, Arc<Passes>)>| {
+            c.as_ref()
+                .filter(|(v, _, k, _)| *v == version && *k == key)
+                .map(|(_, ix, _, p)| (ix.clone(), p.clone()))
+        };
+        if let Some(hit) = cached(&self.list_index.borrow()) {
+            return Ok(hit);
         }
-        let ix = Arc::new(ListIndex::load(self)?);
-        *self.list_index.borrow_mut() = Some((version, ix.clone()));
-        Ok((ix, d))
+        let d = self.dicts()?;
+        let passes = Arc::new(Passes::new(f, &d.verdicts(f)));
+        let ix = match self.list_index.borrow().as_ref() {
+            Some((v, ix, _, _)) if *v == version => ix.clone(),
+            _ => Arc::new(ListIndex::load(self)?),
+        };
+        *self.list_index.borrow_mut() = Some((version, ix.clone(), key, passes.clone()));
+        Ok((ix, passes))
     }
 }
