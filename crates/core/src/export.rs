@@ -311,15 +311,36 @@ pub fn suggested_filename(
     format: ExportFormat,
     when: NaiveDateTime,
 ) -> (String, String) {
+    report_filename(
+        "创新资源布局",
+        "innovation-atlas",
+        kind_zh,
+        &ascii_label(kind_zh.trim()),
+        format,
+        when,
+    )
+}
+
+/// File names `(UTF-8, ASCII)` for a report: `{zh_prefix}_{zh_label}_{time}.{ext}` and
+/// `{ascii_prefix}_{ascii_label}_{time}.{ext}`; empty labels are left out, characters a file
+/// system refuses become `_`, and the ASCII label keeps ASCII letters, digits, `-` and `_`.
+pub fn report_filename(
+    zh_prefix: &str,
+    ascii_prefix: &str,
+    zh_label: &str,
+    ascii_label: &str,
+    format: ExportFormat,
+    when: NaiveDateTime,
+) -> (String, String) {
     let stamp = when.format("%Y%m%d-%H%M").to_string();
     let ext = format.extension();
-    let label: String = kind_zh
+    let zh: String = zh_label
         .trim()
         .chars()
         .map(|c| {
             if c.is_control()
-                || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
                 || c.is_whitespace()
+                || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
             {
                 '_'
             } else {
@@ -327,18 +348,19 @@ pub fn suggested_filename(
             }
         })
         .collect();
-    let utf8 = if label.is_empty() {
-        format!("创新资源布局_{stamp}.{ext}")
-    } else {
-        format!("创新资源布局_{label}_{stamp}.{ext}")
+    let ascii: String = ascii_label
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .collect();
+    let join = |prefix: &str, label: &str| {
+        if label.is_empty() {
+            format!("{prefix}_{stamp}.{ext}")
+        } else {
+            format!("{prefix}_{label}_{stamp}.{ext}")
+        }
     };
-    let ascii_label = ascii_label(kind_zh.trim());
-    let ascii = if ascii_label.is_empty() {
-        format!("innovation-atlas_{stamp}.{ext}")
-    } else {
-        format!("innovation-atlas_{ascii_label}_{stamp}.{ext}")
-    };
-    (utf8, ascii)
+    (join(zh_prefix, &zh), join(ascii_prefix, &ascii))
 }
 
 fn ascii_label(s: &str) -> String {

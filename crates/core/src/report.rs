@@ -29,14 +29,13 @@
 use crate::analysis::{ChainAnalysis, ChainAnalysisBuilder};
 use crate::columns::{Column, HeaderLang};
 use crate::export::{
-    csv_cell, display_width, write_xlsx_cell, xlsx_err, ExportError, ExportFormat, ExportMeta,
-    FORMULA_NOTE, MAX_COL_WIDTH, MIN_COL_WIDTH, XLSX_ABOUT_SHEET,
+    csv_cell, display_width, write_xlsx_cell, xlsx_err, ExportError, ExportMeta, FORMULA_NOTE,
+    MAX_COL_WIDTH, MIN_COL_WIDTH, XLSX_ABOUT_SHEET,
 };
 use crate::record::{cell, Cell, Context};
 use crate::reference::{Chain, Indicator};
 use crate::site::Site;
 use crate::vocab::Labelled;
-use chrono::NaiveDateTime;
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -101,47 +100,7 @@ pub fn sheet_name(base: &str, used: &mut Vec<String>) -> String {
     candidate
 }
 
-/// File names `(UTF-8, ASCII)` for a report: `{zh_prefix}_{zh_label}_{time}.{ext}` and
-/// `{ascii_prefix}_{ascii_label}_{time}.{ext}`; empty labels are left out, characters a file
-/// system refuses become `_`, and the ASCII label keeps ASCII letters, digits, `-` and `_`.
-pub fn report_filename(
-    zh_prefix: &str,
-    ascii_prefix: &str,
-    zh_label: &str,
-    ascii_label: &str,
-    format: ExportFormat,
-    when: NaiveDateTime,
-) -> (String, String) {
-    let stamp = when.format("%Y%m%d-%H%M").to_string();
-    let ext = format.extension();
-    let zh: String = zh_label
-        .trim()
-        .chars()
-        .map(|c| {
-            if c.is_control()
-                || c.is_whitespace()
-                || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
-            {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let ascii: String = ascii_label
-        .trim()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
-        .collect();
-    let join = |prefix: &str, label: &str| {
-        if label.is_empty() {
-            format!("{prefix}_{stamp}.{ext}")
-        } else {
-            format!("{prefix}_{label}_{stamp}.{ext}")
-        }
-    };
-    (join(zh_prefix, &zh), join(ascii_prefix, &ascii))
-}
+pub use crate::export::report_filename;
 
 fn text(s: impl Into<String>) -> Cell {
     let s = s.into();
@@ -626,6 +585,7 @@ pub fn write_indicators_xlsx<W: Write + Send>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::ExportFormat;
 
     #[test]
     fn sheet_names_are_valid_and_unique() {
