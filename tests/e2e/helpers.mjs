@@ -39,19 +39,33 @@ function freePort() {
   });
 }
 
+/** The token `atlas user add` printed (the one long token-like word of its output). */
+export function tokenOf(output) {
+  const words = String(output).split(/\s+/).map((w) => w.replace(/^["'`]|["'`.,;:]$/g, '')).filter((w) => !w.startsWith('/') && /^[A-Za-z0-9_\-.~+/=]{20,}$/.test(w));
+  if (!words.length) throw new Error(`no token in the output of atlas user add:\n${output}`);
+  return words.sort((a, b) => b.length - a.length)[0];
+}
+
 /**
  * Starts `atlas serve` on a temporary database (the default dataset, plus `imports`, files that
- * `atlas import` loads first); resolves when `/healthz` answers.
+ * `atlas import` loads first, and `users` ({name, role}) made with `atlas user add`, whose
+ * tokens come back in `tokens[name]`); resolves when `/healthz` answers.
  */
-export async function startServer(extraArgs = [], { imports = [] } = {}) {
+export async function startServer(extraArgs = [], { imports = [], users = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'atlas-e2e-'));
-  for (const args of imports.length ? [['init'], ...imports.map((f) => ['import', f])] : []) {
-    const r = spawnSync(atlasBinary(), ['--db', join(dir, 'atlas.db'), ...args], { encoding: 'utf8' });
+  const db = join(dir, 'atlas.db');
+  const run = (args) => {
+    const r = spawnSync(atlasBinary(), ['--db', db, ...args], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`atlas ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  }
+    return r;
+  };
+  if (imports.length || users.length) run(['init']);
+  for (const f of imports) run(['import', f]);
+  const tokens = {};
+  for (const u of users) tokens[u.name] = tokenOf(run(['user', 'add', u.name, '--role', u.role]).stdout);
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const child = spawn(atlasBinary(), ['--db', join(dir, 'atlas.db'), 'serve', '--addr', `127.0.0.1:${port}`, ...extraArgs], {
+  const child = spawn(atlasBinary(), ['--db', db, 'serve', '--addr', `127.0.0.1:${port}`, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: 'warn' },
   });
@@ -73,6 +87,7 @@ export async function startServer(extraArgs = [], { imports = [] } = {}) {
   }
   return {
     origin,
+    tokens,
     log: () => log,
     async stop() {
       if (child.exitCode === null) {
@@ -116,8 +131,10 @@ export function launchBrowser() {
  * A new page in a fresh context, recording requests and console errors.
  * @returns {{page, context, requests: string[], problems: string[]}}
  */
-export async function openPage(browser, origin, path = '/', { viewport = { width: 1366, height: 820 }, locale = 'zh-CN' } = {}) {
+export async function openPage(browser, origin, path = '/', { viewport = { width: 1366, height: 820 }, locale = 'zh-CN', token = null } = {}) {
   const context = await browser.newContext({ viewport, locale, acceptDownloads: true });
+  // A signed-in tab: the token where the page keeps it (this tab's session storage).
+  if (token) await context.addInitScript((t) => sessionStorage.setItem('atlas.token', t), token);
   const page = await context.newPage();
   const requests = [];
   const problems = [];
@@ -150,6 +167,25 @@ export async function api(origin, route) {
   const res = await fetch(`${origin}/api/v1/${route}`);
   if (!res.ok) throw new Error(`${route}: HTTP ${res.status} ${await res.text()}`);
   return res.json();
+}
+
+/**
+ * A request to the API from the test with a token (`{method, token, body, ifMatch}`): resolves
+ * `{status, etag, body}` whatever the status.
+ */
+export async function apiSend(origin, route, { method = 'GET', token, body, ifMatch } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (ifMatch !== undefined) headers['If-Match'] = `"${ifMatch}"`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(`${origin}/api/v1/${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch { /* not JSON */ }
+  const etag = res.headers.get('etag');
+  return { status: res.status, etag: etag ? etag.replace(/^W\//, '').replace(/"/g, '') : null, body: json };
 }
 
 /**

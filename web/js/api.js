@@ -1,29 +1,85 @@
 // Same-origin calls to /api/v1 (relative URLs, so the page also works behind a path prefix).
+// Reads are public; writes carry the signed-in editor's bearer token (see auth.js) and, for an
+// existing record, its version in `If-Match`.
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, details) {
     super(message);
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 }
 
+// After a write (or while an editor is signed in) reads revalidate with the server instead of
+// trusting the browser's cache, so the page never shows a record older than the one just saved.
+let revalidate = false;
+
+/** Reads revalidate from now on (`no-cache`), or trust the HTTP cache again. */
+export function setRevalidate(on) {
+  revalidate = !!on;
+}
+
+async function errorOf(res) {
+  let code = 'http_' + res.status;
+  let message = res.statusText || String(res.status);
+  let details;
+  try {
+    const body = await res.json();
+    if (body && body.error) {
+      code = body.error.code || code;
+      message = body.error.message || message;
+      details = body.error.details;
+    }
+  } catch { /* not JSON */ }
+  return new ApiError(res.status, code, message, details);
+}
+
 /** GET a JSON document; an error response becomes an ApiError with the API's code and message. */
-export async function getJSON(path, { signal } = {}) {
-  const res = await fetch(path, { signal, headers: { Accept: 'application/json, application/geo+json' } });
-  if (!res.ok) {
-    let code = 'http_' + res.status;
-    let message = res.statusText || String(res.status);
-    try {
-      const body = await res.json();
-      if (body && body.error) {
-        code = body.error.code || code;
-        message = body.error.message || message;
-      }
-    } catch { /* not JSON */ }
-    throw new ApiError(res.status, code, message);
-  }
+export async function getJSON(path, { signal, fresh = false } = {}) {
+  const res = await fetch(path, {
+    signal,
+    cache: fresh || revalidate ? 'no-cache' : 'default',
+    headers: { Accept: 'application/json, application/geo+json' },
+  });
+  if (!res.ok) throw await errorOf(res);
   return res.json();
+}
+
+/**
+ * A request with the editor's token: `{method, token, body (JSON) | form (FormData), ifMatch}`.
+ * Resolves `{status, data, etag}`; an error response rejects with an ApiError.
+ */
+export async function send(path, { method = 'GET', token, body, form, ifMatch, signal } = {}) {
+  const headers = { Accept: 'application/json, application/geo+json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (ifMatch !== undefined && ifMatch !== null) headers['If-Match'] = quoteEtag(ifMatch);
+  let payload;
+  if (form) payload = form;
+  else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const res = await fetch(path, { method, headers, body: payload, signal, cache: 'no-store' });
+  if (!res.ok) throw await errorOf(res);
+  setRevalidate(true);
+  const etag = res.headers.get('ETag');
+  let data = null;
+  if (res.status !== 204) {
+    const text = await res.text();
+    data = text ? JSON.parse(text) : null;
+  }
+  return { status: res.status, data, etag: etag ? unquoteEtag(etag) : null };
+}
+
+/** `"7"` → `7` as text (weak or strong). */
+export function unquoteEtag(v) {
+  return String(v).replace(/^W\//, '').replace(/^"|"$/g, '');
+}
+
+function quoteEtag(v) {
+  const s = String(v);
+  return s.startsWith('"') || s.startsWith('W/') ? s : `"${s}"`;
 }
 
 /** `api/v1/<route>?<query>` */

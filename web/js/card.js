@@ -1,4 +1,4 @@
-// The record card of one site: every field of the record, as text.
+// The record card of one site: every field of the record, as text, and how old the record is.
 
 import { t, num } from './i18n.js';
 import { h, clear } from './dom.js';
@@ -44,8 +44,33 @@ function coords(lon, lat) {
   return `${lon.toFixed(6)}, ${lat.toFixed(6)}`;
 }
 
-/** Renders the card of feature `f` into `el`. */
-export function renderCard(el, f, { onClose, onPermalink, onShowOnMap, symbolFor }) {
+/** Whole days from a date (`YYYY-MM-DD…`) to today, or null. */
+export function daysSince(dateText, now = new Date()) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(dateText || ''));
+  if (!m) return null;
+  const then = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  const today = Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
+  return Math.max(0, Math.floor((today - then) / 86_400_000));
+}
+
+/** A record not verified within a year (365 days, as `/api/v1/stale?older_than=365d`) is stale. */
+export const STALE_DAYS = 365;
+
+/** How old the record is, for everyone: when it was verified, and a warning when stale or never. */
+function freshness(p) {
+  const days = daysSince(p.verified_at);
+  const date = p.verified_at ? String(p.verified_at).slice(0, 10) : '';
+  const stale = days === null || days > STALE_DAYS;
+  return h('div', { class: 'freshness' + (stale ? ' stale' : ''), 'data-days': days ?? '', 'data-stale': stale ? 'true' : 'false' },
+    days !== null ? h('p', { class: 'verified-age' }, days === 0 ? t('verifiedToday', { date }) : t('verifiedAgo', { n: num(days), date })) : null,
+    stale ? h('p', { class: 'stale-note', role: 'note' }, days === null ? t('neverVerified') : t('staleWarning')) : null);
+}
+
+/**
+ * Renders the card of feature `f` into `el`. `editActions` (a node, only for a signed-in editor)
+ * goes under the card's own buttons.
+ */
+export function renderCard(el, f, { onClose, onPermalink, onShowOnMap, symbolFor, editActions = null }) {
   const p = f.properties || {};
   clear(el);
   el.dataset.id = p.id;
@@ -108,5 +133,6 @@ export function renderCard(el, f, { onClose, onPermalink, onShowOnMap, symbolFor
     h('button', { type: 'button', class: 'show-on-map', onclick: onShowOnMap }, t('showOnMap')),
     h('button', { type: 'button', class: 'permalink', onclick: (e) => onPermalink(e.currentTarget) }, t('permalink')));
 
-  el.append(head, ...notes, dl, foot);
+  el.append(head, freshness(p), ...notes, dl, foot);
+  if (editActions) el.appendChild(editActions);
 }

@@ -10,6 +10,7 @@ const towns = new Map(); // code -> {zh, en}
 export const chainOrder = [];
 export const townOrder = [];
 export const vocabOrder = {}; // dim -> [id]
+export const kindCategory = {}; // kind id -> its category id
 
 /** `{zh, en}` of an API object, whatever its field names. */
 export function pair(o) {
@@ -51,6 +52,7 @@ export function loadVocabularies(v) {
       if (id === undefined) continue;
       vocabOrder[dim].push(String(id));
       vocab.set(`${dim}:${id}`, pair(x));
+      if (dim === 'kind' && x.category) kindCategory[String(id)] = String(x.category);
     }
   }
 }

@@ -1,6 +1,8 @@
 // The layout map page: state in the URL, one fetch of the filtered sites and facets per filter
 // change, a map and a list that show the same sites, a record card, exports and print; the chain
 // view (gap analysis of the chosen chain), site matching (智慧选址) and the progress board.
+// Signed-in staff (editors, admins) also get the editing tools: the staff bar, the card's edit
+// actions, the site form, drag-to-correct, history and upload; a reader gets none of them.
 // All user data goes into the DOM as text (see dom.js), never as HTML.
 
 import { t, applyStatic, initialLang, setLang, lang, num, missingKeys } from './i18n.js';
@@ -14,6 +16,12 @@ import { renderIndicators, renderTownTable } from './indicators.js';
 import { renderChainView } from './chainview.js';
 import { MatchPanel } from './match.js';
 import * as L from './labels.js';
+import * as auth from './auth.js';
+import { dialogOpen } from './dialog.js';
+import { renderStaff, openSignIn } from './staff.js';
+import { openSiteForm, fetchSite, verifySite, deleteSite, errorText, MoveMode } from './editor.js';
+import { openHistory, openDeleted } from './history.js';
+import { openUpload } from './upload.js';
 
 const PAGE = 10000; // the API's largest page: the map and list show at most this many sites
 const LIST_STEP = 200; // list rows rendered at once
@@ -38,6 +46,7 @@ const state = {
   facets: null,
   listShown: LIST_STEP,
   selectedFeature: null,
+  version: null, // {id, etag} of the selected site (editors only): what a write's If-Match holds
   config: {},
   errors: [],
 };
@@ -50,6 +59,16 @@ let firstData = true;
 let restoring = false; // true while the state is being restored from the URL (back/forward)
 let analysisController = null;
 let townController = null;
+let selectSeq = 0;
+
+const moveMode = new MoveMode({
+  map: () => atlasMap,
+  onSaved: (id) => track(afterWrite(id)),
+  onStatus: (msg, isError) => (state.site ? cardNote(state.site, msg, isError) : showStatus(msg, isError)),
+  onEnd: ({ focusCard }) => {
+    if (focusCard && !$('card').hidden) $('card').focus();
+  },
+});
 
 const matchPanel = new MatchPanel({
   onSelect: (id) => select(id, { fly: true }),
@@ -111,6 +130,10 @@ window.atlas = {
   missingKeys,
   /** The matching panel (tests run a raw query through `match.run(params)`). */
   match: matchPanel,
+  /** The signed-in user, or null. */
+  get user() {
+    return auth.currentUser();
+  },
 };
 
 async function start() {
@@ -120,7 +143,10 @@ async function start() {
     getJSON(apiUrl('chains')),
     getJSON(apiUrl('divisions')),
     getJSON(apiUrl('vocabularies')),
+    auth.restore(),
   ]);
+  auth.onChange(onAuthChange);
+  renderStaffBar();
   state.config = config || {};
   L.loadVocabularies(vocab);
   L.loadChains(chains);
@@ -473,10 +499,17 @@ function bindControls() {
     updateLangButton();
     renderAll();
     matchPanel.relabel();
+    renderStaffBar();
     if (state.selectedFeature) showCard(state.selectedFeature);
     if (!$('board').hidden) openIndicators();
   });
   $('btn-print').addEventListener('click', () => window.print());
+  $('btn-signin').addEventListener('click', () => openSignIn({
+    onSignedIn: () => {
+      const first = $('btn-new-site') || $('btn-signout');
+      if (first) first.focus();
+    },
+  }));
   $('btn-indicators').addEventListener('click', () => {
     if ($('board').hidden) openIndicators();
     else closeIndicators();
@@ -495,7 +528,9 @@ function bindControls() {
   $('match-list').addEventListener('keydown', listKeys);
   document.addEventListener('keydown', (e) => {
     if (e.key !== 'Escape') return;
-    if (matchPanel.picking) matchPanel.cancelPick();
+    if (dialogOpen()) return; // the dialog closes itself
+    if (moveMode.moving) moveMode.stop({ focusCard: true });
+    else if (matchPanel.picking) matchPanel.cancelPick();
     else if (!$('card').hidden && $('card').contains(document.activeElement)) closeCard({ push: true, focusRow: true });
     else if (!$('board').hidden) closeIndicators();
   });
@@ -806,9 +841,27 @@ function highlightRow(id) {
 // ---------------------------------------------------------------- selection and card
 
 /** Selects a site: card, list highlight, map halo; flies to it when asked. */
-async function select(id, { fly = false, push = true, fromMap = false } = {}) {
+function select(id, opts) {
+  return track(selectNow(id, opts));
+}
+
+async function selectNow(id, { fly = false, push = true, fromMap = false } = {}) {
+  const seq = ++selectSeq;
   let f = state.byId.get(id);
-  if (!f) {
+  let version = null;
+  if (auth.canEdit()) {
+    // An editor sees the record as it is now, with the version a write will name in If-Match.
+    try {
+      const fresh = await fetchSite(id);
+      f = fresh.feature;
+      version = fresh.version;
+    } catch (e) {
+      if (!f) {
+        showStatus(e.status ? errorText(e) : t('loadError', { msg: e.message }), true);
+        return;
+      }
+    }
+  } else if (!f) {
     try {
       f = await getJSON(apiUrl(`sites/${encodeURIComponent(id)}`));
     } catch (e) {
@@ -816,11 +869,15 @@ async function select(id, { fly = false, push = true, fromMap = false } = {}) {
       return;
     }
   }
+  if (seq !== selectSeq) return; // a later selection won
+  if (state.cardNote && state.cardNote.id !== id) state.cardNote = null;
   state.site = id;
   state.selectedFeature = f;
+  state.version = version ? { id, etag: version } : null;
   if (atlasMap) atlasMap.closePopup();
-  if (state.features.indexOf(f) >= state.listShown) {
-    state.listShown = state.features.indexOf(f) + LIST_STEP;
+  const at = state.features.findIndex((x) => x.properties.id === id);
+  if (at >= state.listShown) {
+    state.listShown = at + LIST_STEP;
     renderList();
   }
   highlightRow(id);
@@ -848,6 +905,7 @@ function showCard(f) {
       const st = atlasMap ? atlasMap.categoryStyle(p.category) : { shape: 'circle', color: '#666' };
       return symbolCanvas(st.shape, p.approximate ? 'hollow' : 'solid', st.color, 18);
     },
+    editActions: editActionsFor(f),
   });
   card.hidden = false;
   card.tabIndex = -1;
@@ -855,8 +913,11 @@ function showCard(f) {
 
 function closeCard({ push = true, focusRow = false } = {}) {
   const id = state.site;
+  moveMode.stop();
   state.site = null;
   state.selectedFeature = null;
+  state.version = null;
+  state.cardNote = null;
   $('card').hidden = true;
   highlightRow(null);
   matchPanel.highlight(null);
@@ -866,6 +927,165 @@ function closeCard({ push = true, focusRow = false } = {}) {
     const row = document.getElementById(state.tab === 'match' ? `match-row-${id}` : `row-${id}`);
     if (row) row.focus();
   }
+}
+
+// ---------------------------------------------------------------- staff: sign-in and editing
+
+function renderStaffBar() {
+  renderStaff(auth.currentUser(), {
+    onNewSite: newSite,
+    onUpload: () => openUpload({ onImported: () => track(afterWrite(null, { focus: false })) }),
+    onDeleted: () => openDeleted({ onRestored: (id) => track(afterWrite(id, { focus: false, fly: true })) }),
+    onSignOut: () => {
+      auth.signOut();
+      showStatus(t('signedOut'));
+      $('btn-signin').focus();
+    },
+  });
+}
+
+function onAuthChange() {
+  if (!auth.canEdit()) {
+    moveMode.stop();
+    state.version = null;
+    state.cardNote = null;
+  }
+  renderStaffBar();
+  if (state.site && state.selectedFeature) {
+    if (auth.canEdit()) select(state.site, { push: false });
+    else showCard(state.selectedFeature);
+  }
+}
+
+/** The card's editing buttons: only for a signed-in editor (a reader's card has none at all). */
+function editActionsFor(f) {
+  if (!auth.canEdit()) return null;
+  const p = f.properties || {};
+  const point = !f.geometry || f.geometry.type === 'Point';
+  const btn = (id, cls, label, fn) => h('button', { type: 'button', id, class: cls, onclick: fn }, label);
+  const note = state.cardNote && state.cardNote.id === p.id ? state.cardNote : null;
+  return h('div', { class: 'card-edit', role: 'group', 'aria-label': t('editorActions') },
+    btn('card-edit', 'edit', t('edit'), () => editSite(f)),
+    btn('card-verify', 'verify', t('verify'), (e) => verify(f, e.currentTarget)),
+    point ? btn('card-move', 'move', t('moveOnMap'), () => startMove(f)) : null,
+    btn('card-history', 'history', t('history'), () => showHistory(f)),
+    btn('card-delete', 'delete danger', t('delete'), () => removeSite(f)),
+    h('p', { class: 'card-status' + (note && note.error ? ' error' : ''), id: 'card-status', role: 'status' }, note ? note.text : ''));
+}
+
+/** A message in the card's status line (kept while the same site's card is re-rendered). */
+function cardNote(id, text, isError = false) {
+  state.cardNote = { id, text, error: !!isError };
+  const el = $('card-status');
+  if (el && state.site === id) {
+    el.textContent = text;
+    el.classList.toggle('error', !!isError);
+  } else showStatus(text, isError);
+}
+
+function versionOf(id) {
+  return state.version && state.version.id === id ? state.version.etag : null;
+}
+
+/** The record and version the editor is looking at (fetched when not known). */
+async function current(f) {
+  const id = f.properties.id;
+  const v = versionOf(id);
+  if (v) return { feature: f, version: v };
+  const fresh = await fetchSite(id);
+  state.version = { id, etag: fresh.version };
+  return fresh;
+}
+
+/**
+ * After a write: everything that shows data is fetched again (the map, the list, the counts, the
+ * chain view), then the written site's card, as it is now.
+ */
+async function afterWrite(id, { focus = true, fly = false } = {}) {
+  state.indicators = null;
+  state.analysis.key = null;
+  state.townCounts.key = null;
+  await reload();
+  if (id) await select(id, { fly, push: state.site !== id });
+  if (focus && id && !$('card').hidden && (!document.activeElement || document.activeElement === document.body)) $('card').focus();
+}
+
+async function editSite(f) {
+  let cur;
+  try {
+    cur = await current(f);
+  } catch (e) {
+    cardNote(f.properties.id, errorText(e), true);
+    return;
+  }
+  openSiteForm({
+    feature: cur.feature,
+    version: cur.version,
+    onSaved: (_, { id, name }) => {
+      state.cardNote = { id, text: t('saved', { name }), error: false };
+      track(afterWrite(id));
+    },
+  });
+}
+
+function newSite() {
+  openSiteForm({
+    feature: null,
+    onSaved: (_, { id, name }) => {
+      state.cardNote = { id, text: t('created', { name }), error: false };
+      track(afterWrite(id, { fly: true }));
+    },
+  });
+}
+
+async function verify(f, btn) {
+  const id = f.properties.id;
+  btn.disabled = true;
+  btn.textContent = t('verifying');
+  try {
+    const cur = await current(f);
+    await verifySite(id, cur.version);
+    state.cardNote = { id, text: t('verifyDone'), error: false };
+    await track(afterWrite(id));
+  } catch (e) {
+    btn.disabled = false;
+    btn.textContent = t('verify');
+    cardNote(id, errorText(e), true);
+    if (e.status === 412) track(afterWrite(id));
+  }
+}
+
+async function startMove(f) {
+  try {
+    const cur = await current(f);
+    moveMode.start(cur.feature, cur.version);
+  } catch (e) {
+    cardNote(f.properties.id, errorText(e), true);
+  }
+}
+
+function showHistory(f) {
+  openHistory({
+    feature: f,
+    getVersion: () => versionOf(f.properties.id),
+    onReverted: (id) => track(afterWrite(id, { focus: false })),
+  });
+}
+
+async function removeSite(f) {
+  const p = f.properties;
+  try {
+    const cur = await current(f);
+    if (!(await deleteSite(cur.feature, cur.version))) return;
+  } catch (e) {
+    cardNote(p.id, errorText(e), true);
+    if (e.status === 412) track(afterWrite(p.id));
+    return;
+  }
+  closeCard({ push: true });
+  await track(afterWrite(null));
+  showStatus(t('deleted', { name: p.name_zh || p.id }));
+  $('list').focus();
 }
 
 function showClusterList({ lngLat, ids, samePlace, zoomIn }) {

@@ -148,6 +148,13 @@ export class AtlasMap {
     }
     // One click handler decides, in order: picking a point, a match result, a site, a cluster.
     map.on('click', (e) => {
+      if (this._drag) {
+        // Drag-to-correct: a click puts the marker there (far moves need no long drag).
+        if (this._drag.marker.getElement().contains(e.originalEvent.target)) return;
+        this._drag.marker.setLngLat(e.lngLat);
+        this._drag.onDrop([e.lngLat.lng, e.lngLat.lat]);
+        return;
+      }
       if (this._picking) {
         const cb = this._picking;
         this.setPickMode(null);
@@ -330,6 +337,62 @@ export class AtlasMap {
 
   get picking() {
     return !!this._picking;
+  }
+
+  /**
+   * Drag-to-correct (editors): a draggable marker at `lngLat`; `onDrop([lon, lat])` when a
+   * pointer drag ends, or on Enter when the marker has the focus (MapLibre moves a focused
+   * draggable marker with the arrow keys, Shift = 10 px; those moves only end with Enter).
+   */
+  startDrag(lngLat, { label, onDrop }) {
+    this.stopDrag();
+    const marker = new maplibregl.Marker({ draggable: true, color: '#facc15', className: 'drag-marker' })
+      .setLngLat(lngLat)
+      .addTo(this.map);
+    const el = marker.getElement();
+    el.tabIndex = 0;
+    el.setAttribute('role', 'button');
+    el.setAttribute('aria-label', label);
+    el.title = label;
+    let byKeyboard = false;
+    const ARROWS = ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'];
+    el.addEventListener('keydown', (e) => {
+      if (ARROWS.includes(e.key)) byKeyboard = true;
+    }, true);
+    for (const type of ['mousedown', 'touchstart']) el.addEventListener(type, () => (byKeyboard = false), true);
+    marker.on('dragend', () => {
+      if (byKeyboard) return; // a key's move (or the blur after one): wait for Enter
+      const p = marker.getLngLat();
+      onDrop([p.lng, p.lat]);
+    });
+    el.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter' && e.key !== ' ') return;
+      e.preventDefault(); // no keypress: the confirm dialog's button must not take this Enter
+      e.stopPropagation();
+      const p = marker.getLngLat();
+      onDrop([p.lng, p.lat]);
+    });
+    this._drag = { marker, origin: lngLat, onDrop };
+  }
+
+  /** Centres the map on a point, close enough to place it precisely. */
+  focusPoint(pt) {
+    this.map.flyTo({ center: pt, zoom: Math.max(this.map.getZoom(), 14), essential: true, maxDuration: 2000 });
+  }
+
+  /** Puts the drag marker back where it started. */
+  resetDrag() {
+    if (this._drag) this._drag.marker.setLngLat(this._drag.origin);
+  }
+
+  stopDrag() {
+    if (this._drag) this._drag.marker.remove();
+    this._drag = null;
+  }
+
+  /** The drag marker's element (for focus and tests), or null. */
+  dragElement() {
+    return this._drag ? this._drag.marker.getElement() : null;
   }
 
   /** `category` or `chain`: which colour the site symbols take. */

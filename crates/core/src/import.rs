@@ -230,7 +230,7 @@ fn recognised_headers(row: &[String]) -> usize {
 
 /// The column a GeoJSON property names: its key (fast path), else a Chinese header or alias.
 /// The label properties the export adds are not columns.
-fn property_column(k: &str) -> Option<Column> {
+pub(crate) fn property_column(k: &str) -> Option<Column> {
     if let Some(c) = Column::ALL.iter().find(|c| c.key() == k) {
         return Some(*c);
     }

@@ -18,14 +18,18 @@
 //! - [`analysis`]: gap analysis of a chain (missing / weak / present links, who serves each);
 //!   [`matching`]: ranking carrier platforms for an investor (智慧选址); [`report`]: the chain
 //!   report and progress-board workbooks and CSVs.
+//! - [`edit`]: a site from a GeoJSON Feature, a partial Feature merged onto a site (the write
+//!   API), both validated by the import's rules; [`freshness`]: how old a record's verification is.
 
 pub mod analysis;
 pub mod columns;
 pub mod coord;
 pub mod crs;
 pub mod dataset;
+pub mod edit;
 pub mod export;
 pub mod filter;
+pub mod freshness;
 pub mod ids;
 pub mod import;
 pub mod matching;

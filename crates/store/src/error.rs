@@ -80,6 +80,55 @@ pub enum StoreError {
     /// A row in the database does not form a valid value: the file was edited by hand or is corrupt.
     #[error("corrupt data in the store: {0}")]
     Data(String),
+    /// No site has this id (it never existed, or it is deleted).
+    #[error("no site with id '{0}'")]
+    NoSuchSite(String),
+    /// A new site's id is taken.
+    #[error("a site with id '{0}' exists already")]
+    SiteExists(String),
+    /// The site changed since the version the writer read (optimistic concurrency).
+    #[error("site '{id}' is at version {current}, not {expected}: someone changed it since you loaded it; reload it and make your change again")]
+    VersionMismatch {
+        /// The site.
+        id: String,
+        /// The version the writer expected.
+        expected: u64,
+        /// The version stored.
+        current: u64,
+    },
+    /// A restore of a site that is not deleted.
+    #[error("site '{0}' is not deleted; there is nothing to restore")]
+    NotDeleted(String),
+    /// No revision with this number belongs to the site.
+    #[error("site '{id}' has no revision {rev}")]
+    NoSuchRevision {
+        /// The site.
+        id: String,
+        /// The revision asked for.
+        rev: u64,
+    },
+    /// A revert to a revision after which the site did not exist.
+    #[error("revision {rev} deleted site '{id}'; there is no record after it to go back to (restore the site, or choose an earlier revision)")]
+    RevisionDeletes {
+        /// The site.
+        id: String,
+        /// The revision asked for.
+        rev: u64,
+    },
+    /// A user name that is taken.
+    #[error(
+        "a user named '{0}' exists already (a revoked user's name is not reused: choose another)"
+    )]
+    UserExists(String),
+    /// No user has this name.
+    #[error("no user named '{0}'")]
+    NoSuchUser(String),
+    /// A user name or role that is not allowed.
+    #[error("{0}")]
+    InvalidUser(String),
+    /// A file that is not a usable atlas database (restore).
+    #[error("{0}")]
+    NotAnAtlasDatabase(String),
 }
 
 /// A chain or link that sites use.
@@ -131,6 +180,14 @@ impl StoreError {
             Self::NoReference => "no_reference",
             Self::Dataset(_) => "dataset_error",
             Self::Data(_) => "corrupt_data",
+            Self::NoSuchSite(_) | Self::NoSuchRevision { .. } | Self::NoSuchUser(_) => "not_found",
+            Self::SiteExists(_)
+            | Self::NotDeleted(_)
+            | Self::RevisionDeletes { .. }
+            | Self::UserExists(_) => "conflict",
+            Self::VersionMismatch { .. } => "version_mismatch",
+            Self::InvalidUser(_) => "invalid_user",
+            Self::NotAnAtlasDatabase(_) => "not_an_atlas_database",
         }
     }
 
@@ -155,6 +212,16 @@ impl StoreError {
                 | Self::DuplicateId(_)
                 | Self::ReferenceInUse { .. }
                 | Self::ChainsInUse(_)
+                | Self::NoSuchSite(_)
+                | Self::SiteExists(_)
+                | Self::VersionMismatch { .. }
+                | Self::NotDeleted(_)
+                | Self::NoSuchRevision { .. }
+                | Self::RevisionDeletes { .. }
+                | Self::UserExists(_)
+                | Self::NoSuchUser(_)
+                | Self::InvalidUser(_)
+                | Self::NotAnAtlasDatabase(_)
         )
     }
 }

@@ -1,6 +1,7 @@
 //! Writing sites: one transaction per import, upsert by id, counts of what changed.
 
 use crate::error::{Result, StoreError};
+use crate::history::Action;
 use crate::query;
 use crate::row::{bind_site, category_rank, site_from_row};
 use crate::rtree;
@@ -367,7 +368,15 @@ const BATCH: usize = 4096;
 /// - the R*Tree is packed at the end from all its entries ([`crate::rtree`]);
 /// - search tokens are written after all sites, with a larger FTS5 token buffer;
 /// - the ids already stored are read once instead of looked up per site.
-pub(crate) fn import(conn: &Connection, sites: &[Site]) -> Result<ImportReport> {
+///
+/// Every site written gets a revision (`journal`: who and which action) in the same
+/// transaction: its record before (updates) and after. A bulk import writes the revisions of
+/// the sites it inserted with one statement at the end.
+pub(crate) fn import(
+    conn: &Connection,
+    sites: &[Site],
+    journal: &Journal<'_>,
+) -> Result<ImportReport> {
     let known = Known::load(conn)?;
     let stored: i64 = conn.query_row(sql::SITE_COUNT, [], |r| r.get(0))?;
     let bulk = sites.len() >= BULK_MIN && i64::try_from(sites.len()).unwrap_or(i64::MAX) >= stored;
@@ -383,7 +392,7 @@ pub(crate) fn import(conn: &Connection, sites: &[Site]) -> Result<ImportReport> 
     } else {
         None
     };
-    let mut w = Writer::new(conn, bulk)?;
+    let mut w = Writer::new(conn, bulk, journal)?;
     let seen = &mut seen;
     let known = &known;
     pipeline(
@@ -392,9 +401,54 @@ pub(crate) fn import(conn: &Connection, sites: &[Site]) -> Result<ImportReport> 
             Some(order) => prepare(order[k], &sites[order[k]], None, false),
             None => prepare(k, &sites[k], Some((known, &mut *seen)), true),
         },
-        |p| w.site(p),
+        |p| w.site(p).map(|_| ()),
     )?;
     w.finish(sites)
+}
+
+/// Who writes, and as what: recorded with every site written.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Journal<'a> {
+    /// A user name, `cli:NAME`, `init`, ….
+    pub who: &'a str,
+    /// The action revisions record.
+    pub action: Action,
+}
+
+/// Writes one site of a single-site change (create, update, restore, revert, verify) through
+/// the import's writer, so indexes, counts and the revision are kept exactly as an import keeps
+/// them. `version`: the version an inserted site gets (a restored site continues its
+/// numbering; default 1). Returns the key and the revision, or `None` when the stored record
+/// is identical (nothing written).
+pub(crate) fn write_one(
+    conn: &Connection,
+    site: &Site,
+    journal: &Journal<'_>,
+    version: Option<i64>,
+) -> Result<Option<(i64, i64)>> {
+    let known = Known::load(conn)?;
+    let mut seen = HashSet::new();
+    let p = prepare(0, site, Some((&known, &mut seen)), true)?;
+    let mut w = Writer::new(conn, false, journal)?;
+    w.next_version = version;
+    let written = w.site(&p)?;
+    let rev = w.last_rev;
+    w.finish(std::slice::from_ref(site))?;
+    Ok(written.zip(rev))
+}
+
+/// Moves a site out of `sites` (its R*Tree entry, search tokens and counts go with it; see
+/// [`crate::sql::DELETE_SITE`]) and writes its deletion revision, whose `before` keeps the
+/// whole record. Returns the revision, or `None` when no site has the id.
+pub(crate) fn remove_one(
+    conn: &Connection,
+    id: &str,
+    journal: &Journal<'_>,
+) -> Result<Option<i64>> {
+    let mut w = Writer::new(conn, false, journal)?;
+    let rev = w.remove(id)?;
+    w.finish(&[])?;
+    Ok(rev)
 }
 
 /// Runs `produce` for `0..n` and hands each result, in order, to `consume`: on a helper thread
@@ -480,10 +534,21 @@ struct Writer<'c> {
     /// tokens are still to write: both are written after all sites.
     new_boxes: Vec<(i64, [i64; 4])>,
     later_tokens: Vec<(i64, usize)>,
+    /// Who writes and the action of the revisions.
+    who: String,
+    action: Action,
+    /// The record of a site as JSON, before it changes (`sql::ROW_JSON_BY_PK`).
+    row_json: rusqlite::CachedStatement<'c>,
+    /// A revision whose `after` is the site's row (`sql::REVISION_OF_ROW`).
+    revision: rusqlite::CachedStatement<'c>,
+    /// The version the next inserted site gets (default 1).
+    next_version: Option<i64>,
+    /// The revision the last written site got.
+    last_rev: Option<i64>,
 }
 
 impl<'c> Writer<'c> {
-    fn new(conn: &'c Connection, bulk: bool) -> Result<Self> {
+    fn new(conn: &'c Connection, bulk: bool, journal: &Journal<'_>) -> Result<Self> {
         let stored_ids = if bulk {
             let mut st = conn.prepare(sql::SITE_KEYS)?;
             let rows = st.query_map([], |r| r.get::<_, String>(0))?;
@@ -526,7 +591,68 @@ impl<'c> Writer<'c> {
             set_rtree: conn.prepare_cached(sql::UPDATE_RTREE)?,
             new_boxes: Vec::new(),
             later_tokens: Vec::new(),
+            who: journal.who.to_string(),
+            action: journal.action,
+            row_json: conn.prepare_cached(&sql::with_row_json(sql::ROW_JSON_BY_PK))?,
+            revision: conn.prepare_cached(&sql::with_row_json(sql::REVISION_OF_ROW))?,
+            next_version: None,
+            last_rev: None,
         })
+    }
+
+    /// The record of site `pk` as JSON (what a revision keeps).
+    fn record_json(&mut self, pk: i64) -> Result<String> {
+        Ok(self.row_json.query_row([pk], |r| r.get(0))?)
+    }
+
+    /// Writes the revision of site `pk` (`id`) as it now is, with `before`. An import's
+    /// revision stores no `after` (see `sql::REVISION_AFTER`).
+    fn record(&mut self, pk: i64, id: &str, before: Option<&str>) -> Result<()> {
+        if self.action == Action::Import {
+            self.conn
+                .prepare_cached(sql::REVISION_WITHOUT_AFTER)?
+                .execute(params![
+                    id,
+                    self.now,
+                    self.who,
+                    self.action.as_str(),
+                    before
+                ])?;
+        } else {
+            self.revision.execute(params![
+                pk,
+                self.now,
+                self.who,
+                self.action.as_str(),
+                before
+            ])?;
+        }
+        self.last_rev = Some(self.conn.last_insert_rowid());
+        Ok(())
+    }
+
+    /// Deletes a site (see [`remove_one`]); `None` when no site has the id.
+    fn remove(&mut self, id: &str) -> Result<Option<i64>> {
+        let Some((pk, _, _, _, _)) = self.old_row(id)? else {
+            return Ok(None);
+        };
+        let before = self.record_json(pk)?;
+        // The `sites_delete` trigger (migration V2) removes the R*Tree entry and the search
+        // tokens and takes the site off the counts of its combination, chain set and cell,
+        // with the same cell formula as `query::cell`; `finish` then drops what no site uses.
+        self.conn.prepare_cached(sql::DELETE_SITE)?.execute([pk])?;
+        self.conn
+            .prepare_cached(sql::REVISION_WITHOUT_AFTER)?
+            .execute(params![
+                id,
+                self.now,
+                self.who,
+                Action::Delete.as_str(),
+                before
+            ])?;
+        let rev = self.conn.last_insert_rowid();
+        self.last_rev = Some(rev);
+        Ok(Some(rev))
     }
 
     fn old_row(&mut self, id: &str) -> Result<Option<OldRow>> {
@@ -549,16 +675,20 @@ impl<'c> Writer<'c> {
             .optional()?)
     }
 
-    /// Upserts one site.
-    fn site(&mut self, p: &Prepared<'_>) -> Result<()> {
+    /// Upserts one site and writes its revision; returns its key, `None` when unchanged.
+    fn site(&mut self, p: &Prepared<'_>) -> Result<Option<i64>> {
         let site = p.site.as_ref();
         let old = self.old_row(site.id.as_str())?;
         if let Some((_, Ok(old), _, _, _)) = &old {
             if old == site {
                 self.report.unchanged += 1;
-                return Ok(());
+                return Ok(None);
             }
         }
+        let before = match &old {
+            Some((pk, ..)) => Some(self.record_json(*pk)?),
+            None => None,
+        };
         let (combo, set) = self.interned.ids(self.conn, site, &p.keys)?;
         let b = p.bbox;
         let pk = match old {
@@ -589,6 +719,11 @@ impl<'c> Writer<'c> {
                 st.raw_bind_parameter(39, set)?;
                 st.raw_execute()?;
                 let pk = self.conn.last_insert_rowid();
+                if let Some(v) = self.next_version {
+                    self.conn
+                        .prepare_cached(sql::SET_SITE_VERSION)?
+                        .execute(params![pk, v])?;
+                }
                 if self.bulk {
                     self.new_boxes.push((pk, query::rtree_box(b)));
                 } else {
@@ -608,7 +743,11 @@ impl<'c> Writer<'c> {
             }
             None => self.later_tokens.push((pk, p.index)),
         }
-        Ok(())
+        // A bulk import writes the revisions of the sites it inserts at the end, at once.
+        if !(self.bulk && pk > self.max_pk) {
+            self.record(pk, site.id.as_str(), before.as_deref())?;
+        }
+        Ok(Some(pk))
     }
 
     /// Bulk: writes the R*Tree entries and search tokens, rebuilds the indexes; then the counts.
@@ -645,6 +784,9 @@ impl<'c> Writer<'c> {
             for (_, create) in &self.indexes {
                 self.conn.execute_batch(create)?;
             }
+            self.conn
+                .prepare(sql::REVISIONS_OF_NEW_ROWS)?
+                .execute(params![self.max_pk, self.now, self.who])?;
         }
         self.interned.save(self.conn)?;
         Ok(self.report)

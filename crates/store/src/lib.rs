@@ -15,7 +15,15 @@
 //! - Writing: [`Store::import_sites`] upserts by id in one transaction and reports inserted /
 //!   updated / unchanged; [`Store::replace_reference`] swaps the reference data atomically;
 //!   [`Store::replace_chains`] swaps the chains and links alone (refusing, with the list, when
-//!   sites use one the new file lacks).
+//!   sites use one the new file lacks). One site at a time ([`history`]):
+//!   [`Store::create_site`], [`Store::update_site`], [`Store::delete_site`],
+//!   [`Store::restore_site`], [`Store::revert_site`], with optimistic concurrency on the
+//!   site's `version`.
+//! - History: every write of a site (imports included) writes a revision in its own
+//!   transaction — who, when, the action, the record before and after ([`Store::history`],
+//!   [`Store::deleted_sites`]). A deleted site leaves `sites`, so no read path knows about
+//!   deletion; its record lives on in its deletion's revision.
+//! - Users ([`users`]): names, roles and token hashes. Backups and restores ([`backup`]).
 //! - Plans (see [`query`] and the `plan` module): a bbox makes the R*Tree the driving index (a
 //!   unary `+` keeps attribute indexes out, checked by `EXPLAIN QUERY PLAN` in the tests),
 //!   unless the box is estimated (per-cell site counts) to hold more than a quarter of all sites
@@ -34,10 +42,12 @@
 //! A `Store` owns one connection: it is `Send`, not `Sync`. A server opens one read-write store
 //! and, if it wants parallel reads, several [`Store::open_readonly`] ones (WAL allows both).
 
+pub mod backup;
 pub mod chains_admin;
 mod dicts;
 pub mod error;
 mod facets;
+pub mod history;
 pub mod import;
 mod listing;
 pub mod migrations;
@@ -49,12 +59,16 @@ mod rtree;
 pub mod search;
 pub mod sql;
 pub mod synth;
+pub mod users;
 
+pub use backup::check_database;
 pub use chains_admin::ChainsReplaced;
 pub use error::{InUse, Result, StoreError};
+pub use history::{Action, DeletedSite, Revision, Saved};
 pub use import::ImportReport;
 pub use query::{ChainCount, FacetCount, Facets, LinkCount};
 pub use rusqlite::InterruptHandle;
+pub use users::{Role, User};
 
 use atlas_core::analysis::CategoryCounts;
 use atlas_core::dataset::Reference;
@@ -248,26 +262,56 @@ impl Store {
     /// A large import into a store holding no more sites (the first load of a catalogue) takes
     /// a faster path with the same result (indexes rebuilt after the rows, the R*Tree packed at
     /// once, rows in spatial order; see `import.rs`).
+    ///
+    /// Each site written gets a revision (action `import`, by `"import"`); see
+    /// [`Store::import_sites_by`] to name who imports.
     pub fn import_sites(&mut self, sites: &[Site]) -> Result<ImportReport> {
+        self.import_sites_by(sites, "import", false)
+    }
+
+    /// [`Store::import_sites`] with the name the revisions record (`cli:NAME`, a user name).
+    /// `dry_run`: the import runs to its end in its transaction, which is then rolled back:
+    /// the report says exactly what the import would do, and nothing is written.
+    pub fn import_sites_by(
+        &mut self,
+        sites: &[Site],
+        who: &str,
+        dry_run: bool,
+    ) -> Result<ImportReport> {
         let big = sites.len() > BIG_IMPORT;
         if big {
             self.conn
                 .pragma_update(None, "cache_size", IMPORT_CACHE_KIB)?;
         }
-        let result = self.import_in_transaction(sites);
+        let result = self.import_in_transaction(sites, who, dry_run);
         if big {
             self.conn.pragma_update(None, "cache_size", CACHE_KIB)?;
         }
         let report = result?;
-        self.optimize();
+        if !dry_run {
+            self.optimize();
+        }
         Ok(report)
     }
 
-    fn import_in_transaction(&mut self, sites: &[Site]) -> Result<ImportReport> {
+    fn import_in_transaction(
+        &mut self,
+        sites: &[Site],
+        who: &str,
+        dry_run: bool,
+    ) -> Result<ImportReport> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let report = import::import(&tx, sites)?;
+        let journal = import::Journal {
+            who,
+            action: Action::Import,
+        };
+        let report = import::import(&tx, sites, &journal)?;
+        if dry_run {
+            tx.rollback()?;
+            return Ok(report);
+        }
         if report.inserted + report.updated > 0 {
             tx.execute(sql::BUMP_DATA_VERSION, [])?;
         }
@@ -313,7 +357,11 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         reference::replace(&tx, &r)?;
         reference::set_meta(&tx, sql::META_DATASET, DEFAULT_DATASET)?;
-        let report = import::import(&tx, &sites)?;
+        let journal = import::Journal {
+            who: "init",
+            action: Action::Import,
+        };
+        let report = import::import(&tx, &sites, &journal)?;
         tx.execute(sql::BUMP_DATA_VERSION, [])?;
         tx.commit()?;
         self.optimize();

@@ -22,11 +22,21 @@
 //!   `sites.pk`, written by the store with each site, or packed at once by a bulk import.
 //! - `sites_fts`: contentless FTS5 table whose tokens are made in Rust (see `search`).
 //!
+//! - `users`: name, role (`editor` or `admin`), an argon2 hash of the token (never the token),
+//!   when created and revoked.
+//! - `revisions`: one row per change of a site (`rev` ascending): the site id, when (RFC 3339,
+//!   UTC), who, the action (`create`, `update`, `delete`, `restore`, `revert`, `import`,
+//!   `verify`) and the record before and after as JSON of its row (`sql::ROW_JSON`; `NULL`
+//!   when there was none: before a creation, after a deletion). An `import` revision stores no
+//!   `after`: it is the next revision's `before`, or the current row (`sql::REVISION_AFTER`).
+//!   Written in the transaction of the change. A deleted site is not in `sites`: it lives in
+//!   the `before` of its deletion.
+//!
 //! Foreign keys from data to reference tables are `DEFERRABLE INITIALLY DEFERRED`, so reference
 //! data can be replaced inside one transaction and is checked at commit.
 //!
 //! Version 1 had `site_chains` (one row per chain reference of a site) and per-column attribute
-//! indexes; version 2 replaces them (see [`MIGRATIONS`]).
+//! indexes; version 2 replaces them; version 3 adds `users` and `revisions` (see [`MIGRATIONS`]).
 
 use rusqlite_migration::{Migrations, M};
 
@@ -276,8 +286,43 @@ CREATE TRIGGER sites_delete AFTER DELETE ON sites BEGIN
 END;
 "#;
 
+/// Version 3, keeping the data true: `users` (who may write; only a hash of each token) and
+/// `revisions` (every change of a site: who, when, what, the record before and after, as JSON of
+/// its row). A deleted site leaves `sites` (and with it every index and count) and lives on in
+/// the `before` of its deletion. Each site already stored gets a baseline revision (action
+/// `import`, by `migration`), so that its first edit can be undone.
+const V3: &str = r#"
+CREATE TABLE users (
+    name       TEXT PRIMARY KEY,
+    role       TEXT NOT NULL CHECK (role IN ('editor', 'admin')),
+    token_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+) STRICT;
+
+CREATE TABLE revisions (
+    rev     INTEGER PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    at      TEXT NOT NULL,
+    who     TEXT NOT NULL,
+    action  TEXT NOT NULL
+        CHECK (action IN ('create', 'update', 'delete', 'restore', 'revert', 'import', 'verify')),
+    before  TEXT,
+    after   TEXT,
+    CHECK (action <> 'delete' OR (before IS NOT NULL AND after IS NULL))
+) STRICT;
+CREATE INDEX revisions_site ON revisions(site_id, rev);
+CREATE INDEX revisions_deletions ON revisions(rev) WHERE action = 'delete';
+
+-- The baseline: one `import` revision per stored site (an import's record after it is the next
+-- revision's `before`, or the row itself: see `sql::REVISION_AFTER`).
+INSERT INTO revisions (site_id, at, who, action)
+    SELECT s.id, s.modified_at, 'migration', 'import'
+    FROM sites AS s ORDER BY s.pk;
+"#;
+
 /// Every migration, oldest first.
-pub const MIGRATIONS: &[M<'static>] = &[M::up(V1), M::up(V2)];
+pub const MIGRATIONS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3)];
 
 /// The migrations as `rusqlite_migration` wants them.
 pub fn migrations() -> Migrations<'static> {
@@ -395,6 +440,13 @@ mod tests {
         let store = Store::with(conn);
         for s in &sites {
             assert_eq!(store.get(&s.id).unwrap().as_ref(), Some(s));
+        }
+        // Version 3: a baseline revision per site, holding exactly its record.
+        assert_eq!(store.revision_count().unwrap() as usize, sites.len());
+        for s in sites.iter().step_by(37) {
+            let h = store.history(&s.id).unwrap();
+            assert_eq!((h.len(), h[0].who.as_str()), (1, "migration"));
+            assert_eq!(h[0].after.as_ref(), Some(s));
         }
         for q in [
             "",

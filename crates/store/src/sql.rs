@@ -9,6 +9,11 @@ pub const SITE_COLUMNS: &str = "s.id, s.name_zh, s.name_en, s.category, s.kind, 
     s.source_quote, s.notes, s.outside_district, s.updated_at, s.verified_at, \
     (SELECT cs.refs FROM chain_sets AS cs WHERE cs.id = s.chainset) AS chains";
 
+/// `q` with `{row_json}` replaced by [`ROW_JSON`].
+pub fn with_row_json(q: &str) -> String {
+    q.replace("{row_json}", ROW_JSON)
+}
+
 /// Positions of [`SITE_COLUMNS`].
 pub mod col {
     pub const ID: usize = 0;
@@ -234,7 +239,7 @@ pub const FROM_RTREE: &str = "sites_rtree AS r CROSS JOIN sites AS s ON s.pk = r
 /// R*Tree window (intersects), parameters min_lon, min_lat, max_lon, max_lat in R*Tree units.
 pub const RTREE_WINDOW: &str =
     "r.max_lon >= {min_lon} AND r.min_lon <= {max_lon} AND r.max_lat >= {min_lat} AND r.min_lat <= {max_lat}";
-/// The largest site key (≈ the number of sites: sites are not deleted).
+/// The largest site key (keys of deleted sites are not reused while a larger one exists).
 pub const MAX_PK: &str = "SELECT max(pk) FROM sites";
 /// Exact bbox test (the R*Tree holds 32-bit floats rounded outwards); `+` keeps indexes out.
 pub const EXACT_WINDOW: &str = "+s.max_lon >= {min_lon} AND +s.min_lon <= {max_lon} AND +s.max_lat >= {min_lat} AND +s.min_lat <= {max_lat}";
@@ -316,3 +321,123 @@ pub const FROM_CHAIN_SET_INDEX: &str = "sites AS s INDEXED BY sites_chainset";
 pub const EXPLAIN: &str = "EXPLAIN QUERY PLAN ";
 /// Refreshes planner statistics when stale.
 pub const OPTIMIZE: &str = "PRAGMA optimize;";
+
+// --- History, deletion, users (migration V3) -------------------------------------------------
+
+/// A `sites` row (`s`) as one JSON object: what a revision keeps of a record (`before`,
+/// `after`). Keys are the column keys of `atlas_core::Column` plus `version` and `created_at`;
+/// reals are written with 17 significant digits, so [`SITE_FROM_JSON`] reads back the same
+/// values.
+pub const ROW_JSON: &str = "json_object('id', s.id, 'name_zh', s.name_zh, \
+    'name_en', s.name_en, 'category', s.category, 'kind', s.kind, 'level', s.level, \
+    'status', s.status, 'scope', s.scope, 'town_code', s.town_code, 'address', s.address, \
+    'lon', s.lon, 'lat', s.lat, 'polygon_wkt', s.polygon_wkt, \
+    'location_precision', s.location_precision, 'location_source', s.location_source, \
+    'original_crs', s.original_crs, 'original_lon', s.original_lon, \
+    'original_lat', s.original_lat, 'area_m2', s.area_m2, \
+    'available_area_m2', s.available_area_m2, 'established', s.established, \
+    'website', s.website, 'phone', s.phone, 'contact', s.contact, 'source', s.source, \
+    'source_quote', s.source_quote, 'notes', s.notes, 'outside_district', s.outside_district, \
+    'updated_at', s.updated_at, 'verified_at', s.verified_at, \
+    'chains', (SELECT cs.refs FROM chain_sets AS cs WHERE cs.id = s.chainset), \
+    'version', s.version, 'created_at', s.created_at)";
+
+/// A record kept as [`ROW_JSON`] (?1) as a row of [`SITE_COLUMNS`], then its `version`
+/// ([`col::PK`] position): read by the same code as a `sites` row.
+pub const SITE_FROM_JSON: &str = "SELECT json_extract(?1, '$.id'), \
+    json_extract(?1, '$.name_zh'), json_extract(?1, '$.name_en'), \
+    json_extract(?1, '$.category'), json_extract(?1, '$.kind'), json_extract(?1, '$.level'), \
+    json_extract(?1, '$.status'), json_extract(?1, '$.scope'), \
+    json_extract(?1, '$.town_code'), json_extract(?1, '$.address'), \
+    json_extract(?1, '$.lon'), json_extract(?1, '$.lat'), json_extract(?1, '$.polygon_wkt'), \
+    json_extract(?1, '$.location_precision'), json_extract(?1, '$.location_source'), \
+    json_extract(?1, '$.original_crs'), json_extract(?1, '$.original_lon'), \
+    json_extract(?1, '$.original_lat'), json_extract(?1, '$.area_m2'), \
+    json_extract(?1, '$.available_area_m2'), json_extract(?1, '$.established'), \
+    json_extract(?1, '$.website'), json_extract(?1, '$.phone'), \
+    json_extract(?1, '$.contact'), json_extract(?1, '$.source'), \
+    json_extract(?1, '$.source_quote'), json_extract(?1, '$.notes'), \
+    json_extract(?1, '$.outside_district'), json_extract(?1, '$.updated_at'), \
+    json_extract(?1, '$.verified_at'), json_extract(?1, '$.chains'), \
+    json_extract(?1, '$.version')";
+
+/// The record of site `pk` (?1) as [`ROW_JSON`].
+pub const ROW_JSON_BY_PK: &str = "SELECT {row_json} FROM sites AS s WHERE s.pk = ?1";
+
+/// Writes a revision of site `pk` (?1) whose `after` is the site's row as it now is: ?2 at,
+/// ?3 who, ?4 action, ?5 before (JSON or NULL).
+pub const REVISION_OF_ROW: &str =
+    "INSERT INTO revisions (site_id, at, who, action, before, after) \
+    SELECT s.id, ?2, ?3, ?4, ?5, {row_json} FROM sites AS s WHERE s.pk = ?1";
+
+/// Writes a revision without a stored `after` (a deletion; an import row, whose `after` is
+/// [`REVISION_AFTER`]): ?1 site id, ?2 at, ?3 who, ?4 action, ?5 before.
+pub const REVISION_WITHOUT_AFTER: &str = "INSERT INTO revisions \
+    (site_id, at, who, action, before, after) VALUES (?1, ?2, ?3, ?4, ?5, NULL)";
+
+/// `import` revisions of every site with key above ?1 (the sites a bulk import inserted):
+/// ?2 at, ?3 who.
+pub const REVISIONS_OF_NEW_ROWS: &str = "INSERT INTO revisions (site_id, at, who, action) \
+    SELECT s.id, ?2, ?3, 'import' FROM sites AS s WHERE s.pk > ?1 ORDER BY s.pk";
+
+/// The record after revision `r`: stored, except for an import row, whose record is the
+/// `before` of the site's next revision, or else the site's row as it is (nothing is stored
+/// twice: an import of a million sites writes no copy of them). `NULL` after a deletion.
+pub const REVISION_AFTER: &str = "CASE WHEN r.after IS NOT NULL OR r.action <> 'import' \
+    THEN r.after ELSE coalesce(\
+    (SELECT n.before FROM revisions AS n WHERE n.site_id = r.site_id AND n.rev > r.rev \
+     ORDER BY n.rev LIMIT 1), \
+    (SELECT {row_json} FROM sites AS s WHERE s.id = r.site_id)) END";
+
+/// Deletes a site by key (the `sites_delete` trigger removes its R*Tree entry and search tokens
+/// and takes it off the counts of its combination, chain set and grid cell).
+pub const DELETE_SITE: &str = "DELETE FROM sites WHERE pk = ?1";
+
+/// Sets the version of site `pk` (?1) to ?2 (a site restored after a deletion continues its
+/// numbering).
+pub const SET_SITE_VERSION: &str = "UPDATE sites SET version = ?2 WHERE pk = ?1";
+
+/// The revisions of a site, newest first (`{after}` is [`REVISION_AFTER`]).
+pub const HISTORY: &str = "SELECT r.rev, r.site_id, r.at, r.who, r.action, r.before, {after} \
+    FROM revisions AS r WHERE r.site_id = ?1 ORDER BY r.rev DESC";
+/// One revision (`{after}` is [`REVISION_AFTER`]).
+pub const REVISION: &str = "SELECT r.rev, r.site_id, r.at, r.who, r.action, r.before, {after} \
+    FROM revisions AS r WHERE r.rev = ?1";
+/// The latest revision of a site (`{after}` is [`REVISION_AFTER`]).
+pub const LATEST_REVISION: &str = "SELECT r.rev, r.site_id, r.at, r.who, r.action, r.before, \
+    {after} FROM revisions AS r WHERE r.site_id = ?1 ORDER BY r.rev DESC LIMIT 1";
+
+/// `q` with `{after}` replaced by [`REVISION_AFTER`] (and its `{row_json}`).
+pub fn with_revision_after(q: &str) -> String {
+    with_row_json(&q.replace("{after}", REVISION_AFTER))
+}
+/// Deleted sites: deletions that are the latest revision of their site, newest first.
+pub const DELETED: &str = "SELECT r.rev, r.site_id, r.at, r.who, \
+    json_extract(r.before, '$.name_zh'), json_extract(r.before, '$.name_en'), \
+    json_extract(r.before, '$.category') FROM revisions AS r \
+    WHERE r.action = 'delete' \
+      AND r.rev = (SELECT max(x.rev) FROM revisions AS x WHERE x.site_id = r.site_id) \
+    ORDER BY r.rev DESC";
+/// How many revisions the store holds.
+pub const REVISION_COUNT: &str = "SELECT count(*) FROM revisions";
+
+/// Every user, by name.
+pub const USERS: &str = "SELECT name, role, created_at, revoked_at FROM users ORDER BY name";
+/// One user with the hash of their token.
+pub const USER: &str =
+    "SELECT name, role, created_at, revoked_at, token_hash FROM users WHERE name = ?1";
+/// Adds a user (?1 name, ?2 role, ?3 token hash, ?4 created at).
+pub const INSERT_USER: &str =
+    "INSERT INTO users (name, role, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)";
+/// Revokes a user's token (?1 name, ?2 when) unless it is revoked already.
+pub const REVOKE_USER: &str =
+    "UPDATE users SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL";
+
+/// Checks the whole database file.
+pub const INTEGRITY_CHECK: &str = "PRAGMA integrity_check";
+/// Tables an atlas database has (a file is recognised as one by them).
+pub const ATLAS_TABLES: &str = "SELECT count(*) FROM sqlite_schema WHERE type = 'table' \
+    AND name IN ('meta', 'sites', 'chains', 'divisions')";
+/// Sets the data version (?1).
+pub const SET_DATA_VERSION: &str = "INSERT INTO meta (key, value) VALUES ('data_version', ?1) \
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value";

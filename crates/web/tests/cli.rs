@@ -453,3 +453,186 @@ fn importing_chains_that_drop_used_links_is_refused_with_the_list_and_writes_not
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 2"), "{err}");
 }
+
+#[test]
+fn user_add_prints_a_token_once_list_shows_no_secrets_and_revoke_marks_it() {
+    let env = Env::new();
+    env.init();
+    let out = env.atlas(&["user", "add", "zhang_san", "--role", "admin"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let (name, secret) = token.split_once('.').unwrap();
+    assert_eq!(name, "zhang_san");
+    assert!(secret.len() >= 43, "32 random bytes: {secret}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shown this once"));
+    env.ok(&["user", "add", "li-si", "--role", "editor"]);
+
+    let list = env.ok(&["user", "list"]);
+    assert!(
+        list.contains("zhang_san") && list.contains("admin"),
+        "{list}"
+    );
+    assert!(list.contains("li-si") && list.contains("editor"), "{list}");
+    assert!(!list.contains(secret) && !list.contains("argon2"), "{list}");
+    // The database holds a hash, not the token.
+    let bytes = std::fs::read(env.db()).unwrap();
+    let db_text = String::from_utf8_lossy(&bytes);
+    assert!(!db_text.contains(secret));
+
+    for (args, says) in [
+        (
+            vec!["user", "add", "zhang_san", "--role", "editor"],
+            "exists",
+        ),
+        (
+            vec!["user", "add", "bad name", "--role", "editor"],
+            "not allowed",
+        ),
+        (vec!["user", "revoke", "nobody"], "no user"),
+    ] {
+        let out = env.atlas(&args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = env.atlas(&["user", "add", "x", "--role", "root"]);
+    assert!(!out.status.success());
+
+    let revoked = env.ok(&["user", "revoke", "li-si"]);
+    assert!(revoked.contains("li-si"), "{revoked}");
+    let list = env.ok(&["user", "list"]);
+    let li = list.lines().find(|l| l.contains("li-si")).unwrap();
+    assert!(
+        li.matches("20").count() >= 2,
+        "created and revoked times: {li}"
+    );
+}
+
+#[test]
+fn history_lists_the_revisions_of_imports_with_who_and_what_changed() {
+    let env = Env::new();
+    env.init();
+    let h = env.ok(&["history", "gdupt"]);
+    assert!(h.contains("init") && h.contains("import"), "{h}");
+    // Change one site by re-importing an edited export.
+    let csv = env.path("sites.csv");
+    env.ok(&[
+        "export",
+        "--format",
+        "csv",
+        "--lang",
+        "en",
+        "-o",
+        csv.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let edited = text.replacen(
+        "广东石油化工学院,Guangdong University",
+        "广东石油化工学院（改）,Guangdong University",
+        1,
+    );
+    assert_ne!(edited, text);
+    std::fs::write(&csv, edited).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_atlas"))
+        .args(["import", csv.to_str().unwrap()])
+        .env("ATLAS_DB", env.db())
+        .env("USER", "wang_wu")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let h = env.ok(&["history", "gdupt"]);
+    let first = h
+        .lines()
+        .find(|l| l.contains("cli:wang_wu"))
+        .unwrap_or_else(|| panic!("{h}"));
+    assert!(
+        first.contains("import") && first.contains("name_zh"),
+        "{first}"
+    );
+    assert!(h.contains("version 2"), "{h}");
+    let out = env.atlas(&["history", "no-such-site"]);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn check_lists_the_records_not_verified_within_a_year() {
+    let env = Env::new();
+    env.init();
+    let out = env.ok(&["check"]);
+    let section = out
+        .split("not verified within a year")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(section.contains("gdupt"), "{section}");
+    assert!(section.contains("never verified"), "{section}");
+}
+
+#[test]
+fn backup_refuses_to_overwrite_and_restore_brings_the_database_back() {
+    let env = Env::new();
+    env.init();
+    let backup = env.path("backup.db");
+    let out = env.ok(&["backup", backup.to_str().unwrap()]);
+    assert!(out.contains("backed up"), "{out}");
+    assert!(
+        !env.path("backup.db-wal").exists(),
+        "one self-contained file"
+    );
+    let again = env.atlas(&["backup", backup.to_str().unwrap()]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    env.ok(&["backup", "--force", backup.to_str().unwrap()]);
+
+    // Lose data: re-initialise with a user added, then restore.
+    env.ok(&["user", "add", "temp", "--role", "editor"]);
+    let small = env.path("one.csv");
+    std::fs::write(
+        &small,
+        "id,name_zh,category,kind,source\nnew-one,新站点,innovation_resource,university,test\n",
+    )
+    .unwrap();
+    env.ok(&["import", small.to_str().unwrap()]);
+    assert!(env.ok(&["list", "--q", "新站点"]).contains("new-one"));
+    let out = env.ok(&["restore", backup.to_str().unwrap()]);
+    assert!(out.contains("restored"), "{out}");
+    assert!(!env.ok(&["list", "--q", "新站点"]).contains("new-one"));
+    assert!(!env.ok(&["user", "list"]).contains("temp"));
+    // The database before the restore is kept beside it, and it has the lost data.
+    let kept: Vec<PathBuf> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("atlas.db.before-restore-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let out = Command::new(env!("CARGO_BIN_EXE_atlas"))
+        .args(["list", "--q", "新站点"])
+        .env("ATLAS_DB", &kept[0])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("new-one"));
+
+    // Files that are not atlas databases are refused, and nothing changes.
+    let junk = env.path("junk.db");
+    std::fs::write(&junk, "id,name\n1,2\n").unwrap();
+    for f in [junk, env.path("missing.db")] {
+        let out = env.atlas(&["restore", f.to_str().unwrap()]);
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("not a usable atlas database"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(env.ok(&["list", "--q", "石油化工学院"]).contains("gdupt"));
+}

@@ -1,7 +1,8 @@
 //! `atlas check`: dataset health — duplicate names, sites outside the district, missing sources,
-//! and how precisely the sites are placed.
+//! how precisely the sites are placed, and records not verified within a year.
 
 use anyhow::Result;
+use atlas_core::freshness;
 use atlas_core::{Labelled, LocationPrecision, Scope, Site, SiteFilter};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -24,6 +25,22 @@ pub struct Health {
     pub precision: BTreeMap<LocationPrecision, usize>,
     /// Total sites.
     pub total: usize,
+}
+
+/// Sites not verified within `days` of `today` (never verified ones first, then the oldest):
+/// `(id, name, verified_at)`.
+pub fn stale(
+    sites: &[Site],
+    today: chrono::NaiveDate,
+    days: i64,
+) -> Vec<(String, String, Option<chrono::NaiveDate>)> {
+    let mut out: Vec<(String, String, Option<chrono::NaiveDate>)> = sites
+        .iter()
+        .filter(|s| freshness::is_stale(s, today, days))
+        .map(|s| (s.id.to_string(), s.name_zh.clone(), s.verified_at))
+        .collect();
+    out.sort_by(|a, b| a.2.cmp(&b.2).then_with(|| a.0.cmp(&b.0)));
+    out
 }
 
 /// Computes the findings for a list of sites.
@@ -111,5 +128,16 @@ pub fn run(db: &Path) -> Result<ExitCode> {
         ]);
     }
     println!("{table}");
+    let old = stale(&sites, super::today(), freshness::DEFAULT_DAYS);
+    println!(
+        "\n一年内未核实 not verified within a year: {} (核实 verify: POST /api/v1/sites/{{id}}/verify)",
+        old.len()
+    );
+    for (id, name, verified) in &old {
+        let when = verified
+            .map(|d| format!("核实于 verified {d}"))
+            .unwrap_or_else(|| "从未核实 never verified".into());
+        println!("  {id} {name} ({when})");
+    }
     Ok(ExitCode::SUCCESS)
 }

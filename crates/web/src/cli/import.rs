@@ -1,4 +1,5 @@
 //! `atlas import`: validate a file, print the row report, write all rows or none (or skip invalid).
+//! Each written row gets a revision by `cli:$USER` (see `atlas history ID`).
 
 use super::ImportArgs;
 use anyhow::{bail, Context as _, Result};
@@ -67,7 +68,7 @@ pub fn run(db: &Path, args: &ImportArgs) -> Result<ExitCode> {
         b.enable_steady_tick(std::time::Duration::from_millis(120));
         b
     });
-    let mut report = store.import_sites(&sites)?;
+    let mut report = store.import_sites_by(&sites, &super::cli_who(), false)?;
     report.skipped = invalid;
     if let Some(b) = bar {
         b.finish_and_clear();

@@ -1,5 +1,5 @@
 //! Command-line interface: `atlas init | import | export | list | check | serve | chain-report |
-//! import-chains`.
+//! import-chains | user | history | backup | restore`.
 
 use anyhow::{bail, Context as _, Result};
 use atlas_core::SiteFilter;
@@ -7,11 +7,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+pub mod backup;
 pub mod chains;
 pub mod check;
 pub mod export;
+mod history;
 mod import;
 mod list;
+mod users;
 
 /// Innovation Atlas (创新资源布局图): the Maonan District innovation-resource catalogue and map.
 #[derive(Debug, Parser)]
@@ -49,6 +52,30 @@ pub enum Command {
     ChainReport(ChainReportArgs),
     /// Replace the chains and links with a chains CSV (columns of data/chains.csv) (导入产业链).
     ImportChains(ImportChainsArgs),
+    /// Manage who may write through the API: add (prints the token once), list, revoke (用户与令牌).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Print the revisions of a site, newest first (修改历史).
+    History {
+        /// Site id, e.g. gdupt.
+        id: String,
+    },
+    /// Copy the database to FILE, consistently, also while a server writes (在线备份).
+    Backup {
+        /// The backup file to write.
+        file: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Replace the database with a backup FILE; the current one is kept as
+    /// DB.before-restore-TIMESTAMP (从备份恢复).
+    Restore {
+        /// A backup made by `atlas backup` (or any atlas database).
+        file: PathBuf,
+    },
     /// Serve the map and the API; a missing or empty database gets the default dataset (启动地图服务).
     Serve {
         /// Address to listen on.
@@ -57,6 +84,35 @@ pub enum Command {
         #[command(flatten)]
         basemap: BasemapArgs,
     },
+}
+
+/// `atlas user` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; prints their token once (only a hash is stored).
+    Add {
+        /// 1–40 ASCII letters, digits, '_' or '-' (e.g. zhang_san).
+        name: String,
+        /// What the user may do.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+    /// List users: name, role, created, revoked (never tokens or hashes).
+    List,
+    /// Revoke a user's token (at once, also for a running server).
+    Revoke {
+        /// User name.
+        name: String,
+    },
+}
+
+/// `--role` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Creates, changes, deletes, restores, reverts, verifies and imports sites.
+    Editor,
+    /// An editor who also manages users and chains.
+    Admin,
 }
 
 /// The map page's base map: offline (the project's own data) unless one is chosen here.
@@ -277,6 +333,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check => check::run(&cli.db),
         Command::ChainReport(args) => chains::report(&cli.db, &args),
         Command::ImportChains(args) => chains::import(&cli.db, &args),
+        Command::User { command } => users::run(&cli.db, &command),
+        Command::History { id } => history::run(&cli.db, &id),
+        Command::Backup { file, force } => backup::backup(&cli.db, &file, force),
+        Command::Restore { file } => backup::restore(&cli.db, &file),
         Command::Serve { addr, basemap } => serve(&cli.db, addr, &basemap),
     }
 }
@@ -314,6 +374,21 @@ fn init(db: &std::path::Path, force: bool) -> Result<ExitCode> {
         report.inserted + report.updated + report.unchanged
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Who the command line writes as in revisions: `cli:$USER`, or `cli`.
+pub fn cli_who() -> String {
+    std::env::var("USER")
+        .ok()
+        .map(|u| {
+            u.chars()
+                .filter(|c| !c.is_control())
+                .take(40)
+                .collect::<String>()
+        })
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| format!("cli:{u}"))
+        .unwrap_or_else(|| "cli".into())
 }
 
 /// Opens an existing database (never creates one silently for read commands).

@@ -5,20 +5,22 @@
 //! - One route per embedded file (`/` is `index.html`), so every other path still reaches the
 //!   app's JSON `404`.
 //! - `Content-Type` from the extension (`.mjs` is `text/javascript`, or browsers refuse to run
-//!   the module worker); `X-Content-Type-Options: nosniff` on everything.
+//!   the module worker); `X-Content-Type-Options: nosniff` on everything (also set by the app's
+//!   middleware on every response).
 //! - Caching: a strong `ETag` (the file's SHA-256, computed at build time) and `304` on
 //!   `If-None-Match`. A URL with a `v=` query (the vendored library, versioned in its URLs) is
 //!   `immutable` for a year; everything else is `no-cache` (always revalidated, so a new binary
 //!   shows at once).
-//! - `index.html` carries a Content-Security-Policy: with the offline base map the page may
-//!   talk to its own origin only; an online base map adds exactly its tile hosts.
+//! - The Content-Security-Policy ([`Basemap::content_security_policy`], set on *every*
+//!   response by the app's middleware): no inline script, no framing (`frame-ancestors
+//!   'none'`); with the offline base map the page may talk to its own origin only; an online
+//!   base map adds exactly its tile hosts.
 
 use super::error::ApiError;
 use super::AppState;
 use axum::extract::State;
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH, REFERRER_POLICY,
-    X_CONTENT_TYPE_OPTIONS,
+    CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -167,10 +169,24 @@ impl Basemap {
             "default-src 'self'; script-src 'self'; worker-src 'self' blob:; \
              style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:{extra}; \
              connect-src 'self'{extra}; font-src 'self' data:; object-src 'none'; \
-             base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+             base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
         )
     }
+
+    /// The `Referrer-Policy` of the page: `no-referrer` offline; with an online base map
+    /// `strict-origin` (the tile hosts see this server's origin, never a path or query: keys of
+    /// Tianditu and similar services are often bound to the site's origin).
+    pub fn referrer_policy(&self) -> &'static str {
+        match self {
+            Self::Offline => "no-referrer",
+            _ => "strict-origin",
+        }
+    }
 }
+
+/// The policy if the base map's one could not be a header (never expected): same-origin only.
+pub const STRICT_CSP: &str = "default-src 'self'; script-src 'self'; object-src 'none'; \
+    base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /// `scheme://host[:port]` of an http(s) URL.
 fn origin_of(url: &str) -> Option<String> {
@@ -270,11 +286,11 @@ fn file(path: &str, headers: &HeaderMap, uri: &Uri, state: &AppState) -> Respons
         out.insert(ETAG, v);
     }
     if path.ends_with(".html") {
-        let csp = state.config.basemap.content_security_policy();
-        if let Ok(v) = HeaderValue::from_str(&csp) {
-            out.insert(CONTENT_SECURITY_POLICY, v);
-        }
-        out.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+        // The Content-Security-Policy (every response's) is set by the app's middleware.
+        out.insert(
+            REFERRER_POLICY,
+            HeaderValue::from_static(state.config.basemap.referrer_policy()),
+        );
     }
     let fresh = headers
         .get(IF_NONE_MATCH)

@@ -40,9 +40,52 @@ pub enum ApiError {
     /// Returns `405 Method Not Allowed`.
     #[error("{0}")]
     MethodNotAllowed(String),
-    /// Body larger than [`super::BODY_LIMIT_BYTES`]. Returns `413 Payload Too Large`.
-    #[error("the request body is larger than the {} KiB the server accepts", super::BODY_LIMIT_BYTES / 1024)]
+    /// Body larger than the route accepts ([`super::BODY_LIMIT_BYTES`] for JSON,
+    /// [`super::IMPORT_LIMIT_BYTES`] for imports). Returns `413 Payload Too Large`.
+    #[error("the request body is larger than the server accepts here ({} KiB for JSON bodies, {} MiB for imports)", super::BODY_LIMIT_BYTES / 1024, super::IMPORT_LIMIT_BYTES / (1024 * 1024))]
     PayloadTooLarge,
+    /// No token, or one that is malformed, unknown or revoked. Returns `401 Unauthorized` with
+    /// `WWW-Authenticate: Bearer`.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A valid token whose role may not do this. Returns `403 Forbidden`.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many failed authentications from one address. Returns `429 Too Many Requests` with
+    /// `Retry-After`.
+    #[error("too many failed authentications from your address; try again in {retry_after} s")]
+    TooManyAttempts {
+        /// Seconds until the next attempt is allowed.
+        retry_after: u64,
+    },
+    /// A body of a media type the route does not take. Returns `415 Unsupported Media Type`.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A JSON body that does not parse. Returns `400 Bad Request`.
+    #[error("{0}")]
+    InvalidJson(String),
+    /// A site that fails validation (the import's rules). Returns `422 Unprocessable Content`;
+    /// `details` lists each field and reason.
+    #[error("{message}")]
+    InvalidSite {
+        /// Every problem, field by field, in one sentence.
+        message: String,
+        /// `[{"column","reason"}]`.
+        details: serde_json::Value,
+    },
+    /// An import with invalid rows and no `skip_invalid`: nothing was written. Returns
+    /// `422 Unprocessable Content`; `details` is the row report.
+    #[error("{message}")]
+    InvalidRows {
+        /// How many rows are invalid.
+        message: String,
+        /// The import report (`dry_run`, `rows`, counts, `errors`).
+        details: serde_json::Value,
+    },
+    /// A file that cannot be read at all (not CSV/XLSX/GeoJSON, missing columns, encoding).
+    /// Returns `422 Unprocessable Content`.
+    #[error("{0}")]
+    InvalidFile(String),
     /// The query ran past its time limit and was interrupted. Returns `503 Service Unavailable`.
     #[error("the query took too long and was stopped; narrow the filter or use the export route")]
     Timeout,
@@ -66,13 +109,20 @@ impl ApiError {
             Self::BadParam { .. } | Self::LimitTooLarge(_) | Self::BadRequest(_) => {
                 StatusCode::BAD_REQUEST
             }
-            Self::Store(e) if e.is_client_error() => StatusCode::BAD_REQUEST,
-            Self::Store(e) if e.code() == "busy" => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Store(e) => store_status(e),
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Timeout | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::InvalidJson(_) => StatusCode::BAD_REQUEST,
+            Self::InvalidSite { .. } | Self::InvalidRows { .. } | Self::InvalidFile(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
         }
     }
 
@@ -83,12 +133,65 @@ impl ApiError {
             Self::LimitTooLarge(_) => "limit_out_of_range",
             Self::BadRequest(_) => "bad_request",
             Self::Store(e) if e.is_client_error() || e.code() == "busy" => e.code(),
+            Self::Store(e) if e.code() == "interrupted" => "query_timeout",
             Self::Store(_) | Self::Internal(_) => "internal_error",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",
             Self::Timeout => "query_timeout",
             Self::Unavailable(_) => "unavailable",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::TooManyAttempts { .. } => "too_many_attempts",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::InvalidJson(_) => "invalid_json",
+            Self::InvalidSite { .. } => "invalid_site",
+            Self::InvalidRows { .. } => "invalid_rows",
+            Self::InvalidFile(_) => "invalid_file",
+        }
+    }
+
+    /// Machine-readable detail beside the message: the fields of an invalid site, an import's
+    /// row report, the current version of a site edited from a stale one.
+    pub fn details(&self) -> Option<serde_json::Value> {
+        match self {
+            Self::InvalidSite { details, .. } | Self::InvalidRows { details, .. } => {
+                Some(details.clone())
+            }
+            Self::Store(StoreError::VersionMismatch { current, .. }) => {
+                Some(serde_json::json!({ "current_version": current }))
+            }
+            Self::Store(StoreError::ChainsInUse(list)) => Some(serde_json::Value::Array(
+                list.iter()
+                    .map(|u| serde_json::json!({"what": u.what, "id": u.id, "sites": u.sites}))
+                    .collect(),
+            )),
+            _ => None,
+        }
+    }
+
+    /// `422 invalid_site` from the row errors of a site's validation (one sentence naming
+    /// every field, and the list in `details`).
+    pub fn invalid_site(errors: &[atlas_core::RowError]) -> Self {
+        let message = errors
+            .iter()
+            .map(|e| match &e.column {
+                Some(c) => format!("field '{c}': {}", e.message),
+                None => e.message.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let details = errors
+            .iter()
+            .map(|e| serde_json::json!({"column": e.column, "reason": e.message}))
+            .collect();
+        Self::InvalidSite {
+            message: if message.is_empty() {
+                "the site is not valid".into()
+            } else {
+                message
+            },
+            details: serde_json::Value::Array(details),
         }
     }
 
@@ -97,6 +200,9 @@ impl ApiError {
         match self {
             Self::Store(e) if e.is_client_error() => e.to_string(),
             Self::Store(e) if e.code() == "busy" => "the database is busy; try again".into(),
+            Self::Store(e) if e.code() == "interrupted" => {
+                "the query took too long and was stopped".into()
+            }
             Self::Store(_) | Self::Internal(_) => "internal error; see the server log".into(),
             other => other.to_string(),
         }
@@ -150,6 +256,33 @@ struct Body<'a> {
 struct Inner<'a> {
     code: &'a str,
     message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<serde_json::Value>,
+}
+
+/// The status of a store error: the one mapping from the store's errors to HTTP.
+fn store_status(e: &StoreError) -> StatusCode {
+    match e {
+        StoreError::UnknownChain { .. }
+        | StoreError::UnknownLink { .. }
+        | StoreError::UnknownTown { .. } => StatusCode::BAD_REQUEST,
+        StoreError::InvalidSite { .. }
+        | StoreError::DuplicateId(_)
+        | StoreError::InvalidUser(_)
+        | StoreError::NotAnAtlasDatabase(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        StoreError::NoSuchSite(_)
+        | StoreError::NoSuchRevision { .. }
+        | StoreError::NoSuchUser(_) => StatusCode::NOT_FOUND,
+        StoreError::SiteExists(_)
+        | StoreError::NotDeleted(_)
+        | StoreError::RevisionDeletes { .. }
+        | StoreError::UserExists(_)
+        | StoreError::ReferenceInUse { .. }
+        | StoreError::ChainsInUse(_) => StatusCode::CONFLICT,
+        StoreError::VersionMismatch { .. } => StatusCode::PRECONDITION_FAILED,
+        e if e.code() == "busy" || e.code() == "interrupted" => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -162,9 +295,26 @@ impl IntoResponse for ApiError {
             error: Inner {
                 code: self.code(),
                 message: self.public_message(),
+                details: self.details(),
             },
         };
-        (status, axum::Json(body)).into_response()
+        let mut r = (status, axum::Json(body)).into_response();
+        let h = r.headers_mut();
+        match &self {
+            Self::Unauthorized(_) => {
+                h.insert(
+                    axum::http::header::WWW_AUTHENTICATE,
+                    axum::http::HeaderValue::from_static("Bearer realm=\"atlas\""),
+                );
+            }
+            Self::TooManyAttempts { retry_after } => {
+                if let Ok(v) = axum::http::HeaderValue::from_str(&retry_after.to_string()) {
+                    h.insert(axum::http::header::RETRY_AFTER, v);
+                }
+            }
+            _ => {}
+        }
+        r
     }
 }
 
@@ -202,6 +352,9 @@ pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Ne
             ))
         }
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(format!(
+            "the request to {path} has a body of a media type it does not take"
+        )),
         StatusCode::NOT_FOUND => ApiError::NotFound(format!("no route for {path}")),
         s if s.is_client_error() => ApiError::BadRequest(format!(
             "the request to {path} cannot be used ({})",

@@ -2,11 +2,13 @@
 //!
 //! - [`db`]: the connection pool (blocking threads only, per-query time limit).
 //! - [`error`]: `ApiError`, the one place library errors become HTTP responses.
+//! - [`auth`]: bearer tokens on writes (roles, remembered checks, failures per address).
 //! - [`api`]: `/api/v1/…` JSON/GeoJSON routes and exports.
 //! - [`ogc`]: OGC API – Features (Part 1 Core + GeoJSON) under `/ogc`.
 
 pub mod api;
 pub mod assets;
+pub mod auth;
 pub mod db;
 pub mod error;
 pub mod ogc;
@@ -28,6 +30,8 @@ pub struct AppState {
     pub db: Arc<Db>,
     /// Server settings.
     pub config: Arc<ServerConfig>,
+    /// Token checks and failed-authentication counts.
+    pub auth: Arc<auth::Guard>,
 }
 
 /// Settings fixed at start.
@@ -39,33 +43,66 @@ pub struct ServerConfig {
     pub basemap: assets::Basemap,
 }
 
-/// The largest request body the server reads (no route takes a body yet).
+/// The largest request body of every route but the imports (JSON bodies of writes).
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+/// The largest request body of `POST /api/v1/import` and `/api/v1/chains/import`.
+pub const IMPORT_LIMIT_BYTES: usize = 20 * 1024 * 1024;
 
 /// Builds the whole application router (tests call this directly).
 ///
 /// Middleware, outermost first:
-/// 1. `TraceLayer`: one span per request (method, URI) and one `INFO` line per response with
+/// 1. Security headers on every response (tower-http `SetResponseHeaderLayer`): `Content-Security-Policy`
+///    (no inline script, `frame-ancestors 'none'`), `X-Content-Type-Options: nosniff`,
+///    `Referrer-Policy: no-referrer`, `X-Frame-Options: DENY`. No CORS layer: browsers refuse
+///    cross-origin reads and writes.
+/// 2. `TraceLayer`: one span per request with the method and the *path* (never the query
+///    string or headers, so no token can reach the log) and one `INFO` line per response with
 ///    its status and latency in milliseconds; `5xx` are logged as errors.
-/// 2. `CompressionLayer`: gzip or brotli as the client's `Accept-Encoding` asks, for bodies of
+/// 3. `CompressionLayer`: gzip or brotli as the client's `Accept-Encoding` asks, for bodies of
 ///    32 bytes and more, except images and XLSX (already a zip). Adds `Vary: Accept-Encoding`.
-/// 3. [`error::json_errors`]: every `4xx`/`5xx` made outside a handler (axum's empty `405`, the
+/// 4. [`error::json_errors`]: every `4xx`/`5xx` made outside a handler (axum's empty `405`, the
 ///    body limit's `413`, a plain-text rejection) becomes the JSON error body.
-/// 4. `RequestBodyLimitLayer`: a request whose body is larger than [`BODY_LIMIT_BYTES`] gets
-///    `413` before any handler runs.
+/// 5. Per route group, `RequestBodyLimitLayer`: a request whose body is larger than
+///    [`BODY_LIMIT_BYTES`] ([`IMPORT_LIMIT_BYTES`] for the two import routes) gets `413`
+///    before any handler runs (see [`api::router`]).
 ///
 /// Unknown paths (any method) get a JSON `404` from [`fallback`]; a known path with another
 /// method gets `405` with an `Allow` header.
 pub fn app(state: AppState) -> Router {
     use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
-    use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse};
+    use tower_http::trace::DefaultOnResponse;
     let compress_when = DefaultPredicate::new().and(NotForContentType::const_new(
         "application/vnd.openxmlformats",
     ));
+    use axum::http::header::{
+        CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    };
+    use axum::http::HeaderValue;
+    use tower_http::set_header::SetResponseHeaderLayer as SetHeader;
+    // One policy for every response: the page's (its base map's hosts, no inline script, no
+    // framing); JSON and files are covered by it too.
+    let csp = HeaderValue::from_str(&state.config.basemap.content_security_policy())
+        .unwrap_or_else(|_| HeaderValue::from_static(assets::STRICT_CSP));
     let middleware = tower::ServiceBuilder::new()
+        .layer(SetHeader::overriding(CONTENT_SECURITY_POLICY, csp))
+        .layer(SetHeader::overriding(
+            X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        // The map page with an online base map sets its own (tile hosts may check the origin).
+        .layer(SetHeader::if_not_present(
+            REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetHeader::overriding(
+            X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .make_span_with(|req: &Request| {
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                })
                 .on_response(
                     DefaultOnResponse::new()
                         .level(tracing::Level::INFO)
@@ -73,16 +110,17 @@ pub fn app(state: AppState) -> Router {
                 ),
         )
         .layer(tower_http::compression::CompressionLayer::new().compress_when(compress_when))
-        .layer(axum::middleware::from_fn(error::json_errors))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            BODY_LIMIT_BYTES,
-        ));
-    Router::new()
-        .nest("/api/v1", api::router())
+        .layer(axum::middleware::from_fn(error::json_errors));
+    let small = tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT_BYTES);
+    let others = Router::new()
         .nest("/ogc", ogc::router())
         .route("/ogc/", axum::routing::get(ogc::landing))
         .merge(api::root_router())
         .merge(assets::router())
+        .layer(small);
+    Router::new()
+        .nest("/api/v1", api::router())
+        .merge(others)
         .fallback(fallback)
         .layer(middleware)
         .with_state(state)
@@ -141,11 +179,13 @@ pub async fn start_with(
     let state = AppState {
         db,
         config: Arc::new(config),
+        auth: Arc::new(auth::Guard::new()),
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let router = app(state.clone());
+    // The peer address reaches handlers (failed authentications are counted per address).
+    let router = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {
@@ -177,6 +217,19 @@ pub async fn serve(
         server.url(),
         db_path.display()
     );
+    let users = server.state.db.read(|s| Ok(s.users()?)).await?;
+    if !users
+        .iter()
+        .any(|u| u.revoked_at.is_none() && u.role == atlas_store::Role::Admin)
+    {
+        // A hint only: a closed standard output must not stop the server.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stdout(),
+            "还没有管理员 no admin yet: reading is public; to edit, create one with \
+             `atlas user add NAME --role admin` (the token is printed once)"
+        );
+    }
     // Keep the stop sender alive: dropping it would end the server at once.
     let RunningServer {
         task,

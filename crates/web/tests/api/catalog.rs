@@ -299,6 +299,9 @@ async fn the_openapi_document_describes_every_api_route() {
         "/api/v1/vocabularies",
         "/api/v1/export",
         "/api/v1/openapi.json",
+        "/api/v1/sites/{id}/history",
+        "/api/v1/deleted",
+        "/api/v1/stale",
     ] {
         assert!(paths.contains_key(p), "{p} is documented");
         // And the documented route answers.
@@ -323,6 +326,32 @@ async fn the_openapi_document_describes_every_api_route() {
         assert!(params.contains(f), "sites documents {f}");
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    // The write routes, each with the bearer scheme.
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    for (p, method) in [
+        ("/api/v1/sites", "post"),
+        ("/api/v1/sites/{id}", "patch"),
+        ("/api/v1/sites/{id}", "delete"),
+        ("/api/v1/sites/{id}/restore", "post"),
+        ("/api/v1/sites/{id}/revert", "post"),
+        ("/api/v1/sites/{id}/verify", "post"),
+        ("/api/v1/import", "post"),
+        ("/api/v1/chains/import", "post"),
+        ("/api/v1/users", "get"),
+        ("/api/v1/users", "post"),
+        ("/api/v1/users/{name}", "delete"),
+        ("/api/v1/auth/me", "get"),
+    ] {
+        let op = &doc["paths"][p][method];
+        assert!(op.is_object(), "{method} {p} is documented");
+        assert!(
+            op["security"][0]["bearer"].is_array(),
+            "{method} {p} names the bearer scheme"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -143,8 +143,9 @@ async fn unknown_sites_and_routes_are_json_404s() {
 async fn wrong_methods_are_json_405s_with_an_allow_header() {
     let app = spawn_app().await;
     for (method, path) in [
-        (reqwest::Method::POST, "/api/v1/sites"),
-        (reqwest::Method::DELETE, "/api/v1/sites/gdupt"),
+        (reqwest::Method::PUT, "/api/v1/sites"),
+        (reqwest::Method::PUT, "/api/v1/sites/gdupt"),
+        (reqwest::Method::DELETE, "/api/v1/facets"),
         (reqwest::Method::PUT, "/api/v1/facets"),
         (reqwest::Method::PATCH, "/api/v1/export?format=csv"),
         (reqwest::Method::POST, "/healthz"),

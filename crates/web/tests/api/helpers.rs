@@ -206,3 +206,223 @@ pub async fn etag_of(app: &TestApp, path: &str) -> String {
     assert_eq!(r.status(), StatusCode::OK, "{path}");
     r.headers()["etag"].to_str().unwrap().to_string()
 }
+
+/// A request body: media type and bytes.
+pub type Body = Option<(&'static str, Vec<u8>)>;
+
+/// A request's answer: status, headers and body text.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Answer {
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+    }
+
+    /// The error code and message of an error answer (checking the shape).
+    pub fn error(&self) -> (String, String) {
+        assert!(
+            self.status.is_client_error() || self.status.is_server_error(),
+            "expected an error, got {}: {}",
+            self.status,
+            self.text
+        );
+        let ct = self.header("content-type").unwrap_or_default();
+        assert!(ct.starts_with("application/json"), "{ct}: {}", self.text);
+        let v = self.json();
+        assert_eq!(
+            v.as_object().unwrap().len(),
+            1,
+            "only `error`: {}",
+            self.text
+        );
+        (
+            v["error"]["code"].as_str().unwrap().to_string(),
+            v["error"]["message"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// Asserts the status and error code; returns the message.
+    pub fn expect_error(&self, status: StatusCode, code: &str) -> String {
+        assert_eq!(self.status, status, "{}", self.text);
+        let (c, m) = self.error();
+        assert_eq!(c, code, "{m}");
+        m
+    }
+}
+
+impl TestApp {
+    /// Adds a user directly in the store; returns their token.
+    pub async fn user(&self, name: &str, role: atlas_store::Role) -> String {
+        let (token, hash) = atlas_web::auth::new_token(name).unwrap();
+        let name = name.to_string();
+        self.server
+            .state
+            .db
+            .write(move |s| Ok(s.add_user(&name, role, &hash)?))
+            .await
+            .unwrap();
+        token
+    }
+
+    /// An editor's token (user `editor`).
+    pub async fn editor(&self) -> String {
+        self.user("editor", atlas_store::Role::Editor).await
+    }
+
+    /// An admin's token (user `admin`).
+    pub async fn admin(&self) -> String {
+        self.user("admin", atlas_store::Role::Admin).await
+    }
+
+    /// Sends `method path` with an optional token, extra headers and body.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Answer {
+        let mut rb = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        if let Some((ct, bytes)) = body {
+            rb = rb.header("content-type", ct).body(bytes);
+        }
+        let r = rb.send().await.unwrap();
+        let status = r.status();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap();
+        Answer {
+            status,
+            headers,
+            text,
+        }
+    }
+
+    /// Sends JSON.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: &Value,
+    ) -> Answer {
+        let bytes = serde_json::to_vec(body).unwrap();
+        self.send(
+            method,
+            path,
+            token,
+            headers,
+            Some(("application/json", bytes)),
+        )
+        .await
+    }
+
+    /// GET with the answer's headers.
+    pub async fn fetch(&self, path: &str) -> Answer {
+        self.send(reqwest::Method::GET, path, None, &[], None).await
+    }
+
+    /// `PATCH /api/v1/sites/{id}` with `If-Match` when given.
+    pub async fn patch(
+        &self,
+        id: &str,
+        token: &str,
+        if_match: Option<&str>,
+        body: &Value,
+    ) -> Answer {
+        let path = format!("/api/v1/sites/{id}");
+        match if_match {
+            Some(m) => {
+                self.send_json(
+                    reqwest::Method::PATCH,
+                    &path,
+                    Some(token),
+                    &[("if-match", m)],
+                    body,
+                )
+                .await
+            }
+            None => {
+                self.send_json(reqwest::Method::PATCH, &path, Some(token), &[], body)
+                    .await
+            }
+        }
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
+        self.send_json(reqwest::Method::POST, path, token, &[], body)
+            .await
+    }
+
+    /// `POST path` without a body.
+    pub async fn post(&self, path: &str, token: Option<&str>) -> Answer {
+        self.send(reqwest::Method::POST, path, token, &[], None)
+            .await
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        self.send(reqwest::Method::DELETE, path, token, headers, None)
+            .await
+    }
+
+    /// `POST /api/v1/import…` with a multipart form: `file` and text fields.
+    pub async fn upload(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        file_name: &str,
+        file: &[u8],
+        fields: &[(&str, &str)],
+    ) -> Answer {
+        let (ct, body) = multipart(file_name, file, fields);
+        self.send(reqwest::Method::POST, path, token, &[], Some((&ct, body)))
+            .await
+    }
+}
+
+/// A multipart/form-data body with `file` and text fields: (content type, bytes).
+pub fn multipart(file_name: &str, file: &[u8], fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let boundary = "atlas-test-boundary-7d1f0c";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}

@@ -4,12 +4,16 @@
 //! `TEST_LOG=1 cargo test -p atlas-web --test api` shows the server's request log.
 
 mod analysis;
+mod auth;
 mod caching;
 mod catalog;
+mod edit;
 mod errors;
 mod export;
 mod fuzz;
 mod helpers;
 mod matching;
 mod progress;
+mod security;
 mod sites;
+mod upload;

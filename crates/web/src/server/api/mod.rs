@@ -16,6 +16,25 @@
 //! | `GET /vocabularies` | every closed vocabulary with its Chinese and English labels |
 //! | `GET /export?format=…&<filter>` | the filtered sites as a streamed download ([`export`]) |
 //! | `GET /openapi.json` | OpenAPI 3.1 of these routes, generated from the code ([`openapi`]) |
+//! | `GET /sites/{id}/history` | every revision of a site, newest first, with before/after Features ([`history`]) |
+//! | `GET /deleted` | deleted sites, most recently deleted first ([`history`]) |
+//! | `GET /stale?older_than=365d` | sites not verified within a period ([`history`]) |
+//! | `POST /sites` *editor* | a new site from a Feature; `201`, `ETag: "1"`, `Location` ([`edit`]) |
+//! | `PATCH /sites/{id}` *editor* | a partial Feature merged onto the site; `If-Match` ([`edit`]) |
+//! | `DELETE /sites/{id}` *editor* | soft delete (restorable); `If-Match`; `204` ([`edit`]) |
+//! | `POST /sites/{id}/restore`, `/revert` (`{"rev":N}`), `/verify` *editor* | put back, go back to a revision, confirm today ([`edit`]) |
+//! | `POST /import` *editor* | multipart CSV/XLSX/GeoJSON: row report; `dry_run`, `skip_invalid`, `crs` ([`upload`]) |
+//! | `POST /chains/import` *admin* | a chains CSV replaces the chains and links ([`upload`]) |
+//! | `GET`, `POST /users`, `DELETE /users/{name}` *admin* | list, add (token once), revoke ([`users`]) |
+//! | `GET /auth/me` *any token* | the token's user and role ([`users`]) |
+//!
+//! # Writing
+//! Reading is public. Routes marked *editor* or *admin* need `Authorization: Bearer TOKEN` of a
+//! user with that role (admins may do what editors do); see [`crate::server::auth`]. `401
+//! unauthorized` without a valid token, `403 forbidden` for the wrong role, `429
+//! too_many_attempts` after repeated failures from one address. JSON bodies are at most
+//! 64 KiB, imports 20 MiB (`413 payload_too_large`); a body of another media type is `415`.
+//! Every change writes a revision in its transaction and bumps the data version.
 //!
 //! # Query strings
 //! Parsed by hand from the raw query ([`params`]), so nothing about a query string can produce
@@ -43,25 +62,31 @@
 
 pub mod analysis;
 pub mod catalog;
+pub mod edit;
 pub mod export;
+pub mod history;
 pub mod matching;
 pub mod openapi;
 pub mod params;
 pub mod progress;
 pub mod sites;
+pub mod upload;
+pub mod users;
 
 use super::error::{ApiError, ApiResult};
 use super::AppState;
 use atlas_core::dataset::Reference;
 use atlas_store::Store;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRequestParts;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, HOST, IF_NONE_MATCH};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Router};
 use std::sync::{Arc, Mutex};
+use tower_http::limit::RequestBodyLimitLayer;
 
 /// `Cache-Control` of data GETs (see the module documentation).
 pub const CACHE_CONTROL_DATA: &str = "public, max-age=60, must-revalidate";
@@ -70,11 +95,30 @@ pub const GEOJSON: &str = "application/geo+json";
 /// Media type of JSON responses.
 pub const JSON: &str = "application/json";
 
-/// Routes under `/api/v1`.
+/// Routes under `/api/v1`: bodies up to [`crate::server::BODY_LIMIT_BYTES`], the two imports
+/// up to [`crate::server::IMPORT_LIMIT_BYTES`] (a larger body is `413` before any handler).
 pub fn router() -> Router<AppState> {
+    use crate::server::{BODY_LIMIT_BYTES, IMPORT_LIMIT_BYTES};
+    let uploads = Router::new()
+        .route("/import", post(upload::import))
+        .route("/chains/import", post(upload::chains))
+        .layer(DefaultBodyLimit::max(IMPORT_LIMIT_BYTES))
+        .layer(RequestBodyLimitLayer::new(IMPORT_LIMIT_BYTES));
     Router::new()
-        .route("/sites", get(sites::list))
-        .route("/sites/{id}", get(sites::one))
+        .route("/sites", get(sites::list).post(edit::create))
+        .route(
+            "/sites/{id}",
+            get(sites::one).patch(edit::update).delete(edit::delete),
+        )
+        .route("/sites/{id}/history", get(history::history))
+        .route("/sites/{id}/restore", post(edit::restore))
+        .route("/sites/{id}/revert", post(edit::revert))
+        .route("/sites/{id}/verify", post(edit::verify))
+        .route("/deleted", get(history::deleted))
+        .route("/stale", get(history::stale))
+        .route("/users", get(users::list).post(users::add))
+        .route("/users/{name}", axum::routing::delete(users::revoke))
+        .route("/auth/me", get(users::me))
         .route("/facets", get(catalog::facets))
         .route("/chains", get(catalog::chains))
         .route("/chains/{id}", get(catalog::chain))
@@ -90,6 +134,9 @@ pub fn router() -> Router<AppState> {
         .route("/vocabularies", get(catalog::vocabularies))
         .route("/export", get(export::export))
         .route("/openapi.json", get(openapi::openapi_json))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .merge(uploads)
         .layer(Extension(Arc::new(ApiCache::new())))
 }
 

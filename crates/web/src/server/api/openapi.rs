@@ -2,13 +2,16 @@
 //! the handlers' `#[utoipa::path]` attributes and the response types' `ToSchema` derives, so it
 //! cannot drift from the code (a test checks that every route is in it).
 
-use super::{analysis, catalog, export, matching, progress, sites, JSON};
+use super::{
+    analysis, catalog, edit, export, history, matching, progress, sites, upload, users, JSON,
+};
 use crate::server::error::ApiResult;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use std::sync::OnceLock;
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 /// The filter parameters (brief §5), the same on every filtered route. Documentation only: the
 /// handlers parse the raw query string (see [`super::params`]).
@@ -59,7 +62,9 @@ pub struct ErrorDetail {
     /// `unknown_chain`, `unknown_link`, `unknown_town`, `unknown_parameter`, `unknown_format`,
     /// `invalid_area`, `invalid_near`, `invalid_radius`, `radius_without_near`,
     /// `not_found`, `method_not_allowed`, `payload_too_large`, `query_timeout`, `unavailable`,
-    /// `internal_error`.
+    /// `internal_error`; writes: `unauthorized`, `forbidden`, `too_many_attempts`,
+    /// `unsupported_media_type`, `invalid_json`, `invalid_site`, `invalid_rows`,
+    /// `invalid_file`, `invalid_user`, `conflict`, `version_mismatch`, `reference_in_use`.
     #[schema(example = "invalid_bbox")]
     pub code: String,
     /// For people; names the parameter.
@@ -67,6 +72,26 @@ pub struct ErrorDetail {
         example = "parameter 'bbox': invalid bbox '1,2'; expected minLon,minLat,maxLon,maxLat"
     )]
     pub message: String,
+    /// Machine-readable detail of some errors: `invalid_site` lists `[{"column","reason"}]`,
+    /// `invalid_rows` holds the import report, `version_mismatch` the `current_version`,
+    /// `reference_in_use` the chains and links in use.
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
+}
+
+/// The bearer token scheme of the write routes.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        let mut http = Http::new(HttpAuthScheme::Bearer);
+        http.description = Some(
+            "`NAME.SECRET`, made by `atlas user add NAME --role editor|admin` (or POST              /api/v1/users) and shown once."
+                .into(),
+        );
+        components.add_security_scheme("bearer", SecurityScheme::Http(http));
+    }
 }
 
 /// The document.
@@ -79,7 +104,8 @@ pub struct ErrorDetail {
             townships and counts per township, the plan's indicators and exports. Filters are the same query parameters everywhere. Data GETs carry a weak \
             `ETag` (answer `304` to `If-None-Match`) and `Cache-Control: public, max-age=60, \
             must-revalidate`; JSON is gzip/brotli compressed on request. Every error is \
-            `{\"error\":{\"code\",\"message\"}}`."
+            `{\"error\":{\"code\",\"message\"}}`. Reading is public; writing needs \
+            `Authorization: Bearer TOKEN`."
     ),
     paths(
         sites::list,
@@ -99,8 +125,24 @@ pub struct ErrorDetail {
         catalog::vocabularies,
         export::export,
         openapi_json,
+        history::history,
+        history::deleted,
+        history::stale,
+        edit::create,
+        edit::update,
+        edit::delete,
+        edit::restore,
+        edit::revert,
+        edit::verify,
+        upload::import,
+        upload::chains,
+        users::list,
+        users::add,
+        users::revoke,
+        users::me,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
+    modifiers(&BearerAuth),
     tags(
         (name = "sites", description = "Sites as GeoJSON."),
         (name = "catalogue", description = "Facets and reference data."),
@@ -108,6 +150,10 @@ pub struct ErrorDetail {
             matching (智慧选址)."),
         (name = "export", description = "Downloads: XLSX, CSV, GeoJSON, KML."),
         (name = "meta", description = "This document."),
+        (name = "history", description = "Revisions, deleted sites, records not verified lately."),
+        (name = "editing", description = "Writes (bearer token of an editor): sites, imports; \
+            chains (admins). `If-Match` with the site's `ETag` guards against lost updates."),
+        (name = "users", description = "Users and tokens (admins); who a token is."),
     )
 )]
 pub struct ApiDoc;

@@ -1,0 +1,329 @@
+#![allow(clippy::unwrap_used)]
+//! Never losing data, with the real `atlas` binary: a process killed with SIGKILL in the middle
+//! of a large import (the command line's and the server's) leaves a database that opens, passes
+//! `PRAGMA integrity_check` and holds all of the import or none of it; tokens never reach the
+//! server's log.
+
+use atlas_core::dataset::Reference;
+use atlas_core::export::{export_sites, ExportMeta};
+use atlas_core::{ExportFormat, HeaderLang, SiteFilter};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn atlas(db: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_atlas"));
+    c.env("ATLAS_DB", db).env_remove("RUST_LOG");
+    c
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
+}
+
+/// `n` synthetic sites with ids `{prefix}{i}` as a CSV file (the export writer: what staff
+/// would import).
+fn synthetic_csv(path: &Path, n: usize, seed: u64, prefix: &str) {
+    let r = Reference::embedded().unwrap();
+    let mut sites = atlas_store::synth::sites_with(&r, n, seed);
+    for (i, s) in sites.iter_mut().enumerate() {
+        s.id = atlas_core::SiteId::new(format!("{prefix}{i}")).unwrap();
+    }
+    let meta = ExportMeta::new(
+        "synthetic",
+        &SiteFilter::default(),
+        chrono::Utc::now().fixed_offset(),
+        "test",
+    );
+    let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    export_sites(
+        ExportFormat::Csv,
+        file,
+        sites.iter().map(Ok::<_, std::io::Error>),
+        &r.context(today()),
+        HeaderLang::En,
+        &meta,
+    )
+    .unwrap();
+}
+
+fn wal_of(db: &Path) -> PathBuf {
+    PathBuf::from(format!("{}-wal", db.display()))
+}
+
+fn wal_len(db: &Path) -> u64 {
+    std::fs::metadata(wal_of(db)).map(|m| m.len()).unwrap_or(0)
+}
+
+/// Waits until the WAL holds more than `bytes` beyond `base` (the import's transaction is
+/// spilling pages, or committing) or `limit` passes; then kills `child` with SIGKILL. Returns
+/// whether the child was still running when killed.
+fn kill_mid_write(child: &mut Child, db: &Path, base: u64, bytes: u64, limit: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        if wal_len(db) > base + bytes {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let running = child.try_wait().unwrap().is_none();
+    // `Child::kill` is SIGKILL on Unix: no destructor, no rollback, no checkpoint runs.
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if running {
+            assert_eq!(status.signal(), Some(9), "killed by SIGKILL: {status:?}");
+        }
+    }
+    running
+}
+
+/// Opens the database after the kill: it must pass the integrity check; returns the number of
+/// sites and revisions.
+fn survivors(db: &Path) -> (u64, u64) {
+    // The check runs before anything opens the file read-write (which would recover the WAL
+    // itself); a read-only connection replays it in memory.
+    atlas_store::check_database(db).unwrap();
+    let store = atlas_store::Store::open(db).unwrap();
+    let sites = store.count(&SiteFilter::default()).unwrap();
+    let revisions = store.revision_count().unwrap();
+    drop(store);
+    atlas_store::check_database(db).unwrap();
+    (sites, revisions)
+}
+
+#[test]
+fn a_cli_import_killed_with_sigkill_leaves_all_of_it_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("atlas.db");
+    let out = atlas(&db).arg("init").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (before, before_revisions) = survivors(&db);
+    // Large enough for the bulk path (indexes dropped and rebuilt inside the transaction) and
+    // for the writing to take a while; the debug binary spends most of the time parsing.
+    let n = 100_000;
+    let csv = dir.path().join("big.csv");
+    synthetic_csv(&csv, n, 17, "big-");
+
+    let mut child = atlas(&db)
+        .args(["import", csv.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let running = kill_mid_write(
+        &mut child,
+        &db,
+        wal_len(&db),
+        1 << 20,
+        Duration::from_secs(600),
+    );
+    assert!(running, "the import was killed while it ran");
+    assert!(
+        wal_len(&db) > 0,
+        "the import had written to the WAL when it was killed"
+    );
+    let (sites, revisions) = survivors(&db);
+    assert!(
+        (sites, revisions) == (before, before_revisions)
+            || (sites, revisions) == (before + n as u64, before_revisions + n as u64),
+        "{sites} sites and {revisions} revisions: neither all ({} / {}) nor none ({before} / \
+         {before_revisions})",
+        before + n as u64,
+        before_revisions + n as u64
+    );
+    // The database works on: another import completes.
+    let small = dir.path().join("small.csv");
+    synthetic_csv(&small, 500, 99, "small-");
+    let out = atlas(&db)
+        .args(["import", small.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(survivors(&db).0, sites + 500);
+}
+
+/// Starts `atlas serve` on a free port; returns the child and its base URL (read from the
+/// line it prints) and a thread collecting its standard error (the request log).
+fn serve(db: &Path) -> (Child, String, std::thread::JoinHandle<String>) {
+    let mut child = atlas(db)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let log = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let mut line = String::new();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut line).unwrap();
+    // Keep reading what it prints later (a closed pipe would be an error for the server).
+    std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = out.read_to_string(&mut rest);
+    });
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    (child, url, log)
+}
+
+fn add_user(db: &Path, name: &str, role: &str) -> String {
+    let out = atlas(db)
+        .args(["user", "add", name, "--role", role])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn multipart(file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "durability-boundary-1f2e";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[test]
+fn a_server_killed_with_sigkill_during_an_import_leaves_all_of_it_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("atlas.db");
+    assert!(atlas(&db).arg("init").output().unwrap().status.success());
+    let token = add_user(&db, "importer", "editor");
+    let (before, before_revisions) = survivors(&db);
+    // As large as an upload may be (20 MiB).
+    let n = 15_000;
+    let csv = dir.path().join("upload.csv");
+    synthetic_csv(&csv, n, 23, "upload-");
+    let bytes = std::fs::read(&csv).unwrap();
+    assert!(bytes.len() < 20 << 20, "{} bytes", bytes.len());
+    let (mut server, url, _log) = serve(&db);
+    let (ct, body) = multipart("upload.csv", &bytes);
+    let base = wal_len(&db);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let request = std::thread::spawn(move || {
+        rt.block_on(async move {
+            reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .unwrap()
+                .post(format!("{url}/api/v1/import"))
+                .bearer_auth(token)
+                .header("content-type", ct)
+                .body(body)
+                .send()
+                .await
+                .map(|r| r.status())
+        })
+    });
+    let running = kill_mid_write(&mut server, &db, base, 256 << 10, Duration::from_secs(300));
+    assert!(running, "the server was killed while it ran");
+    // The client sees the connection drop (or, if the import had finished, its answer).
+    let _ = request.join().unwrap();
+    let (sites, revisions) = survivors(&db);
+    assert!(
+        (sites, revisions) == (before, before_revisions)
+            || (sites, revisions) == (before + n as u64, before_revisions + n as u64),
+        "{sites} sites, {revisions} revisions after the kill (before: {before}, \
+         {before_revisions}; import of {n})"
+    );
+}
+
+#[test]
+fn tokens_never_reach_the_server_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("atlas.db");
+    assert!(atlas(&db).arg("init").output().unwrap().status.success());
+    let token = add_user(&db, "logcheck", "editor");
+    let secret = token.split_once('.').unwrap().1.to_string();
+    let (mut server, url, log) = serve(&db);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let c = reqwest::Client::builder().no_proxy().build().unwrap();
+        // A good token, a wrong one, and tokens put where they do not belong (query string).
+        for (path, t) in [
+            ("/api/v1/auth/me", token.clone()),
+            ("/api/v1/sites/gdupt/verify", token.clone()),
+            ("/api/v1/auth/me", format!("logcheck.{secret}x")),
+        ] {
+            let _ = c
+                .request(
+                    if path.ends_with("verify") {
+                        reqwest::Method::POST
+                    } else {
+                        reqwest::Method::GET
+                    },
+                    format!("{url}{path}"),
+                )
+                .bearer_auth(&t)
+                .send()
+                .await
+                .unwrap();
+        }
+        for q in [
+            format!("/api/v1/auth/me?access_token={token}"),
+            format!("/api/v1/sites?token={token}"),
+        ] {
+            let r = c.get(format!("{url}{q}")).send().await.unwrap();
+            assert!(r.status().is_client_error(), "{q}: {}", r.status());
+        }
+    });
+    // SIGTERM would be gentler, but the log is complete either way: it is written per line.
+    std::thread::sleep(Duration::from_millis(200));
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let log = log.join().unwrap();
+    assert!(
+        log.contains("/api/v1/auth/me"),
+        "the log has the paths:\n{log}"
+    );
+    assert!(log.contains("authentication failed"), "{log}");
+    assert!(
+        !log.contains(&secret),
+        "a token's secret is in the log:\n{log}"
+    );
+    assert!(
+        !log.contains("access_token="),
+        "a query string is in the log:\n{log}"
+    );
+    assert!(
+        !log.to_ascii_lowercase().contains("authorization:"),
+        "{log}"
+    );
+}

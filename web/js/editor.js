@@ -1,0 +1,622 @@
+// Editing in the browser, for editors and admins only (nothing here is built for a reader): the
+// site form (new site: POST; edit: PATCH of the changed properties with If-Match), mark verified,
+// delete, and drag-to-correct on the map. The form checks what it can before sending; whatever
+// the server still refuses (422) is shown next to the form; a stale version (412) is never
+// overwritten — the editor is told and may load the latest record.
+
+import { t } from './i18n.js';
+import { h, clear } from './dom.js';
+import { send, apiUrl } from './api.js';
+import * as auth from './auth.js';
+import * as L from './labels.js';
+import { openDialog, confirmDialog } from './dialog.js';
+import { markerOf, siteChains } from './map.js';
+
+const TEXT = ['name_zh', 'name_en', 'address', 'contact', 'phone', 'website', 'source', 'source_quote', 'notes', 'location_source'];
+const SELECTS = ['category', 'kind', 'level', 'status', 'scope', 'town_code', 'location_precision'];
+const NUMBERS = ['area_m2', 'available_area_m2', 'established'];
+const EDITABLE = [...TEXT, ...SELECTS, ...NUMBERS, 'chains'];
+const ID_RE = /^[a-z0-9][a-z0-9_-]{0,79}$/;
+const PRECISE = ['surveyed', 'building', 'street'];
+
+/** The UI label of a property (for the form, errors and the history). */
+export function fieldLabel(key) {
+  const keys = {
+    id: 'fieldId', name_zh: 'nameZh', name_en: 'nameEn', category: 'category', kind: 'kind', level: 'level',
+    status: 'status', scope: 'scope', chains: 'chains', town_code: 'town', town_name: 'town', address: 'address',
+    area_m2: 'area', available_area_m2: 'availableArea', established: 'established', contact: 'contact',
+    phone: 'phone', website: 'website', location_precision: 'precision', location_source: 'locationSource',
+    source: 'dataSource', source_quote: 'sourceQuote', notes: 'notes', lon: 'lon', lat: 'lat',
+    geometry: 'geometryField', verified_at: 'verified', updated_at: 'updated',
+  };
+  return keys[key] ? t(keys[key]) : key;
+}
+
+/** A message for a failed write, in the page's language (401 also ends the session). */
+export function errorText(e) {
+  if (!e || !e.status) return t('writeFailed', { msg: (e && e.message) || String(e) });
+  switch (e.status) {
+    case 401:
+      auth.expired();
+      return t('sessionExpired');
+    case 403:
+      return t('forbidden');
+    case 404:
+      return t('notFoundSite');
+    case 412:
+      return t('conflict');
+    case 413:
+      return t('tooLarge');
+    case 422:
+      return t('serverRejected', { msg: e.message });
+    case 429:
+      return t('signInThrottled');
+    default:
+      return t('writeFailed', { msg: e.message });
+  }
+}
+
+/** GET a site without any cache, with its version (ETag). */
+export async function fetchSite(id) {
+  const res = await send(apiUrl(`sites/${encodeURIComponent(id)}`), { token: auth.currentToken() });
+  return { feature: res.data, version: res.etag };
+}
+
+// ---------------------------------------------------------------- values
+
+const blank = (v) => v === null || v === undefined || String(v).trim() === '';
+
+function chainList(text) {
+  return siteChains(text).map((c) => c.link || c.chain).sort();
+}
+
+/** The editable values of a feature, canonical (null for empty) so that two can be compared. */
+export function valuesOf(f) {
+  const p = (f && f.properties) || {};
+  const v = {};
+  for (const k of TEXT) v[k] = blank(p[k]) ? null : String(p[k]).trim();
+  for (const k of SELECTS) v[k] = blank(p[k]) ? null : String(p[k]);
+  for (const k of NUMBERS) v[k] = Number.isFinite(p[k]) ? p[k] : null;
+  const chains = chainList(p.chains);
+  v.chains = chains.length ? chains.join(';') : null;
+  const pt = f ? markerOf(f) : null;
+  v.lon = pt ? pt[0] : null;
+  v.lat = pt ? pt[1] : null;
+  return v;
+}
+
+/**
+ * The client's checks: `raw` holds the form's texts (`*Bad` = the browser could not read a
+ * number). Returns `{values, errors: [{field, key, params}]}`.
+ */
+export function validateSite(raw, { creating, pointEditable }) {
+  const errors = [];
+  const err = (field, key, params) => errors.push({ field, key, params });
+  const values = {};
+  if (creating) {
+    const id = String(raw.id || '').trim();
+    if (!id) err('id', 'errRequired');
+    else if (!ID_RE.test(id)) err('id', 'errIdFormat');
+    values.id = id;
+  }
+  for (const k of TEXT) values[k] = blank(raw[k]) ? null : String(raw[k]).trim();
+  for (const k of SELECTS) values[k] = blank(raw[k]) ? null : String(raw[k]);
+  if (!values.name_zh) err('name_zh', 'errRequired');
+  else if ([...values.name_zh].length > 200) err('name_zh', 'errTooLong', { n: 200 });
+  if (values.name_en && [...values.name_en].length > 200) err('name_en', 'errTooLong', { n: 200 });
+  if (!values.category) err('category', 'errRequired');
+  if (!values.kind) err('kind', 'errRequired');
+  else if (values.category && L.kindCategory[values.kind] && L.kindCategory[values.kind] !== values.category) err('kind', 'errKindCategory');
+  if (!values.source) err('source', 'errRequired');
+
+  const number = (k, { min = null, integer = false } = {}) => {
+    if (raw[`${k}Bad`]) {
+      err(k, 'errNumber');
+      return null;
+    }
+    if (blank(raw[k])) return null;
+    const n = Number(String(raw[k]).trim());
+    if (!Number.isFinite(n)) {
+      err(k, 'errNumber');
+      return null;
+    }
+    if (integer && (!Number.isInteger(n) || n < 1000 || n > 9999)) {
+      err(k, 'errYear');
+      return null;
+    }
+    if (min !== null && n < min) {
+      err(k, 'errAreaNegativeField');
+      return null;
+    }
+    return n;
+  };
+  values.area_m2 = number('area_m2', { min: 0 });
+  values.available_area_m2 = number('available_area_m2', { min: 0 });
+  values.established = number('established', { integer: true });
+
+  values.chains = raw.chains && raw.chains.length ? [...raw.chains].sort().join(';') : null;
+
+  values.lon = null;
+  values.lat = null;
+  if (pointEditable) {
+    const lon = number('lon');
+    const lat = number('lat');
+    const lonGiven = !blank(raw.lon) || raw.lonBad;
+    const latGiven = !blank(raw.lat) || raw.latBad;
+    if (lonGiven !== latGiven) err(lonGiven ? 'lat' : 'lon', creating ? 'errLonLatBoth' : 'errLonLatNeeded');
+    else if (!lonGiven && !creating) {
+      err('lon', 'errLonLatNeeded');
+    }
+    if (lon !== null && Math.abs(lon) > 180) err('lon', 'errLon');
+    else values.lon = lon;
+    if (lat !== null && Math.abs(lat) > 90) err('lat', 'errLat');
+    else values.lat = lat;
+    if (creating) {
+      const hasPoint = values.lon !== null && values.lat !== null;
+      if (hasPoint && !values.location_precision) err('location_precision', 'errPrecisionRequired');
+      if (!hasPoint && !lonGiven && !latGiven && PRECISE.includes(values.location_precision)) err('location_precision', 'errPrecisionNeedsPoint');
+    }
+  }
+  return { values, errors };
+}
+
+/** The PATCH body: the properties that changed (null clears one) and the geometry if it moved. */
+export function patchOf(before, values, { pointEditable }) {
+  const properties = {};
+  for (const k of EDITABLE) {
+    if (JSON.stringify(before[k] ?? null) !== JSON.stringify(values[k] ?? null)) properties[k] = values[k] ?? null;
+  }
+  const body = {};
+  let moved = false;
+  if (pointEditable && values.lon !== null && values.lat !== null) {
+    moved = before.lon === null || Math.abs(before.lon - values.lon) > 1e-9 || Math.abs(before.lat - values.lat) > 1e-9;
+  }
+  if (Object.keys(properties).length) body.properties = properties;
+  if (moved) body.geometry = { type: 'Point', coordinates: [values.lon, values.lat] };
+  return body;
+}
+
+/** The POST body of a new site. */
+export function featureOf(values) {
+  const properties = { id: values.id };
+  for (const k of EDITABLE) if (values[k] !== null && values[k] !== undefined) properties[k] = values[k];
+  const hasPoint = values.lon !== null && values.lat !== null;
+  return {
+    type: 'Feature',
+    id: values.id,
+    geometry: hasPoint ? { type: 'Point', coordinates: [values.lon, values.lat] } : null,
+    properties,
+  };
+}
+
+/** Seven decimals (about a centimetre): what the importer keeps. */
+const round7 = (x) => Math.round(x * 1e7) / 1e7;
+
+// ---------------------------------------------------------------- the form
+
+function fieldBox(key, label, control, { wide = false, hint = null, required = false } = {}) {
+  const id = `ed-${key}`;
+  control.id = id;
+  if (!control.name) control.name = key;
+  const errId = `${id}-error`;
+  const hintEl = hint ? h('p', { class: 'hint', id: `${id}-hint` }, hint) : null;
+  control.setAttribute('aria-describedby', [hintEl ? `${id}-hint` : null, errId].filter(Boolean).join(' '));
+  if (required) control.required = true;
+  return h('div', { class: 'field' + (wide ? ' wide' : ''), 'data-field': key },
+    h('label', { for: id }, label, required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
+    control, hintEl, h('p', { class: 'field-error', id: errId, hidden: true }));
+}
+
+function selectOf(key, options, value, { empty = null } = {}) {
+  const sel = h('select', { name: key });
+  if (empty !== null) sel.appendChild(h('option', { value: '' }, empty));
+  for (const o of options) sel.appendChild(h('option', { value: o.value }, o.label));
+  sel.value = value ?? '';
+  return sel;
+}
+
+const vocabOptions = (dim) => (L.vocabOrder[dim] || []).map((id) => ({ value: id, label: L.vocabLabel(dim, id) }));
+
+function kindOptions(category) {
+  return (L.vocabOrder.kind || [])
+    .filter((id) => !category || !L.kindCategory[id] || L.kindCategory[id] === category)
+    .map((id) => ({ value: id, label: L.vocabLabel('kind', id) }));
+}
+
+function textInput(key, value, { type = 'text', multiline = false, attrs = {} } = {}) {
+  if (multiline) return h('textarea', { name: key, rows: 3, ...attrs }, value ?? '');
+  return h('input', { type, name: key, value: value ?? '', autocomplete: 'off', ...attrs });
+}
+
+function numberInput(key, value, attrs = {}) {
+  return h('input', { type: 'number', name: key, value: value ?? '', step: 'any', inputmode: 'decimal', ...attrs });
+}
+
+/** Checkboxes per chain: its links, or "whole chain" (link not stated). */
+function chainPicker(selected) {
+  const chosen = new Set(selected);
+  const box = h('div', { class: 'chain-picker' });
+  const count = h('span', { class: 'badge chain-count' });
+  const update = () => {
+    const n = box.querySelectorAll('input:checked').length;
+    count.textContent = n ? String(n) : '';
+    for (const d of box.querySelectorAll('details')) {
+      const k = d.querySelectorAll('input:checked').length;
+      d.querySelector('.badge').textContent = k ? String(k) : '';
+    }
+  };
+  for (const chain of L.chainOrder) {
+    const links = L.chainLinks(chain);
+    const any = chosen.has(chain) || links.some((l) => chosen.has(l.id));
+    const check = (value, label, cls) => h('label', { class: `chain-check ${cls}` },
+      h('input', { type: 'checkbox', name: 'chains', value, checked: chosen.has(value), 'data-chain': chain }), ' ', label);
+    box.appendChild(h('details', { open: any, 'data-chain': chain },
+      h('summary', {}, L.chainLabel(chain), ' ', h('span', { class: 'badge' })),
+      h('div', { class: 'chain-checks' },
+        check(chain, t('chainWhole'), 'whole'),
+        links.map((l) => check(l.id, L.linkLabel(l.id), 'link')))));
+  }
+  // "Whole chain" and its links exclude each other: the link is either stated or not.
+  box.addEventListener('change', (e) => {
+    const input = e.target;
+    if (!input.matches('input[name=chains]') || !input.checked) return update();
+    const chain = input.dataset.chain;
+    for (const other of box.querySelectorAll(`input[data-chain="${CSS.escape(chain)}"]`)) {
+      if (other === input) continue;
+      if (input.value === chain || other.value === chain) other.checked = false;
+    }
+    update();
+  });
+  update();
+  return { box, count };
+}
+
+/**
+ * The site form in a modal dialog: `feature` + `version` to edit, null to create.
+ * `onSaved(feature, {created})` after a successful write.
+ */
+export function openSiteForm({ feature = null, version = null, onSaved }) {
+  const creating = !feature;
+  let current = feature;
+  let currentVersion = version;
+  const geomType = feature && feature.geometry ? feature.geometry.type : 'Point';
+  const pointEditable = creating || geomType === 'Point';
+  const name = feature ? feature.properties.name_zh || feature.properties.id : '';
+
+  const summary = h('div', { class: 'form-error', role: 'alert', hidden: true, tabindex: '-1' });
+  const conflictBox = h('div', { class: 'form-error conflict', role: 'alert', hidden: true, tabindex: '-1' });
+  const submit = h('button', { type: 'submit', class: 'button primary' }, creating ? t('create') : t('save'));
+  const cancel = h('button', { type: 'button', class: 'cancel' }, t('cancel'));
+  const form = h('form', { class: 'site-form', novalidate: true, autocomplete: 'off' });
+  let dlg = null;
+
+  function build(f) {
+    const v = valuesOf(f);
+    const p = (f && f.properties) || {};
+    const category = selectOf('category', vocabOptions('category'), v.category, { empty: creating ? t('notSet') : null });
+    const kind = selectOf('kind', kindOptions(v.category), v.kind, { empty: t('notSet') });
+    category.addEventListener('change', () => {
+      const keep = kind.value;
+      clear(kind).appendChild(h('option', { value: '' }, t('notSet')));
+      for (const o of kindOptions(category.value)) kind.appendChild(h('option', { value: o.value }, o.label));
+      kind.value = kindOptions(category.value).some((o) => o.value === keep) ? keep : '';
+    });
+    const towns = L.townOrder.map((code) => ({ value: code, label: L.townLabel(code) }));
+    const picker = chainPicker(chainList(p.chains));
+    const precision = selectOf('location_precision', vocabOptions('location_precision'), v.location_precision, { empty: creating ? t('precisionAuto') : null });
+
+    const basics = [
+      creating ? fieldBox('id', t('fieldId'), textInput('id', '', { attrs: { spellcheck: 'false', autocapitalize: 'off', maxlength: 80 } }), { required: true, hint: t('fieldIdHint'), wide: true }) : null,
+      fieldBox('name_zh', t('nameZh'), textInput('name_zh', v.name_zh, { attrs: { lang: 'zh-CN' } }), { required: true, wide: true }),
+      fieldBox('name_en', t('nameEn'), textInput('name_en', v.name_en, { attrs: { lang: 'en' } }), { wide: true }),
+      fieldBox('category', t('category'), category, { required: true }),
+      fieldBox('kind', t('kind'), kind, { required: true }),
+      fieldBox('level', t('level'), selectOf('level', vocabOptions('level'), v.level ?? 'none')),
+      fieldBox('status', t('status'), selectOf('status', vocabOptions('status'), v.status ?? 'operating')),
+      fieldBox('scope', t('scope'), selectOf('scope', vocabOptions('scope'), v.scope ?? 'local')),
+      fieldBox('town_code', t('town'), selectOf('town_code', towns, v.town_code, { empty: t('notSet') })),
+    ];
+    const chainsSection = h('fieldset', { class: 'ed-section chains-field', 'data-field': 'chains', 'aria-describedby': 'ed-chains-hint ed-chains-error' },
+      h('legend', {}, t('sectionChains'), ' ', picker.count),
+      h('p', { class: 'hint', id: 'ed-chains-hint' }, t('chainsHint')),
+      picker.box,
+      h('p', { class: 'field-error', id: 'ed-chains-error', hidden: true }));
+    const location = pointEditable
+      ? [
+        fieldBox('lon', t('lon'), numberInput('lon', v.lon, { min: -180, max: 180 })),
+        fieldBox('lat', t('lat'), numberInput('lat', v.lat, { min: -90, max: 90 })),
+        h('p', { class: 'hint wide' }, t('lonLatHint')),
+      ]
+      : [h('p', { class: 'approx-note wide' }, t('polygonNote'))];
+    location.push(
+      fieldBox('location_precision', t('precision'), precision, { hint: creating ? null : t('precisionHint') }),
+      fieldBox('location_source', t('locationSource'), textInput('location_source', v.location_source, { multiline: true }), { wide: true }),
+      fieldBox('address', t('address'), textInput('address', v.address), { wide: true }));
+    const details = [
+      fieldBox('area_m2', t('area') + ' (m²)', numberInput('area_m2', v.area_m2, { min: 0 })),
+      fieldBox('available_area_m2', t('availableArea') + ' (m²)', numberInput('available_area_m2', v.available_area_m2, { min: 0 })),
+      fieldBox('established', t('established'), numberInput('established', v.established, { min: 1000, max: 9999, step: 1, inputmode: 'numeric' })),
+      fieldBox('contact', t('contact'), textInput('contact', v.contact)),
+      fieldBox('phone', t('phone'), textInput('phone', v.phone, { type: 'tel' })),
+      fieldBox('website', t('website'), textInput('website', v.website, { type: 'url', attrs: { spellcheck: 'false' } })),
+    ];
+    const sources = [
+      fieldBox('source', t('dataSource'), textInput('source', v.source, { multiline: true }), { required: true, wide: true }),
+      fieldBox('source_quote', t('sourceQuote'), textInput('source_quote', v.source_quote, { multiline: true, attrs: { lang: 'zh-CN' } }), { wide: true }),
+      fieldBox('notes', t('notes'), textInput('notes', v.notes, { multiline: true }), { wide: true }),
+    ];
+    const section = (title, children) => h('fieldset', { class: 'ed-section' }, h('legend', {}, title), h('div', { class: 'ed-grid' }, children));
+    clear(form).append(
+      summary, conflictBox,
+      section(t('sectionBasics'), basics),
+      chainsSection,
+      section(t('sectionLocation'), location),
+      section(t('sectionDetails'), details),
+      section(t('sectionSource'), sources),
+      h('div', { class: 'form-actions sticky-actions' }, submit, cancel));
+  }
+
+  function read() {
+    const el = form.elements;
+    const raw = {};
+    const val = (k) => (el[k] ? el[k].value : '');
+    if (creating) raw.id = val('id');
+    for (const k of [...TEXT, ...SELECTS]) raw[k] = val(k);
+    for (const k of [...NUMBERS, 'lon', 'lat']) {
+      raw[k] = val(k);
+      raw[`${k}Bad`] = !!(el[k] && el[k].validity && el[k].validity.badInput);
+    }
+    raw.chains = [...form.querySelectorAll('input[name=chains]:checked')].map((x) => x.value);
+    return raw;
+  }
+
+  function clearErrors() {
+    summary.hidden = true;
+    clear(summary);
+    for (const p of form.querySelectorAll('.field-error')) {
+      p.hidden = true;
+      p.textContent = '';
+    }
+    for (const x of form.querySelectorAll('[aria-invalid]')) x.removeAttribute('aria-invalid');
+  }
+
+  function fieldError(field, message) {
+    const box = form.querySelector(`[data-field="${CSS.escape(field)}"]`);
+    if (!box) return false;
+    const p = box.querySelector('.field-error');
+    p.textContent = p.textContent ? `${p.textContent} ${message}` : message;
+    p.hidden = false;
+    const control = box.querySelector('input, select, textarea');
+    if (control) control.setAttribute('aria-invalid', 'true');
+    return true;
+  }
+
+  /** Shows errors (`[{field, message}]`) at their fields and as a list on top; focuses the list. */
+  function showErrors(list, heading) {
+    clearErrors();
+    const items = [];
+    for (const { field, message } of list) {
+      const placed = field ? fieldError(field, message) : false;
+      const label = field ? `${fieldLabel(field)}：` : '';
+      const target = placed ? form.querySelector(`[data-field="${CSS.escape(field)}"] input, [data-field="${CSS.escape(field)}"] select, [data-field="${CSS.escape(field)}"] textarea`) : null;
+      items.push(h('li', {}, target
+        ? h('a', { href: `#${target.id}`, onclick: (e) => { e.preventDefault(); target.focus(); } }, label, message)
+        : [label, message]));
+    }
+    summary.append(h('p', {}, heading), items.length ? h('ul', {}, items) : null);
+    summary.hidden = false;
+    summary.focus();
+  }
+
+  function serverErrors(e) {
+    const list = [];
+    const details = e.details;
+    const rows = Array.isArray(details) ? details : details && Array.isArray(details.errors) ? details.errors : [];
+    for (const d of rows) {
+      if (!d || typeof d !== 'object') continue;
+      const field = d.column || d.field || d.property || null;
+      const known = field && form.querySelector(`[data-field="${CSS.escape(field)}"]`);
+      const reason = String(d.reason || d.message || JSON.stringify(d));
+      list.push({ field: known ? field : null, message: field && !known ? `${field}: ${reason}` : reason });
+    }
+    showErrors(list, list.length ? t('serverRejectedList') : t('serverRejected', { msg: e.message }));
+  }
+
+  function showConflict() {
+    clearErrors();
+    clear(conflictBox).append(
+      h('p', {}, t('conflict')),
+      h('button', { type: 'button', class: 'button reload-latest', onclick: reloadLatest }, t('reloadLatest')));
+    conflictBox.hidden = false;
+    conflictBox.focus();
+  }
+
+  async function reloadLatest() {
+    try {
+      const fresh = await fetchSite(current.properties.id);
+      current = fresh.feature;
+      currentVersion = fresh.version;
+      conflictBox.hidden = true;
+      build(current);
+      summary.hidden = false;
+      clear(summary).appendChild(h('p', {}, t('reloadedLatest')));
+      summary.classList.add('info');
+      summary.focus();
+    } catch (e) {
+      showErrors([{ field: null, message: errorText(e) }], t('formErrors'));
+    }
+  }
+
+  form.addEventListener('input', (e) => {
+    const box = e.target.closest('[data-field]');
+    if (box) {
+      e.target.removeAttribute('aria-invalid');
+    }
+  });
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    summary.classList.remove('info');
+    conflictBox.hidden = true;
+    const { values, errors } = validateSite(read(), { creating, pointEditable });
+    if (errors.length) {
+      showErrors(errors.map((x) => ({ field: x.field, message: t(x.key, x.params) })), t('formErrors'));
+      return;
+    }
+    clearErrors();
+    if (pointEditable && values.lon !== null) {
+      values.lon = round7(values.lon);
+      values.lat = round7(values.lat);
+    }
+    let request;
+    if (creating) {
+      request = { url: apiUrl('sites'), method: 'POST', body: featureOf(values) };
+    } else {
+      const body = patchOf(valuesOf(current), values, { pointEditable });
+      if (!body.properties && !body.geometry) {
+        summary.classList.add('info');
+        clear(summary).appendChild(h('p', {}, t('noChanges')));
+        summary.hidden = false;
+        summary.focus();
+        return;
+      }
+      request = { url: apiUrl(`sites/${encodeURIComponent(current.properties.id)}`), method: 'PATCH', body, ifMatch: currentVersion };
+    }
+    submit.disabled = true;
+    const label = submit.textContent;
+    submit.textContent = t('saving');
+    try {
+      const res = await send(request.url, { method: request.method, token: auth.currentToken(), body: request.body, ifMatch: request.ifMatch });
+      const id = creating ? values.id : current.properties.id;
+      dlg.close();
+      onSaved(res.data && res.data.properties ? res.data : null, { id, created: creating, name: values.name_zh });
+    } catch (err) {
+      if (err.status === 412) showConflict();
+      else if (err.status === 422 || err.status === 400 || err.status === 409) serverErrors(err);
+      else showErrors([{ field: null, message: errorText(err) }], t('formErrors'));
+    } finally {
+      submit.disabled = false;
+      submit.textContent = label;
+    }
+  });
+
+  build(current);
+  dlg = openDialog({
+    title: creating ? t('newTitle') : t('editTitle', { name }),
+    content: form,
+    className: 'site-editor',
+    wide: true,
+    focus: creating ? '#ed-id' : '#ed-name_zh',
+  });
+  cancel.addEventListener('click', () => dlg.close());
+  return dlg;
+}
+
+// ---------------------------------------------------------------- actions on one site
+
+/** Marks a site verified today (the version shown, in If-Match). Resolves true when done. */
+export async function verifySite(id, version) {
+  await send(apiUrl(`sites/${encodeURIComponent(id)}/verify`), { method: 'POST', token: auth.currentToken(), ifMatch: version });
+  return true;
+}
+
+/** Asks, then deletes (soft) a site at `version`. Resolves true when deleted. */
+export async function deleteSite(feature, version) {
+  const p = feature.properties;
+  const ok = await confirmDialog({
+    title: t('deleteTitle'),
+    message: t('deleteConfirm', { name: p.name_zh || p.id }),
+    confirmLabel: t('delete'),
+    danger: true,
+  });
+  if (!ok) return false;
+  await send(apiUrl(`sites/${encodeURIComponent(p.id)}`), { method: 'DELETE', token: auth.currentToken(), ifMatch: version });
+  return true;
+}
+
+/**
+ * Drag-to-correct: a draggable marker at the site; on drop the editor confirms, then the new
+ * geometry is PATCHed (the server records precision `surveyed` and who corrected it where).
+ * `deps`: {map (AtlasMap), onSaved(id), onStatus(msg, isError), onEnd()}.
+ */
+export class MoveMode {
+  constructor(deps) {
+    this.deps = deps;
+    this.active = null; // {feature, version, bar}
+  }
+
+  start(feature, version) {
+    this.stop();
+    const map = this.deps.map();
+    const pt = markerOf(feature);
+    if (!map || !map.ready || !pt) return;
+    const p = feature.properties;
+    const name = p.name_zh || p.id;
+    const exit = h('button', { type: 'button', class: 'drag-exit', onclick: () => this.stop({ focusCard: true }) }, t('dragExit'));
+    const bar = h('div', { class: 'drag-bar', role: 'status' }, h('span', { class: 'drag-hint' }, t('dragHint')), exit);
+    document.querySelector('.map-pane').appendChild(bar);
+    document.body.classList.add('moving');
+    this.active = { feature, version, bar };
+    map.startDrag(pt, {
+      label: t('dragMarker', { name }),
+      onDrop: (lngLat) => this.dropped(lngLat),
+    });
+    map.focusPoint(pt);
+    const pane = document.querySelector('.map-pane');
+    if (pane.getBoundingClientRect().top < 0) pane.scrollIntoView({ block: 'start' });
+    const el = map.dragElement();
+    if (el) el.focus({ preventScroll: true });
+  }
+
+  get moving() {
+    return !!this.active;
+  }
+
+  async dropped([lon, lat]) {
+    const a = this.active;
+    if (!a || a.busy) return;
+    const map = this.deps.map();
+    const p = a.feature.properties;
+    const x = round7(lon);
+    const y = round7(lat);
+    a.busy = true;
+    const ok = await confirmDialog({
+      title: t('moveTitle'),
+      message: t('moveConfirm', { name: p.name_zh || p.id, lon: x.toFixed(6), lat: y.toFixed(6) }),
+      confirmLabel: t('moveSave'),
+    });
+    a.busy = false;
+    if (!ok) {
+      map.resetDrag();
+      const el = map.dragElement();
+      if (el) el.focus({ preventScroll: true });
+      return;
+    }
+    try {
+      await send(apiUrl(`sites/${encodeURIComponent(p.id)}`), {
+        method: 'PATCH',
+        token: auth.currentToken(),
+        ifMatch: a.version,
+        body: { geometry: { type: 'Point', coordinates: [x, y] } },
+      });
+      this.stop();
+      this.deps.onStatus(t('moved'));
+      this.deps.onSaved(p.id);
+    } catch (e) {
+      this.stop();
+      this.deps.onStatus(errorText(e), true);
+      if (e.status === 412) this.deps.onSaved(p.id); // show the record as it is now
+    }
+  }
+
+  stop({ focusCard = false } = {}) {
+    const a = this.active;
+    if (!a) return;
+    this.active = null;
+    const map = this.deps.map();
+    if (map) map.stopDrag();
+    a.bar.remove();
+    document.body.classList.remove('moving');
+    if (this.deps.onEnd) this.deps.onEnd({ focusCard });
+  }
+}
