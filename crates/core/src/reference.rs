@@ -525,6 +525,9 @@ pub fn parse_indicators(text: &str) -> Result<Vec<Indicator>, DataError> {
         };
         ind.filter()
             .map_err(|e| bad(format!("count_filter: {e}")))?;
+        if out.iter().any(|o: &Indicator| o.id == ind.id) {
+            return Err(bad(format!("indicator id '{}' appears twice", ind.id)));
+        }
         out.push(ind);
     }
     Ok(out)

@@ -3,7 +3,7 @@
 
 use crate::error::{InUse, Result, StoreError};
 use crate::{reference, sql, Store};
-use atlas_core::ChainCatalog;
+use atlas_core::{ChainCatalog, Indicator};
 use rusqlite::{Connection, TransactionBehavior};
 use std::collections::HashSet;
 
@@ -108,4 +108,39 @@ fn missing(conn: &Connection, cat: &ChainCatalog) -> Result<Vec<InUse>> {
             .filter(|u| !links.contains(&u.id)),
     );
     Ok(out)
+}
+
+impl Store {
+    /// Replaces the plan's indicators with `list` (in its order), in one transaction, and bumps
+    /// the data version. Each indicator's `count_filter` must name chains, links and townships
+    /// the store holds; an empty list is refused. Nothing is written on any error.
+    pub fn replace_indicators(&mut self, list: &[Indicator]) -> Result<usize> {
+        self.check_indicators(list)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql::CLEAR_INDICATORS)?;
+        reference::insert_indicators(&tx, list)?;
+        tx.execute(sql::BUMP_DATA_VERSION, [])?;
+        tx.commit()?;
+        Ok(list.len())
+    }
+
+    /// The checks of [`Store::replace_indicators`], writing nothing; returns the count.
+    pub fn check_indicators(&self, list: &[Indicator]) -> Result<usize> {
+        if list.is_empty() {
+            return Err(StoreError::InvalidIndicators(
+                "an indicators file must hold at least one indicator".into(),
+            ));
+        }
+        for ind in list {
+            let f = ind.filter().map_err(|e| {
+                StoreError::InvalidIndicators(format!("indicator '{}', count_filter: {e}", ind.id))
+            })?;
+            self.validate_filter(&f).map_err(|e| {
+                StoreError::InvalidIndicators(format!("indicator '{}', count_filter: {e}", ind.id))
+            })?;
+        }
+        Ok(list.len())
+    }
 }

@@ -65,6 +65,9 @@ pub enum StoreError {
     /// A new chains file lacks chains or links that sites still use; nothing was written.
     #[error("{}", in_use_message(.0))]
     ChainsInUse(Vec<InUse>),
+    /// An indicators file that cannot replace the current one; nothing was written.
+    #[error("{0}")]
+    InvalidIndicators(String),
     /// The store holds no reference data yet (chains, divisions, boundary).
     #[error(
         "the store holds no reference data (district boundary); load the reference data first"
@@ -187,6 +190,7 @@ impl StoreError {
             | Self::UserExists(_) => "conflict",
             Self::VersionMismatch { .. } => "version_mismatch",
             Self::InvalidUser(_) => "invalid_user",
+            Self::InvalidIndicators(_) => "invalid_file",
             Self::NotAnAtlasDatabase(_) => "not_an_atlas_database",
         }
     }
@@ -212,6 +216,7 @@ impl StoreError {
                 | Self::DuplicateId(_)
                 | Self::ReferenceInUse { .. }
                 | Self::ChainsInUse(_)
+                | Self::InvalidIndicators(_)
                 | Self::NoSuchSite(_)
                 | Self::SiteExists(_)
                 | Self::VersionMismatch { .. }

@@ -56,26 +56,8 @@ pub(crate) fn replace(conn: &Connection, r: &Reference) -> Result<()> {
                 d.seat.as_ref().map(|s| s.source.as_str()),
             ])?;
         }
-        let mut ind = conn.prepare_cached(sql::INSERT_INDICATOR)?;
-        for (i, x) in r.indicators.iter().enumerate() {
-            ind.execute(params![
-                x.id,
-                i as i64,
-                x.name_zh,
-                x.name_en,
-                x.unit,
-                x.baseline,
-                x.baseline_year,
-                x.target,
-                x.target_op,
-                x.target_year,
-                measure_id(x.measure),
-                x.count_filter,
-                x.source,
-                x.source_quote
-            ])?;
-        }
     }
+    insert_indicators(conn, &r.indicators)?;
     set_meta(conn, sql::META_BOUNDARY, &r.district.geojson)?;
     for (q, what) in [
         (sql::ORPHAN_CHAINS, "chain"),
@@ -94,6 +76,30 @@ pub(crate) fn replace(conn: &Connection, r: &Reference) -> Result<()> {
                 sites: u64::try_from(n).unwrap_or(0),
             });
         }
+    }
+    Ok(())
+}
+
+/// Inserts `list` in its order (into an emptied table, inside a transaction).
+pub(crate) fn insert_indicators(conn: &Connection, list: &[Indicator]) -> Result<()> {
+    let mut ind = conn.prepare_cached(sql::INSERT_INDICATOR)?;
+    for (i, x) in list.iter().enumerate() {
+        ind.execute(params![
+            x.id,
+            i as i64,
+            x.name_zh,
+            x.name_en,
+            x.unit,
+            x.baseline,
+            x.baseline_year,
+            x.target,
+            x.target_op,
+            x.target_year,
+            measure_id(x.measure),
+            x.count_filter,
+            x.source,
+            x.source_quote
+        ])?;
     }
     Ok(())
 }

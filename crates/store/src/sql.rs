@@ -218,6 +218,8 @@ pub const USED_LINKS: &str = "SELECT r.link_id, sum(cs.sites) FROM chain_set_ref
 pub const DROP_UNUSED_CHAIN_SETS: &str = "DELETE FROM chain_sets WHERE sites = 0";
 /// Clears the chains and links (inside the replacing transaction; foreign keys are deferred).
 pub const CLEAR_CHAINS: &str = "DELETE FROM links; DELETE FROM chains;";
+/// Empties the indicators table (before it is written anew).
+pub const CLEAR_INDICATORS: &str = "DELETE FROM indicators;";
 
 /// Chain ids (validation).
 pub const CHAIN_IDS: &str = "SELECT id FROM chains ORDER BY ord, id";

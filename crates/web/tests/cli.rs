@@ -636,3 +636,38 @@ fn backup_refuses_to_overwrite_and_restore_brings_the_database_back() {
     }
     assert!(env.ok(&["list", "--q", "石油化工学院"]).contains("gdupt"));
 }
+
+#[test]
+fn import_indicators_replaces_the_plan_targets_atomically() {
+    let env = Env::new();
+    env.init();
+    let csv = atlas_core::dataset::INDICATORS_CSV;
+    let target = |env: &Env| {
+        let store = atlas_store::Store::open_readonly(env.db()).unwrap();
+        store
+            .indicators()
+            .unwrap()
+            .into_iter()
+            .find(|i| i.id == "incubation_platforms")
+            .and_then(|i| i.target)
+    };
+    assert_eq!(target(&env), Some(8.0));
+    let changed = csv.replacen(",5,2020,8,>=,2025,count,", ",5,2020,10,>=,2025,count,", 1);
+    assert_ne!(changed, csv);
+    let file = env.path("indicators.csv");
+    std::fs::write(&file, &changed).unwrap();
+    let out = env.ok(&["import-indicators", file.to_str().unwrap(), "--dry-run"]);
+    assert!(out.contains("nothing written"), "{out}");
+    assert_eq!(target(&env), Some(8.0));
+    let out = env.ok(&["import-indicators", file.to_str().unwrap()]);
+    assert!(out.contains("incubation_platforms"), "{out}");
+    assert_eq!(target(&env), Some(10.0));
+    // An unknown township in a count filter: refused, named, nothing written.
+    let bad = env.path("bad-indicators.csv");
+    std::fs::write(&bad, changed.replacen("kind=tech_sme", "town=999999999", 1)).unwrap();
+    let out = env.atlas(&["import-indicators", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("999999999"), "{err}");
+    assert_eq!(target(&env), Some(10.0));
+}

@@ -134,3 +134,33 @@ pub fn import(db: &Path, args: &ImportChainsArgs) -> Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `atlas import-indicators FILE [--dry-run]`: replaces the plan's indicators (atomic).
+pub fn import_indicators(db: &Path, args: &ImportChainsArgs) -> Result<ExitCode> {
+    let name = args.file.display().to_string();
+    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {name}"))?;
+    let text = String::from_utf8(bytes).with_context(|| {
+        format!("{name}: the indicators file must be UTF-8 (指标文件须为 UTF-8)")
+    })?;
+    let list = atlas_core::reference::parse_indicators(&text).with_context(|| name.clone())?;
+    let mut store = super::open_existing(db)?;
+    let n = if args.dry_run {
+        store.check_indicators(&list)
+    } else {
+        store.replace_indicators(&list)
+    }
+    .with_context(|| format!("importing {name} (导入规划指标)"))?;
+    let ids: Vec<&str> = list.iter().map(|i| i.id.as_str()).collect();
+    if args.dry_run {
+        println!(
+            "试运行 dry run: {n} 项指标 indicators ({}); nothing written",
+            ids.join(", ")
+        );
+    } else {
+        println!(
+            "已导入 imported: {n} 项指标 indicators ({})",
+            ids.join(", ")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -52,6 +52,8 @@ pub enum Command {
     ChainReport(ChainReportArgs),
     /// Replace the chains and links with a chains CSV (columns of data/chains.csv) (导入产业链).
     ImportChains(ImportChainsArgs),
+    /// Replace the plan's indicators with an indicators CSV (columns of data/indicators.csv) (导入规划指标).
+    ImportIndicators(ImportChainsArgs),
     /// Manage who may write through the API: add (prints the token once), list, revoke (用户与令牌).
     User {
         #[command(subcommand)]
@@ -311,12 +313,12 @@ pub struct ChainReportArgs {
     pub weak_below: String,
 }
 
-/// `atlas import-chains`.
+/// `atlas import-chains` and `atlas import-indicators`.
 #[derive(Debug, Args)]
 pub struct ImportChainsArgs {
     /// CSV with the columns of data/chains.csv (chain_id, chain_order, chain_name_zh,
     /// chain_name_en, link_id, link_order, link_name_zh, link_name_en, link_description_zh,
-    /// source), UTF-8.
+    /// source), or of data/indicators.csv for import-indicators; UTF-8.
     pub file: PathBuf,
     /// Validate and report only; write nothing.
     #[arg(long)]
@@ -333,6 +335,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check => check::run(&cli.db),
         Command::ChainReport(args) => chains::report(&cli.db, &args),
         Command::ImportChains(args) => chains::import(&cli.db, &args),
+        Command::ImportIndicators(args) => chains::import_indicators(&cli.db, &args),
         Command::User { command } => users::run(&cli.db, &command),
         Command::History { id } => history::run(&cli.db, &id),
         Command::Backup { file, force } => backup::backup(&cli.db, &file, force),

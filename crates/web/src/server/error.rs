@@ -269,6 +269,7 @@ fn store_status(e: &StoreError) -> StatusCode {
         StoreError::InvalidSite { .. }
         | StoreError::DuplicateId(_)
         | StoreError::InvalidUser(_)
+        | StoreError::InvalidIndicators(_)
         | StoreError::NotAnAtlasDatabase(_) => StatusCode::UNPROCESSABLE_ENTITY,
         StoreError::NoSuchSite(_)
         | StoreError::NoSuchRevision { .. }

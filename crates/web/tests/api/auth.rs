@@ -37,6 +37,11 @@ fn write_routes() -> Vec<(Method, &'static str, Body)> {
             "/api/v1/chains/import",
             Some(("text/csv", b"x\n".to_vec())),
         ),
+        (
+            Method::POST,
+            "/api/v1/indicators/import",
+            Some(("text/csv", b"x\n".to_vec())),
+        ),
         (Method::GET, "/api/v1/users", None),
         (
             Method::POST,
@@ -105,7 +110,9 @@ async fn editors_may_not_manage_users_or_chains() {
     let app = spawn_app().await;
     let editor = app.editor().await;
     for (m, path, body) in write_routes() {
-        let admin_only = path.contains("/users") || path.contains("/chains/import");
+        let admin_only = path.contains("/users")
+            || path.contains("/chains/import")
+            || path.contains("/indicators/import");
         let a = call(&app, &m, path, Some(&editor), &body).await;
         if admin_only {
             let msg = a.expect_error(StatusCode::FORBIDDEN, "forbidden");

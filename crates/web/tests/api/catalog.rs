@@ -340,6 +340,7 @@ async fn the_openapi_document_describes_every_api_route() {
         ("/api/v1/sites/{id}/verify", "post"),
         ("/api/v1/import", "post"),
         ("/api/v1/chains/import", "post"),
+        ("/api/v1/indicators/import", "post"),
         ("/api/v1/users", "get"),
         ("/api/v1/users", "post"),
         ("/api/v1/users/{name}", "delete"),

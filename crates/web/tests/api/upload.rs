@@ -411,3 +411,71 @@ async fn admins_replace_the_chains_with_a_csv_editors_may_not() {
         .await;
     a.expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_file");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_replace_the_indicators_with_a_csv_editors_may_not() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let editor = app.editor().await;
+    let csv = atlas_core::dataset::INDICATORS_CSV;
+    let send = |token: String, path: &'static str, body: String| {
+        let app = &app;
+        async move {
+            app.send(
+                Method::POST,
+                path,
+                Some(&token),
+                &[],
+                Some(("text/csv", body.into_bytes())),
+            )
+            .await
+        }
+    };
+    send(editor, "/api/v1/indicators/import", csv.to_string())
+        .await
+        .expect_error(StatusCode::FORBIDDEN, "forbidden");
+    // A new 2025 target for high-tech enterprises (70 → 80): the board follows, no code change.
+    let changed = csv.replacen(
+        ",56,2020,70,>=,2025,count,",
+        ",56,2020,80,>=,2025,count,",
+        1,
+    );
+    assert_ne!(changed, csv);
+    let etag = etag_of(&app, "/api/v1/indicators").await;
+    let a = send(
+        admin.clone(),
+        "/api/v1/indicators/import?dry_run=true",
+        changed.clone(),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.json()["dry_run"], true);
+    let target = |v: &serde_json::Value| -> serde_json::Value {
+        let list = v["indicators"].as_array().cloned().unwrap_or_default();
+        list.into_iter()
+            .find(|i| i["id"] == "high_tech_enterprises")
+            .map(|i| i["target"].clone())
+            .unwrap()
+    };
+    assert_eq!(target(&app.json("/api/v1/indicators").await), json!(70.0));
+    let a = send(admin.clone(), "/api/v1/indicators/import", changed).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.json()["indicators"], 8);
+    assert_eq!(target(&app.json("/api/v1/indicators").await), json!(80.0));
+    assert_ne!(etag_of(&app, "/api/v1/indicators").await, etag);
+    // A count_filter naming an unknown chain, a repeated id, an empty file: 422, nothing written.
+    let unknown_chain = csv.replacen("kind=engineering_center", "chain=no_such_chain", 1);
+    let first_row = csv.lines().nth(1).unwrap();
+    let repeated = format!("{}\n{first_row}\n", csv.trim_end());
+    let header_only = format!("{}\n", csv.lines().next().unwrap());
+    for (body, words) in [
+        (unknown_chain, "no_such_chain"),
+        (repeated, "twice"),
+        (header_only, "at least one"),
+    ] {
+        let a = send(admin.clone(), "/api/v1/indicators/import", body).await;
+        let msg = a.expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_file");
+        assert!(msg.contains(words), "{msg}");
+    }
+    assert_eq!(target(&app.json("/api/v1/indicators").await), json!(80.0));
+}

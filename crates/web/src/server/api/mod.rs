@@ -25,6 +25,7 @@
 //! | `POST /sites/{id}/restore`, `/revert` (`{"rev":N}`), `/verify` *editor* | put back, go back to a revision, confirm today ([`edit`]) |
 //! | `POST /import` *editor* | multipart CSV/XLSX/GeoJSON: row report; `dry_run`, `skip_invalid`, `crs` ([`upload`]) |
 //! | `POST /chains/import` *admin* | a chains CSV replaces the chains and links ([`upload`]) |
+//! | `POST /indicators/import` *admin* | an indicators CSV replaces the plan's indicators ([`upload`]) |
 //! | `GET`, `POST /users`, `DELETE /users/{name}` *admin* | list, add (token once), revoke ([`users`]) |
 //! | `GET /auth/me` *any token* | the token's user and role ([`users`]) |
 //!
@@ -102,6 +103,7 @@ pub fn router() -> Router<AppState> {
     let uploads = Router::new()
         .route("/import", post(upload::import))
         .route("/chains/import", post(upload::chains))
+        .route("/indicators/import", post(upload::indicators))
         .layer(DefaultBodyLimit::max(IMPORT_LIMIT_BYTES))
         .layer(RequestBodyLimitLayer::new(IMPORT_LIMIT_BYTES));
     Router::new()

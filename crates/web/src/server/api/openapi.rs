@@ -136,6 +136,7 @@ impl Modify for BearerAuth {
         edit::verify,
         upload::import,
         upload::chains,
+        upload::indicators,
         users::list,
         users::add,
         users::revoke,

@@ -363,3 +363,77 @@ pub async fn chains(Admin(_who): Admin, req: Req, request: Request) -> ApiResult
     )
         .into_response())
 }
+
+/// What `POST /api/v1/indicators/import` did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicatorsResult {
+    /// True when nothing was written.
+    pub dry_run: bool,
+    /// Indicators in the file (now in force unless `dry_run`).
+    pub indicators: usize,
+    /// Their ids, in order.
+    pub ids: Vec<String>,
+}
+
+/// Replaces the plan's indicators with an indicators CSV (the columns of data/indicators.csv):
+/// baselines, targets and sources change without a code change. Admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/indicators/import",
+    tag = "editing",
+    security(("bearer" = [])),
+    params(("dry_run" = Option<bool>, Query, description = "Check only, write nothing.")),
+    request_body(content = String, content_type = "text/csv", description = "The indicators \
+        file (columns of data/indicators.csv), UTF-8."),
+    responses(
+        (status = 200, description = "The indicators now in force.", body = IndicatorsResult),
+        (status = 401, description = "`unauthorized`", body = super::openapi::ErrorBody),
+        (status = 403, description = "`forbidden`: admins only.", body = super::openapi::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: not text/csv.", body = super::openapi::ErrorBody),
+        (status = 422, description = "`invalid_file`: a row that cannot be read, a repeated id, \
+            or a count_filter naming an unknown chain, link or township; nothing was written.",
+            body = super::openapi::ErrorBody),
+    )
+)]
+pub async fn indicators(Admin(_who): Admin, req: Req, request: Request) -> ApiResult<Response> {
+    let (_, extras) = params::split(&req.query, &[], &["dry_run"])?;
+    let dry_run = match params::last(&extras, "dry_run") {
+        Some(v) => flag("dry_run", v)?,
+        None => false,
+    };
+    if !matches!(media_type(&request).as_str(), "text/csv" | "text/plain") {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the indicators file as 'Content-Type: text/csv' (UTF-8)".into(),
+        ));
+    }
+    let bytes = axum::body::to_bytes(request.into_body(), IMPORT_LIMIT_BYTES)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge)?;
+    let text = String::from_utf8(bytes.to_vec())
+        .map_err(|_| ApiError::InvalidFile("the indicators file must be UTF-8".into()))?;
+    let list = atlas_core::reference::parse_indicators(&text)
+        .map_err(|e| ApiError::InvalidFile(e.to_string()))?;
+    let ids: Vec<String> = list.iter().map(|i| i.id.clone()).collect();
+    let result = req
+        .state
+        .db
+        .write(move |s| {
+            let indicators = if dry_run {
+                // The same checks, in a transaction that is rolled back.
+                s.check_indicators(&list)?
+            } else {
+                s.replace_indicators(&list)?
+            };
+            Ok(IndicatorsResult {
+                dry_run,
+                indicators,
+                ids,
+            })
+        })
+        .await?;
+    Ok((
+        [(CONTENT_TYPE, JSON), (CACHE_CONTROL, "no-store")],
+        super::to_json(&result)?,
+    )
+        .into_response())
+}
