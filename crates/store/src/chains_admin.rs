@@ -63,35 +63,47 @@ impl Store {
     /// chain and link sites still use that `cat` lacks, and writes nothing in that case. Sites
     /// are not touched: a link added by `cat` starts with no site (a *missing* link).
     pub fn replace_chains(&mut self, cat: &ChainCatalog) -> Result<ChainsReplaced> {
-        if cat.chains.is_empty() {
-            return Err(StoreError::Data(
-                "a chains file must hold at least one chain".into(),
-            ));
-        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let in_use = missing(&tx, cat)?;
-        if !in_use.is_empty() {
-            // Dropping the transaction rolls it back; nothing was written anyway.
-            return Err(StoreError::ChainsInUse(in_use));
-        }
-        let (old_chains, old_links) = ids(&reference::chains(&tx)?);
-        let (new_chains, new_links) = ids(cat);
+        let diff = chains_diff(&tx, cat)?;
         tx.execute(sql::DROP_UNUSED_CHAIN_SETS, [])?;
         tx.execute_batch(sql::CLEAR_CHAINS)?;
         reference::insert_chains(&tx, cat)?;
         tx.execute(sql::BUMP_DATA_VERSION, [])?;
         tx.commit()?;
-        Ok(ChainsReplaced {
-            chains: new_chains.len(),
-            links: new_links.len(),
-            added_chains: minus(&new_chains, &old_chains),
-            removed_chains: minus(&old_chains, &new_chains),
-            added_links: minus(&new_links, &old_links),
-            removed_links: minus(&old_links, &new_links),
-        })
+        Ok(diff)
     }
+
+    /// The checks of [`Store::replace_chains`] and what it would change, writing nothing (a dry
+    /// run).
+    pub fn check_chains(&self, cat: &ChainCatalog) -> Result<ChainsReplaced> {
+        chains_diff(&self.conn, cat)
+    }
+}
+
+/// What replacing the store's chains with `cat` would change; fails as
+/// [`Store::replace_chains`] does (an empty file, ids still used by sites).
+fn chains_diff(conn: &Connection, cat: &ChainCatalog) -> Result<ChainsReplaced> {
+    if cat.chains.is_empty() {
+        return Err(StoreError::Data(
+            "a chains file must hold at least one chain".into(),
+        ));
+    }
+    let in_use = missing(conn, cat)?;
+    if !in_use.is_empty() {
+        return Err(StoreError::ChainsInUse(in_use));
+    }
+    let (old_chains, old_links) = ids(&reference::chains(conn)?);
+    let (new_chains, new_links) = ids(cat);
+    Ok(ChainsReplaced {
+        chains: new_chains.len(),
+        links: new_links.len(),
+        added_chains: minus(&new_chains, &old_chains),
+        removed_chains: minus(&old_chains, &new_chains),
+        added_links: minus(&new_links, &old_links),
+        removed_links: minus(&old_links, &new_links),
+    })
 }
 
 fn missing(conn: &Connection, cat: &ChainCatalog) -> Result<Vec<InUse>> {

@@ -90,37 +90,29 @@ pub fn report(db: &Path, args: &ChainReportArgs) -> Result<ExitCode> {
 
 /// `atlas import-chains FILE`.
 pub fn import(db: &Path, args: &ImportChainsArgs) -> Result<ExitCode> {
-    let name = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {name}"))?;
-    let text = String::from_utf8(bytes)
-        .with_context(|| format!("{name}: the chains file must be UTF-8 (链文件须为 UTF-8)"))?;
+    let (name, text) = read_utf8(&args.file, "chains (链)")?;
     let catalog = ChainCatalog::parse_csv(&text).with_context(|| name.clone())?;
     let mut store = super::open_existing(db)?;
-    let links: usize = catalog.chains.iter().map(|c| c.links.len()).sum();
-    if args.dry_run {
-        let missing = store.chains_missing_from(&catalog)?;
-        println!(
-            "试运行 dry run: {} 条产业链 chains, {links} 个环节 links; nothing written",
-            catalog.chains.len()
-        );
-        if !missing.is_empty() {
-            let list: Vec<String> = missing
-                .iter()
-                .map(|u| format!("{} '{}' ({} site(s))", u.what, u.id, u.sites))
-                .collect();
-            anyhow::bail!(
-                "the file lacks ids still used by sites: {}",
-                list.join(", ")
-            );
-        }
-        return Ok(ExitCode::SUCCESS);
+    let r = if args.dry_run {
+        store.check_chains(&catalog)
+    } else {
+        store.replace_chains(&catalog)
     }
-    let r = store
-        .replace_chains(&catalog)
-        .with_context(|| format!("importing {name} (导入产业链)"))?;
+    .with_context(|| format!("importing {name} (导入产业链)"))?;
     println!(
-        "已导入 imported: {} 条产业链 chains, {} 个环节 links",
-        r.chains, r.links
+        "{}: {} 条产业链 chains, {} 个环节 links{}",
+        if args.dry_run {
+            "试运行 dry run"
+        } else {
+            "已导入 imported"
+        },
+        r.chains,
+        r.links,
+        if args.dry_run {
+            "; nothing written"
+        } else {
+            ""
+        }
     );
     for (what, list) in [
         ("新增产业链 added chains", &r.added_chains),
@@ -135,13 +127,18 @@ pub fn import(db: &Path, args: &ImportChainsArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Reads `file` as UTF-8 text; returns its display name too.
+fn read_utf8(file: &Path, what: &str) -> Result<(String, String)> {
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file).with_context(|| format!("reading {name}"))?;
+    let text = String::from_utf8(bytes)
+        .with_context(|| format!("{name}: the {what} file must be UTF-8 (须为 UTF-8)"))?;
+    Ok((name, text))
+}
+
 /// `atlas import-indicators FILE [--dry-run]`: replaces the plan's indicators (atomic).
 pub fn import_indicators(db: &Path, args: &ImportChainsArgs) -> Result<ExitCode> {
-    let name = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {name}"))?;
-    let text = String::from_utf8(bytes).with_context(|| {
-        format!("{name}: the indicators file must be UTF-8 (指标文件须为 UTF-8)")
-    })?;
+    let (name, text) = read_utf8(&args.file, "indicators (指标)")?;
     let list = atlas_core::reference::parse_indicators(&text).with_context(|| name.clone())?;
     let mut store = super::open_existing(db)?;
     let n = if args.dry_run {
