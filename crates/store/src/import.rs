@@ -8,10 +8,12 @@ use crate::rtree;
 use crate::search;
 use crate::sql;
 use atlas_core::{ChainRef, Site};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use serde::Serialize;
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+/// Hash maps and sets of the import's hot loop: a fast hash (foldhash) with a random seed.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -152,7 +154,7 @@ fn set_key(rank: i64, refs: &str) -> String {
 
 impl Interned {
     fn load(conn: &Connection) -> Result<Self> {
-        let mut combos = HashMap::new();
+        let mut combos = HashMap::default();
         let mut st = conn.prepare_cached(sql::COMBOS)?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
@@ -166,7 +168,7 @@ impl Interned {
             );
             combos.insert(key, r.get(0)?);
         }
-        let mut sets = HashMap::new();
+        let mut sets = HashMap::default();
         let mut st = conn.prepare_cached(sql::CHAIN_SETS)?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
@@ -175,9 +177,9 @@ impl Interned {
         Ok(Self {
             combos,
             sets,
-            combo_delta: HashMap::new(),
-            set_delta: HashMap::new(),
-            cell_delta: HashMap::new(),
+            combo_delta: HashMap::default(),
+            set_delta: HashMap::default(),
+            cell_delta: HashMap::default(),
         })
     }
 
@@ -295,12 +297,12 @@ struct Prepared<'a> {
     keys: Keys,
     search_text: String,
     /// Search tokens (a bulk import writes them after all sites).
-    doc: Option<search::FtsDocument>,
+    doc: Option<String>,
     bbox: [f64; 4],
 }
 
 /// The search tokens of a site.
-fn tokens(site: &Site) -> search::FtsDocument {
+fn tokens(site: &Site) -> String {
     search::document(&site.search_text().to_lowercase())
 }
 
@@ -380,7 +382,7 @@ pub(crate) fn import(
     let known = Known::load(conn)?;
     let stored: i64 = conn.query_row(sql::SITE_COUNT, [], |r| r.get(0))?;
     let bulk = sites.len() >= BULK_MIN && i64::try_from(sites.len()).unwrap_or(i64::MAX) >= stored;
-    let mut seen = HashSet::with_capacity(sites.len());
+    let mut seen = HashSet::with_capacity_and_hasher(sites.len(), Default::default());
     // Bulk: every site is checked first (errors in input order), then the sites are written
     // in spatial order (Z-order of their box centres), so that neighbours in space are
     // neighbours in the table: a map's box then reads a few pages of rows, not one per site.
@@ -427,7 +429,7 @@ pub(crate) fn write_one(
     version: Option<i64>,
 ) -> Result<Option<(i64, i64)>> {
     let known = Known::load(conn)?;
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     let p = prepare(0, site, Some((&known, &mut seen)), true)?;
     let mut w = Writer::new(conn, false, journal)?;
     w.next_version = version;
@@ -516,14 +518,16 @@ struct Writer<'c> {
     now: String,
     report: ImportReport,
     interned: Interned,
-    /// Bulk: the ids already stored, so that new ones need no lookup.
-    stored_ids: Option<HashSet<String>>,
+    /// Bulk: the ids already stored and their keys, so that new ones need no lookup and stored
+    /// ones are read by key (the id index is dropped until the end of the import).
+    stored_ids: Option<HashMap<String, i64>>,
     /// Bulk: the dropped indexes of `sites` (name, SQL).
     indexes: Vec<(String, String)>,
     /// Bulk: the largest key before the import (the R*Tree is rebuilt from the stored bounds
     /// of those sites and the boxes of the new ones).
     max_pk: i64,
     existing: rusqlite::CachedStatement<'c>,
+    existing_by_pk: rusqlite::CachedStatement<'c>,
     insert: rusqlite::CachedStatement<'c>,
     update: rusqlite::CachedStatement<'c>,
     del_fts: rusqlite::CachedStatement<'c>,
@@ -551,7 +555,7 @@ impl<'c> Writer<'c> {
     fn new(conn: &'c Connection, bulk: bool, journal: &Journal<'_>) -> Result<Self> {
         let stored_ids = if bulk {
             let mut st = conn.prepare(sql::SITE_KEYS)?;
-            let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+            let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
             Some(rows.collect::<Result<_, _>>()?)
         } else {
             None
@@ -565,12 +569,13 @@ impl<'c> Writer<'c> {
         } else {
             Vec::new()
         };
-        let existing_sql = format!(
-            "SELECT {}, s.pk, s.combo, s.chainset, s.min_lon, s.max_lon, s.min_lat, s.max_lat \
-             FROM sites AS s {}",
-            sql::SITE_COLUMNS,
-            sql::SITE_BY_ID
-        );
+        let existing_sql = |by: &str| {
+            format!(
+                "SELECT {}, s.pk, s.combo, s.chainset, s.min_lon, s.max_lon, s.min_lat, \
+                 s.max_lat FROM sites AS s {by}",
+                sql::SITE_COLUMNS,
+            )
+        };
         Ok(Self {
             conn,
             bulk,
@@ -580,7 +585,8 @@ impl<'c> Writer<'c> {
             stored_ids,
             indexes,
             max_pk,
-            existing: conn.prepare_cached(&existing_sql)?,
+            existing: conn.prepare_cached(&existing_sql(sql::SITE_BY_ID))?,
+            existing_by_pk: conn.prepare_cached(&existing_sql(sql::WHERE_PK))?,
             insert: conn.prepare_cached(sql::INSERT_SITE)?,
             update: conn.prepare_cached(sql::UPDATE_SITE)?,
             del_fts: conn.prepare_cached(sql::DELETE_FTS)?,
@@ -656,23 +662,25 @@ impl<'c> Writer<'c> {
     }
 
     fn old_row(&mut self, id: &str) -> Result<Option<OldRow>> {
-        let may_exist = self.stored_ids.as_ref().is_none_or(|ids| ids.contains(id));
-        if !may_exist {
+        let st = match &self.stored_ids {
+            None => self.existing.query([id]),
+            Some(ids) => match ids.get(id) {
+                Some(pk) => self.existing_by_pk.query([pk]),
+                None => return Ok(None),
+            },
+        };
+        let mut rows = st?;
+        let Some(r) = rows.next()? else {
             return Ok(None);
-        }
-        Ok(self
-            .existing
-            .query_row([id], |r| {
-                let bound = |i: usize| r.get::<_, f64>(sql::col::CHAINSET + 1 + i);
-                Ok((
-                    r.get::<_, i64>(sql::col::PK)?,
-                    site_from_row(r),
-                    r.get::<_, Option<i64>>(sql::col::COMBO)?,
-                    r.get::<_, Option<i64>>(sql::col::CHAINSET)?,
-                    [bound(0)?, bound(1)?, bound(2)?, bound(3)?],
-                ))
-            })
-            .optional()?)
+        };
+        let bound = |i: usize| r.get::<_, f64>(sql::col::CHAINSET + 1 + i);
+        Ok(Some((
+            r.get::<_, i64>(sql::col::PK)?,
+            site_from_row(r),
+            r.get::<_, Option<i64>>(sql::col::COMBO)?,
+            r.get::<_, Option<i64>>(sql::col::CHAINSET)?,
+            [bound(0)?, bound(1)?, bound(2)?, bound(3)?],
+        )))
     }
 
     /// Upserts one site and writes its revision; returns its key, `None` when unchanged.
@@ -738,8 +746,7 @@ impl<'c> Writer<'c> {
         self.interned.count(Some(combo), Some(set), b, 1);
         match &p.doc {
             Some(doc) => {
-                self.add_fts
-                    .execute(params![pk, doc.uni, doc.bi, doc.tri])?;
+                self.add_fts.execute(params![pk, doc])?;
             }
             None => self.later_tokens.push((pk, p.index)),
         }
@@ -775,7 +782,7 @@ impl<'c> Writer<'c> {
                     Ok((pk, tokens(&sites[index])))
                 },
                 |(pk, doc)| {
-                    add_fts.execute(params![pk, doc.uni, doc.bi, doc.tri])?;
+                    add_fts.execute(params![pk, doc])?;
                     Ok(())
                 },
             )?;

@@ -57,6 +57,8 @@ pub mod col {
 
 /// One site by id.
 pub const SITE_BY_ID: &str = "WHERE s.id = ?1";
+/// Condition selecting one site by key.
+pub const WHERE_PK: &str = "WHERE s.pk = ?1";
 
 /// The version of a site.
 pub const SITE_VERSION: &str = "SELECT version FROM sites WHERE id = ?1";
@@ -90,8 +92,8 @@ pub const INSERT_RTREE: &str =
 /// Moves a site's bounding box in the R*Tree (parameters as [`INSERT_RTREE`]).
 pub const UPDATE_RTREE: &str = "UPDATE sites_rtree SET min_lon = ?2, max_lon = ?3, \
     min_lat = ?4, max_lat = ?5 WHERE id = ?1";
-/// Every site id (a bulk import into a small store reads them once).
-pub const SITE_KEYS: &str = "SELECT id FROM sites";
+/// Every site id and key (a bulk import into a small store reads them once).
+pub const SITE_KEYS: &str = "SELECT id, pk FROM sites";
 /// Keys and bounds (min_lon, max_lon, min_lat, max_lat) of the sites with key ≤ ?1.
 pub const SITE_BOUNDS_UP_TO: &str =
     "SELECT pk, min_lon, max_lon, min_lat, max_lat FROM sites WHERE pk <= ?1";
@@ -135,7 +137,7 @@ pub const CELL_SITES: &str = "SELECT ifnull(sum(sites), 0) FROM site_cells \
 /// Removes a site's search tokens.
 pub const DELETE_FTS: &str = "DELETE FROM sites_fts WHERE rowid = ?1";
 /// Writes a site's search tokens.
-pub const INSERT_FTS: &str = "INSERT INTO sites_fts (rowid, uni, bi, tri) VALUES (?1, ?2, ?3, ?4)";
+pub const INSERT_FTS: &str = "INSERT INTO sites_fts (rowid, tokens) VALUES (?1, ?2)";
 
 /// True when the store holds no site.
 pub const IS_EMPTY: &str = "SELECT NOT EXISTS (SELECT 1 FROM sites)";
@@ -378,9 +380,10 @@ pub const REVISION_WITHOUT_AFTER: &str = "INSERT INTO revisions \
     (site_id, at, who, action, before, after) VALUES (?1, ?2, ?3, ?4, ?5, NULL)";
 
 /// `import` revisions of every site with key above ?1 (the sites a bulk import inserted):
-/// ?2 at, ?3 who.
+/// ?2 at, ?3 who. In id order (read from the id index): `revisions_site` then grows at its end
+/// instead of taking a million inserts at random places.
 pub const REVISIONS_OF_NEW_ROWS: &str = "INSERT INTO revisions (site_id, at, who, action) \
-    SELECT s.id, ?2, ?3, 'import' FROM sites AS s WHERE s.pk > ?1 ORDER BY s.pk";
+    SELECT s.id, ?2, ?3, 'import' FROM sites AS s WHERE s.pk > ?1 ORDER BY s.id";
 
 /// The record after revision `r`: stored, except for an import row, whose record is the
 /// `before` of the site's next revision, or else the site's row as it is (nothing is stored
