@@ -76,6 +76,11 @@ fn assert_consistent(path: &Path) {
             OR cs.sites = 0",
     );
     zero(
+        "chain sets of sites",
+        "SELECT count(*) FROM sites AS s LEFT JOIN chain_sets AS cs ON cs.id = s.chainset \
+         WHERE cs.id IS NULL",
+    );
+    zero(
         "chain set categories",
         "SELECT count(*) FROM sites AS s JOIN chain_sets AS cs ON cs.id = s.chainset \
          WHERE cs.category_rank != s.category_rank",
