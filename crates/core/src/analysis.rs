@@ -42,7 +42,9 @@ pub fn parse_weak_below(s: &str) -> Result<u32, InvalidThreshold> {
 }
 
 /// The state of a link (缺失 / 薄弱 / 已有).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Serialised as [`LinkStatus::as_str`] gives it (lowercase).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LinkStatus {
     /// No key enterprise on the link.
     Missing,
@@ -89,12 +91,6 @@ impl std::str::FromStr for LinkStatus {
     type Err = UnknownValue;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::parse_label(s)
-    }
-}
-
-impl Serialize for LinkStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
     }
 }
 
@@ -150,7 +146,9 @@ impl CategoryCounts {
 }
 
 /// How a serving site is attached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Serialised as [`Via::as_str`] gives it (lowercase).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Via {
     /// Attached to the link itself.
     Link,
@@ -165,12 +163,6 @@ impl Via {
             Self::Link => "link",
             Self::Chain => "chain",
         }
-    }
-}
-
-impl Serialize for Via {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
     }
 }
 
@@ -407,6 +399,16 @@ mod tests {
     use crate::coord::Position;
     use crate::site::{ChainRef, Location, SiteGeometry};
     use crate::vocab::{Level, LocationPrecision, Scope, Status};
+
+    #[test]
+    fn statuses_and_attachments_serialise_as_their_ids() {
+        for s in LinkStatus::ALL {
+            assert_eq!(serde_json::json!(s), serde_json::json!(s.as_str()));
+        }
+        for v in [Via::Link, Via::Chain] {
+            assert_eq!(serde_json::json!(v), serde_json::json!(v.as_str()));
+        }
+    }
 
     fn chain() -> Chain {
         let link = |id: &str, order| Link {

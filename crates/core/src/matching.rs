@@ -25,7 +25,9 @@ use serde::Serialize;
 use std::cmp::Ordering;
 
 /// How well a platform's chains fit the investor's chain and link (best first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Serialised as [`Fit::as_str`] gives it (lowercase).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Fit {
     /// On the requested link.
     Link,
@@ -59,14 +61,10 @@ impl Fit {
     }
 }
 
-impl Serialize for Fit {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
 /// Whether a platform's available area is known to be enough.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Serialised as [`AreaFit::as_str`] gives it (lowercase).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum AreaFit {
     /// Known and at least the minimum.
     Enough,
@@ -81,12 +79,6 @@ impl AreaFit {
             Self::Enough => "enough",
             Self::Unknown => "unknown",
         }
-    }
-}
-
-impl Serialize for AreaFit {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
     }
 }
 
@@ -419,6 +411,16 @@ mod tests {
     use crate::ids::{SiteId, TownCode};
     use crate::site::{Area, ChainRef, Location, SiteGeometry};
     use crate::vocab::{Kind, Level, LocationPrecision, Scope, Status};
+
+    #[test]
+    fn fits_serialise_as_their_ids() {
+        for f in [Fit::Link, Fit::Chain, Fit::General, Fit::Other] {
+            assert_eq!(serde_json::json!(f), serde_json::json!(f.as_str()));
+        }
+        for a in [AreaFit::Enough, AreaFit::Unknown] {
+            assert_eq!(serde_json::json!(a), serde_json::json!(a.as_str()));
+        }
+    }
 
     fn platform(id: &str, chains: &str, area: Option<f64>, lon: f64, lat: f64) -> Site {
         Site {
