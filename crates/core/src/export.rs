@@ -50,7 +50,7 @@ use crate::filter::SiteFilter;
 use crate::ids::{ChainId, LinkId, TownCode};
 /// The inverse of [`site_to_feature`] (defined with the readers; re-exported here).
 pub use crate::import::feature_to_raw_row;
-use crate::record::{cell, header_row, site_to_row, Cell, Context};
+use crate::record::{cell, cell_ref, header_row, site_to_row, Cell, CellRef, Context};
 use crate::site::{Site, SiteGeometry};
 use crate::vocab::{Category, Kind, Labelled, Level, Scope, Status};
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
@@ -820,7 +820,7 @@ pub fn site_to_feature(site: &Site, ctx: &Context<'_>) -> geojson::Feature {
     let mut props = geojson::JsonObject::new();
     feature_properties(site, ctx, |key, v| {
         let v = match v {
-            Prop::Text(s) => Value::String(s),
+            Prop::Text(s) => Value::String(s.into_owned()),
             Prop::Label(s) => Value::String(s.to_string()),
             Prop::Number(n) => json_number(n),
             Prop::Bool(b) => Value::Bool(b),
@@ -890,8 +890,8 @@ fn json_num(out: &mut Vec<u8>, v: f64) {
 }
 
 /// A property value of a feature.
-enum Prop {
-    Text(String),
+enum Prop<'a> {
+    Text(Cow<'a, str>),
     Label(&'static str),
     Number(f64),
     Bool(bool),
@@ -900,7 +900,11 @@ enum Prop {
 
 /// The properties of a site's feature, in column order, then the Chinese labels and
 /// `approximate`: the one definition behind [`site_to_feature`] and [`write_feature`].
-fn feature_properties(site: &Site, ctx: &Context<'_>, mut emit: impl FnMut(&'static str, Prop)) {
+fn feature_properties<'a>(
+    site: &'a Site,
+    ctx: &Context<'a>,
+    mut emit: impl FnMut(&'static str, Prop<'a>),
+) {
     for c in Column::ALL {
         if c == Column::PolygonWkt {
             continue;
@@ -910,11 +914,13 @@ fn feature_properties(site: &Site, ctx: &Context<'_>, mut emit: impl FnMut(&'sta
         } else {
             HeaderLang::En
         };
-        let v = match (c, cell(site, c, ctx, lang)) {
-            (Column::OutsideDistrict, _) => Prop::Bool(site.outside_district),
-            (_, Cell::Text(s)) => Prop::Text(s),
-            (_, Cell::Number(n)) => Prop::Number(n),
-            (_, Cell::Empty) => Prop::Null,
+        let v = match c {
+            Column::OutsideDistrict => Prop::Bool(site.outside_district),
+            _ => match cell_ref(site, c, ctx, lang) {
+                CellRef::Text(s) => Prop::Text(s),
+                CellRef::Number(n) => Prop::Number(n),
+                CellRef::Empty => Prop::Null,
+            },
         };
         emit(c.key(), v);
     }

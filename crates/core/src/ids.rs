@@ -26,9 +26,19 @@ fn slug_ok(s: &str, extra: &[char]) -> bool {
 macro_rules! id_type {
     ($(#[$m:meta])* $name:ident, $what:literal, $rule:literal, $check:expr) => {
         $(#[$m])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
+
+        // By hand so that `clone_from` reuses the text's buffer (readers refill records).
+        impl Clone for $name {
+            fn clone(&self) -> Self {
+                Self(self.0.clone())
+            }
+            fn clone_from(&mut self, source: &Self) {
+                self.0.clone_from(&source.0);
+            }
+        }
 
         impl $name {
             /// Validates and wraps an identifier.
@@ -40,6 +50,19 @@ macro_rules! id_type {
                     Ok(Self(t.to_string()))
                 } else {
                     Err(InvalidId { what: $what, given: s, rule: $rule })
+                }
+            }
+            /// Validates `s` as [`Self::new`] does and, when it is valid, makes it this
+            /// identifier's value, reusing its buffer; unchanged when it is not.
+            pub fn assign(&mut self, s: &str) -> Result<(), InvalidId> {
+                let t = s.trim();
+                let check: fn(&str) -> bool = $check;
+                if check(t) {
+                    self.0.clear();
+                    self.0.push_str(t);
+                    Ok(())
+                } else {
+                    Err(InvalidId { what: $what, given: s.to_string(), rule: $rule })
                 }
             }
             /// The identifier as text.

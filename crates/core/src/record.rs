@@ -10,6 +10,7 @@ use crate::site::{Area, ChainRef, Location, OriginalCoordinate, Site, SiteGeomet
 use crate::vocab::{Category, Kind, Labelled, Level, LocationPrecision, Scope, Status};
 use chrono::NaiveDate;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// What a row is checked against: the chains, townships and district in force, and today's date.
@@ -545,6 +546,17 @@ pub fn fmt_num(v: f64) -> String {
     format!("{v}")
 }
 
+/// A date as `%Y-%m-%d` writes it, without parsing a format string per call.
+pub fn date_text(d: NaiveDate) -> String {
+    use chrono::Datelike;
+    let y = d.year();
+    if (0..=9999).contains(&y) {
+        format!("{y:04}-{:02}-{:02}", d.month(), d.day())
+    } else {
+        d.format("%Y-%m-%d").to_string()
+    }
+}
+
 /// One cell of an exported record: text, or a number a spreadsheet should hold as a number.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -569,54 +581,87 @@ impl Cell {
 
 /// The value of one column of a site, as exports write it.
 pub fn cell(site: &Site, c: Column, ctx: &Context<'_>, lang: HeaderLang) -> Cell {
-    fn text(s: impl Into<String>) -> Cell {
-        let s = s.into();
-        if s.is_empty() {
-            Cell::Empty
-        } else {
-            Cell::Text(s)
+    cell_ref(site, c, ctx, lang).into_owned()
+}
+
+/// A [`Cell`] whose text may borrow from the site or the reference data (what writers that
+/// copy the text anyway use, without allocating it first).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CellRef<'a> {
+    /// Text (always written as text, e.g. phone numbers).
+    Text(Cow<'a, str>),
+    /// A number.
+    Number(f64),
+    /// Nothing.
+    Empty,
+}
+
+impl CellRef<'_> {
+    /// The owned cell.
+    pub fn into_owned(self) -> Cell {
+        match self {
+            CellRef::Text(s) => Cell::Text(s.into_owned()),
+            CellRef::Number(n) => Cell::Number(n),
+            CellRef::Empty => Cell::Empty,
         }
     }
-    fn opt(s: &Option<String>) -> Cell {
-        s.as_deref().map(text).unwrap_or(Cell::Empty)
+}
+
+/// The value of one column of a site, as exports write it: [`cell`], borrowing its text where
+/// it can.
+pub fn cell_ref<'a>(site: &'a Site, c: Column, ctx: &Context<'a>, lang: HeaderLang) -> CellRef<'a> {
+    fn text<'a>(s: impl Into<Cow<'a, str>>) -> CellRef<'a> {
+        let s = s.into();
+        if s.is_empty() {
+            CellRef::Empty
+        } else {
+            CellRef::Text(s)
+        }
     }
-    fn label<T: Labelled>(v: T, lang: HeaderLang) -> Cell {
-        Cell::Text(match lang {
-            HeaderLang::Zh => v.zh().to_string(),
-            HeaderLang::En => v.id().to_string(),
-        })
+    fn opt(s: &Option<String>) -> CellRef<'_> {
+        s.as_deref().map(text).unwrap_or(CellRef::Empty)
+    }
+    fn label<T: Labelled>(v: T, lang: HeaderLang) -> CellRef<'static> {
+        CellRef::Text(Cow::Borrowed(match lang {
+            HeaderLang::Zh => v.zh(),
+            HeaderLang::En => v.id(),
+        }))
     }
     let marker = site.location.geometry.marker();
     match c {
         Column::Id => text(site.id.as_str()),
-        Column::NameZh => text(site.name_zh.clone()),
+        Column::NameZh => text(site.name_zh.as_str()),
         Column::NameEn => opt(&site.name_en),
         Column::Category => label(site.category, lang),
         Column::Kind => label(site.kind, lang),
         Column::Level => label(site.level, lang),
         Column::Status => label(site.status, lang),
         Column::Scope => label(site.scope, lang),
-        Column::Chains => text(ChainRef::format_list(&site.chains)),
+        Column::Chains => match site.chains.as_slice() {
+            [] => CellRef::Empty,
+            [one] => text(one.link.as_ref().map_or(one.chain.as_str(), |l| l.as_str())),
+            list => text(ChainRef::format_list(list)),
+        },
         Column::TownCode => site
             .town_code
             .as_ref()
             .map(|t| text(t.as_str()))
-            .unwrap_or(Cell::Empty),
+            .unwrap_or(CellRef::Empty),
         Column::TownName => site
             .town_code
             .as_ref()
             .and_then(|t| ctx.divisions.iter().find(|d| &d.code == t))
             .map(|d| {
                 text(if lang == HeaderLang::Zh {
-                    d.name_zh.clone()
+                    d.name_zh.as_str()
                 } else {
-                    d.name_en.clone()
+                    d.name_en.as_str()
                 })
             })
-            .unwrap_or(Cell::Empty),
+            .unwrap_or(CellRef::Empty),
         Column::Address => opt(&site.address),
-        Column::Lon => Cell::Number(marker.lon.get()),
-        Column::Lat => Cell::Number(marker.lat.get()),
+        Column::Lon => CellRef::Number(marker.lon.get()),
+        Column::Lat => CellRef::Number(marker.lat.get()),
         Column::Crs => text(Crs::Wgs84.as_str()),
         Column::LocationPrecision => label(site.location.precision, lang),
         Column::LocationSource => opt(&site.location.source),
@@ -625,53 +670,56 @@ pub fn cell(site: &Site, c: Column, ctx: &Context<'_>, lang: HeaderLang) -> Cell
             .geometry
             .polygon_wkt()
             .map(text)
-            .unwrap_or(Cell::Empty),
+            .unwrap_or(CellRef::Empty),
         Column::AreaM2 => site
             .area_m2
-            .map(|a| Cell::Number(a.get()))
-            .unwrap_or(Cell::Empty),
+            .map(|a| CellRef::Number(a.get()))
+            .unwrap_or(CellRef::Empty),
         Column::AvailableAreaM2 => site
             .available_area_m2
-            .map(|a| Cell::Number(a.get()))
-            .unwrap_or(Cell::Empty),
+            .map(|a| CellRef::Number(a.get()))
+            .unwrap_or(CellRef::Empty),
         Column::Established => site
             .established
-            .map(|y| Cell::Number(f64::from(y)))
-            .unwrap_or(Cell::Empty),
+            .map(|y| CellRef::Number(f64::from(y)))
+            .unwrap_or(CellRef::Empty),
         Column::Website => opt(&site.website),
         Column::Phone => opt(&site.phone),
         Column::Contact => opt(&site.contact),
-        Column::Source => text(site.source.clone()),
+        Column::Source => text(site.source.as_str()),
         Column::SourceQuote => opt(&site.source_quote),
         Column::Notes => opt(&site.notes),
         Column::OriginalCrs => site
             .location
             .original
             .map(|o| text(o.crs.as_str()))
-            .unwrap_or(Cell::Empty),
+            .unwrap_or(CellRef::Empty),
         Column::OriginalLon => site
             .location
             .original
-            .map(|o| Cell::Number(o.lon))
-            .unwrap_or(Cell::Empty),
+            .map(|o| CellRef::Number(o.lon))
+            .unwrap_or(CellRef::Empty),
         Column::OriginalLat => site
             .location
             .original
-            .map(|o| Cell::Number(o.lat))
-            .unwrap_or(Cell::Empty),
-        Column::OutsideDistrict => Cell::Text(match (lang, site.outside_district) {
-            (HeaderLang::Zh, true) => "是".into(),
-            (HeaderLang::Zh, false) => "否".into(),
-            (HeaderLang::En, b) => b.to_string(),
-        }),
+            .map(|o| CellRef::Number(o.lat))
+            .unwrap_or(CellRef::Empty),
+        Column::OutsideDistrict => {
+            CellRef::Text(Cow::Borrowed(match (lang, site.outside_district) {
+                (HeaderLang::Zh, true) => "是",
+                (HeaderLang::Zh, false) => "否",
+                (HeaderLang::En, true) => "true",
+                (HeaderLang::En, false) => "false",
+            }))
+        }
         Column::UpdatedAt => site
             .updated_at
-            .map(|d| text(d.format("%Y-%m-%d").to_string()))
-            .unwrap_or(Cell::Empty),
+            .map(|d| text(date_text(d)))
+            .unwrap_or(CellRef::Empty),
         Column::VerifiedAt => site
             .verified_at
-            .map(|d| text(d.format("%Y-%m-%d").to_string()))
-            .unwrap_or(Cell::Empty),
+            .map(|d| text(date_text(d)))
+            .unwrap_or(CellRef::Empty),
     }
 }
 
@@ -706,5 +754,27 @@ pub fn raw_row_from_cells(line: u64, cells: &[Cell]) -> RawRow {
             .zip(cells)
             .map(|(c, v)| (*c, v.to_text()))
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_text_is_what_the_format_string_writes() {
+        for (y, m, d) in [
+            (2026, 11, 26),
+            (1, 1, 1),
+            (0, 2, 29),
+            (999, 12, 31),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-1, 6, 15),
+            (-44, 3, 15),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).expect("a valid date");
+            assert_eq!(date_text(date), date.format("%Y-%m-%d").to_string());
+        }
     }
 }

@@ -10,12 +10,26 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A chain a site sits on, optionally at one link of it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ChainRef {
     /// The chain.
     pub chain: ChainId,
     /// The link within the chain, when known.
     pub link: Option<LinkId>,
+}
+
+// By hand so that `clone_from` (and a `Vec`'s) reuses the ids' buffers.
+impl Clone for ChainRef {
+    fn clone(&self) -> Self {
+        Self {
+            chain: self.chain.clone(),
+            link: self.link.clone(),
+        }
+    }
+    fn clone_from(&mut self, source: &Self) {
+        self.chain.clone_from(&source.chain);
+        self.link.clone_from(&source.link);
+    }
 }
 
 impl ChainRef {
@@ -117,6 +131,36 @@ pub enum GeometryError {
     Wkt(String),
 }
 
+/// A closed exterior ring of at least 4 positions, every vertex in range.
+fn check_rings(polygon: &geo::Polygon<f64>) -> Result<(), GeometryError> {
+    let ring = polygon.exterior();
+    if ring.0.len() < 4 || !ring.is_closed() {
+        return Err(GeometryError::Ring);
+    }
+    for c in polygon
+        .exterior()
+        .coords()
+        .chain(polygon.interiors().iter().flat_map(|r| r.coords()))
+    {
+        Position::from_coord(*c)?;
+    }
+    Ok(())
+}
+
+/// The polygon of a WKT `POLYGON((…))`.
+fn parse_wkt_polygon(text: &str) -> Result<geo::Polygon<f64>, GeometryError> {
+    use std::str::FromStr;
+    let w =
+        wkt::Wkt::<f64>::from_str(text.trim()).map_err(|e| GeometryError::Wkt(e.to_string()))?;
+    let g: geo::Geometry<f64> = w
+        .try_into()
+        .map_err(|_| GeometryError::Wkt(text.chars().take(60).collect()))?;
+    match g {
+        geo::Geometry::Polygon(p) => Ok(p),
+        _ => Err(GeometryError::Wkt("only POLYGON is accepted".into())),
+    }
+}
+
 /// Where a site is: a point, or a park's polygon with a representative point inside it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SiteGeometry {
@@ -134,17 +178,7 @@ pub enum SiteGeometry {
 impl SiteGeometry {
     /// A polygon with a validated ring and a computed interior point.
     pub fn polygon(polygon: geo::Polygon<f64>) -> Result<Self, GeometryError> {
-        let ring = polygon.exterior();
-        if ring.0.len() < 4 || !ring.is_closed() {
-            return Err(GeometryError::Ring);
-        }
-        for c in polygon
-            .exterior()
-            .coords()
-            .chain(polygon.interiors().iter().flat_map(|r| r.coords()))
-        {
-            Position::from_coord(*c)?;
-        }
+        check_rings(&polygon)?;
         let rep = polygon.interior_point().ok_or(GeometryError::Ring)?;
         let representative = Position::new(rep.x(), rep.y())?;
         Ok(Self::Polygon {
@@ -155,16 +189,22 @@ impl SiteGeometry {
 
     /// Parses a WKT `POLYGON((…))` in WGS84.
     pub fn from_wkt(text: &str) -> Result<Self, GeometryError> {
-        use std::str::FromStr;
-        let w = wkt::Wkt::<f64>::from_str(text.trim())
-            .map_err(|e| GeometryError::Wkt(e.to_string()))?;
-        let g: geo::Geometry<f64> = w
-            .try_into()
-            .map_err(|_| GeometryError::Wkt(text.chars().take(60).collect()))?;
-        match g {
-            geo::Geometry::Polygon(p) => Self::polygon(p),
-            _ => Err(GeometryError::Wkt("only POLYGON is accepted".into())),
-        }
+        Self::polygon(parse_wkt_polygon(text)?)
+    }
+
+    /// Parses a WKT `POLYGON((…))` in WGS84 whose marker is known already (a stored site's):
+    /// the rings are checked as [`Self::from_wkt`] does, and `representative` is taken as the
+    /// marker instead of computing an interior point.
+    pub fn from_wkt_with_marker(
+        text: &str,
+        representative: Position,
+    ) -> Result<Self, GeometryError> {
+        let polygon = parse_wkt_polygon(text)?;
+        check_rings(&polygon)?;
+        Ok(Self::Polygon {
+            polygon,
+            representative,
+        })
     }
 
     /// The polygon as WKT, or `None` for a point.

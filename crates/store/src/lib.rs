@@ -113,6 +113,9 @@ pub struct Store {
             std::sync::Arc<listing::Passes>,
         )>,
     >,
+    /// The site reader of this connection, with the chain lists it has parsed (kept from one
+    /// page to the next).
+    reader: std::cell::RefCell<row::SiteReader>,
 }
 
 /// Page cache of a connection (negative: KiB), 64 MiB.
@@ -185,6 +188,7 @@ impl Store {
             spatial_threshold: SPATIAL_THRESHOLD,
             dicts: std::cell::RefCell::new(None),
             list_index: std::cell::RefCell::new(None),
+            reader: std::cell::RefCell::new(row::SiteReader::default()),
         }
     }
 
@@ -429,35 +433,52 @@ impl Store {
     /// [`Store::for_each`] on two threads: this one reads and decodes the sites, a second one
     /// runs `f` (an export writer formatting CSV, XLSX, GeoJSON or KML), so the two halves of an
     /// export's work overlap. Sites travel in batches through a short bounded channel, so memory
-    /// stays flat whatever the row count. Stops at the first error of either side.
+    /// stays flat whatever the row count; the writer sends each finished batch back, and the
+    /// next rows are decoded into its sites, reusing their text buffers: in the steady state a
+    /// row allocates almost nothing and nothing is freed on the other thread. Stops at the
+    /// first error of either side.
     pub fn for_each_on_thread<E, F>(&self, filter: &SiteFilter, mut f: F) -> Result<(), E>
     where
-        F: FnMut(Site) -> Result<(), E> + Send,
+        F: FnMut(&Site) -> Result<(), E> + Send,
         E: From<StoreError> + Send,
     {
         /// Sites per batch, and batches in flight (≈ 1 MB of sites at most).
         const BATCH: usize = 256;
         const IN_FLIGHT: usize = 4;
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Site>>(IN_FLIGHT);
+        let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<Site>>();
         std::thread::scope(|scope| {
             let writer = scope.spawn(move || -> Result<(), E> {
                 for batch in rx {
-                    for site in batch {
+                    for site in &batch {
                         f(site)?;
                     }
+                    // The reader may have finished: then the batch is simply dropped.
+                    let _ = back_tx.send(batch);
                 }
                 Ok(())
             });
-            let mut batch = Vec::with_capacity(BATCH);
-            let read = self.for_each(filter, |site| -> Result<(), StoreError> {
-                batch.push(site);
-                if batch.len() == BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            // `batch[..filled]` holds this batch's sites; the rest are old ones to refill.
+            let mut batch: Vec<Site> = Vec::with_capacity(BATCH);
+            let mut filled = 0;
+            let read = self.each_row(filter, |reader, r| -> Result<(), StoreError> {
+                match batch.get_mut(filled) {
+                    Some(old) => reader.read_into(r, old)?,
+                    None => batch.push(reader.read(r)?),
+                }
+                filled += 1;
+                if filled == BATCH {
+                    let next = back_rx
+                        .try_recv()
+                        .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                    let full = std::mem::replace(&mut batch, next);
+                    filled = 0;
                     // The writer stopped (its error is returned below): stop reading.
                     tx.send(full).map_err(|_| StoreError::Stopped)?;
                 }
                 Ok(())
             });
+            batch.truncate(filled);
             if read.is_ok() && !batch.is_empty() {
                 let _ = tx.send(batch);
             }
@@ -473,10 +494,33 @@ impl Store {
         })
     }
 
+    /// Calls `f` with a site reader and each row of `filter` (selected with
+    /// `sql::SITE_COLUMNS`), in list order, as [`Store::for_each`] reads them.
+    fn each_row<E, F>(&self, filter: &SiteFilter, f: F) -> Result<(), E>
+    where
+        F: FnMut(&mut row::SiteReader, &rusqlite::Row<'_>) -> Result<(), E>,
+        E: From<StoreError>,
+    {
+        if filter.limit.is_some() && listing::answers(filter) {
+            self.rows_indexed(filter, f)?;
+            return Ok(());
+        }
+        self.rows_sql(filter, f)
+    }
+
     /// [`Store::for_each`] through the SQL list query.
     fn each_sql<E, F>(&self, filter: &SiteFilter, mut f: F) -> Result<(), E>
     where
         F: FnMut(Site) -> Result<(), E>,
+        E: From<StoreError>,
+    {
+        self.rows_sql(filter, |reader, r| f(reader.read(r)?))
+    }
+
+    /// The rows of [`Store::each_sql`].
+    fn rows_sql<E, F>(&self, filter: &SiteFilter, mut f: F) -> Result<(), E>
+    where
+        F: FnMut(&mut row::SiteReader, &rusqlite::Row<'_>) -> Result<(), E>,
         E: From<StoreError>,
     {
         let (q, values) = query::list_sql(filter, self.list_access(filter)?);
@@ -484,9 +528,12 @@ impl Store {
         let mut rows = st
             .query(params_from_iter(values.iter()))
             .map_err(StoreError::from)?;
-        let mut reader = row::SiteReader::default();
+        let (mut kept, mut own) = (self.reader.try_borrow_mut().ok(), None);
+        let reader = kept
+            .as_deref_mut()
+            .unwrap_or_else(|| own.insert(row::SiteReader::default()));
         while let Some(r) = rows.next().map_err(StoreError::from)? {
-            f(reader.read(r)?)?;
+            f(reader, r)?;
         }
         Ok(())
     }
@@ -501,15 +548,45 @@ impl Store {
         F: FnMut(Site) -> Result<(), E>,
         E: From<StoreError>,
     {
+        self.page_rows(filter, |reader, r| f(reader.read(r)?))
+    }
+
+    /// [`Store::page`], lending each site instead of giving it: the rows are decoded into one
+    /// value, reused from row to row (a page written straight to JSON allocates no site per
+    /// row).
+    pub fn page_ref<E, F>(&self, filter: &SiteFilter, mut f: F) -> Result<u64, E>
+    where
+        F: FnMut(&Site) -> Result<(), E>,
+        E: From<StoreError>,
+    {
+        let mut site: Option<Site> = None;
+        self.page_rows(filter, |reader, r| {
+            let s = match &mut site {
+                Some(s) => {
+                    reader.read_into(r, s)?;
+                    s
+                }
+                None => site.insert(reader.read(r)?),
+            };
+            f(s)
+        })
+    }
+
+    /// The rows of [`Store::page`].
+    fn page_rows<E, F>(&self, filter: &SiteFilter, mut f: F) -> Result<u64, E>
+    where
+        F: FnMut(&mut row::SiteReader, &rusqlite::Row<'_>) -> Result<(), E>,
+        E: From<StoreError>,
+    {
         if listing::answers(filter) {
-            return self.each_indexed(filter, f);
+            return self.rows_indexed(filter, f);
         }
         let _snapshot = self.read_snapshot()?;
         let mut returned = 0_u64;
         let limit = filter.limit.unwrap_or(u64::MAX);
-        self.each_sql(filter, |s| {
+        self.rows_sql(filter, |reader, r| {
             returned += 1;
-            f(s)
+            f(reader, r)
         })?;
         // A short page that is not empty ends the result: no count needed.
         Ok(if returned > 0 && returned < limit {
@@ -526,16 +603,29 @@ impl Store {
         F: FnMut(Site) -> Result<(), E>,
         E: From<StoreError>,
     {
+        self.rows_indexed(filter, |reader, r| f(reader.read(r)?))
+    }
+
+    /// The rows of [`Store::each_indexed`].
+    fn rows_indexed<E, F>(&self, filter: &SiteFilter, mut f: F) -> Result<u64, E>
+    where
+        F: FnMut(&mut row::SiteReader, &rusqlite::Row<'_>) -> Result<(), E>,
+        E: From<StoreError>,
+    {
         let _snapshot = self.read_snapshot()?;
         let (ix, passes) = self.list_index(filter)?;
         let scan = ix.scan(filter, &passes);
         let q = sql::SITE_BY_PK.replace("{columns}", sql::SITE_COLUMNS);
         let mut st = self.conn.prepare_cached(&q).map_err(StoreError::from)?;
-        let mut reader = row::SiteReader::default();
+        // A callback reading through this store again gets a reader of its own.
+        let (mut kept, mut own) = (self.reader.try_borrow_mut().ok(), None);
+        let reader = kept
+            .as_deref_mut()
+            .unwrap_or_else(|| own.insert(row::SiteReader::default()));
         for pk in scan.page {
             let mut rows = st.query([pk]).map_err(StoreError::from)?;
             if let Some(r) = rows.next().map_err(StoreError::from)? {
-                f(reader.read(r)?)?;
+                f(reader, r)?;
             }
         }
         Ok(scan.matched)

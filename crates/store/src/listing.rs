@@ -63,8 +63,8 @@ impl Grid {
     }
 
     /// The list positions of the sites in the cells of box `q` (`[min_lon, max_lon, min_lat,
-    /// max_lat]`), ascending, each once; `None` when there are more than `budget` (a scan of
-    /// every site is then cheaper).
+    /// max_lat]`), in no order and possibly repeated (a site spanning several cells); `None`
+    /// when there are more than `budget` (a scan of every site is then cheaper).
     fn candidates(&self, q: &[f64; 4], budget: usize) -> Option<Vec<u32>> {
         let (x0, y0) = cell_of(q[0], q[2]);
         let (x1, y1) = cell_of(q[1], q[3]);
@@ -91,8 +91,6 @@ impl Grid {
                 }
             }
         }
-        out.sort_unstable();
-        out.dedup();
         Some(out)
     }
 }
@@ -260,11 +258,13 @@ impl ListIndex {
                     e[1] >= q[0] && e[0] <= q[1] && e[3] >= q[2] && e[2] <= q[3]
                 };
                 match self.grid.candidates(&q, self.pks.len() / 8) {
-                    Some(c) => c
-                        .into_iter()
-                        .map(|i| i as usize)
-                        .filter(|i| inside(*i) && attrs(*i))
-                        .for_each(&mut keep),
+                    Some(mut c) => {
+                        // Test first, then put the (fewer) survivors in list order.
+                        c.retain(|i| attrs(*i as usize) && inside(*i as usize));
+                        c.sort_unstable();
+                        c.dedup();
+                        c.into_iter().map(|i| i as usize).for_each(&mut keep);
+                    }
                     None => self.each_in_box(&r, |i| {
                         if inside(i) && attrs(i) {
                             keep(i);

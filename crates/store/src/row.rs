@@ -4,8 +4,8 @@
 use crate::error::{Result, StoreError};
 use crate::sql::col;
 use atlas_core::{
-    Area, Category, ChainRef, Crs, Labelled, Location, OriginalCoordinate, Position, Site,
-    SiteGeometry, SiteId, TownCode,
+    Area, Category, ChainRef, Crs, Labelled, Level, Location, LocationPrecision,
+    OriginalCoordinate, Position, Scope, Site, SiteGeometry, SiteId, Status, TownCode,
 };
 use chrono::NaiveDate;
 use rusqlite::{Row, Statement};
@@ -19,13 +19,7 @@ pub fn category_rank(c: Category) -> i64 {
 
 /// A date as stored (`%Y-%m-%d`), without parsing a format string per call.
 fn date_text(d: NaiveDate) -> String {
-    use chrono::Datelike;
-    let y = d.year();
-    if (0..=9999).contains(&y) {
-        format!("{y:04}-{:02}-{:02}", d.month(), d.day())
-    } else {
-        d.format(DATE).to_string()
-    }
+    atlas_core::record::date_text(d)
 }
 
 /// Parses a stored date: `YYYY-MM-DD` directly, anything else as `%Y-%m-%d` (same result, no
@@ -98,7 +92,8 @@ pub fn bind_site(st: &mut Statement<'_>, s: &Site, search_text: &str) -> rusqlit
 }
 
 /// Reads sites from rows selected with `sql::SITE_COLUMNS`, remembering the chain lists it has
-/// parsed (a catalogue has a few hundred distinct ones; an export reads each list once).
+/// parsed (a real catalogue has a few hundred distinct ones; when [`CHAIN_LISTS`] are kept, it
+/// forgets them all and starts again). A `Store` keeps one from page to page.
 #[derive(Debug, Default)]
 pub struct SiteReader {
     chains: std::collections::HashMap<String, Vec<ChainRef>>,
@@ -110,23 +105,130 @@ const CHAIN_LISTS: usize = 4096;
 impl SiteReader {
     /// Reads the site of `row`.
     pub fn read(&mut self, row: &Row<'_>) -> Result<Site> {
-        site_from_row_with(row, Some(&mut self.chains))
+        let mut site = blank_site()?;
+        fill_site(row, Some(&mut self.chains), &mut site)?;
+        Ok(site)
+    }
+
+    /// Reads the site of `row` into `site`, reusing the buffers of its text and lists (what an
+    /// export does with the sites its writer has finished with). On error `site` holds a mix
+    /// of both records and must not be used.
+    pub fn read_into(&mut self, row: &Row<'_>, site: &mut Site) -> Result<()> {
+        fill_site(row, Some(&mut self.chains), site)
     }
 }
 
 /// Reads a site from a row selected with `sql::SITE_COLUMNS`.
 pub fn site_from_row(row: &Row<'_>) -> Result<Site> {
-    site_from_row_with(row, None)
+    let mut site = blank_site()?;
+    fill_site(row, None, &mut site)?;
+    Ok(site)
 }
 
-fn site_from_row_with(
+/// A site whose every field [`fill_site`] overwrites.
+fn blank_site() -> Result<Site> {
+    let placeholder = |e: String| StoreError::Data(format!("placeholder site: {e}"));
+    let origin = Position::new(0.0, 0.0).map_err(|e| placeholder(e.to_string()))?;
+    Ok(Site {
+        id: SiteId::new("0").map_err(|e| placeholder(e.to_string()))?,
+        name_zh: String::new(),
+        name_en: None,
+        category: Category::ALL[0],
+        kind: atlas_core::Kind::ALL[0],
+        level: Level::ALL[0],
+        status: Status::ALL[0],
+        scope: Scope::ALL[0],
+        chains: Vec::new(),
+        town_code: None,
+        address: None,
+        location: Location {
+            geometry: SiteGeometry::Point(origin),
+            precision: LocationPrecision::ALL[0],
+            source: None,
+            original: None,
+        },
+        area_m2: None,
+        available_area_m2: None,
+        established: None,
+        website: None,
+        phone: None,
+        contact: None,
+        source: String::new(),
+        source_quote: None,
+        notes: None,
+        outside_district: false,
+        updated_at: None,
+        verified_at: None,
+    })
+}
+
+/// Column `i` (NOT NULL text) into `to`, reusing its buffer.
+fn set_text(row: &Row<'_>, i: usize, to: &mut String) -> Result<()> {
+    match row.get_ref(i)?.as_str() {
+        Ok(v) => {
+            to.clear();
+            to.push_str(v);
+        }
+        // The same error as reading a `String`.
+        Err(_) => *to = row.get(i)?,
+    }
+    Ok(())
+}
+
+/// Column `i` (text or NULL) into `to`, reusing its buffer.
+fn set_opt_text(row: &Row<'_>, i: usize, to: &mut Option<String>) -> Result<()> {
+    match row.get_ref(i)?.as_str_or_null() {
+        Ok(Some(v)) => match to {
+            Some(t) => {
+                t.clear();
+                t.push_str(v);
+            }
+            None => *to = Some(v.to_string()),
+        },
+        Ok(None) => *to = None,
+        // The same error as reading an `Option<String>`.
+        Err(_) => *to = row.get(i)?,
+    }
+    Ok(())
+}
+
+/// Column `i` as text or NULL, without copying it.
+fn opt_str<'r>(row: &'r Row<'_>, i: usize) -> Result<Option<&'r str>> {
+    match row.get_ref(i)?.as_str_or_null() {
+        Ok(v) => Ok(v),
+        // Raise the same error as reading an `Option<String>`.
+        Err(e) => match row.get::<_, Option<String>>(i) {
+            Err(e) => Err(e.into()),
+            Ok(_) => Err(rusqlite::Error::FromSqlConversionFailure(
+                i,
+                rusqlite::types::Type::Text,
+                Box::new(e),
+            )
+            .into()),
+        },
+    }
+}
+
+fn fill_site(
     row: &Row<'_>,
     known: Option<&mut std::collections::HashMap<String, Vec<ChainRef>>>,
-) -> Result<Site> {
-    let id_text: String = row.get(col::ID)?;
+    site: &mut Site,
+) -> Result<()> {
+    let id_text: &str = match row.get_ref(col::ID)?.as_str() {
+        Ok(v) => v,
+        Err(_) => {
+            // The same error as reading a `String` (or, should that succeed, the id's own).
+            let v: String = row.get(col::ID)?;
+            return Err(StoreError::Data(format!(
+                "site '{v}', id: not readable as text"
+            )));
+        }
+    };
     let bad =
         |what: &str, msg: String| StoreError::Data(format!("site '{id_text}', {what}: {msg}"));
-    let id = SiteId::new(id_text.as_str()).map_err(|e| bad("id", e.to_string()))?;
+    site.id
+        .assign(id_text)
+        .map_err(|e| bad("id", e.to_string()))?;
 
     fn vocab<T: Labelled>(
         row: &Row<'_>,
@@ -151,24 +253,14 @@ fn site_from_row_with(
     let lon: f64 = row.get(col::LON)?;
     let lat: f64 = row.get(col::LAT)?;
     let marker = Position::new(lon, lat).map_err(|e| bad("lon/lat", e.to_string()))?;
-    let wkt: Option<String> = row.get(col::POLYGON_WKT)?;
-    let geometry = match wkt {
+    let geometry = match opt_str(row, col::POLYGON_WKT)? {
         None => SiteGeometry::Point(marker),
-        Some(w) => {
-            match SiteGeometry::from_wkt(&w).map_err(|e| bad("polygon_wkt", e.to_string()))? {
-                // The stored marker is the one the site was written with.
-                SiteGeometry::Polygon { polygon, .. } => SiteGeometry::Polygon {
-                    polygon,
-                    representative: marker,
-                },
-                SiteGeometry::Point(_) => {
-                    return Err(bad("polygon_wkt", "not a polygon".into()));
-                }
-            }
-        }
+        // The stored marker is the one the site was written with.
+        Some(w) => SiteGeometry::from_wkt_with_marker(w, marker)
+            .map_err(|e| bad("polygon_wkt", e.to_string()))?,
     };
     let original = match (
-        row.get::<_, Option<String>>(col::ORIGINAL_CRS)?,
+        opt_str(row, col::ORIGINAL_CRS)?,
         row.get::<_, Option<f64>>(col::ORIGINAL_LON)?,
         row.get::<_, Option<f64>>(col::ORIGINAL_LAT)?,
     ) {
@@ -193,8 +285,8 @@ fn site_from_row_with(
             .transpose()
     };
     let day = |i: usize, what: &str| -> Result<Option<NaiveDate>> {
-        row.get::<_, Option<String>>(i)?
-            .map(|v| parse_date(&v).map_err(|e| bad(what, e.to_string())))
+        opt_str(row, i)?
+            .map(|v| parse_date(v).map_err(|e| bad(what, e.to_string())))
             .transpose()
     };
     let established = row
@@ -207,54 +299,53 @@ fn site_from_row_with(
         .map_err(|e| bad("chains", e.to_string()))?
         .unwrap_or_default();
     let parse = |t: &str| ChainRef::parse_list(t).map_err(|e| bad("chains", e.to_string()));
-    let chains = match known {
+    match known {
         Some(known) => match known.get(text) {
-            Some(c) => c.clone(),
+            Some(c) => site.chains.clone_from(c),
             None => {
                 let c = parse(text)?;
-                if known.len() < CHAIN_LISTS {
-                    known.insert(text.to_string(), c.clone());
+                site.chains.clone_from(&c);
+                // Full: start again, so that the lists kept follow what is read now.
+                if known.len() >= CHAIN_LISTS {
+                    known.clear();
                 }
-                c
+                known.insert(text.to_string(), c);
             }
         },
-        None => parse(text)?,
-    };
-    let town_code = row
-        .get::<_, Option<String>>(col::TOWN_CODE)?
-        .map(|t| TownCode::new(t).map_err(|e| bad("town_code", e.to_string())))
-        .transpose()?;
+        None => site.chains = parse(text)?,
+    }
+    match (opt_str(row, col::TOWN_CODE)?, &mut site.town_code) {
+        (None, t) => *t = None,
+        (Some(v), Some(t)) => t.assign(v).map_err(|e| bad("town_code", e.to_string()))?,
+        (Some(v), t) => {
+            *t = Some(TownCode::new(v).map_err(|e| bad("town_code", e.to_string()))?);
+        }
+    }
     let outside: i64 = row.get(col::OUTSIDE_DISTRICT)?;
 
-    Ok(Site {
-        id,
-        name_zh: row.get(col::NAME_ZH)?,
-        name_en: row.get(col::NAME_EN)?,
-        category,
-        kind,
-        level: vocab(row, col::LEVEL, &bad)?,
-        status: vocab(row, col::STATUS, &bad)?,
-        scope: vocab(row, col::SCOPE, &bad)?,
-        chains,
-        town_code,
-        address: row.get(col::ADDRESS)?,
-        location: Location {
-            geometry,
-            precision: vocab(row, col::LOCATION_PRECISION, &bad)?,
-            source: row.get(col::LOCATION_SOURCE)?,
-            original,
-        },
-        area_m2: area(col::AREA_M2, "area_m2")?,
-        available_area_m2: area(col::AVAILABLE_AREA_M2, "available_area_m2")?,
-        established,
-        website: row.get(col::WEBSITE)?,
-        phone: row.get(col::PHONE)?,
-        contact: row.get(col::CONTACT)?,
-        source: row.get(col::SOURCE)?,
-        source_quote: row.get(col::SOURCE_QUOTE)?,
-        notes: row.get(col::NOTES)?,
-        outside_district: outside != 0,
-        updated_at: day(col::UPDATED_AT, "updated_at")?,
-        verified_at: day(col::VERIFIED_AT, "verified_at")?,
-    })
+    set_text(row, col::NAME_ZH, &mut site.name_zh)?;
+    set_opt_text(row, col::NAME_EN, &mut site.name_en)?;
+    site.category = category;
+    site.kind = kind;
+    site.level = vocab(row, col::LEVEL, &bad)?;
+    site.status = vocab(row, col::STATUS, &bad)?;
+    site.scope = vocab(row, col::SCOPE, &bad)?;
+    set_opt_text(row, col::ADDRESS, &mut site.address)?;
+    site.location.geometry = geometry;
+    site.location.precision = vocab(row, col::LOCATION_PRECISION, &bad)?;
+    set_opt_text(row, col::LOCATION_SOURCE, &mut site.location.source)?;
+    site.location.original = original;
+    site.area_m2 = area(col::AREA_M2, "area_m2")?;
+    site.available_area_m2 = area(col::AVAILABLE_AREA_M2, "available_area_m2")?;
+    site.established = established;
+    set_opt_text(row, col::WEBSITE, &mut site.website)?;
+    set_opt_text(row, col::PHONE, &mut site.phone)?;
+    set_opt_text(row, col::CONTACT, &mut site.contact)?;
+    set_text(row, col::SOURCE, &mut site.source)?;
+    set_opt_text(row, col::SOURCE_QUOTE, &mut site.source_quote)?;
+    set_opt_text(row, col::NOTES, &mut site.notes)?;
+    site.outside_district = outside != 0;
+    site.updated_at = day(col::UPDATED_AT, "updated_at")?;
+    site.verified_at = day(col::VERIFIED_AT, "verified_at")?;
+    Ok(())
 }

@@ -36,7 +36,7 @@ fn the_rows_and_their_order_are_those_of_for_each() {
         let mut threaded = Vec::new();
         store
             .for_each_on_thread(&f, |s| {
-                threaded.push(s);
+                threaded.push(s.clone());
                 Ok::<(), StoreError>(())
             })
             .unwrap();

@@ -84,7 +84,7 @@ pub fn run(db: &Path, args: &ExportArgs) -> Result<ExitCode> {
     let mut writer = site_writer(format, out, &ctx, lang, &meta)?;
     // Reading and formatting overlap on two threads.
     store.for_each_on_thread(&filter, |site| -> Result<(), anyhow::Error> {
-        writer.write_site(&site)?;
+        writer.write_site(site)?;
         if let Some(b) = &bar {
             b.inc(1);
         }

@@ -371,7 +371,7 @@ fn write_export(
     let mut writer = site_writer(format, out, &ctx, lang, meta)?;
     // Reading and formatting overlap on two threads.
     store.for_each_on_thread(filter, |site| -> anyhow::Result<()> {
-        writer.write_site(&site)?;
+        writer.write_site(site)?;
         Ok(())
     })?;
     Ok(writer.finish_boxed()?)

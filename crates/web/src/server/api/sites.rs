@@ -143,11 +143,11 @@ pub async fn list(req: Req) -> ApiResult<Response> {
             let mut out = Vec::with_capacity(64 * 1024);
             out.extend_from_slice(br#"{"type":"FeatureCollection","features":["#);
             let mut returned = 0_u64;
-            let matched = store.page(&filter, |site| -> ApiResult<()> {
+            let matched = store.page_ref(&filter, |site| -> ApiResult<()> {
                 if returned > 0 {
                     out.push(b',');
                 }
-                write_feature(&mut out, &site, &ctx);
+                write_feature(&mut out, site, &ctx);
                 returned += 1;
                 Ok(())
             })?;
