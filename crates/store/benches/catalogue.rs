@@ -85,11 +85,12 @@ fn main() {
         drop(sites);
 
         let q = |s: &str| SiteFilter::parse_query(s).unwrap();
-        // A page and the number of all matches, as the API and the map ask for them.
+        // A page and the number of all matches, as the API and the map ask for them (the API's
+        // `Store::page_ref`: each row decoded into one reused site).
         let page = |f: &SiteFilter| {
             let mut rows = 0_usize;
             let matched = store
-                .page(f, |_| {
+                .page_ref(f, |_| {
                     rows += 1;
                     Ok::<(), atlas_store::StoreError>(())
                 })

@@ -11,8 +11,9 @@
 //! both on random filters).
 //!
 //! Memory: 24 bytes a site in the scanned arrays (the box as outward-rounded `f32`, the two
-//! interned ids) plus 40 bytes touched only for candidates (the key and the exact box): 6 MB for
-//! 100 000 sites, 64 MB for a million.
+//! interned ids) plus 40 bytes touched only for candidates (the key and the exact box) and 4
+//! to 16 in the grid: 7–10 MB for 100 000 sites, 70–100 MB for a million; plus one bit a site
+//! for the verdicts of the last filter asked.
 
 use crate::dicts::{Verdicts, Version};
 use crate::error::Result;
@@ -38,12 +39,23 @@ fn cell_of(lon: f64, lat: f64) -> (i32, i32) {
     )
 }
 
-/// List positions per grid cell, each list ascending: a small query box looks at the sites of
-/// its cells only, in list order after one sort, instead of testing every site.
+/// List positions per grid cell, each list ascending: a query box looks at the sites of its
+/// cells only instead of testing every site.
 #[derive(Debug, Default)]
 struct Grid {
-    cells: HashMap<(i32, i32), Vec<u32>>,
+    cells: HashMap<(i32, i32), Cell>,
     wide: Vec<u32>,
+}
+
+/// The sites of a grid cell.
+#[derive(Debug)]
+struct Cell {
+    /// List positions, ascending.
+    sites: Vec<u32>,
+    /// The union of their boxes (`[min_lon, max_lon, min_lat, max_lat]`): when it lies inside a
+    /// query box, every site of the cell meets the box (the many sites placed approximately on
+    /// one township seat are decided at once).
+    bounds: [f64; 4],
 }
 
 impl Grid {
@@ -57,41 +69,67 @@ impl Grid {
         }
         for x in x0..=x1 {
             for y in y0..=y1 {
-                self.cells.entry((x, y)).or_default().push(pos);
+                let c = self.cells.entry((x, y)).or_insert_with(|| Cell {
+                    sites: Vec::new(),
+                    bounds: *b,
+                });
+                c.sites.push(pos);
+                let u = &mut c.bounds;
+                *u = [
+                    u[0].min(b[0]),
+                    u[1].max(b[1]),
+                    u[2].min(b[2]),
+                    u[3].max(b[3]),
+                ];
             }
         }
     }
 
-    /// The list positions of the sites in the cells of box `q` (`[min_lon, max_lon, min_lat,
-    /// max_lat]`), in no order and possibly repeated (a site spanning several cells); `None`
-    /// when there are more than `budget` (a scan of every site is then cheaper).
-    fn candidates(&self, q: &[f64; 4], budget: usize) -> Option<Vec<u32>> {
+    /// The cells of box `q` (`[min_lon, max_lon, min_lat, max_lat]`): the list positions of the
+    /// sites in each (ascending; a site spanning several cells is in each), and whether the
+    /// cell lies inside `q` — then every site in it meets `q` (its box meets the cell), so its
+    /// box needs no test. `None` when the cells hold more than `budget` sites (a scan of every
+    /// site is then cheaper). [`Grid::wide`] is not included.
+    fn cells(&self, q: &[f64; 4], budget: usize) -> Option<Vec<(bool, &[u32])>> {
         let (x0, y0) = cell_of(q[0], q[2]);
         let (x1, y1) = cell_of(q[1], q[3]);
         let n = (i64::from(x1) - i64::from(x0) + 1) * (i64::from(y1) - i64::from(y0) + 1);
-        let mut out = self.wide.clone();
-        let mut add = |v: &Vec<u32>| {
-            out.extend_from_slice(v);
-            out.len() <= budget
+        // A cell is inside `q` with a margin far above the rounding of `cell_of`'s division.
+        const MARGIN: f64 = 1e-7;
+        let inside = |x: i32, y: i32, c: &Cell| {
+            let (x, y) = (f64::from(x), f64::from(y));
+            let u = &c.bounds;
+            (x * CELL_DEG - MARGIN > q[0]
+                && (x + 1.0) * CELL_DEG + MARGIN < q[1]
+                && y * CELL_DEG - MARGIN > q[2]
+                && (y + 1.0) * CELL_DEG + MARGIN < q[3])
+                || (u[0] >= q[0] && u[1] <= q[1] && u[2] >= q[2] && u[3] <= q[3])
         };
+        // No site of a cell whose bounds miss `q` meets it.
+        let meets = |c: &Cell| {
+            let u = &c.bounds;
+            u[1] >= q[0] && u[0] <= q[1] && u[3] >= q[2] && u[2] <= q[3]
+        };
+        let mut out: Vec<(bool, &[u32])> = Vec::new();
+        let mut total = self.wide.len();
         if usize::try_from(n).is_ok_and(|n| n <= self.cells.len()) {
             for x in x0..=x1 {
                 for y in y0..=y1 {
-                    if let Some(v) = self.cells.get(&(x, y)) {
-                        if !add(v) {
-                            return None;
-                        }
+                    if let Some(c) = self.cells.get(&(x, y)).filter(|c| meets(c)) {
+                        total += c.sites.len();
+                        out.push((inside(x, y, c), &c.sites));
                     }
                 }
             }
         } else {
-            for (&(x, y), v) in &self.cells {
-                if (x0..=x1).contains(&x) && (y0..=y1).contains(&y) && !add(v) {
-                    return None;
+            for (&(x, y), c) in &self.cells {
+                if (x0..=x1).contains(&x) && (y0..=y1).contains(&y) && meets(c) {
+                    total += c.sites.len();
+                    out.push((inside(x, y, c), &c.sites));
                 }
             }
         }
-        Some(out)
+        (total <= budget).then_some(out)
     }
 }
 
@@ -138,23 +176,55 @@ fn up(v: f64) -> f32 {
     }
 }
 
-/// Which interned combinations and chain sets pass a filter's scalar and chain parts (`None`
-/// when the filter has no such part). Kept per store for the last filter parts asked for: a
-/// panning map asks the same parts with another box each time.
+/// Which sites pass a filter's scalar and chain parts, as one bit per list position (`None`
+/// when the filter has no such part: every site passes). Kept per store for the last filter
+/// parts asked for: a panning map asks the same parts with another box each time, and its
+/// scan then tests 64 sites' verdicts with one AND.
 #[derive(Debug)]
 pub(crate) struct Passes {
-    combos: Option<Vec<bool>>,
-    sets: Option<Vec<bool>>,
+    sites: Option<Vec<u64>>,
+    /// The number of list positions.
+    len: usize,
 }
 
 impl Passes {
-    fn new(f: &SiteFilter, v: &Verdicts) -> Self {
-        Self {
-            combos: crate::query::has_scalar(f)
-                .then(|| v.combo_fails.iter().map(|m| *m == 0).collect()),
-            sets: crate::query::has_chains(f)
-                .then(|| v.set_fails.iter().map(|s| *s == (false, false)).collect()),
+    fn new(f: &SiteFilter, v: &Verdicts, ix: &ListIndex) -> Self {
+        let combos: Option<Vec<bool>> =
+            crate::query::has_scalar(f).then(|| v.combo_fails.iter().map(|m| *m == 0).collect());
+        let sets: Option<Vec<bool>> = crate::query::has_chains(f)
+            .then(|| v.set_fails.iter().map(|s| *s == (false, false)).collect());
+        let len = ix.ids.len();
+        if combos.is_none() && sets.is_none() {
+            return Self { sites: None, len };
         }
+        let mut bits = vec![0_u64; ix.ids.len().div_ceil(64)];
+        for (i, &(c, s)) in ix.ids.iter().enumerate() {
+            if passes(&combos, c) && passes(&sets, s) {
+                bits[i / 64] |= 1 << (i % 64);
+            }
+        }
+        Self {
+            sites: Some(bits),
+            len,
+        }
+    }
+
+    /// The passing sites among list positions `64 * block ..` (bit `j` for position
+    /// `64 * block + j`).
+    fn block(&self, block: usize) -> u64 {
+        match &self.sites {
+            // Every position that exists.
+            None => match self.len.saturating_sub(block * 64) {
+                0 => 0,
+                n if n >= 64 => u64::MAX,
+                n => (1 << n) - 1,
+            },
+            Some(bits) => bits.get(block).copied().unwrap_or(0),
+        }
+    }
+
+    fn get(&self, i: usize) -> bool {
+        self.block(i / 64) & (1 << (i % 64)) != 0
     }
 }
 
@@ -166,19 +236,35 @@ fn parts_key(f: &SiteFilter) -> String {
     )
 }
 
-/// A query box `[min_lon, max_lon, min_lat, max_lat]`, exact and rounded outwards to `f32`: a
-/// site passes the rounded test when its rounded-outwards box meets it, a superset of the exact
-/// test, which then decides.
-fn query_box(f: &SiteFilter) -> Option<([f64; 4], [f32; 4])> {
-    f.bbox.map(|b| {
-        let exact = [b.min_lon, b.max_lon, b.min_lat, b.max_lat];
-        let rounded = [
+/// A query box `[min_lon, max_lon, min_lat, max_lat]`: exact, and as `f32` rounded outwards and
+/// inwards.
+///
+/// With a site's box rounded outwards (`S'`), the test of `S'` against the outward box passes a
+/// superset of the exact test; the *strict* test of `S'` against the inward box passes a subset:
+/// `up(a) > up(b)` implies `a > b` (were `a ≤ up(b)`, `up(a)` could not exceed it), and
+/// `down(a) < down(b)` implies `a < b`. Only the sites between the two (within one `f32` step
+/// of the query box's edges) need the exact bounds.
+struct QueryBox {
+    exact: [f64; 4],
+    outward: [f32; 4],
+    inward: [f32; 4],
+}
+
+fn query_box(f: &SiteFilter) -> Option<QueryBox> {
+    f.bbox.map(|b| QueryBox {
+        exact: [b.min_lon, b.max_lon, b.min_lat, b.max_lat],
+        outward: [
             down(b.min_lon),
             up(b.max_lon),
             down(b.min_lat),
             up(b.max_lat),
-        ];
-        (exact, rounded)
+        ],
+        inward: [
+            up(b.min_lon),
+            down(b.max_lon),
+            up(b.min_lat),
+            down(b.max_lat),
+        ],
     })
 }
 
@@ -207,31 +293,39 @@ impl ListIndex {
             let combo: Option<i64> = r.get(1)?;
             let set: Option<i64> = r.get(2)?;
             let b: [f64; 4] = [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?];
-            if let Ok(pos) = u32::try_from(ix.pks.len()) {
-                ix.grid.add(pos, &b);
-            }
-            ix.pks.push(pk);
-            ix.ids.push((
-                combo
-                    .and_then(|c| u32::try_from(c).ok())
-                    .unwrap_or(u32::MAX),
-                set.and_then(|c| u32::try_from(c).ok()).unwrap_or(u32::MAX),
-            ));
-            for (k, v) in [down(b[0]), up(b[1]), down(b[2]), up(b[3])]
-                .into_iter()
-                .enumerate()
-            {
-                ix.boxes.0[k].push(v);
-            }
-            ix.exact.push(b);
+            ix.push(pk, combo, set, b);
         }
         Ok(ix)
     }
 
+    /// Appends a site: key, interned ids, exact box `[min_lon, max_lon, min_lat, max_lat]`.
+    fn push(&mut self, pk: i64, combo: Option<i64>, set: Option<i64>, b: [f64; 4]) {
+        if let Ok(pos) = u32::try_from(self.pks.len()) {
+            self.grid.add(pos, &b);
+        }
+        self.pks.push(pk);
+        self.ids.push((
+            combo
+                .and_then(|c| u32::try_from(c).ok())
+                .unwrap_or(u32::MAX),
+            set.and_then(|c| u32::try_from(c).ok()).unwrap_or(u32::MAX),
+        ));
+        for (k, v) in [down(b[0]), up(b[1]), down(b[2]), up(b[3])]
+            .into_iter()
+            .enumerate()
+        {
+            self.boxes.0[k].push(v);
+        }
+        self.exact.push(b);
+    }
+
     /// One pass in list order: counts the sites of `f` and keeps the keys of its page (`offset`,
-    /// `limit`; no limit keeps every key after the offset). With a bbox, the sites of the box's
-    /// grid cells are tested when they are few (an eighth of all sites at most), else every
-    /// site's box.
+    /// `limit`; no limit keeps every key after the offset). The verdicts of the filter's
+    /// attributes come as bits (`t`). With a bbox, the sites of the box's grid cells are
+    /// looked at when they are a third of all sites or fewer (a cell inside the box, or whose
+    /// sites' bounds are, passes all its sites without a box test; matches are marked in a bit
+    /// set and read back in list order); else every site's `f32` box is tested, and the exact
+    /// bounds only for sites within one `f32` step of the box's edges.
     pub(crate) fn scan(&self, f: &SiteFilter, t: &Passes) -> Scan {
         let offset = f.offset;
         let limit = f.limit.unwrap_or(u64::MAX);
@@ -243,30 +337,53 @@ impl ListIndex {
             }
             matched += 1;
         };
-        let attrs = |i: usize| {
-            let (c, s) = self.ids[i];
-            passes(&t.combos, c) && passes(&t.sets, s)
-        };
         match query_box(f) {
-            None => (0..self.pks.len())
-                .filter(|i| attrs(*i))
-                .for_each(&mut keep),
-            Some((q, r)) => {
+            None => (0..self.pks.len().div_ceil(64)).for_each(|block| {
+                let mut hits = t.block(block);
+                while hits != 0 {
+                    keep(block * 64 + hits.trailing_zeros() as usize);
+                    hits &= hits - 1;
+                }
+            }),
+            Some(qb) => {
+                let q = qb.exact;
                 // Intersects: the site's max ≥ the box's min and its min ≤ the box's max.
                 let inside = |i: usize| {
                     let e = &self.exact[i];
                     e[1] >= q[0] && e[0] <= q[1] && e[3] >= q[2] && e[2] <= q[3]
                 };
-                match self.grid.candidates(&q, self.pks.len() / 8) {
-                    Some(mut c) => {
-                        // Test first, then put the (fewer) survivors in list order.
-                        c.retain(|i| attrs(*i as usize) && inside(*i as usize));
-                        c.sort_unstable();
-                        c.dedup();
-                        c.into_iter().map(|i| i as usize).for_each(&mut keep);
+                match self.grid.cells(&q, self.pks.len() / GRID_SHARE) {
+                    Some(cells) => {
+                        // Matches marked in a bit set over list positions, read back in list
+                        // order: no sort, and a site found in several cells counts once.
+                        let mut found = vec![0_u64; self.pks.len().div_ceil(64)];
+                        let mut mark = |i: u32| {
+                            if let Some(w) = found.get_mut(i as usize / 64) {
+                                *w |= 1 << (i % 64);
+                            }
+                        };
+                        for (interior, v) in cells {
+                            for &i in v {
+                                if t.get(i as usize) && (interior || inside(i as usize)) {
+                                    mark(i);
+                                }
+                            }
+                        }
+                        for &i in &self.grid.wide {
+                            if t.get(i as usize) && inside(i as usize) {
+                                mark(i);
+                            }
+                        }
+                        for (w, bits) in found.iter().enumerate() {
+                            let mut m = *bits;
+                            while m != 0 {
+                                keep(w * 64 + m.trailing_zeros() as usize);
+                                m &= m - 1;
+                            }
+                        }
                     }
-                    None => self.each_in_box(&r, |i| {
-                        if inside(i) && attrs(i) {
+                    None => self.each_in_box(&qb, t, |i, sure| {
+                        if sure || inside(i) {
                             keep(i);
                         }
                     }),
@@ -276,28 +393,55 @@ impl ListIndex {
         Scan { matched, page }
     }
 
-    /// Calls `f` with the list position of every site whose rounded box meets `r` (a superset
-    /// of the exact test), in list order. 64 sites at a time: the test without branches makes
-    /// a bit mask (the compiler vectorises it), then only the hits are looked at.
-    fn each_in_box(&self, r: &[f32; 4], mut f: impl FnMut(usize)) {
+    /// Calls `f` with the list position of every site passing `t` whose rounded box meets the
+    /// outward query box (a superset of the exact test), in list order, and whether it surely
+    /// meets the exact box (see [`QueryBox`]). 64 sites at a time: the tests without branches
+    /// make bit masks, ANDed with the verdicts, then only the hits are looked at; a block where
+    /// few sites pass the verdicts tests only those.
+    fn each_in_box(&self, q: &QueryBox, t: &Passes, mut f: impl FnMut(usize, bool)) {
+        let (r, s) = (&q.outward, &q.inward);
         let [x0, x1, y0, y1] = &self.boxes.0;
-        let blocks = x0
-            .chunks(64)
-            .zip(x1.chunks(64))
-            .zip(y0.chunks(64).zip(y1.chunks(64)));
-        for (c, ((x0, x1), (y0, y1))) in blocks.enumerate() {
-            let mut hits = 0_u64;
-            for j in 0..x0.len().min(x1.len()).min(y0.len()).min(y1.len()) {
-                let hit = (x1[j] >= r[0]) & (x0[j] <= r[1]) & (y1[j] >= r[2]) & (y0[j] <= r[3]);
-                hits |= u64::from(hit) << j;
+        let n = x0.len().min(x1.len()).min(y0.len()).min(y1.len());
+        let (x0, x1, y0, y1) = (&x0[..n], &x1[..n], &y0[..n], &y1[..n]);
+        let hit = |i: usize| (x1[i] >= r[0]) & (x0[i] <= r[1]) & (y1[i] >= r[2]) & (y0[i] <= r[3]);
+        let within = |i: usize| (x1[i] > s[0]) & (x0[i] < s[1]) & (y1[i] > s[2]) & (y0[i] < s[3]);
+        for c in 0..n.div_ceil(64) {
+            let passing = t.block(c);
+            if passing.count_ones() <= SPARSE_BLOCK {
+                // Few sites pass the attributes (a chain filter): test just those.
+                let mut m = passing;
+                while m != 0 {
+                    let i = c * 64 + m.trailing_zeros() as usize;
+                    if i < n && hit(i) {
+                        f(i, within(i));
+                    }
+                    m &= m - 1;
+                }
+                continue;
             }
+            let block = c * 64..(c * 64 + 64).min(n);
+            let (mut hits, mut sure) = (0_u64, 0_u64);
+            for (j, i) in block.enumerate() {
+                hits |= u64::from(hit(i)) << j;
+                sure |= u64::from(within(i)) << j;
+            }
+            hits &= passing;
             while hits != 0 {
-                f(c * 64 + hits.trailing_zeros() as usize);
+                let j = hits.trailing_zeros();
+                f(c * 64 + j as usize, sure & (1 << j) != 0);
                 hits &= hits - 1;
             }
         }
     }
 }
+
+/// A box whose grid cells hold at most 1 / `GRID_SHARE` of all sites is answered from the grid;
+/// a larger one by testing every site's box.
+const GRID_SHARE: usize = 3;
+
+/// A block of 64 list positions with at most this many passing the attributes has them tested
+/// one by one; fuller blocks are tested all at once.
+const SPARSE_BLOCK: u32 = 16;
 
 /// True when the list index can answer `f`: it holds every filter column but the search text.
 pub(crate) fn answers(f: &SiteFilter) -> bool {
@@ -320,12 +464,89 @@ impl Store {
             return Ok(hit);
         }
         let d = self.dicts()?;
-        let passes = Arc::new(Passes::new(f, &d.verdicts(f)));
         let ix = match self.list_index.borrow().as_ref() {
             Some((v, ix, _, _)) if *v == version => ix.clone(),
             _ => Arc::new(ListIndex::load(self)?),
         };
+        let passes = Arc::new(Passes::new(f, &d.verdicts(f), &ix));
         *self.list_index.borrow_mut() = Some((version, ix.clone(), key, passes.clone()));
         Ok((ix, passes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::synth::Lcg;
+
+    /// Sites on cell corners and edges, piles on one point, boxes a hair off the query's edges:
+    /// the grid (with whole cells taken at once) and the scan of every box both answer exactly
+    /// what the plain test on the exact bounds answers.
+    #[test]
+    fn grid_and_scan_agree_with_the_exact_test_at_every_edge() {
+        let mut g = Lcg::new(7);
+        let mut ix = ListIndex::default();
+        let mut boxes = Vec::new();
+        let q = [110.90, 110.93, 21.64, 21.67];
+        let near = |g: &mut Lcg, v: f64| match g.below(4) {
+            0 => v,
+            1 => v + 1e-12,
+            2 => v - 1e-12,
+            _ => v + (g.unit() - 0.5) * 0.02,
+        };
+        for pk in 0..4000_i64 {
+            let (x, y) = match g.below(4) {
+                // Township seat: a pile of sites on one point.
+                0 => (110.915, 21.655),
+                // On a query edge or a cell edge, or a hair off.
+                1 => (near(&mut g, q[(pk % 2) as usize]), near(&mut g, 21.66)),
+                2 => (near(&mut g, 110.92), near(&mut g, q[2 + (pk % 2) as usize])),
+                _ => (110.85 + g.unit() * 0.15, 21.60 + g.unit() * 0.12),
+            };
+            let (w, h) = if g.below(5) == 0 {
+                (g.unit() * 0.03, g.unit() * 0.03)
+            } else {
+                (0.0, 0.0)
+            };
+            let b = [x, x + w, y, y + h];
+            ix.push(pk, Some(0), Some(0), b);
+            boxes.push(b);
+        }
+        // Far away, so that the box's cells hold under a third of all sites (the grid answers).
+        for pk in 4000..30_000_i64 {
+            let b = [111.5 + g.unit() * 0.1, 0.0, 21.0 + g.unit() * 0.1, 0.0];
+            let b = [b[0], b[0], b[2], b[2]];
+            ix.push(pk, Some(0), Some(0), b);
+            boxes.push(b);
+        }
+        let all = Passes {
+            sites: None,
+            len: ix.pks.len(),
+        };
+        let f =
+            SiteFilter::parse_query(&format!("bbox={},{},{},{}", q[0], q[2], q[1], q[3])).unwrap();
+        let want: Vec<i64> = boxes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b[1] >= q[0] && b[0] <= q[1] && b[3] >= q[2] && b[2] <= q[3])
+            .map(|(i, _)| i as i64)
+            .collect();
+        assert!(want.len() > 1000, "{}", want.len());
+        let qb = query_box(&f).unwrap();
+        assert!(ix
+            .grid
+            .cells(&qb.exact, ix.pks.len() / GRID_SHARE)
+            .is_some());
+        // Through the grid (the default budget), then by testing every box.
+        assert_eq!(ix.scan(&f, &all).page, want);
+        let mut scanned = Vec::new();
+        ix.each_in_box(&qb, &all, |i, sure| {
+            let e = &ix.exact[i];
+            if sure || (e[1] >= q[0] && e[0] <= q[1] && e[3] >= q[2] && e[2] <= q[3]) {
+                scanned.push(ix.pks[i]);
+            }
+        });
+        assert_eq!(scanned, want);
     }
 }
