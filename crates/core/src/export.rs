@@ -50,7 +50,7 @@ use crate::filter::SiteFilter;
 use crate::ids::{ChainId, LinkId, TownCode};
 /// The inverse of [`site_to_feature`] (defined with the readers; re-exported here).
 pub use crate::import::feature_to_raw_row;
-use crate::record::{cell, cell_ref, header_row, site_to_row, Cell, CellRef, Context};
+use crate::record::{cell, cell_ref, fmt_num, header_row, site_to_row, Cell, CellRef, Context};
 use crate::site::{Site, SiteGeometry};
 use crate::vocab::{Category, Kind, Labelled, Level, Scope, Status};
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
@@ -564,17 +564,20 @@ pub(crate) fn display_width(s: &str) -> f64 {
 
 /// Writes one cell the way every workbook of this crate does: text as a string cell (with the
 /// quote-prefix style when it starts like a formula, and one more `'` when it already looks
-/// neutralised), numbers as numbers, nothing for empty cells. Returns the width the cell needs
-/// (0 for an empty cell), for the column widths.
+/// neutralised), numbers as numbers, nothing for empty cells. `width`, the column's width so
+/// far, grows to what the cell needs — measured only when it could need more (a text's display
+/// width never exceeds its length in bytes; a number's shortest form never exceeds
+/// [`NUMBER_WIDTH_MAX`] characters).
 pub(crate) fn write_xlsx_cell(
     ws: &mut rust_xlsxwriter::Worksheet,
     row: u32,
     col: u16,
-    c: &Cell,
+    c: &CellRef<'_>,
     quote_prefix: &rust_xlsxwriter::Format,
-) -> Result<f64, rust_xlsxwriter::XlsxError> {
-    match c {
-        Cell::Text(s) => {
+    width: Option<&mut f64>,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let need = match c {
+        CellRef::Text(s) => {
             let value: Cow<'_, str> = if looks_neutralised(s) {
                 Cow::Owned(format!("'{s}"))
             } else {
@@ -585,15 +588,28 @@ pub(crate) fn write_xlsx_cell(
             } else {
                 ws.write_string(row, col, value.as_ref())?;
             }
-            Ok(display_width(&value) + 1.0)
+            match &width {
+                Some(w) if value.len() as f64 + 1.0 <= **w => 0.0,
+                _ => display_width(&value) + 1.0,
+            }
         }
-        Cell::Number(n) => {
+        CellRef::Number(n) => {
             ws.write_number(row, col, *n)?;
-            Ok(c.to_text().len() as f64 + 1.0)
+            match &width {
+                Some(w) if NUMBER_WIDTH_MAX + 1.0 <= **w => 0.0,
+                _ => fmt_num(*n).len() as f64 + 1.0,
+            }
         }
-        Cell::Empty => Ok(0.0),
+        CellRef::Empty => 0.0,
+    };
+    if let Some(w) = width {
+        *w = w.max(need);
     }
+    Ok(())
 }
+
+/// The longest shortest form of an `f64` (`-2.2250738585072014e-308`).
+const NUMBER_WIDTH_MAX: f64 = 24.0;
 
 /// A cell as CSV writes it: text formula-guarded, numbers in their shortest form.
 pub(crate) fn csv_cell(c: &Cell) -> Cow<'_, str> {
@@ -689,21 +705,21 @@ impl<'a, W: Write + Send> XlsxSiteWriter<'a, W> {
                     "a sheet holds at most 1,048,575 rows; export CSV or narrow the filter".into(),
                 )
             })?;
-        let cells = site_to_row(site, &self.ctx, self.lang);
         let ws = self.workbook.worksheet_from_index(0).map_err(xlsx_err)?;
-        for (i, c) in cells.iter().enumerate() {
-            let col = i as u16;
+        for (i, column) in Column::ALL.iter().enumerate() {
+            let c = cell_ref(site, *column, &self.ctx, self.lang);
             let at = |e: rust_xlsxwriter::XlsxError| {
-                ExportError::Xlsx(format!(
-                    "site {}, column {}: {e}",
-                    site.id,
-                    Column::ALL.get(i).map(|c| c.key()).unwrap_or("?")
-                ))
+                ExportError::Xlsx(format!("site {}, column {}: {e}", site.id, column.key()))
             };
-            let width = write_xlsx_cell(ws, row_no, col, c, &self.quote_prefix).map_err(at)?;
-            if let Some(w) = self.widths.get_mut(i) {
-                *w = w.max(width);
-            }
+            write_xlsx_cell(
+                ws,
+                row_no,
+                i as u16,
+                &c,
+                &self.quote_prefix,
+                self.widths.get_mut(i),
+            )
+            .map_err(at)?;
         }
         self.rows += 1;
         Ok(())
@@ -1222,6 +1238,33 @@ mod tests {
         assert_eq!(guard_formula("'=x"), "''=x");
         assert_eq!(guard_formula("'+86 1"), "''+86 1");
         assert_eq!(guard_formula("'abc"), "'abc");
+    }
+
+    #[test]
+    fn column_widths_grow_to_the_widest_cell_whenever_it_comes() {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        let q = rust_xlsxwriter::Format::new().set_quote_prefix();
+        let mut w = 5.0;
+        let mut put = |row: u32, c: CellRef<'_>, w: &mut f64| {
+            write_xlsx_cell(ws, row, 0, &c, &q, Some(w)).unwrap();
+        };
+        put(1, CellRef::Text("abc".into()), &mut w);
+        assert_eq!(w, 5.0);
+        // Six CJK characters: 18 bytes, display width 12, + 1.
+        put(2, CellRef::Text("茂名市茂南区".into()), &mut w);
+        assert_eq!(w, 13.0);
+        put(3, CellRef::Number(-110.123456789), &mut w);
+        assert_eq!(w, 15.0);
+        put(4, CellRef::Empty, &mut w);
+        put(
+            5,
+            CellRef::Text("a much longer line of plain text".into()),
+            &mut w,
+        );
+        assert_eq!(w, 33.0);
+        put(6, CellRef::Number(1.0), &mut w);
+        assert_eq!(w, 33.0);
     }
 
     #[test]

@@ -569,6 +569,15 @@ pub enum Cell {
 }
 
 impl Cell {
+    /// The cell, borrowed.
+    pub fn as_cell_ref(&self) -> CellRef<'_> {
+        match self {
+            Cell::Text(s) => CellRef::Text(Cow::Borrowed(s)),
+            Cell::Number(n) => CellRef::Number(*n),
+            Cell::Empty => CellRef::Empty,
+        }
+    }
+
     /// The cell as it is written in CSV.
     pub fn to_text(&self) -> String {
         match self {

