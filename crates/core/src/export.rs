@@ -50,7 +50,7 @@ use crate::filter::SiteFilter;
 use crate::ids::{ChainId, LinkId, TownCode};
 /// The inverse of [`site_to_feature`] (defined with the readers; re-exported here).
 pub use crate::import::feature_to_raw_row;
-use crate::record::{cell, cell_ref, fmt_num, header_row, site_to_row, Cell, CellRef, Context};
+use crate::record::{cell, cell_ref, fmt_num, header_row, CellRef, Context};
 use crate::site::{Site, SiteGeometry};
 use crate::vocab::{Category, Kind, Labelled, Level, Scope, Status};
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
@@ -498,9 +498,12 @@ impl<'a, W: Write> CsvSiteWriter<'a, W> {
 
     /// Writes one site.
     pub fn write_site(&mut self, site: &Site) -> Result<(), ExportError> {
-        let row = site_to_row(site, &self.ctx, self.lang);
-        let texts: Vec<Cow<'_, str>> = row.iter().map(csv_cell).collect();
-        self.csv.write_record(texts.iter().map(|t| t.as_bytes()))?;
+        for column in Column::ALL {
+            let c = cell_ref(site, column, &self.ctx, self.lang);
+            self.csv.write_field(csv_cell(&c).as_bytes())?;
+        }
+        // An empty record ends the one the fields above began.
+        self.csv.write_record(None::<&[u8]>)?;
         self.rows += 1;
         Ok(())
     }
@@ -612,11 +615,11 @@ pub(crate) fn write_xlsx_cell(
 const NUMBER_WIDTH_MAX: f64 = 24.0;
 
 /// A cell as CSV writes it: text formula-guarded, numbers in their shortest form.
-pub(crate) fn csv_cell(c: &Cell) -> Cow<'_, str> {
+pub(crate) fn csv_cell<'a>(c: &'a CellRef<'_>) -> Cow<'a, str> {
     match c {
-        Cell::Text(s) => guard_formula(s),
-        Cell::Number(_) => Cow::Owned(c.to_text()),
-        Cell::Empty => Cow::Borrowed(""),
+        CellRef::Text(s) => guard_formula(s),
+        CellRef::Number(n) => Cow::Owned(fmt_num(*n)),
+        CellRef::Empty => Cow::Borrowed(""),
     }
 }
 

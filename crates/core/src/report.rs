@@ -196,7 +196,7 @@ pub fn write_chain_summary_csv<W: Write>(mut out: W, a: &ChainAnalysis) -> Resul
         .from_writer(out);
     csv.write_record(SUMMARY_HEADERS)?;
     for row in summary_rows(a) {
-        csv.write_record(row.iter().map(|c| csv_cell(c).into_owned()))?;
+        csv.write_record(row.iter().map(|c| csv_cell(&c.as_cell_ref()).into_owned()))?;
     }
     csv.into_inner()
         .map_err(|e| ExportError::Io(std::io::Error::other(e.error().to_string())))
@@ -552,7 +552,7 @@ pub fn write_indicators_csv<W: Write>(
         csv.write_record(
             indicator_row(ind, *v)
                 .iter()
-                .map(|c| csv_cell(c).into_owned()),
+                .map(|c| csv_cell(&c.as_cell_ref()).into_owned()),
         )?;
     }
     csv.into_inner()
