@@ -98,18 +98,16 @@ impl Grid {
         const MARGIN: f64 = 1e-7;
         let inside = |x: i32, y: i32, c: &Cell| {
             let (x, y) = (f64::from(x), f64::from(y));
-            let u = &c.bounds;
-            (x * CELL_DEG - MARGIN > q[0]
-                && (x + 1.0) * CELL_DEG + MARGIN < q[1]
-                && y * CELL_DEG - MARGIN > q[2]
-                && (y + 1.0) * CELL_DEG + MARGIN < q[3])
-                || (u[0] >= q[0] && u[1] <= q[1] && u[2] >= q[2] && u[3] <= q[3])
+            let cell = [
+                x * CELL_DEG - MARGIN,
+                (x + 1.0) * CELL_DEG + MARGIN,
+                y * CELL_DEG - MARGIN,
+                (y + 1.0) * CELL_DEG + MARGIN,
+            ];
+            within(&cell, q) || within(&c.bounds, q)
         };
         // No site of a cell whose bounds miss `q` meets it.
-        let meets = |c: &Cell| {
-            let u = &c.bounds;
-            u[1] >= q[0] && u[0] <= q[1] && u[3] >= q[2] && u[2] <= q[3]
-        };
+        let meets = |c: &Cell| meets(&c.bounds, q);
         let mut out: Vec<(bool, &[u32])> = Vec::new();
         let mut total = self.wide.len();
         if usize::try_from(n).is_ok_and(|n| n <= self.cells.len()) {
@@ -131,6 +129,17 @@ impl Grid {
         }
         (total <= budget).then_some(out)
     }
+}
+
+/// Whether box `a` meets box `b` (both `[min_lon, max_lon, min_lat, max_lat]`): each one's max
+/// is at least the other's min — the bbox filter's test on the stored bounds.
+fn meets(a: &[f64; 4], b: &[f64; 4]) -> bool {
+    a[1] >= b[0] && a[0] <= b[1] && a[3] >= b[2] && a[2] <= b[3]
+}
+
+/// Whether box `a` lies within box `b`.
+fn within(a: &[f64; 4], b: &[f64; 4]) -> bool {
+    a[0] >= b[0] && a[1] <= b[1] && a[2] >= b[2] && a[3] <= b[3]
 }
 
 /// Boxes as four arrays (`min_lon`, `max_lon`, `min_lat`, `max_lat`), so a block of sites is
@@ -347,11 +356,7 @@ impl ListIndex {
             }),
             Some(qb) => {
                 let q = qb.exact;
-                // Intersects: the site's max ≥ the box's min and its min ≤ the box's max.
-                let inside = |i: usize| {
-                    let e = &self.exact[i];
-                    e[1] >= q[0] && e[0] <= q[1] && e[3] >= q[2] && e[2] <= q[3]
-                };
+                let inside = |i: usize| meets(&self.exact[i], &q);
                 match self.grid.cells(&q, self.pks.len() / GRID_SHARE) {
                     Some(cells) => {
                         // Matches marked in a bit set over list positions, read back in list

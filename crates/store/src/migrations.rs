@@ -580,14 +580,6 @@ mod tests {
             .iter()
             .map(|c| c.total)
             .sum();
-        let want: usize = sites
-            .iter()
-            .map(|s| {
-                let mut c: Vec<_> = s.chains.iter().map(|c| &c.chain).collect();
-                c.dedup();
-                c.len()
-            })
-            .sum();
-        assert_eq!(on_chains as usize, want);
+        assert_eq!(on_chains, crate::synth::chain_memberships(&sites));
     }
 }

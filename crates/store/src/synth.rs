@@ -132,6 +132,20 @@ const NOTES: &[&str] = &[
     "入驻企业以精细化工为主",
 ];
 
+/// How many (site, chain) pairs `sites` hold, each chain once per site (a site's chain refs are
+/// in order): what [`Store::chain_counts`](crate::Store::chain_counts) sums to over every chain
+/// (tests compare the two).
+pub fn chain_memberships<'a>(sites: impl IntoIterator<Item = &'a Site>) -> u64 {
+    sites
+        .into_iter()
+        .map(|s| {
+            let mut c: Vec<_> = s.chains.iter().map(|c| &c.chain).collect();
+            c.dedup();
+            c.len() as u64
+        })
+        .sum()
+}
+
 /// `n` synthetic sites valid against the embedded reference; the same `(n, seed)` gives the
 /// same sites. Ids are `synth-0000000`, `synth-0000001`, … whatever the seed, so generating again
 /// with another seed changes the same records.

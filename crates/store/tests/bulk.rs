@@ -162,15 +162,7 @@ fn assert_answers(store: &Store, sites: &[Site], seed: u64) {
             .iter()
             .map(|c| c.total)
             .sum();
-        let want: u64 = sites
-            .iter()
-            .filter(|s| unpaged.matches(s))
-            .map(|s| {
-                let mut c: Vec<_> = s.chains.iter().map(|c| &c.chain).collect();
-                c.dedup();
-                c.len() as u64
-            })
-            .sum();
+        let want = synth::chain_memberships(sites.iter().filter(|s| unpaged.matches(s)));
         assert_eq!(on_chains, want, "chain counts of {p:?}");
     }
 }
