@@ -33,7 +33,7 @@ for tool in wrk curl python3; do
 done
 
 echo "== building (release)" >&2
-cargo build --release --locked -q -p atlas-web --bin atlas
+cargo build --release --locked -q -p atlas --bin atlas
 cargo build --release --locked -q -p atlas-store --example synth_db
 TARGET="${CARGO_TARGET_DIR:-target}"
 BIN="$TARGET/release/atlas"

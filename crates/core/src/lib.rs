@@ -22,6 +22,7 @@
 //!   API), both validated by the import's rules; [`freshness`]: how old a record's verification is.
 
 pub mod analysis;
+pub mod clock;
 pub mod columns;
 pub mod coord;
 pub mod crs;

@@ -1,0 +1,87 @@
+//! `atlas export`: exactly the filtered sites, streamed from the store into the writer.
+
+use super::{ExportArgs, FormatArg, LangArg};
+use anyhow::{Context as _, Result};
+use atlas_core::export::{site_writer, suggested_filename, ExportFormat, ExportMeta};
+use atlas_core::HeaderLang;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Rows above which a progress bar is shown.
+const PROGRESS_THRESHOLD: u64 = 2000;
+
+impl From<FormatArg> for ExportFormat {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Xlsx => ExportFormat::Xlsx,
+            FormatArg::Csv => ExportFormat::Csv,
+            FormatArg::Geojson => ExportFormat::GeoJson,
+            FormatArg::Kml => ExportFormat::Kml,
+        }
+    }
+}
+
+pub fn run(db: &Path, args: &ExportArgs) -> Result<ExitCode> {
+    let store = super::open_existing(db)?;
+    let filter = args.filter.to_filter()?;
+    store.validate_filter(&filter)?;
+    let reference = store.reference()?;
+    let ctx = reference.context(crate::app::clock::current().today());
+    let format: ExportFormat = args.format.into();
+    let lang = match args.lang {
+        LangArg::Zh => HeaderLang::Zh,
+        LangArg::En => HeaderLang::En,
+    };
+    let now = crate::app::clock::current().now_china();
+    let total = store.count(&filter)?;
+    let mut meta = ExportMeta::new(
+        "茂南区科技创新资源布局图 Innovation Atlas",
+        &filter,
+        now,
+        format!("Innovation Atlas database {}", db.display()),
+    );
+    meta.row_count = Some(total);
+
+    let to_stdout = args.output.as_deref() == Some(Path::new("-"));
+    let path: PathBuf = match &args.output {
+        Some(p) if !to_stdout => p.clone(),
+        _ => PathBuf::from(suggested_filename(&crate::app::labels::export_label(&filter), format, now.naive_local()).0),
+    };
+    let out: Box<dyn Write + Send> = if to_stdout {
+        Box::new(std::io::BufWriter::new(std::io::stdout()))
+    } else {
+        Box::new(std::io::BufWriter::new(
+            std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?,
+        ))
+    };
+    let bar = (total > PROGRESS_THRESHOLD && !to_stdout).then(|| {
+        let b = ProgressBar::new(total);
+        b.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let mut writer = site_writer(format, out, &ctx, lang, &meta)?;
+    // Reading and formatting overlap on two threads.
+    store.for_each_on_thread(&filter, |site| -> Result<(), anyhow::Error> {
+        writer.write_site(site)?;
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+        Ok(())
+    })?;
+    let written = writer.finish_boxed()?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if !to_stdout {
+        eprintln!(
+            "已导出 exported {written} 个站点 sites → {}",
+            path.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,428 @@
+//! `spawn_app()`: a real server on 127.0.0.1:0 over a fresh temporary database holding the
+//! default dataset, and a client with helpers for JSON and error bodies.
+
+use atlas_core::{Site, SiteFilter};
+use atlas::server::{self, RunningServer};
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::sync::Once;
+
+/// A running test server and its client.
+pub struct TestApp {
+    pub server: RunningServer,
+    pub client: reqwest::Client,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    _dir: tempfile::TempDir,
+}
+
+fn init_log() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("info,tower_http=info")
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
+/// The date the test databases are stamped with.
+pub fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
+}
+
+/// Starts a server with a new database holding the default dataset.
+pub async fn spawn_app() -> TestApp {
+    init_log();
+    let dir = tempfile::tempdir().unwrap();
+    let server = server::start(
+        &dir.path().join("atlas.db"),
+        "127.0.0.1:0".parse().unwrap(),
+        today(),
+    )
+    .await
+    .unwrap();
+    let base = server.url();
+    TestApp {
+        server,
+        client: reqwest::Client::builder().no_proxy().build().unwrap(),
+        base,
+        _dir: dir,
+    }
+}
+
+/// Starts a server whose database also holds `n` synthetic sites (with townships, links,
+/// levels and statuses the default dataset lacks).
+pub async fn spawn_app_with_synthetic(n: usize) -> TestApp {
+    let app = spawn_app().await;
+    app.import(atlas_store::synth::sites(n, 7)).await;
+    app
+}
+
+impl TestApp {
+    /// `base + path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GET `path` (starting with `/`).
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// GET `path`, expecting 200 and a JSON body.
+    pub async fn json(&self, path: &str) -> Value {
+        let r = self.get(path).await;
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "GET {path}: {text}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: {e}: {text}"))
+    }
+
+    /// GET `path`, expecting an error status and the JSON error body; returns (status, code,
+    /// message).
+    pub async fn error(&self, path: &str) -> (StatusCode, String, String) {
+        error_of(self.get(path).await).await
+    }
+
+    /// Upserts sites through the server's own writer connection.
+    pub async fn import(&self, sites: Vec<Site>) {
+        self.server
+            .state
+            .db
+            .write(move |s| Ok(s.import_sites(&sites)?))
+            .await
+            .unwrap();
+    }
+
+    /// Every site in the store, in list order (the reference for filter tests).
+    pub async fn all_sites(&self) -> Vec<Site> {
+        self.server
+            .state
+            .db
+            .read(|s| Ok(s.query(&SiteFilter::default())?))
+            .await
+            .unwrap()
+    }
+
+    /// The ids of every site matching query string `qs`, as `SiteFilter::matches` decides in
+    /// memory (list order).
+    pub async fn expected_ids(&self, qs: &str) -> Vec<String> {
+        let f = SiteFilter::parse_query(qs).unwrap();
+        self.all_sites()
+            .await
+            .iter()
+            .filter(|s| f.matches(s))
+            .map(|s| s.id.to_string())
+            .collect()
+    }
+
+    /// `/api/v1/sites?qs&limit=10000`: the ids of the features, in order.
+    pub async fn site_ids(&self, qs: &str) -> Vec<String> {
+        let sep = if qs.is_empty() { "" } else { "&" };
+        let fc = self
+            .json(&format!("/api/v1/sites?{qs}{sep}limit=10000"))
+            .await;
+        feature_ids(&fc)
+    }
+}
+
+/// The ids of a FeatureCollection's features.
+pub fn feature_ids(fc: &Value) -> Vec<String> {
+    fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Checks that a response is an error with the JSON error shape; returns (status, code, message).
+pub async fn error_of(r: reqwest::Response) -> (StatusCode, String, String) {
+    let status = r.status();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let text = r.text().await.unwrap();
+    assert!(
+        status.is_client_error() || status.is_server_error(),
+        "expected an error, got {status}: {text}"
+    );
+    assert!(
+        ct.starts_with("application/json"),
+        "error content type {ct:?}: {text}"
+    );
+    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    let code = v["error"]["code"].as_str().expect("error.code").to_string();
+    let message = v["error"]["message"]
+        .as_str()
+        .expect("error.message")
+        .to_string();
+    assert!(!message.is_empty());
+    assert_eq!(
+        v.as_object().unwrap().len(),
+        1,
+        "only `error` at the top: {text}"
+    );
+    (status, code, message)
+}
+
+/// Runs `ogrinfo` with `args`; returns its standard output.
+pub fn ogrinfo(args: &[&str]) -> String {
+    let out = std::process::Command::new("ogrinfo")
+        .args(args)
+        .output()
+        .expect("ogrinfo (Debian gdal-bin) must be installed; tests/run-all.sh installs it");
+    assert!(
+        out.status.success(),
+        "ogrinfo {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Sites parsed from a CSV fixture (English headers) against the embedded reference data; every
+/// row must be valid.
+pub fn fixture_sites(csv: &str) -> Vec<Site> {
+    let r = atlas_core::dataset::Reference::embedded().unwrap();
+    let parsed = atlas_core::import::parse_sites(
+        csv.as_bytes(),
+        atlas_core::import::FileFormat::Csv,
+        &r.context(today()),
+        None,
+    )
+    .unwrap();
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    parsed.sites.into_iter().map(|(_, s)| s).collect()
+}
+
+/// The `ETag` of a GET.
+pub async fn etag_of(app: &TestApp, path: &str) -> String {
+    let r = app.get(path).await;
+    assert_eq!(r.status(), StatusCode::OK, "{path}");
+    r.headers()["etag"].to_str().unwrap().to_string()
+}
+
+/// A request body: media type and bytes.
+pub type Body = Option<(&'static str, Vec<u8>)>;
+
+/// A request's answer: status, headers and body text.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Answer {
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+    }
+
+    /// The error code and message of an error answer (checking the shape).
+    pub fn error(&self) -> (String, String) {
+        assert!(
+            self.status.is_client_error() || self.status.is_server_error(),
+            "expected an error, got {}: {}",
+            self.status,
+            self.text
+        );
+        let ct = self.header("content-type").unwrap_or_default();
+        assert!(ct.starts_with("application/json"), "{ct}: {}", self.text);
+        let v = self.json();
+        assert_eq!(
+            v.as_object().unwrap().len(),
+            1,
+            "only `error`: {}",
+            self.text
+        );
+        (
+            v["error"]["code"].as_str().unwrap().to_string(),
+            v["error"]["message"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// Asserts the status and error code; returns the message.
+    pub fn expect_error(&self, status: StatusCode, code: &str) -> String {
+        assert_eq!(self.status, status, "{}", self.text);
+        let (c, m) = self.error();
+        assert_eq!(c, code, "{m}");
+        m
+    }
+}
+
+impl TestApp {
+    /// Adds a user directly in the store; returns their token.
+    pub async fn user(&self, name: &str, role: atlas_store::Role) -> String {
+        let (token, hash) = atlas::auth::new_token(name).unwrap();
+        let name = name.to_string();
+        self.server
+            .state
+            .db
+            .write(move |s| Ok(s.add_user(&name, role, &hash)?))
+            .await
+            .unwrap();
+        token
+    }
+
+    /// An editor's token (user `editor`).
+    pub async fn editor(&self) -> String {
+        self.user("editor", atlas_store::Role::Editor).await
+    }
+
+    /// An admin's token (user `admin`).
+    pub async fn admin(&self) -> String {
+        self.user("admin", atlas_store::Role::Admin).await
+    }
+
+    /// Sends `method path` with an optional token, extra headers and body.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Answer {
+        let mut rb = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        if let Some((ct, bytes)) = body {
+            rb = rb.header("content-type", ct).body(bytes);
+        }
+        let r = rb.send().await.unwrap();
+        let status = r.status();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap();
+        Answer {
+            status,
+            headers,
+            text,
+        }
+    }
+
+    /// Sends JSON.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: &Value,
+    ) -> Answer {
+        let bytes = serde_json::to_vec(body).unwrap();
+        self.send(
+            method,
+            path,
+            token,
+            headers,
+            Some(("application/json", bytes)),
+        )
+        .await
+    }
+
+    /// GET with the answer's headers.
+    pub async fn fetch(&self, path: &str) -> Answer {
+        self.send(reqwest::Method::GET, path, None, &[], None).await
+    }
+
+    /// `PATCH /api/v1/sites/{id}` with `If-Match` when given.
+    pub async fn patch(
+        &self,
+        id: &str,
+        token: &str,
+        if_match: Option<&str>,
+        body: &Value,
+    ) -> Answer {
+        let path = format!("/api/v1/sites/{id}");
+        match if_match {
+            Some(m) => {
+                self.send_json(
+                    reqwest::Method::PATCH,
+                    &path,
+                    Some(token),
+                    &[("if-match", m)],
+                    body,
+                )
+                .await
+            }
+            None => {
+                self.send_json(reqwest::Method::PATCH, &path, Some(token), &[], body)
+                    .await
+            }
+        }
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
+        self.send_json(reqwest::Method::POST, path, token, &[], body)
+            .await
+    }
+
+    /// `POST path` without a body.
+    pub async fn post(&self, path: &str, token: Option<&str>) -> Answer {
+        self.send(reqwest::Method::POST, path, token, &[], None)
+            .await
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        self.send(reqwest::Method::DELETE, path, token, headers, None)
+            .await
+    }
+
+    /// `POST /api/v1/import…` with a multipart form: `file` and text fields.
+    pub async fn upload(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        file_name: &str,
+        file: &[u8],
+        fields: &[(&str, &str)],
+    ) -> Answer {
+        let (ct, body) = multipart(file_name, file, fields);
+        self.send(reqwest::Method::POST, path, token, &[], Some((&ct, body)))
+            .await
+    }
+}
+
+/// A multipart/form-data body with `file` and text fields: (content type, bytes).
+pub fn multipart(file_name: &str, file: &[u8], fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let boundary = "atlas-test-boundary-7d1f0c";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}

@@ -1,0 +1,866 @@
+//! OGC API – Features under `/ogc`, over real HTTP on port 0 with a temporary database holding
+//! the default dataset: every route, paging links, filters against the store, the JSON errors,
+//! and GDAL's OAPIF driver (`ogrinfo`, Debian `gdal-bin`) reading it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use atlas_core::{Category, SiteFilter};
+use atlas_store::Store;
+use atlas::server::{self, RunningServer};
+use serde_json::Value;
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
+
+struct App {
+    server: RunningServer,
+    db: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl App {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url())
+    }
+
+    fn store(&self) -> Store {
+        Store::open_readonly(&self.db).unwrap()
+    }
+
+    fn count(&self, query: &str) -> u64 {
+        self.store()
+            .count(&SiteFilter::parse_query(query).unwrap())
+            .unwrap()
+    }
+
+    async fn stop(self) {
+        self.server.stop().await.unwrap();
+    }
+}
+
+async fn spawn_app() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("atlas.db");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let server = server::start(&db, "127.0.0.1:0".parse().unwrap(), today)
+        .await
+        .unwrap();
+    App {
+        server,
+        db,
+        _dir: dir,
+    }
+}
+
+struct Reply {
+    status: u16,
+    content_type: String,
+    body: Value,
+}
+
+async fn get_with(url: &str, headers: &[(&str, &str)]) -> Reply {
+    let client = reqwest::Client::new();
+    let mut req = client.get(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let text = res.text().await.unwrap();
+    let body = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{url}: body is not JSON ({e}): {text:.300}"));
+    Reply {
+        status,
+        content_type,
+        body,
+    }
+}
+
+async fn get(url: &str) -> Reply {
+    get_with(url, &[]).await
+}
+
+fn links(v: &Value) -> Vec<(String, String, String)> {
+    v["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["rel"].as_str().unwrap().to_string(),
+                l["type"].as_str().unwrap_or("").to_string(),
+                l["href"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn href(v: &Value, rel: &str) -> Option<String> {
+    links(v)
+        .into_iter()
+        .find(|(r, _, _)| r == rel)
+        .map(|(_, _, h)| h)
+}
+
+fn assert_error(r: &Reply, status: u16, code: &str) {
+    assert_eq!(r.status, status, "{}", r.body);
+    assert!(
+        r.content_type.starts_with("application/json"),
+        "{}",
+        r.content_type
+    );
+    assert_eq!(r.body["error"]["code"], code, "{}", r.body);
+    assert!(r.body["error"]["message"].as_str().unwrap().len() > 5);
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_landing_page_links_the_api_definition_conformance_and_collections() {
+    let app = spawn_app().await;
+    for path in ["/ogc", "/ogc/", "/ogc?f=json"] {
+        let r = get(&app.url(path)).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        assert_eq!(r.content_type, "application/json");
+        let l = links(&r.body);
+        let base = app.url("/ogc");
+        assert!(l.contains(&("self".into(), "application/json".into(), base.clone())));
+        assert!(l.contains(&("service-desc".into(), OPENAPI.into(), format!("{base}/api"))));
+        assert!(l.contains(&(
+            "conformance".into(),
+            "application/json".into(),
+            format!("{base}/conformance")
+        )));
+        assert!(l.contains(&(
+            "data".into(),
+            "application/json".into(),
+            format!("{base}/collections")
+        )));
+        assert!(r.body["title"].as_str().unwrap().contains("创新资源布局图"));
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conformance_declares_core_geojson_and_openapi() {
+    let app = spawn_app().await;
+    let r = get(&app.url("/ogc/conformance")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.content_type, "application/json");
+    let classes: Vec<&str> = r.body["conformsTo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    for c in ["core", "geojson", "oas30"] {
+        assert!(
+            classes.contains(
+                &format!("http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{c}").as_str()
+            ),
+            "{classes:?}"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_definition_is_openapi_3_and_describes_every_route_and_filter() {
+    let app = spawn_app().await;
+    let r = get(&app.url("/ogc/api")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.content_type, OPENAPI);
+    let doc = &r.body;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.0"));
+    assert_eq!(doc["servers"][0]["url"], app.url("/ogc"));
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/",
+        "/conformance",
+        "/api",
+        "/collections",
+        "/collections/{collectionId}",
+        "/collections/sites/items",
+        "/collections/sites/items/{featureId}",
+        "/collections/carrier_platform/items",
+        "/collections/key_enterprise/items/{featureId}",
+        "/collections/innovation_resource/items",
+    ] {
+        assert!(paths.contains_key(p), "missing path {p}");
+    }
+    // Every $ref resolves, and the items parameters name the filters.
+    let text = doc.to_string();
+    let params = doc["components"]["parameters"].as_object().unwrap();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for piece in text.split("\"$ref\":\"#/components/").skip(1) {
+        let target = piece.split('"').next().unwrap();
+        let (kind, name) = target.split_once('/').unwrap();
+        let found = match kind {
+            "parameters" => params.contains_key(name),
+            "schemas" => schemas.contains_key(name),
+            _ => false,
+        };
+        assert!(found, "unresolved $ref {target}");
+    }
+    let names: Vec<String> = doc["paths"]["/collections/sites/items"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let r = p["$ref"].as_str().unwrap().rsplit('/').next().unwrap();
+            params[r]["name"].as_str().unwrap().to_string()
+        })
+        .collect();
+    for n in [
+        "bbox",
+        "limit",
+        "offset",
+        "datetime",
+        "f",
+        "category",
+        "kind",
+        "level",
+        "status",
+        "scope",
+        "chain",
+        "link",
+        "town",
+        "town_code",
+        "q",
+    ] {
+        assert!(names.iter().any(|x| x == n), "items lacks parameter {n}");
+    }
+    let carrier =
+        doc["paths"]["/collections/carrier_platform/items"]["get"]["parameters"].to_string();
+    assert!(
+        !carrier.contains("parameters/category"),
+        "only `sites` filters by category"
+    );
+    assert_eq!(params["limit"]["schema"]["maximum"], 10000);
+    assert_eq!(params["limit"]["schema"]["default"], 10);
+    let chains = params["chain"]["schema"]["items"]["enum"].to_string();
+    assert!(chains.contains("petrochemical"), "{chains}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collections_are_all_sites_and_one_per_category_with_the_datas_extent() {
+    let app = spawn_app().await;
+    let r = get(&app.url("/ogc/collections")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.content_type, "application/json");
+    assert_eq!(href(&r.body, "self").unwrap(), app.url("/ogc/collections"));
+    let cols = r.body["collections"].as_array().unwrap();
+    let got: Vec<&str> = cols.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        got,
+        [
+            "sites",
+            "innovation_resource",
+            "carrier_platform",
+            "key_enterprise"
+        ]
+    );
+    let store = app.store();
+    for c in cols {
+        let id = c["id"].as_str().unwrap();
+        assert!(!c["title_zh"].as_str().unwrap().is_empty());
+        assert!(!c["title_en"].as_str().unwrap().is_empty());
+        assert!(c["title"]
+            .as_str()
+            .unwrap()
+            .contains(c["title_zh"].as_str().unwrap()));
+        assert!(!c["description"].as_str().unwrap().is_empty());
+        assert_eq!(c["crs"][0], "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
+        assert_eq!(
+            c["extent"]["spatial"]["crs"],
+            "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+        );
+        let l = links(c);
+        assert!(l.contains(&(
+            "items".into(),
+            "application/geo+json".into(),
+            app.url(&format!("/ogc/collections/{id}/items"))
+        )));
+        assert!(l.contains(&(
+            "self".into(),
+            "application/json".into(),
+            app.url(&format!("/ogc/collections/{id}"))
+        )));
+        // The extent is exactly the bounds of the collection's sites.
+        let mut filter = SiteFilter::default();
+        if id != "sites" {
+            filter.category = vec![id.parse::<Category>().unwrap()];
+        }
+        let sites = store.query(&filter).unwrap();
+        assert!(!sites.is_empty());
+        let mut b = sites[0].location.geometry.bbox();
+        for s in &sites {
+            b = b.union(&s.location.geometry.bbox());
+        }
+        let bbox: Vec<f64> = c["extent"]["spatial"]["bbox"][0]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        assert_eq!(bbox, [b.min_lon, b.min_lat, b.max_lon, b.max_lat], "{id}");
+
+        let one = get(&app.url(&format!("/ogc/collections/{id}"))).await;
+        assert_eq!(one.status, 200);
+        assert_eq!(&one.body, c);
+    }
+    assert_error(
+        &get(&app.url("/ogc/collections/nope")).await,
+        404,
+        "not_found",
+    );
+    assert_error(
+        &get(&app.url("/ogc/collections/nope/items")).await,
+        404,
+        "not_found",
+    );
+    assert_error(
+        &get(&app.url("/ogc/collections/nope/items/gdupt")).await,
+        404,
+        "not_found",
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_pages_link_next_and_prev_and_together_hold_every_site_once() {
+    let app = spawn_app().await;
+    let total = app.count("");
+    let first = get(&app.url("/ogc/collections/sites/items")).await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.content_type, "application/geo+json");
+    assert_eq!(first.body["type"], "FeatureCollection");
+    assert_eq!(first.body["numberMatched"], total);
+    assert_eq!(first.body["numberReturned"], 10, "default limit is 10");
+    assert!(first.body["timeStamp"].as_str().unwrap().ends_with('Z'));
+    assert!(href(&first.body, "prev").is_none());
+    assert_eq!(
+        href(&first.body, "collection").unwrap(),
+        app.url("/ogc/collections/sites")
+    );
+    assert!(href(&first.body, "self")
+        .unwrap()
+        .starts_with(&app.url("/ogc/collections/sites/items?")));
+
+    let mut seen = Vec::new();
+    let mut url = app.url("/ogc/collections/sites/items?limit=7");
+    let mut pages = 0;
+    loop {
+        let page = get(&url).await;
+        assert_eq!(page.status, 200);
+        let got = ids(&page.body);
+        assert_eq!(page.body["numberReturned"], got.len());
+        assert_eq!(page.body["numberMatched"], total);
+        if pages > 0 {
+            let prev = href(&page.body, "prev").expect("prev link after the first page");
+            assert!(
+                prev.contains(&format!("offset={}", (pages - 1) * 7)),
+                "{prev}"
+            );
+        }
+        seen.extend(got);
+        pages += 1;
+        match href(&page.body, "next") {
+            Some(next) => url = next,
+            None => break,
+        }
+        assert!(pages < 100);
+    }
+    assert_eq!(seen.len() as u64, total);
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len() as u64, total);
+    // Same order as the store's list order.
+    let store_ids: Vec<String> = app
+        .store()
+        .query(&SiteFilter::default())
+        .unwrap()
+        .iter()
+        .map(|s| s.id.to_string())
+        .collect();
+    assert_eq!(seen, store_ids);
+
+    // Past the end: an empty page, no next.
+    let past = get(&app.url(&format!(
+        "/ogc/collections/sites/items?offset={}",
+        total + 5
+    )))
+    .await;
+    assert_eq!(past.body["numberReturned"], 0);
+    assert!(href(&past.body, "next").is_none());
+    assert!(href(&past.body, "prev").is_some());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn property_filters_and_bbox_return_exactly_the_stores_rows() {
+    let app = spawn_app().await;
+    let store = app.store();
+    let some_town = store.divisions().unwrap()[0].code.to_string();
+    let cases: Vec<(String, String)> = vec![
+        ("chain=petrochemical".into(), "chain=petrochemical".into()),
+        (
+            "kind=incubator,maker_space".into(),
+            "kind=incubator,maker_space".into(),
+        ),
+        ("level=national".into(), "level=national".into()),
+        ("status=operating".into(), "status=operating".into()),
+        ("scope=local".into(), "scope=local".into()),
+        (format!("town={some_town}"), format!("town={some_town}")),
+        (
+            format!("town_code={some_town}"),
+            format!("town={some_town}"),
+        ),
+        ("q=%E7%9F%B3%E5%8C%96".into(), "q=石化".into()),
+        (
+            "category=carrier_platform".into(),
+            "category=carrier_platform".into(),
+        ),
+        (
+            "bbox=110.8,21.5,111.0,21.8".into(),
+            "bbox=110.8,21.5,111.0,21.8".into(),
+        ),
+        (
+            "bbox=110.8,21.5,-10,111.0,21.8,500".into(),
+            "bbox=110.8,21.5,111.0,21.8".into(),
+        ),
+        (
+            "chain=petrochemical&bbox=110.7,21.4,111.2,21.9&datetime=2021-01-01/..".into(),
+            "chain=petrochemical&bbox=110.7,21.4,111.2,21.9".into(),
+        ),
+    ];
+    let mut nonempty = 0;
+    for (query, store_query) in &cases {
+        let filter = SiteFilter::parse_query(store_query).unwrap();
+        let expected: Vec<String> = store
+            .query(&filter)
+            .unwrap()
+            .iter()
+            .map(|s| s.id.to_string())
+            .collect();
+        let r = get(&app.url(&format!("/ogc/collections/sites/items?{query}&limit=10000"))).await;
+        assert_eq!(r.status, 200, "{query}: {}", r.body);
+        assert_eq!(r.body["numberMatched"], expected.len(), "{query}");
+        assert_eq!(ids(&r.body), expected, "{query}");
+        if !expected.is_empty() {
+            nonempty += 1;
+        }
+    }
+    assert!(
+        nonempty >= 8,
+        "the default dataset should make most cases non-empty"
+    );
+    let chain = get(&app.url("/ogc/collections/sites/items?chain=petrochemical&limit=1")).await;
+    let next = href(&chain.body, "next").unwrap();
+    assert!(
+        next.contains("chain=petrochemical"),
+        "links keep the filter: {next}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn category_collections_hold_only_their_category() {
+    let app = spawn_app().await;
+    for (id, cat) in [
+        ("innovation_resource", Category::InnovationResource),
+        ("carrier_platform", Category::CarrierPlatform),
+        ("key_enterprise", Category::KeyEnterprise),
+    ] {
+        let r = get(&app.url(&format!("/ogc/collections/{id}/items?limit=10000"))).await;
+        assert_eq!(r.status, 200);
+        let expected = app.count(&format!("category={}", cat));
+        assert_eq!(r.body["numberMatched"], expected, "{id}");
+        for f in r.body["features"].as_array().unwrap() {
+            assert_eq!(f["properties"]["category"], id);
+        }
+        let wrong = get(&app.url(&format!(
+            "/ogc/collections/{id}/items?category=innovation_resource"
+        )))
+        .await;
+        assert_error(&wrong, 400, "unknown_parameter");
+        assert!(wrong.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("category"));
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_feature_is_served_in_its_collections_and_404_elsewhere() {
+    let app = spawn_app().await;
+    let site = app.store().get(&"gdupt".parse().unwrap()).unwrap().unwrap();
+    assert_eq!(site.category, Category::InnovationResource);
+    for coll in ["sites", "innovation_resource"] {
+        let r = get(&app.url(&format!("/ogc/collections/{coll}/items/gdupt"))).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.content_type, "application/geo+json");
+        assert_eq!(r.body["type"], "Feature");
+        assert_eq!(r.body["id"], "gdupt");
+        assert_eq!(r.body["properties"]["name_zh"], "广东石油化工学院");
+        assert_eq!(
+            href(&r.body, "self").unwrap(),
+            app.url(&format!("/ogc/collections/{coll}/items/gdupt"))
+        );
+        assert_eq!(
+            href(&r.body, "collection").unwrap(),
+            app.url(&format!("/ogc/collections/{coll}"))
+        );
+    }
+    for path in [
+        "/ogc/collections/carrier_platform/items/gdupt",
+        "/ogc/collections/sites/items/no-such-site",
+        "/ogc/collections/sites/items/%E2%9C%93%20bad%20id",
+    ] {
+        assert_error(&get(&app.url(path)).await, 404, "not_found");
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_parameters_are_json_errors_naming_the_parameter() {
+    let app = spawn_app().await;
+    let items = |q: &str| app.url(&format!("/ogc/collections/sites/items?{q}"));
+    for (q, code, param) in [
+        ("bbox=1,2,3", "invalid_bbox", "bbox"),
+        ("bbox=111,21,110,22", "invalid_bbox", "bbox"),
+        ("bbox=a,b,c,d", "invalid_bbox", "bbox"),
+        ("limit=0", "invalid_limit", "limit"),
+        ("limit=-3", "invalid_limit", "limit"),
+        ("limit=ten", "invalid_limit", "limit"),
+        ("offset=-1", "invalid_offset", "offset"),
+        ("kind=factory", "unknown_value", "kind"),
+        ("chain=no_such_chain", "unknown_chain", "chain"),
+        ("link=petrochemical.nope", "unknown_link", "link"),
+        ("town=123456789", "unknown_town", "town"),
+        ("town_code=12", "invalid_id", "town_code"),
+        ("datetime=yesterday", "invalid_datetime", "datetime"),
+        ("f=html", "unsupported_format", "f"),
+        ("colour=red", "unknown_parameter", "colour"),
+        ("bbox-crs=EPSG:4326", "unknown_parameter", "bbox-crs"),
+    ] {
+        let r = get(&items(q)).await;
+        assert_error(&r, 400, code);
+        assert!(
+            r.body["error"]["message"].as_str().unwrap().contains(param),
+            "{q}: {}",
+            r.body
+        );
+    }
+    for path in [
+        "/ogc?f=html",
+        "/ogc/collections?limit=5",
+        "/ogc/conformance?x=1",
+    ] {
+        let r = get(&app.url(path)).await;
+        assert_eq!(r.status, 400, "{path}");
+        assert!(r.body["error"]["code"].is_string());
+    }
+    // Above the maximum the page is clamped, not refused (OGC 17-069r4 §7.15.4).
+    let big = get(&items("limit=1000000")).await;
+    assert_eq!(big.status, 200);
+    assert_eq!(big.body["numberReturned"], app.count(""));
+    assert!(href(&big.body, "self").unwrap().contains("limit=10000"));
+    // Another method on an OGC route: a JSON 405.
+    let res = reqwest::Client::new()
+        .post(app.url("/ogc/collections"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 405);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+    app.stop().await;
+}
+
+fn bbox_of(sites: &[atlas_core::Site]) -> Vec<f64> {
+    let mut b = sites[0].location.geometry.bbox();
+    for s in sites {
+        b = b.union(&s.location.geometry.bbox());
+    }
+    vec![b.min_lon, b.min_lat, b.max_lon, b.max_lat]
+}
+
+fn extent(collection: &Value) -> Vec<f64> {
+    collection["extent"]["spatial"]["bbox"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_shows_in_extents_and_counts_at_the_next_request() {
+    let app = spawn_app().await;
+    let before = get(&app.url("/ogc/collections/sites")).await;
+    assert_eq!(
+        extent(&before.body),
+        bbox_of(&app.store().query(&SiteFilter::default()).unwrap())
+    );
+    let added = atlas_store::synth::sites(300, 7);
+    Store::open(&app.db).unwrap().import_sites(&added).unwrap();
+    let all = app.store().query(&SiteFilter::default()).unwrap();
+    let after = get(&app.url("/ogc/collections/sites")).await;
+    assert_eq!(extent(&after.body), bbox_of(&all));
+    assert_ne!(
+        extent(&after.body),
+        extent(&before.body),
+        "synthetic partners lie outside the district"
+    );
+    let page = get(&app.url("/ogc/collections/sites/items?limit=1")).await;
+    assert_eq!(page.body["numberMatched"], all.len());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_follow_the_host_and_forwarded_protocol_of_the_request() {
+    let app = spawn_app().await;
+    let r = get_with(
+        &app.url("/ogc/collections/sites/items?limit=2"),
+        &[
+            ("host", "atlas.example.org"),
+            ("x-forwarded-proto", "https"),
+        ],
+    )
+    .await;
+    for (_, _, h) in links(&r.body) {
+        assert!(h.starts_with("https://atlas.example.org/ogc/"), "{h}");
+    }
+    // A Host with characters no host name has is not echoed into links: they become relative.
+    let evil = get_with(&app.url("/ogc"), &[("host", "a\"b<x>")]).await;
+    assert_eq!(evil.status, 200);
+    assert_eq!(href(&evil.body, "self").unwrap(), "/ogc");
+    assert_eq!(href(&evil.body, "data").unwrap(), "/ogc/collections");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_query_strings_never_crash_and_always_answer_json() {
+    let app = spawn_app().await;
+    let keys = [
+        "bbox",
+        "limit",
+        "offset",
+        "chain",
+        "link",
+        "kind",
+        "level",
+        "status",
+        "scope",
+        "town",
+        "town_code",
+        "q",
+        "category",
+        "datetime",
+        "f",
+        "x",
+        "",
+    ];
+    let values = [
+        "",
+        "0",
+        "1",
+        "-1",
+        "10001",
+        "1e3",
+        "petrochemical",
+        "%E7%9F%B3",
+        "%",
+        "%ZZ",
+        "%E7%9F",
+        "110,21,111,22",
+        "1,2,3,4,5,6",
+        "nan,nan,nan,nan",
+        ",,,",
+        "..",
+        "2021-01-01/..",
+        "json",
+        "html",
+        "a&b",
+        "%00",
+        "18446744073709551616",
+        "九",
+        "'; DROP TABLE sites; --",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: usize| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((seed >> 33) as usize) % n
+    };
+    let collections = ["sites", "carrier_platform"];
+    for _ in 0..150 {
+        let pairs: Vec<String> = (0..1 + next(4))
+            .map(|_| format!("{}={}", keys[next(keys.len())], values[next(values.len())]))
+            .collect();
+        let url = app.url(&format!(
+            "/ogc/collections/{}/items?{}",
+            collections[next(2)],
+            pairs.join("&")
+        ));
+        let r = get(&url).await;
+        assert!(
+            r.status == 200 || r.status == 400 || r.status == 404,
+            "{url}: {} {}",
+            r.status,
+            r.body
+        );
+        if r.status != 200 {
+            assert!(r.body["error"]["code"].is_string(), "{url}");
+        }
+    }
+    app.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GDAL
+// ---------------------------------------------------------------------------------------------
+
+/// Runs `ogrinfo` with `args`; returns stdout and stderr. GDAL's own debug output is on, so
+/// stderr shows the URLs it fetched.
+async fn ogrinfo(args: &[&str]) -> (String, String) {
+    let out = tokio::process::Command::new("ogrinfo")
+        .args(args)
+        .env("CPL_DEBUG", "ON")
+        .env("GDAL_HTTP_TIMEOUT", "30")
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("ogrinfo (Debian package gdal-bin; tests/run-all.sh installs it) must be on PATH");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "ogrinfo {args:?} failed:\n{stdout}\n{stderr}"
+    );
+    (stdout, stderr)
+}
+
+fn feature_count(stdout: &str) -> u64 {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Feature Count: "))
+        .unwrap_or_else(|| panic!("no feature count in:\n{stdout}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gdal_lists_the_four_collections() {
+    let app = spawn_app().await;
+    let ds = format!("OAPIF:{}", app.url("/ogc"));
+    let (out, _) = ogrinfo(&["-ro", &ds]).await;
+    for (i, id) in [
+        "sites",
+        "innovation_resource",
+        "carrier_platform",
+        "key_enterprise",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert!(out.contains(&format!("{}: {id}", i + 1)), "{out}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gdal_counts_as_many_sites_as_the_store_and_reads_the_extent() {
+    let app = spawn_app().await;
+    let ds = format!("OAPIF:{}", app.url("/ogc"));
+    let (out, _) = ogrinfo(&["-ro", "-al", "-so", &ds, "sites"]).await;
+    assert_eq!(feature_count(&out), app.count(""), "{out}");
+    assert!(out.contains("Extent: ("), "{out}");
+    assert!(out.contains("name_zh: String"), "{out}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gdal_reads_every_carrier_platform_with_chinese_names_intact() {
+    let app = spawn_app().await;
+    let ds = format!("OAPIF:{}", app.url("/ogc"));
+    let (out, _) = ogrinfo(&["-ro", "-al", &ds, "carrier_platform"]).await;
+    let expected = app
+        .store()
+        .query(&SiteFilter::parse_query("category=carrier_platform").unwrap())
+        .unwrap();
+    assert!(!expected.is_empty());
+    assert_eq!(
+        out.matches("OGRFeature(carrier_platform)").count(),
+        expected.len(),
+        "GDAL follows the next links through every page"
+    );
+    for s in &expected {
+        assert!(
+            out.contains(&format!("name_zh (String) = {}", s.name_zh)),
+            "{} missing or garbled",
+            s.name_zh
+        );
+    }
+    assert!(!out.contains("OGRFeature(carrier_platform):0\n  category (String) = key_enterprise"));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gdal_sends_a_spatial_filter_as_bbox() {
+    let app = spawn_app().await;
+    let ds = format!("OAPIF:{}", app.url("/ogc"));
+    let (out, err) = ogrinfo(&[
+        "-ro", "-al", "-so", "-spat", "110.8", "21.5", "111.0", "21.8", &ds, "sites",
+    ])
+    .await;
+    assert!(
+        err.contains("bbox=110.8"),
+        "GDAL should pass the box to the server:\n{err}"
+    );
+    let expected = app.count("bbox=110.8,21.5,111.0,21.8");
+    assert!(expected > 0 && expected < app.count(""));
+    // GDAL re-checks the geometry itself: identical for points; a polygon whose bounds touch
+    // the box without its shape doing so would be dropped on the client.
+    assert!(feature_count(&out) <= expected, "{out}");
+    assert!(feature_count(&out) >= expected - 2, "{out}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gdal_sends_an_attribute_filter_on_a_declared_property_to_the_server() {
+    let app = spawn_app().await;
+    let ds = format!("OAPIF:{}", app.url("/ogc"));
+    let (out, err) = ogrinfo(&[
+        "-ro",
+        "-al",
+        "-so",
+        "-where",
+        "kind = 'incubator'",
+        &ds,
+        "sites",
+    ])
+    .await;
+    assert!(
+        err.contains("kind=incubator"),
+        "GDAL should pass the filter as a query parameter:\n{err}"
+    );
+    assert_eq!(feature_count(&out), app.count("kind=incubator"), "{out}");
+    app.stop().await;
+}
