@@ -4,9 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use atlas::server::{self, RunningServer};
 use atlas_core::{Category, SiteFilter};
 use atlas_store::Store;
-use atlas::server::{self, RunningServer};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::path::PathBuf;

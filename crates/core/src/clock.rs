@@ -69,9 +69,15 @@ mod tests {
     #[test]
     fn today_is_the_date_in_china_whatever_the_instant() {
         let c = Clock::parse_fixed("2026-06-30T16:00:00Z").expect("valid");
-        assert_eq!(c.today(), NaiveDate::from_ymd_opt(2026, 7, 1).expect("date"));
+        assert_eq!(
+            c.today(),
+            NaiveDate::from_ymd_opt(2026, 7, 1).expect("date")
+        );
         let c = Clock::parse_fixed("2026-06-30T15:59:59Z").expect("valid");
-        assert_eq!(c.today(), NaiveDate::from_ymd_opt(2026, 6, 30).expect("date"));
+        assert_eq!(
+            c.today(),
+            NaiveDate::from_ymd_opt(2026, 6, 30).expect("date")
+        );
     }
 
     #[test]

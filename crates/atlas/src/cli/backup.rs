@@ -1,19 +1,16 @@
-//! `atlas backup FILE` and `atlas restore FILE`: SQLite's online backup, both ways.
+//! `atlas backup FILE`: SQLite's online backup.
 //!
-//! - A backup is consistent while a server keeps serving and writing (one snapshot of one
-//!   commit), checked, and written under a temporary name first; an existing FILE is kept
-//!   unless `--force`.
-//! - A restore checks FILE (`PRAGMA integrity_check`, the atlas tables, a schema version this
-//!   program knows), keeps the current database as `DB.before-restore-TIMESTAMP` (another
-//!   online backup), then copies FILE into the database in one transaction and migrates it.
-//!   A running server sees the restored data at its next request.
+//! A backup is consistent while a server keeps serving and writing (one snapshot of one
+//! commit), checked, and written under a temporary name first; an existing FILE is kept
+//! unless `--force`.
 
 use anyhow::{bail, Context as _, Result};
 use atlas_core::SiteFilter;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-pub fn backup(db: &Path, file: &Path, force: bool) -> Result<ExitCode> {
+/// Copies the database `db` to `file`.
+pub fn run(db: &Path, file: &Path, force: bool) -> Result<ExitCode> {
     if file.exists() && !force {
         bail!(
             "{} already exists; choose another name or pass --force to replace it (文件已存在)",
@@ -35,50 +32,6 @@ pub fn backup(db: &Path, file: &Path, force: bool) -> Result<ExitCode> {
         db.display(),
         file.display(),
         bytes as f64 / 1e6
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `DB.before-restore-YYYYMMDDTHHMMSSZ`.
-fn before_restore_name(db: &Path) -> PathBuf {
-    let stamp = crate::app::clock::current().now().format("%Y%m%dT%H%M%SZ");
-    let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(format!(".before-restore-{stamp}"));
-    db.with_file_name(name)
-}
-
-pub fn restore(db: &Path, file: &Path) -> Result<ExitCode> {
-    let version = atlas_store::check_database(file)?;
-    if db.exists() {
-        let same = match (db.canonicalize(), file.canonicalize()) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => false,
-        };
-        if same {
-            bail!("{} is the database itself", file.display());
-        }
-    }
-    let existed = db.exists();
-    let mut store =
-        atlas_store::Store::open(db).with_context(|| format!("opening {}", db.display()))?;
-    if existed {
-        let keep = before_restore_name(db);
-        store
-            .backup_to(&keep)
-            .with_context(|| format!("keeping the current database as {}", keep.display()))?;
-        println!(
-            "当前数据库已保存 the current database is kept as {}",
-            keep.display()
-        );
-    }
-    store
-        .restore_from(file)
-        .with_context(|| format!("restoring {}", file.display()))?;
-    let sites = store.count(&SiteFilter::default())?;
-    println!(
-        "已恢复 restored {} from {} (schema version {version}): {sites} 个站点 sites",
-        db.display(),
-        file.display()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -128,7 +128,11 @@ pub fn run(db: &Path) -> Result<ExitCode> {
         ]);
     }
     println!("{table}");
-    let old = stale(&sites, crate::app::clock::current().today(), freshness::DEFAULT_DAYS);
+    let old = stale(
+        &sites,
+        crate::app::clock::current().today(),
+        freshness::DEFAULT_DAYS,
+    );
     println!(
         "\n一年内未核实 not verified within a year: {} (核实 verify: POST /api/v1/sites/{{id}}/verify)",
         old.len()

@@ -1,13 +1,30 @@
 //! `atlas export`: exactly the filtered sites, streamed from the store into the writer.
 
-use super::{ExportArgs, FormatArg, LangArg};
+use super::args::{FilterArgs, FormatArg, LangArg};
 use anyhow::{Context as _, Result};
 use atlas_core::export::{site_writer, suggested_filename, ExportFormat, ExportMeta};
 use atlas_core::HeaderLang;
+use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// `atlas export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "xlsx")]
+    pub format: FormatArg,
+    /// Output file; `-` writes to standard output. Default: a name saying what and when.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Header language (CSV/XLSX).
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: LangArg,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
 
 /// Rows above which a progress bar is shown.
 const PROGRESS_THRESHOLD: u64 = 2000;
@@ -47,7 +64,14 @@ pub fn run(db: &Path, args: &ExportArgs) -> Result<ExitCode> {
     let to_stdout = args.output.as_deref() == Some(Path::new("-"));
     let path: PathBuf = match &args.output {
         Some(p) if !to_stdout => p.clone(),
-        _ => PathBuf::from(suggested_filename(&crate::app::labels::export_label(&filter), format, now.naive_local()).0),
+        _ => PathBuf::from(
+            suggested_filename(
+                &crate::app::labels::export_label(&filter),
+                format,
+                now.naive_local(),
+            )
+            .0,
+        ),
     };
     let out: Box<dyn Write + Send> = if to_stdout {
         Box::new(std::io::BufWriter::new(std::io::stdout()))

@@ -1,12 +1,30 @@
 //! `atlas import`: validate a file, print the row report, write all rows or none (or skip invalid).
 //! Each written row gets a revision by `cli:$USER` (see `atlas history ID`).
 
-use super::ImportArgs;
+use super::args::CrsArg;
 use anyhow::{bail, Context as _, Result};
 use atlas_core::import::{parse_sites, FileFormat};
+use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// `atlas import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// CSV (UTF-8 or GBK), XLSX or GeoJSON file.
+    pub file: PathBuf,
+    /// CRS of rows whose `crs` (坐标系) cell is empty; default wgs84.
+    #[arg(long, value_enum)]
+    pub crs: Option<CrsArg>,
+    /// Validate and report only; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import the valid rows and skip the invalid ones (otherwise any invalid row aborts the import).
+    #[arg(long)]
+    pub skip_invalid: bool,
+}
 
 /// Rows above which a progress bar is shown.
 const PROGRESS_THRESHOLD: usize = 2000;

@@ -193,9 +193,10 @@ impl Guard {
         if !self.remembered(&key, &hash, now) {
             let secret = secret.to_string();
             let stored = hash.clone();
-            let ok = tokio::task::spawn_blocking(move || crate::app::tokens::verify(&secret, &stored))
-                .await
-                .map_err(|e| ApiError::internal(format!("token check failed: {e}")))?;
+            let ok =
+                tokio::task::spawn_blocking(move || crate::app::tokens::verify(&secret, &stored))
+                    .await
+                    .map_err(|e| ApiError::internal(format!("token check failed: {e}")))?;
             if !ok {
                 return Err(refuse("the token is not valid", Some(&name)));
             }

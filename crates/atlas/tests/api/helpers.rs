@@ -1,8 +1,8 @@
 //! `spawn_app()`: a real server on 127.0.0.1:0 over a fresh temporary database holding the
 //! default dataset, and a client with helpers for JSON and error bodies.
 
-use atlas_core::{Site, SiteFilter};
 use atlas::server::{self, RunningServer};
+use atlas_core::{Site, SiteFilter};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::sync::Once;
@@ -265,7 +265,7 @@ impl Answer {
 impl TestApp {
     /// Adds a user directly in the store; returns their token.
     pub async fn user(&self, name: &str, role: atlas_store::Role) -> String {
-        let (token, hash) = atlas::auth::new_token(name).unwrap();
+        let (token, hash) = atlas::app::tokens::new_token(name).unwrap();
         let name = name.to_string();
         self.server
             .state

@@ -237,7 +237,9 @@ fn json_response(v: &Value, kind: &'static str) -> Result<Response, ApiError> {
 }
 
 fn time_stamp() -> String {
-    crate::app::clock::current().now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    crate::app::clock::current()
+        .now()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,9 +1,38 @@
 //! `atlas user add | list | revoke`: who may write through the API.
 
-use super::{RoleArg, UserCommand};
 use anyhow::{Context as _, Result};
+use clap::{Subcommand, ValueEnum};
 use std::path::Path;
 use std::process::ExitCode;
+
+/// `atlas user` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; prints their token once (only a hash is stored).
+    Add {
+        /// 1–40 ASCII letters, digits, '_' or '-' (e.g. zhang_san).
+        name: String,
+        /// What the user may do.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+    /// List users: name, role, created, revoked (never tokens or hashes).
+    List,
+    /// Revoke a user's token (at once, also for a running server).
+    Revoke {
+        /// User name.
+        name: String,
+    },
+}
+
+/// `--role` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Creates, changes, deletes, restores, reverts, verifies and imports sites.
+    Editor,
+    /// An editor who also manages users and chains.
+    Admin,
+}
 
 pub fn run(db: &Path, command: &UserCommand) -> Result<ExitCode> {
     match command {
