@@ -24,7 +24,7 @@ impl Store {
     ///
     /// A large import into a store holding no more sites (the first load of a catalogue) takes
     /// a faster path with the same result (indexes rebuilt after the rows, the R*Tree packed at
-    /// once, rows in spatial order; see [`import`]).
+    /// once, rows in spatial order).
     ///
     /// Each site written gets a revision (action `import`, by `"import"`); see
     /// [`Store::import_sites_by`] to name who imports.
