@@ -1,4 +1,28 @@
-//! `StoreError`: everything the store can fail with, each with a stable `code()`.
+//! `StoreError`: everything the store can fail with, each with a stable `code()` and a
+//! [`ErrorKind`] that sorts it into the outcomes a caller handles differently.
+
+/// What kind of failure a [`StoreError`] is: the one classification callers branch on (a
+/// server derives its status from it, a CLI its wording).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// A filter names a chain, link or township the store does not know.
+    InvalidFilter,
+    /// Input the store cannot take: a site, a user, an indicators file, a database file.
+    Invalid,
+    /// No such site, revision or user.
+    NotFound,
+    /// The change contradicts the stored state (an id taken, reference data still in use, a
+    /// site that is not deleted).
+    Conflict,
+    /// The site changed since the version the change was made against.
+    Precondition,
+    /// Another connection holds the write lock: try again.
+    Busy,
+    /// The statement was interrupted (a time limit passed).
+    Interrupted,
+    /// A fault of the database, the build or the environment, not of the caller.
+    Internal,
+}
 
 /// A store operation that failed.
 #[derive(Debug, thiserror::Error)]
@@ -18,7 +42,7 @@ pub enum StoreError {
         expected: usize,
     },
     /// A filter names a chain the store does not know.
-    #[error("parameter 'chain': unknown chain '{given}'; allowed: {allowed}")]
+    #[error("unknown chain '{given}'; allowed: {allowed}")]
     UnknownChain {
         /// The value given.
         given: String,
@@ -26,7 +50,7 @@ pub enum StoreError {
         allowed: String,
     },
     /// A filter names a link the store does not know.
-    #[error("parameter 'link': unknown link '{given}'; allowed: {allowed}")]
+    #[error("unknown link '{given}'; allowed: {allowed}")]
     UnknownLink {
         /// The value given.
         given: String,
@@ -34,7 +58,7 @@ pub enum StoreError {
         allowed: String,
     },
     /// A filter names a township the store does not know.
-    #[error("parameter 'town': unknown town '{given}'; allowed: {allowed}")]
+    #[error("unknown town '{given}'; allowed: {allowed}")]
     UnknownTown {
         /// The value given.
         given: String,
@@ -195,7 +219,8 @@ impl StoreError {
         }
     }
 
-    /// The filter parameter at fault, for errors caused by a filter.
+    /// The [`atlas_core::SiteFilter`] field at fault, for errors caused by a filter (a front
+    /// door names it as its parameter).
     pub fn param(&self) -> Option<&'static str> {
         match self {
             Self::UnknownChain { .. } => Some("chain"),
@@ -205,29 +230,37 @@ impl StoreError {
         }
     }
 
-    /// True when the caller sent something wrong (a 4xx), false for a server-side problem.
-    pub fn is_client_error(&self) -> bool {
-        matches!(
-            self,
-            Self::UnknownChain { .. }
-                | Self::UnknownLink { .. }
-                | Self::UnknownTown { .. }
-                | Self::InvalidSite { .. }
-                | Self::DuplicateId(_)
-                | Self::ReferenceInUse { .. }
-                | Self::ChainsInUse(_)
-                | Self::InvalidIndicators(_)
-                | Self::NoSuchSite(_)
-                | Self::SiteExists(_)
-                | Self::VersionMismatch { .. }
-                | Self::NotDeleted(_)
-                | Self::NoSuchRevision { .. }
-                | Self::RevisionDeletes { .. }
-                | Self::UserExists(_)
-                | Self::NoSuchUser(_)
-                | Self::InvalidUser(_)
-                | Self::NotAnAtlasDatabase(_)
-        )
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Sqlite(e) if is_busy(e) => ErrorKind::Busy,
+            Self::Sqlite(e) if is_interrupted(e) => ErrorKind::Interrupted,
+            Self::UnknownChain { .. } | Self::UnknownLink { .. } | Self::UnknownTown { .. } => {
+                ErrorKind::InvalidFilter
+            }
+            Self::InvalidSite { .. }
+            | Self::DuplicateId(_)
+            | Self::InvalidUser(_)
+            | Self::InvalidIndicators(_)
+            | Self::NotAnAtlasDatabase(_) => ErrorKind::Invalid,
+            Self::NoSuchSite(_) | Self::NoSuchRevision { .. } | Self::NoSuchUser(_) => {
+                ErrorKind::NotFound
+            }
+            Self::SiteExists(_)
+            | Self::NotDeleted(_)
+            | Self::RevisionDeletes { .. }
+            | Self::UserExists(_)
+            | Self::ReferenceInUse { .. }
+            | Self::ChainsInUse(_) => ErrorKind::Conflict,
+            Self::VersionMismatch { .. } => ErrorKind::Precondition,
+            Self::Sqlite(_)
+            | Self::Migration(_)
+            | Self::SchemaVersion { .. }
+            | Self::NoReference
+            | Self::Dataset(_)
+            | Self::Stopped
+            | Self::Data(_) => ErrorKind::Internal,
+        }
     }
 }
 
@@ -244,3 +277,78 @@ fn is_interrupted(e: &rusqlite::Error) -> bool {
 
 /// Result with [`StoreError`].
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_filter_error_names_the_value_and_leaves_the_parameter_to_the_caller() {
+        let e = StoreError::UnknownChain {
+            given: "steel".into(),
+            allowed: "petrochemical, health".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "unknown chain 'steel'; allowed: petrochemical, health"
+        );
+        assert_eq!(
+            (e.kind(), e.code(), e.param()),
+            (ErrorKind::InvalidFilter, "unknown_chain", Some("chain"))
+        );
+    }
+
+    #[test]
+    fn every_error_has_a_kind_matching_its_code() {
+        let cases = [
+            (
+                StoreError::NoSuchSite("a".into()),
+                ErrorKind::NotFound,
+                "not_found",
+            ),
+            (
+                StoreError::SiteExists("a".into()),
+                ErrorKind::Conflict,
+                "conflict",
+            ),
+            (
+                StoreError::VersionMismatch {
+                    id: "a".into(),
+                    expected: 1,
+                    current: 2,
+                },
+                ErrorKind::Precondition,
+                "version_mismatch",
+            ),
+            (
+                StoreError::DuplicateId("a".into()),
+                ErrorKind::Invalid,
+                "duplicate_id",
+            ),
+            (
+                StoreError::Data("x".into()),
+                ErrorKind::Internal,
+                "corrupt_data",
+            ),
+            (
+                StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                    None,
+                )),
+                ErrorKind::Busy,
+                "busy",
+            ),
+            (
+                StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_INTERRUPT),
+                    None,
+                )),
+                ErrorKind::Interrupted,
+                "interrupted",
+            ),
+        ];
+        for (e, kind, code) in cases {
+            assert_eq!((e.kind(), e.code()), (kind, code), "{e}");
+        }
+    }
+}

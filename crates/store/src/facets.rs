@@ -19,14 +19,83 @@
 //! of `(combo, chainset)` pairs answers it. A bbox or a search makes one pass over the matching
 //! sites.
 
-use crate::dicts::{self, ChainSet, Combo, Verdicts, NONE, SCALAR_DIMS};
 use crate::error::Result;
+use crate::index::dicts::{self, ChainSet, Combo, Dicts, Verdicts, NONE, SCALAR_DIMS};
 use crate::query::{self, Access, Built};
 use crate::sql;
-use crate::{ChainCount, FacetCount, Facets, LinkCount, Store};
+use crate::Store;
 use atlas_core::{Category, Labelled, SiteFilter};
 use rusqlite::params_from_iter;
+use serde::Serialize;
 use std::collections::HashMap;
+
+/// One value of a facet and how many sites have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FacetCount {
+    /// The value's id (vocabulary id, chain id, link id or town code).
+    pub id: String,
+    /// Sites with it.
+    pub count: u64,
+}
+
+/// Counts per value of every filter dimension. Each dimension is counted with its own filter
+/// removed and all others applied, so the numbers say what ticking one more value would add.
+/// Every known value is listed (zeros included), in vocabulary order (chains, links and towns in
+/// the order of the reference data).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Facets {
+    /// Sites matching the whole filter.
+    pub total: u64,
+    /// By category.
+    pub category: Vec<FacetCount>,
+    /// By kind.
+    pub kind: Vec<FacetCount>,
+    /// By chain (a site on several chains counts for each).
+    pub chain: Vec<FacetCount>,
+    /// By link.
+    pub link: Vec<FacetCount>,
+    /// By level.
+    pub level: Vec<FacetCount>,
+    /// By status.
+    pub status: Vec<FacetCount>,
+    /// By scope.
+    pub scope: Vec<FacetCount>,
+    /// By township (sites without a township are not counted here).
+    pub town: Vec<FacetCount>,
+}
+
+impl Facets {
+    /// The count of `id` in a facet list (0 when absent).
+    pub fn get(list: &[FacetCount], id: &str) -> u64 {
+        list.iter().find(|c| c.id == id).map_or(0, |c| c.count)
+    }
+}
+
+/// Sites on one link, by category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinkCount {
+    /// The link.
+    pub link: atlas_core::LinkId,
+    /// Sites on it.
+    pub total: u64,
+    /// By category, every category in vocabulary order.
+    pub by_category: Vec<FacetCount>,
+}
+
+/// Sites on one chain and on each of its links, by category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainCount {
+    /// The chain.
+    pub chain: atlas_core::ChainId,
+    /// Sites on the chain (each once).
+    pub total: u64,
+    /// By category, every category in vocabulary order.
+    pub by_category: Vec<FacetCount>,
+    /// Sites placed on the chain without a link.
+    pub without_link: u64,
+    /// Each link, upstream first.
+    pub links: Vec<LinkCount>,
+}
 
 /// The ids of the items for which `keep` holds; `None` when that is every item (no
 /// restriction).
@@ -206,10 +275,23 @@ impl Tally {
     }
 }
 
-/// [`Store::facets`].
+/// [`Store::facets`]: the counts of every facet, then the lists in their order.
 pub(crate) fn facets(store: &Store, f: &SiteFilter) -> Result<Facets> {
     let d = store.dicts()?;
     let v = d.verdicts(f);
+    let t = tally(store, f, &d, &v)?;
+    Ok(facet_lists(&d, &t, &store.divisions()?))
+}
+
+/// The groups of each side, restricted to those failing at most `fails` dimensions (`None`:
+/// every group).
+struct Allowed {
+    combos: Option<Vec<i64>>,
+    sets: Option<Vec<i64>>,
+}
+
+/// Counts every facet of `f` (see the module's docs for which pass answers what).
+fn tally(store: &Store, f: &SiteFilter, d: &Dicts, v: &Verdicts) -> Result<Tally> {
     let mut t = Tally {
         total: 0,
         scalar: std::array::from_fn(|i| vec![0; d.values[i].len()]),
@@ -218,74 +300,116 @@ pub(crate) fn facets(store: &Store, f: &SiteFilter) -> Result<Facets> {
     };
     let (scalar, chains) = (query::has_scalar(f), query::has_chains(f));
     // Groups failing two dimensions or more count for nothing: leave them out of the passes.
-    let combos_1 = if scalar {
-        restriction(&d.combos, |i| v.combo(i).count_ones() <= 1)
-    } else {
-        None
+    let one = Allowed {
+        combos: scalar
+            .then(|| restriction(&d.combos, |i| v.combo(i).count_ones() <= 1))
+            .flatten(),
+        sets: chains
+            .then(|| restriction(&d.sets, |i| set_fails(v, i) <= 1))
+            .flatten(),
     };
-    let sets_1 = if chains {
-        restriction(&d.sets, |i| set_fails(&v, i) <= 1)
-    } else {
-        None
-    };
-    let combo =
-        |id: i64| dicts::get(&d.combos, id).map(|c| (c, v.combo(dicts::index(id).unwrap_or(0))));
-    let set = |id: i64| dicts::get(&d.sets, id).map(|h| (h, v.set(dicts::index(id).unwrap_or(0))));
     if query::has_spatial_text(f) {
-        pass(store, f, true, Key::Both, &combos_1, &sets_1, |c, h, n| {
-            if let (Some((c, cf)), Some((h, hf))) = (combo(c), set(h)) {
-                t.by_both(c, cf, h, hf, n);
-            }
-        })?;
+        pass(
+            store,
+            f,
+            true,
+            Key::Both,
+            &one.combos,
+            &one.sets,
+            |c, h, n| {
+                if let (Some((c, cf)), Some((h, hf))) = (combo_of(d, v, c), set_of(d, v, h)) {
+                    t.by_both(c, cf, h, hf, n);
+                }
+            },
+        )?;
     } else {
-        // Scalar facets and the total: sites passing the chain and link filters, by combination.
-        if chains {
-            let sets_0 = restriction(&d.sets, |i| set_fails(&v, i) == 0);
-            pass(
-                store,
-                f,
-                false,
-                Key::Combo,
-                &combos_1,
-                &sets_0,
-                |c, _, n| {
-                    if let Some((c, cf)) = combo(c) {
-                        t.by_combo(c, cf, n);
-                    }
-                },
-            )?;
-        } else {
-            for (i, c) in d.combos.iter().enumerate() {
-                if let Some(c) = c {
-                    t.by_combo(c, v.combo(i), c.sites);
-                }
-            }
-        }
-        // Chain and link facets: sites passing the scalar filters, by chain set.
-        if scalar {
-            let combos_0 = restriction(&d.combos, |i| v.combo(i) == 0);
-            pass(
-                store,
-                f,
-                false,
-                Key::ChainSet,
-                &combos_0,
-                &sets_1,
-                |_, h, n| {
-                    if let Some((h, hf)) = set(h) {
-                        t.by_chain_set(h, hf, n);
-                    }
-                },
-            )?;
-        } else {
-            for (i, h) in d.sets.iter().enumerate() {
-                if let Some(h) = h {
-                    t.by_chain_set(h, v.set(i), h.sites);
-                }
-            }
-        }
+        tally_scalar_facets(store, f, d, v, &one, &mut t)?;
+        tally_chain_facets(store, f, d, v, &one, &mut t)?;
     }
-    let towns = store.divisions()?;
+    Ok(t)
+}
+
+/// The combination of id `id` and its verdict.
+fn combo_of<'d>(d: &'d Dicts, v: &Verdicts, id: i64) -> Option<(&'d Combo, u8)> {
+    dicts::get(&d.combos, id).map(|c| (c, v.combo(dicts::index(id).unwrap_or(0))))
+}
+
+/// The chain set of id `id` and its verdicts (chains, links).
+fn set_of<'d>(d: &'d Dicts, v: &Verdicts, id: i64) -> Option<(&'d ChainSet, (bool, bool))> {
+    dicts::get(&d.sets, id).map(|h| (h, v.set(dicts::index(id).unwrap_or(0))))
+}
+
+/// Scalar facets and the total (no bbox, no search): sites passing the chain and link filters,
+/// by combination; the stored counts when there are no such filters.
+fn tally_scalar_facets(
+    store: &Store,
+    f: &SiteFilter,
+    d: &Dicts,
+    v: &Verdicts,
+    one: &Allowed,
+    t: &mut Tally,
+) -> Result<()> {
+    if !query::has_chains(f) {
+        for (i, c) in d.combos.iter().enumerate() {
+            if let Some(c) = c {
+                t.by_combo(c, v.combo(i), c.sites);
+            }
+        }
+        return Ok(());
+    }
+    let sets_0 = restriction(&d.sets, |i| set_fails(v, i) == 0);
+    pass(
+        store,
+        f,
+        false,
+        Key::Combo,
+        &one.combos,
+        &sets_0,
+        |c, _, n| {
+            if let Some((c, cf)) = combo_of(d, v, c) {
+                t.by_combo(c, cf, n);
+            }
+        },
+    )
+}
+
+/// Chain and link facets (no bbox, no search): sites passing the scalar filters, by chain set;
+/// the stored counts when there are no such filters.
+fn tally_chain_facets(
+    store: &Store,
+    f: &SiteFilter,
+    d: &Dicts,
+    v: &Verdicts,
+    one: &Allowed,
+    t: &mut Tally,
+) -> Result<()> {
+    if !query::has_scalar(f) {
+        for (i, h) in d.sets.iter().enumerate() {
+            if let Some(h) = h {
+                t.by_chain_set(h, v.set(i), h.sites);
+            }
+        }
+        return Ok(());
+    }
+    let combos_0 = restriction(&d.combos, |i| v.combo(i) == 0);
+    pass(
+        store,
+        f,
+        false,
+        Key::ChainSet,
+        &combos_0,
+        &one.sets,
+        |_, h, n| {
+            if let Some((h, hf)) = set_of(d, v, h) {
+                t.by_chain_set(h, hf, n);
+            }
+        },
+    )
+}
+
+/// The facet lists of the counts `t`: every known value, zeros included, in vocabulary order
+/// (townships as stored, chains and links in the order of the reference data).
+fn facet_lists(d: &Dicts, t: &Tally, towns: &[atlas_core::Division]) -> Facets {
     let list = |dim: usize, ids: Vec<String>| -> Vec<FacetCount> {
         let counts: HashMap<&str, u64> = d.values[dim]
             .iter()
@@ -311,7 +435,7 @@ pub(crate) fn facets(store: &Store, f: &SiteFilter) -> Result<Facets> {
             })
             .collect()
     };
-    Ok(Facets {
+    Facets {
         total: t.total,
         category: list(0, vocab::<Category>()),
         kind: list(1, vocab::<atlas_core::Kind>()),
@@ -321,7 +445,7 @@ pub(crate) fn facets(store: &Store, f: &SiteFilter) -> Result<Facets> {
         town: list(5, towns.iter().map(|d| d.code.to_string()).collect()),
         chain: positional(&d.cat.chain_ids, &t.chain),
         link: positional(&d.cat.link_ids, &t.link),
-    })
+    }
 }
 
 /// [`Store::chain_counts`].

@@ -418,7 +418,7 @@ fn retokenise(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult 
     while let Some(r) = rows.next()? {
         let pk: i64 = r.get(0)?;
         let text: String = r.get(1)?;
-        crate::search::document_into(&text, &mut tokens);
+        crate::index::search::document_into(&text, &mut tokens);
         write.execute(rusqlite::params![pk, tokens])?;
     }
     Ok(())

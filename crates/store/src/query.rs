@@ -4,10 +4,10 @@
 //!
 //! Plan shape: with a bbox, rows come from the R*Tree (`sites_rtree CROSS JOIN sites`, and a
 //! unary `+` on every attribute column), so the spatial index drives even when an attribute
-//! index exists (see `lessons.md`: 63 ms instead of 2 ms at 1M rows otherwise). Without a bbox,
-//! the chain/link/FTS subqueries and the attribute indexes are free to drive.
+//! index exists (an attribute index driving a box query reads every row of that attribute).
+//! Without a bbox, the chain/link/FTS subqueries and the attribute indexes are free to drive.
 //!
-//! Exceptions, chosen per query by the store (`Access`, see the `plan` module); the results are
+//! Exceptions, chosen per query by the store (`Access`, see `index::plan`); the results are
 //! the same either way, only the plan differs:
 //! - a bbox holding so many sites that walking the R*Tree costs more than scanning (a map zoomed
 //!   out over the whole district) is applied as a plain column test, and the planner is free;
@@ -18,12 +18,11 @@
 //! (`combo IN (SELECT id FROM facet_combos WHERE …)`), chain and link filters one each on its
 //! chain set; with both, only the more selective may seek an index (`Lead`).
 
+use crate::index::search;
 use crate::row::category_rank;
-use crate::search;
 use crate::sql;
 use atlas_core::{Labelled, SiteFilter};
 use rusqlite::types::Value;
-use serde::Serialize;
 
 /// How a bbox is applied, and which index a page walks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -423,7 +422,7 @@ pub(crate) struct Estimates {
 
 /// Reading a candidate row from a driving index (R*Tree, full-text, chain set, combination),
 /// testing it and sorting it costs about this many times stepping over one entry of the list
-/// index (measured at 1M sites: ~1 µs against ~0.1 µs).
+/// index (`benches/catalogue.rs` measures both paths).
 const DRIVEN_ROW_COST: f64 = 10.0;
 /// Materialising one full-text hit for the walk to test against, in the same units.
 const TEXT_HIT_COST: f64 = 0.3;
@@ -463,72 +462,4 @@ pub(crate) fn page_access(f: &SiteFilter, access: Access, e: &Estimates) -> Acce
     } else {
         access
     }
-}
-
-/// One value of a facet and how many sites have it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FacetCount {
-    /// The value's id (vocabulary id, chain id, link id or town code).
-    pub id: String,
-    /// Sites with it.
-    pub count: u64,
-}
-
-/// Counts per value of every filter dimension. Each dimension is counted with its own filter
-/// removed and all others applied, so the numbers say what ticking one more value would add.
-/// Every known value is listed (zeros included), in vocabulary order (chains, links and towns in
-/// the order of the reference data).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Facets {
-    /// Sites matching the whole filter.
-    pub total: u64,
-    /// By category.
-    pub category: Vec<FacetCount>,
-    /// By kind.
-    pub kind: Vec<FacetCount>,
-    /// By chain (a site on several chains counts for each).
-    pub chain: Vec<FacetCount>,
-    /// By link.
-    pub link: Vec<FacetCount>,
-    /// By level.
-    pub level: Vec<FacetCount>,
-    /// By status.
-    pub status: Vec<FacetCount>,
-    /// By scope.
-    pub scope: Vec<FacetCount>,
-    /// By township (sites without a township are not counted here).
-    pub town: Vec<FacetCount>,
-}
-
-impl Facets {
-    /// The count of `id` in a facet list (0 when absent).
-    pub fn get(list: &[FacetCount], id: &str) -> u64 {
-        list.iter().find(|c| c.id == id).map_or(0, |c| c.count)
-    }
-}
-
-/// Sites on one link, by category.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LinkCount {
-    /// The link.
-    pub link: atlas_core::LinkId,
-    /// Sites on it.
-    pub total: u64,
-    /// By category, every category in vocabulary order.
-    pub by_category: Vec<FacetCount>,
-}
-
-/// Sites on one chain and on each of its links, by category.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChainCount {
-    /// The chain.
-    pub chain: atlas_core::ChainId,
-    /// Sites on the chain (each once).
-    pub total: u64,
-    /// By category, every category in vocabulary order.
-    pub by_category: Vec<FacetCount>,
-    /// Sites placed on the chain without a link.
-    pub without_link: u64,
-    /// Each link, upstream first.
-    pub links: Vec<LinkCount>,
 }

@@ -99,9 +99,8 @@ pub struct SiteReader {
     chains: std::collections::HashMap<String, Vec<ChainRef>>,
 }
 
-/// Chain lists a [`SiteReader`] remembers at most (about 200 bytes each: 3 MB at most). The
-/// synthetic catalogues of the benchmarks have 10 000 distinct lists in 100 000 sites and
-/// 12 000 in a million; a list forgotten is parsed again.
+/// Chain lists a [`SiteReader`] remembers at most (a few hundred bytes each); a list forgotten
+/// is parsed again.
 const CHAIN_LISTS: usize = 16_384;
 
 impl SiteReader {
@@ -211,102 +210,100 @@ fn opt_str<'r>(row: &'r Row<'_>, i: usize) -> Result<Option<&'r str>> {
     }
 }
 
-fn fill_site(
-    row: &Row<'_>,
-    known: Option<&mut std::collections::HashMap<String, Vec<ChainRef>>>,
-    site: &mut Site,
-) -> Result<()> {
-    let id_text: &str = match row.get_ref(col::ID)?.as_str() {
-        Ok(v) => v,
+/// Errors about one stored site: name it and the field at fault.
+struct Bad<'a>(&'a str);
+
+impl Bad<'_> {
+    fn at(&self, what: &str, msg: impl std::fmt::Display) -> StoreError {
+        StoreError::Data(format!("site '{}', {what}: {msg}", self.0))
+    }
+}
+
+/// The id column as text, without copying it.
+fn id_text<'r>(row: &'r Row<'_>) -> Result<&'r str> {
+    match row.get_ref(col::ID)?.as_str() {
+        Ok(v) => Ok(v),
         Err(_) => {
             // The same error as reading a `String` (or, should that succeed, the id's own).
             let v: String = row.get(col::ID)?;
-            return Err(StoreError::Data(format!(
+            Err(StoreError::Data(format!(
                 "site '{v}', id: not readable as text"
-            )));
+            )))
         }
-    };
-    let bad =
-        |what: &str, msg: String| StoreError::Data(format!("site '{id_text}', {what}: {msg}"));
-    site.id
-        .assign(id_text)
-        .map_err(|e| bad("id", e.to_string()))?;
-
-    fn vocab<T: Labelled>(
-        row: &Row<'_>,
-        i: usize,
-        bad: &dyn Fn(&str, String) -> StoreError,
-    ) -> Result<T> {
-        let v = row
-            .get_ref(i)?
-            .as_str()
-            .map_err(|e| bad(T::WHAT, e.to_string()))?;
-        T::parse_label(v).map_err(|e| bad(T::WHAT, e.to_string()))
     }
-    let category: Category = vocab(row, col::CATEGORY, &bad)?;
-    let kind: atlas_core::Kind = vocab(row, col::KIND, &bad)?;
-    if kind.category() != category {
-        return Err(bad(
-            "kind",
-            format!("kind '{kind}' does not belong to category '{category}'"),
-        ));
-    }
+}
 
+/// A vocabulary column.
+fn vocab<T: Labelled>(row: &Row<'_>, i: usize, bad: &Bad<'_>) -> Result<T> {
+    let v = row.get_ref(i)?.as_str().map_err(|e| bad.at(T::WHAT, e))?;
+    T::parse_label(v).map_err(|e| bad.at(T::WHAT, e))
+}
+
+/// The marker and, when there is one, the polygon.
+fn geometry(row: &Row<'_>, bad: &Bad<'_>) -> Result<SiteGeometry> {
     let lon: f64 = row.get(col::LON)?;
     let lat: f64 = row.get(col::LAT)?;
-    let marker = Position::new(lon, lat).map_err(|e| bad("lon/lat", e.to_string()))?;
-    let geometry = match opt_str(row, col::POLYGON_WKT)? {
+    let marker = Position::new(lon, lat).map_err(|e| bad.at("lon/lat", e))?;
+    Ok(match opt_str(row, col::POLYGON_WKT)? {
         None => SiteGeometry::Point(marker),
         // The stored marker is the one the site was written with.
-        Some(w) => SiteGeometry::from_wkt_with_marker(w, marker)
-            .map_err(|e| bad("polygon_wkt", e.to_string()))?,
-    };
-    let original = match (
+        Some(w) => {
+            SiteGeometry::from_wkt_with_marker(w, marker).map_err(|e| bad.at("polygon_wkt", e))?
+        }
+    })
+}
+
+/// The coordinate as the source gave it, when converted.
+fn original(row: &Row<'_>, bad: &Bad<'_>) -> Result<Option<OriginalCoordinate>> {
+    match (
         opt_str(row, col::ORIGINAL_CRS)?,
         row.get::<_, Option<f64>>(col::ORIGINAL_LON)?,
         row.get::<_, Option<f64>>(col::ORIGINAL_LAT)?,
     ) {
-        (None, None, None) => None,
-        (Some(c), Some(lon), Some(lat)) => Some(OriginalCoordinate {
-            crs: c
-                .parse::<Crs>()
-                .map_err(|e| bad("original_crs", e.to_string()))?,
+        (None, None, None) => Ok(None),
+        (Some(c), Some(lon), Some(lat)) => Ok(Some(OriginalCoordinate {
+            crs: c.parse::<Crs>().map_err(|e| bad.at("original_crs", e))?,
             lon,
             lat,
-        }),
-        _ => {
-            return Err(bad(
-                "original",
-                "crs, lon and lat must be given together".into(),
-            ))
-        }
-    };
-    let area = |i: usize, what: &str| -> Result<Option<Area>> {
-        row.get::<_, Option<f64>>(i)?
-            .map(|v| Area::new(v).map_err(|e| bad(what, e.to_string())))
-            .transpose()
-    };
-    let day = |i: usize, what: &str| -> Result<Option<NaiveDate>> {
-        opt_str(row, i)?
-            .map(|v| parse_date(v).map_err(|e| bad(what, e.to_string())))
-            .transpose()
-    };
-    let established = row
-        .get::<_, Option<i64>>(col::ESTABLISHED)?
-        .map(|y| i32::try_from(y).map_err(|e| bad("established", e.to_string())))
-        .transpose()?;
+        })),
+        _ => Err(bad.at("original", "crs, lon and lat must be given together")),
+    }
+}
+
+/// An area column.
+fn area(row: &Row<'_>, i: usize, what: &str, bad: &Bad<'_>) -> Result<Option<Area>> {
+    row.get::<_, Option<f64>>(i)?
+        .map(|v| Area::new(v).map_err(|e| bad.at(what, e)))
+        .transpose()
+}
+
+/// A date column.
+fn day(row: &Row<'_>, i: usize, what: &str, bad: &Bad<'_>) -> Result<Option<NaiveDate>> {
+    opt_str(row, i)?
+        .map(|v| parse_date(v).map_err(|e| bad.at(what, e)))
+        .transpose()
+}
+
+/// The chain list into `to`, from the lists `known` has parsed when it has (remembering a new
+/// one).
+fn chains(
+    row: &Row<'_>,
+    known: Option<&mut std::collections::HashMap<String, Vec<ChainRef>>>,
+    to: &mut Vec<ChainRef>,
+    bad: &Bad<'_>,
+) -> Result<()> {
     let text = row
         .get_ref(col::CHAINS)?
         .as_str_or_null()
-        .map_err(|e| bad("chains", e.to_string()))?
+        .map_err(|e| bad.at("chains", e))?
         .unwrap_or_default();
-    let parse = |t: &str| ChainRef::parse_list(t).map_err(|e| bad("chains", e.to_string()));
+    let parse = |t: &str| ChainRef::parse_list(t).map_err(|e| bad.at("chains", e));
     match known {
         Some(known) => match known.get(text) {
-            Some(c) => site.chains.clone_from(c),
+            Some(c) => to.clone_from(c),
             None => {
                 let c = parse(text)?;
-                site.chains.clone_from(&c);
+                to.clone_from(&c);
                 // Full: start again, so that the lists kept follow what is read now.
                 if known.len() >= CHAIN_LISTS {
                     known.clear();
@@ -314,15 +311,50 @@ fn fill_site(
                 known.insert(text.to_string(), c);
             }
         },
-        None => site.chains = parse(text)?,
+        None => *to = parse(text)?,
     }
-    match (opt_str(row, col::TOWN_CODE)?, &mut site.town_code) {
+    Ok(())
+}
+
+/// The township code into `to`, reusing its buffer.
+fn town(row: &Row<'_>, to: &mut Option<TownCode>, bad: &Bad<'_>) -> Result<()> {
+    match (opt_str(row, col::TOWN_CODE)?, to) {
         (None, t) => *t = None,
-        (Some(v), Some(t)) => t.assign(v).map_err(|e| bad("town_code", e.to_string()))?,
+        (Some(v), Some(t)) => t.assign(v).map_err(|e| bad.at("town_code", e))?,
         (Some(v), t) => {
-            *t = Some(TownCode::new(v).map_err(|e| bad("town_code", e.to_string()))?);
+            *t = Some(TownCode::new(v).map_err(|e| bad.at("town_code", e))?);
         }
     }
+    Ok(())
+}
+
+/// Reads the row into `site`: identity and vocabularies first (a kind must belong to its
+/// category), then the location, the chains and the township, then the texts, figures and
+/// dates. The first field that does not form a valid value is the error.
+fn fill_site(
+    row: &Row<'_>,
+    known: Option<&mut std::collections::HashMap<String, Vec<ChainRef>>>,
+    site: &mut Site,
+) -> Result<()> {
+    let id_text = id_text(row)?;
+    let bad = Bad(id_text);
+    site.id.assign(id_text).map_err(|e| bad.at("id", e))?;
+    let category: Category = vocab(row, col::CATEGORY, &bad)?;
+    let kind: atlas_core::Kind = vocab(row, col::KIND, &bad)?;
+    if kind.category() != category {
+        return Err(bad.at(
+            "kind",
+            format!("kind '{kind}' does not belong to category '{category}'"),
+        ));
+    }
+    let geometry = geometry(row, &bad)?;
+    let original = original(row, &bad)?;
+    let established = row
+        .get::<_, Option<i64>>(col::ESTABLISHED)?
+        .map(|y| i32::try_from(y).map_err(|e| bad.at("established", e)))
+        .transpose()?;
+    chains(row, known, &mut site.chains, &bad)?;
+    town(row, &mut site.town_code, &bad)?;
     let outside: i64 = row.get(col::OUTSIDE_DISTRICT)?;
 
     set_text(row, col::NAME_ZH, &mut site.name_zh)?;
@@ -337,8 +369,8 @@ fn fill_site(
     site.location.precision = vocab(row, col::LOCATION_PRECISION, &bad)?;
     set_opt_text(row, col::LOCATION_SOURCE, &mut site.location.source)?;
     site.location.original = original;
-    site.area_m2 = area(col::AREA_M2, "area_m2")?;
-    site.available_area_m2 = area(col::AVAILABLE_AREA_M2, "available_area_m2")?;
+    site.area_m2 = area(row, col::AREA_M2, "area_m2", &bad)?;
+    site.available_area_m2 = area(row, col::AVAILABLE_AREA_M2, "available_area_m2", &bad)?;
     site.established = established;
     set_opt_text(row, col::WEBSITE, &mut site.website)?;
     set_opt_text(row, col::PHONE, &mut site.phone)?;
@@ -347,7 +379,7 @@ fn fill_site(
     set_opt_text(row, col::SOURCE_QUOTE, &mut site.source_quote)?;
     set_opt_text(row, col::NOTES, &mut site.notes)?;
     site.outside_district = outside != 0;
-    site.updated_at = day(col::UPDATED_AT, "updated_at")?;
-    site.verified_at = day(col::VERIFIED_AT, "verified_at")?;
+    site.updated_at = day(row, col::UPDATED_AT, "updated_at", &bad)?;
+    site.verified_at = day(row, col::VERIFIED_AT, "verified_at", &bad)?;
     Ok(())
 }

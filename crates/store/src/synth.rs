@@ -9,8 +9,8 @@
 
 use atlas_core::dataset::Reference;
 use atlas_core::{
-    Area, Category, ChainRef, Crs, Kind, Labelled, Level, Location, LocationPrecision,
-    OriginalCoordinate, Position, Scope, Site, SiteGeometry, SiteId, Status,
+    Area, BBox, Category, Chain, ChainRef, Crs, Division, Kind, Labelled, Level, Link, Location,
+    LocationPrecision, OriginalCoordinate, Position, Scope, Site, SiteGeometry, SiteId, Status,
 };
 use chrono::NaiveDate;
 
@@ -160,215 +160,289 @@ pub fn sites(n: usize, seed: u64) -> Vec<Site> {
 /// `n` synthetic sites valid against `reference`.
 pub fn sites_with(reference: &Reference, n: usize, seed: u64) -> Vec<Site> {
     let mut g = Lcg::new(seed);
-    let bbox = reference.district.bbox();
-    let rep = reference.district.representative_point();
-    let links: Vec<(&atlas_core::Chain, Vec<&atlas_core::Link>)> = reference
-        .chains
-        .chains
-        .iter()
-        .map(|c| (c, c.links.iter().collect()))
-        .collect();
-    let base_day = NaiveDate::from_ymd_opt(2021, 1, 1).unwrap_or_default();
-    let kinds_of = |c: Category| -> Vec<Kind> {
-        Kind::ALL
-            .iter()
-            .copied()
-            .filter(|k| k.category() == c)
-            .collect()
-    };
-    let kinds_by_category = [
-        kinds_of(Category::InnovationResource),
-        kinds_of(Category::CarrierPlatform),
-        kinds_of(Category::KeyEnterprise),
-    ];
+    let pools = Pools::new(reference);
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let Ok(id) = SiteId::new(format!("synth-{i:07}")) else {
             continue;
         };
-        let (category, kinds) = match g.below(4) {
-            0 => (Category::InnovationResource, &kinds_by_category[0]),
-            1 => (Category::CarrierPlatform, &kinds_by_category[1]),
-            _ => (Category::KeyEnterprise, &kinds_by_category[2]),
-        };
-        let kind = g.pick(kinds).copied().unwrap_or(Kind::Enterprise);
-        let place = g.pick(PLACES).copied().unwrap_or(("茂名", "Maoming"));
-        let topic = g.pick(TOPICS).copied().unwrap_or(("石化", "Petrochemical"));
-        let (suffix_zh, suffix_en) = if category == Category::KeyEnterprise {
-            g.pick(COMPANY)
-                .copied()
-                .unwrap_or(("有限公司", "Co., Ltd."))
-        } else {
-            (kind.zh(), kind.en())
-        };
-        let name_zh = format!("{}{}{}", place.0, topic.0, suffix_zh);
-        let name_en = g
-            .chance(0.6)
-            .then(|| format!("{} {} {}", place.1, topic.1, suffix_en));
-
-        let division = if g.chance(0.7) {
-            g.pick(&reference.divisions)
-        } else {
-            None
-        };
-        let scope = if g.chance(0.05) {
-            Scope::Partner
-        } else {
-            Scope::Local
-        };
-
-        let mut chains: Vec<ChainRef> = Vec::new();
-        for _ in 0..g.below(4) {
-            if let Some((c, ls)) = g.pick(&links) {
-                let link = if g.chance(0.7) {
-                    g.pick(ls).map(|l| l.id.clone())
-                } else {
-                    None
-                };
-                chains.push(ChainRef {
-                    chain: c.id.clone(),
-                    link,
-                });
-            }
+        if let Some(site) = site(&mut g, &pools, id, i, seed) {
+            out.push(site);
         }
-        chains.sort();
-        chains.dedup();
-
-        let roll = g.unit();
-        let random_point = |g: &mut Lcg| -> Option<Position> {
-            let b = bbox?;
-            Position::new(
-                b.min_lon + g.unit() * (b.max_lon - b.min_lon),
-                b.min_lat + g.unit() * (b.max_lat - b.min_lat),
-            )
-            .ok()
-        };
-        let seat = division.and_then(|d| d.seat.as_ref().map(|s| (d, s)));
-        let location = if scope == Scope::Partner {
-            Position::new(113.2 + g.unit() * 0.2, 23.0 + g.unit() * 0.2)
-                .ok()
-                .map(|p| Location {
-                    geometry: SiteGeometry::Point(p),
-                    precision: LocationPrecision::Building,
-                    source: Some("synthetic partner location (Guangzhou)".into()),
-                    original: None,
-                })
-        } else if roll < 0.2 && seat.is_some() {
-            seat.map(|(d, s)| Location {
-                geometry: SiteGeometry::Point(s.position),
-                precision: LocationPrecision::Town,
-                source: Some(format!(
-                    "近似位置：{}驻地 / approximate: seat of {}",
-                    d.name_zh, d.name_en
-                )),
-                original: None,
-            })
-        } else if roll < 0.25 {
-            rep.map(|p| Location {
-                geometry: SiteGeometry::Point(p),
-                precision: LocationPrecision::District,
-                source: Some(
-                    "近似位置：茂南区代表点 / approximate: district representative point".into(),
-                ),
-                original: None,
-            })
-        } else if roll < 0.33 {
-            random_point(&mut g).and_then(|p| {
-                let (x, y) = (p.lon.get(), p.lat.get());
-                let (w, h) = (0.002 + g.unit() * 0.01, 0.002 + g.unit() * 0.01);
-                let ring = vec![(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)];
-                SiteGeometry::polygon(geo::Polygon::new(ring.into(), vec![]))
-                    .ok()
-                    .map(|geometry| Location {
-                        geometry,
-                        precision: LocationPrecision::Surveyed,
-                        source: Some("synthetic park outline".into()),
-                        original: None,
-                    })
-            })
-        } else {
-            random_point(&mut g).map(|p| {
-                let original = match g.below(10) {
-                    0 | 1 => Some(Crs::Gcj02),
-                    2 => Some(Crs::Bd09),
-                    _ => None,
-                }
-                .map(|crs| {
-                    let (lon, lat) = crs.from_wgs84(p);
-                    OriginalCoordinate { crs, lon, lat }
-                });
-                Location {
-                    geometry: SiteGeometry::Point(p),
-                    precision: if g.chance(0.5) {
-                        LocationPrecision::Building
-                    } else {
-                        LocationPrecision::Street
-                    },
-                    source: Some("synthetic point".into()),
-                    original,
-                }
-            })
-        };
-        // Without a boundary there is no place to put the site: skip it.
-        let Some(location) = location else {
-            continue;
-        };
-        let outside_district = !reference.district.contains(location.geometry.marker());
-
-        let area_m2 = (category == Category::CarrierPlatform && g.chance(0.7))
-            .then(|| (1_000 + g.below(200_000)) as f64)
-            .and_then(|a| Area::new(a).ok());
-        let available_area_m2 = area_m2
-            .filter(|_| g.chance(0.4))
-            .and_then(|a| Area::new((a.get() * g.unit()).round()).ok());
-        let address = (g.chance(0.7)).then(|| {
-            format!(
-                "茂名市茂南区{}{}{}号",
-                division.map(|d| d.name_zh.as_str()).unwrap_or(""),
-                g.pick(ROADS).copied().unwrap_or("油城路"),
-                1 + g.below(300)
-            )
-        });
-        let notes = g
-            .chance(0.2)
-            .then(|| g.pick(NOTES).copied().unwrap_or("").to_string());
-        let level = *g.pick(Level::ALL).unwrap_or(&Level::None);
-        let status = match g.below(10) {
-            0 => Status::Planned,
-            1 => Status::UnderConstruction,
-            _ => Status::Operating,
-        };
-        let day = |g: &mut Lcg| base_day + chrono::Days::new(g.below(2000) as u64);
-        out.push(Site {
-            id,
-            name_zh,
-            name_en,
-            category,
-            kind,
-            level,
-            status,
-            scope,
-            chains,
-            town_code: division.map(|d| d.code.clone()),
-            address,
-            location,
-            area_m2,
-            available_area_m2,
-            established: g.chance(0.6).then(|| 1950 + g.below(76) as i32),
-            website: g.chance(0.3).then(|| format!("https://example.com/s/{i}")),
-            phone: g
-                .chance(0.4)
-                .then(|| format!("+86 668 {:07}", g.below(10_000_000))),
-            contact: g.chance(0.2).then(|| "科技工作办公室".to_string()),
-            source: format!("synthetic (atlas_store::synth, seed {seed})"),
-            source_quote: None,
-            notes,
-            outside_district,
-            updated_at: Some(day(&mut g)),
-            verified_at: g.chance(0.3).then(|| day(&mut g)),
-        });
     }
     out
+}
+
+/// What every synthetic site draws from.
+struct Pools<'r> {
+    reference: &'r Reference,
+    bbox: Option<BBox>,
+    rep: Option<Position>,
+    links: Vec<(&'r Chain, Vec<&'r Link>)>,
+    kinds_by_category: [Vec<Kind>; 3],
+    base_day: NaiveDate,
+}
+
+impl<'r> Pools<'r> {
+    fn new(reference: &'r Reference) -> Self {
+        let kinds_of = |c: Category| -> Vec<Kind> {
+            Kind::ALL
+                .iter()
+                .copied()
+                .filter(|k| k.category() == c)
+                .collect()
+        };
+        Self {
+            reference,
+            bbox: reference.district.bbox(),
+            rep: reference.district.representative_point(),
+            links: reference
+                .chains
+                .chains
+                .iter()
+                .map(|c| (c, c.links.iter().collect()))
+                .collect(),
+            kinds_by_category: [
+                kinds_of(Category::InnovationResource),
+                kinds_of(Category::CarrierPlatform),
+                kinds_of(Category::KeyEnterprise),
+            ],
+            base_day: NaiveDate::from_ymd_opt(2021, 1, 1).unwrap_or_default(),
+        }
+    }
+}
+
+/// A site's category, kind and names.
+struct Naming {
+    category: Category,
+    kind: Kind,
+    name_zh: String,
+    name_en: Option<String>,
+}
+
+/// One synthetic site (`None` when there is no place to put it). The draws from `g` are made
+/// in a fixed order: the same seed gives the same sites.
+fn site(g: &mut Lcg, pools: &Pools<'_>, id: SiteId, i: usize, seed: u64) -> Option<Site> {
+    let Naming {
+        category,
+        kind,
+        name_zh,
+        name_en,
+    } = naming(g, pools);
+    let division = if g.chance(0.7) {
+        g.pick(&pools.reference.divisions)
+    } else {
+        None
+    };
+    let scope = if g.chance(0.05) {
+        Scope::Partner
+    } else {
+        Scope::Local
+    };
+    let chains = chain_refs(g, pools);
+    // Without a boundary there is no place to put the site: skip it.
+    let location = location(g, pools, division, scope)?;
+    let outside_district = !pools
+        .reference
+        .district
+        .contains(location.geometry.marker());
+    let area_m2 = (category == Category::CarrierPlatform && g.chance(0.7))
+        .then(|| (1_000 + g.below(200_000)) as f64)
+        .and_then(|a| Area::new(a).ok());
+    let available_area_m2 = area_m2
+        .filter(|_| g.chance(0.4))
+        .and_then(|a| Area::new((a.get() * g.unit()).round()).ok());
+    let address = (g.chance(0.7)).then(|| {
+        format!(
+            "茂名市茂南区{}{}{}号",
+            division.map(|d| d.name_zh.as_str()).unwrap_or(""),
+            g.pick(ROADS).copied().unwrap_or("油城路"),
+            1 + g.below(300)
+        )
+    });
+    let notes = g
+        .chance(0.2)
+        .then(|| g.pick(NOTES).copied().unwrap_or("").to_string());
+    let level = *g.pick(Level::ALL).unwrap_or(&Level::None);
+    let status = match g.below(10) {
+        0 => Status::Planned,
+        1 => Status::UnderConstruction,
+        _ => Status::Operating,
+    };
+    let day = |g: &mut Lcg| pools.base_day + chrono::Days::new(g.below(2000) as u64);
+    Some(Site {
+        id,
+        name_zh,
+        name_en,
+        category,
+        kind,
+        level,
+        status,
+        scope,
+        chains,
+        town_code: division.map(|d| d.code.clone()),
+        address,
+        location,
+        area_m2,
+        available_area_m2,
+        established: g.chance(0.6).then(|| 1950 + g.below(76) as i32),
+        website: g.chance(0.3).then(|| format!("https://example.com/s/{i}")),
+        phone: g
+            .chance(0.4)
+            .then(|| format!("+86 668 {:07}", g.below(10_000_000))),
+        contact: g.chance(0.2).then(|| "科技工作办公室".to_string()),
+        source: format!("synthetic (atlas_store::synth, seed {seed})"),
+        source_quote: None,
+        notes,
+        outside_district,
+        updated_at: Some(day(g)),
+        verified_at: g.chance(0.3).then(|| day(g)),
+    })
+}
+
+/// A site's category, kind and names: a place, a topic of the plan and a suffix.
+fn naming(g: &mut Lcg, pools: &Pools<'_>) -> Naming {
+    let (category, kinds) = match g.below(4) {
+        0 => (Category::InnovationResource, &pools.kinds_by_category[0]),
+        1 => (Category::CarrierPlatform, &pools.kinds_by_category[1]),
+        _ => (Category::KeyEnterprise, &pools.kinds_by_category[2]),
+    };
+    let kind = g.pick(kinds).copied().unwrap_or(Kind::Enterprise);
+    let place = g.pick(PLACES).copied().unwrap_or(("茂名", "Maoming"));
+    let topic = g.pick(TOPICS).copied().unwrap_or(("石化", "Petrochemical"));
+    let (suffix_zh, suffix_en) = if category == Category::KeyEnterprise {
+        g.pick(COMPANY)
+            .copied()
+            .unwrap_or(("有限公司", "Co., Ltd."))
+    } else {
+        (kind.zh(), kind.en())
+    };
+    Naming {
+        category,
+        kind,
+        name_zh: format!("{}{}{}", place.0, topic.0, suffix_zh),
+        name_en: g
+            .chance(0.6)
+            .then(|| format!("{} {} {}", place.1, topic.1, suffix_en)),
+    }
+}
+
+/// Zero to three chains, most with a link, sorted without duplicates.
+fn chain_refs(g: &mut Lcg, pools: &Pools<'_>) -> Vec<ChainRef> {
+    let mut chains: Vec<ChainRef> = Vec::new();
+    for _ in 0..g.below(4) {
+        if let Some((c, ls)) = g.pick(&pools.links) {
+            let link = if g.chance(0.7) {
+                g.pick(ls).map(|l| l.id.clone())
+            } else {
+                None
+            };
+            chains.push(ChainRef {
+                chain: c.id.clone(),
+                link,
+            });
+        }
+    }
+    chains.sort();
+    chains.dedup();
+    chains
+}
+
+/// A random point in the district's box.
+fn random_point(g: &mut Lcg, pools: &Pools<'_>) -> Option<Position> {
+    let b = pools.bbox?;
+    Position::new(
+        b.min_lon + g.unit() * (b.max_lon - b.min_lon),
+        b.min_lat + g.unit() * (b.max_lat - b.min_lat),
+    )
+    .ok()
+}
+
+/// Where a site is: a partner far away, a township seat, the district's representative point,
+/// a small park outline, or a point (some with a converted original coordinate).
+fn location(
+    g: &mut Lcg,
+    pools: &Pools<'_>,
+    division: Option<&Division>,
+    scope: Scope,
+) -> Option<Location> {
+    let roll = g.unit();
+    let seat = division.and_then(|d| d.seat.as_ref().map(|s| (d, s)));
+    if scope == Scope::Partner {
+        Position::new(113.2 + g.unit() * 0.2, 23.0 + g.unit() * 0.2)
+            .ok()
+            .map(|p| Location {
+                geometry: SiteGeometry::Point(p),
+                precision: LocationPrecision::Building,
+                source: Some("synthetic partner location (Guangzhou)".into()),
+                original: None,
+            })
+    } else if roll < 0.2 && seat.is_some() {
+        seat.map(|(d, s)| Location {
+            geometry: SiteGeometry::Point(s.position),
+            precision: LocationPrecision::Town,
+            source: Some(format!(
+                "近似位置：{}驻地 / approximate: seat of {}",
+                d.name_zh, d.name_en
+            )),
+            original: None,
+        })
+    } else if roll < 0.25 {
+        pools.rep.map(|p| Location {
+            geometry: SiteGeometry::Point(p),
+            precision: LocationPrecision::District,
+            source: Some(
+                "近似位置：茂南区代表点 / approximate: district representative point".into(),
+            ),
+            original: None,
+        })
+    } else if roll < 0.33 {
+        park_outline(g, pools)
+    } else {
+        point(g, pools)
+    }
+}
+
+/// A small rectangle somewhere in the district.
+fn park_outline(g: &mut Lcg, pools: &Pools<'_>) -> Option<Location> {
+    random_point(g, pools).and_then(|p| {
+        let (x, y) = (p.lon.get(), p.lat.get());
+        let (w, h) = (0.002 + g.unit() * 0.01, 0.002 + g.unit() * 0.01);
+        let ring = vec![(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)];
+        SiteGeometry::polygon(geo::Polygon::new(ring.into(), vec![]))
+            .ok()
+            .map(|geometry| Location {
+                geometry,
+                precision: LocationPrecision::Surveyed,
+                source: Some("synthetic park outline".into()),
+                original: None,
+            })
+    })
+}
+
+/// A point somewhere in the district, three in ten with a GCJ-02 or BD-09 original.
+fn point(g: &mut Lcg, pools: &Pools<'_>) -> Option<Location> {
+    random_point(g, pools).map(|p| {
+        let original = match g.below(10) {
+            0 | 1 => Some(Crs::Gcj02),
+            2 => Some(Crs::Bd09),
+            _ => None,
+        }
+        .map(|crs| {
+            let (lon, lat) = crs.from_wgs84(p);
+            OriginalCoordinate { crs, lon, lat }
+        });
+        Location {
+            geometry: SiteGeometry::Point(p),
+            precision: if g.chance(0.5) {
+                LocationPrecision::Building
+            } else {
+                LocationPrecision::Street
+            },
+            source: Some("synthetic point".into()),
+            original,
+        }
+    })
 }
 
 #[cfg(test)]

@@ -86,8 +86,9 @@ pub fn check_name(name: &str) -> Result<()> {
     }
 }
 
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+/// An instant as users' times are stored (RFC 3339, whole seconds, UTC).
+fn stamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn user_from_row(
@@ -115,7 +116,7 @@ impl Store {
     /// [`check_name`] refuses.
     pub fn add_user(&mut self, name: &str, role: Role, token_hash: &str) -> Result<User> {
         check_name(name)?;
-        let created_at = now();
+        let created_at = stamp(self.clock.now());
         let tx = self.conn.transaction()?;
         let exists = tx
             .prepare_cached(sql::USER)?
@@ -160,9 +161,10 @@ impl Store {
     /// Revokes a user's token (at once: the next request with it is refused). Revoking a
     /// revoked user changes nothing. Fails with [`StoreError::NoSuchUser`].
     pub fn revoke_user(&mut self, name: &str) -> Result<User> {
+        let at = stamp(self.clock.now());
         let tx = self.conn.transaction()?;
         tx.prepare_cached(sql::REVOKE_USER)?
-            .execute([name, now().as_str()])?;
+            .execute([name, at.as_str()])?;
         let u = tx
             .prepare_cached(sql::USER)?
             .query_row([name], user_from_row)

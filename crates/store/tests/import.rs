@@ -173,7 +173,7 @@ fn unknown_chains_links_and_towns_in_a_filter_are_typed_errors_naming_the_allowe
         .unwrap_err();
     assert_eq!((e.code(), e.param()), ("unknown_chain", Some("chain")));
     assert!(e.to_string().contains("kaolin_minerals"), "{e}");
-    assert!(e.is_client_error());
+    assert_eq!(e.kind(), atlas_store::ErrorKind::InvalidFilter);
     let e = store
         .validate_filter(&q("link=petrochemical.refinery"))
         .unwrap_err();

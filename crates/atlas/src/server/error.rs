@@ -2,7 +2,7 @@
 //! `{"error":{"code":"…","message":"…"}}`; internal details go to the log, never to the body.
 
 use atlas_core::FilterError;
-use atlas_store::StoreError;
+use atlas_store::{ErrorKind, StoreError};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -109,7 +109,7 @@ impl ApiError {
             Self::BadParam { .. } | Self::LimitTooLarge(_) | Self::BadRequest(_) => {
                 StatusCode::BAD_REQUEST
             }
-            Self::Store(e) => store_status(e),
+            Self::Store(e) => store_answer(e).0,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -132,9 +132,8 @@ impl ApiError {
             Self::BadParam { code, .. } => code,
             Self::LimitTooLarge(_) => "limit_out_of_range",
             Self::BadRequest(_) => "bad_request",
-            Self::Store(e) if e.is_client_error() || e.code() == "busy" => e.code(),
-            Self::Store(e) if e.code() == "interrupted" => "query_timeout",
-            Self::Store(_) | Self::Internal(_) => "internal_error",
+            Self::Store(e) => store_answer(e).1,
+            Self::Internal(_) => "internal_error",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",
@@ -198,12 +197,8 @@ impl ApiError {
     /// The message shown to the client (never internal detail).
     pub fn public_message(&self) -> String {
         match self {
-            Self::Store(e) if e.is_client_error() => e.to_string(),
-            Self::Store(e) if e.code() == "busy" => "the database is busy; try again".into(),
-            Self::Store(e) if e.code() == "interrupted" => {
-                "the query took too long and was stopped".into()
-            }
-            Self::Store(_) | Self::Internal(_) => "internal error; see the server log".into(),
+            Self::Store(e) => store_answer(e).2,
+            Self::Internal(_) => "internal error; see the server log".into(),
             other => other.to_string(),
         }
     }
@@ -260,29 +255,39 @@ struct Inner<'a> {
     details: Option<serde_json::Value>,
 }
 
-/// The status of a store error: the one mapping from the store's errors to HTTP.
-fn store_status(e: &StoreError) -> StatusCode {
-    match e {
-        StoreError::UnknownChain { .. }
-        | StoreError::UnknownLink { .. }
-        | StoreError::UnknownTown { .. } => StatusCode::BAD_REQUEST,
-        StoreError::InvalidSite { .. }
-        | StoreError::DuplicateId(_)
-        | StoreError::InvalidUser(_)
-        | StoreError::InvalidIndicators(_)
-        | StoreError::NotAnAtlasDatabase(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        StoreError::NoSuchSite(_)
-        | StoreError::NoSuchRevision { .. }
-        | StoreError::NoSuchUser(_) => StatusCode::NOT_FOUND,
-        StoreError::SiteExists(_)
-        | StoreError::NotDeleted(_)
-        | StoreError::RevisionDeletes { .. }
-        | StoreError::UserExists(_)
-        | StoreError::ReferenceInUse { .. }
-        | StoreError::ChainsInUse(_) => StatusCode::CONFLICT,
-        StoreError::VersionMismatch { .. } => StatusCode::PRECONDITION_FAILED,
-        e if e.code() == "busy" || e.code() == "interrupted" => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
+/// The status, code and public message of a store error: the one mapping from the store's
+/// errors to HTTP, by their [`ErrorKind`]. Errors of the caller show the store's message (a
+/// filter's naming the parameter); busy and interrupted ones a fixed sentence; internal ones
+/// nothing but a pointer to the log.
+fn store_answer(e: &StoreError) -> (StatusCode, &'static str, String) {
+    let caller = |status| {
+        let message = match e.param() {
+            Some(p) => format!("parameter '{p}': {e}"),
+            None => e.to_string(),
+        };
+        (status, e.code(), message)
+    };
+    match e.kind() {
+        ErrorKind::InvalidFilter => caller(StatusCode::BAD_REQUEST),
+        ErrorKind::Invalid => caller(StatusCode::UNPROCESSABLE_ENTITY),
+        ErrorKind::NotFound => caller(StatusCode::NOT_FOUND),
+        ErrorKind::Conflict => caller(StatusCode::CONFLICT),
+        ErrorKind::Precondition => caller(StatusCode::PRECONDITION_FAILED),
+        ErrorKind::Busy => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            e.code(),
+            "the database is busy; try again".into(),
+        ),
+        ErrorKind::Interrupted => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "query_timeout",
+            "the query took too long and was stopped".into(),
+        ),
+        ErrorKind::Internal => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "internal error; see the server log".into(),
+        ),
     }
 }
 

@@ -1,22 +1,20 @@
 //! The list index: an in-memory copy of the covering list index `sites_order` (every site's
 //! key, interned combination, chain set and bounding box, in list order), kept per connection
-//! and reused while the database is unchanged, like the interned values of [`crate::dicts`].
+//! and reused while the database is unchanged, like the interned values of `index::dicts`.
 //!
 //! A page of a filter without a search is one pass over it: the pass counts every match
 //! (`numberMatched`) and keeps the keys of the page, which are then read by key. That replaces
 //! three walks of SQLite indexes (a probe, the page and a count, each stepping through the
-//! R*Tree or the list index, each site costing ~1 µs), by one pass costing a few nanoseconds a
-//! site. Results are the same as the SQL path's: the same bbox test (intersects, on the stored
+//! R*Tree or the list index) by one pass over plain arrays. Results are the same as the SQL path's: the same bbox test (intersects, on the stored
 //! bounds), the same verdicts per combination and chain set, the same order (the tests compare
 //! both on random filters).
 //!
 //! Memory: 24 bytes a site in the scanned arrays (the box as outward-rounded `f32`, the two
 //! interned ids) plus 40 bytes touched only for candidates (the key and the exact box) and 4
-//! to 16 in the grid: 7–10 MB for 100 000 sites, 70–100 MB for a million; plus one bit a site
-//! for the verdicts of the last filter asked.
+//! to 16 in the grid; plus one bit a site for the verdicts of the last filter asked.
 
-use crate::dicts::{Verdicts, Version};
 use crate::error::Result;
+use crate::index::dicts::{Verdicts, Version};
 use crate::{sql, Store};
 use atlas_core::SiteFilter;
 use std::collections::HashMap;

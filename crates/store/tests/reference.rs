@@ -37,7 +37,11 @@ fn an_added_link_appears_with_no_site_and_the_data_version_moves() {
     );
     assert_eq!(petro.links.last().unwrap().order, 7);
     let link = LinkId::new("petrochemical.hydrogen_energy").unwrap();
-    assert_eq!(s.count_on_link(&link).unwrap(), 0);
+    let on_link = SiteFilter {
+        link: vec![link],
+        ..SiteFilter::default()
+    };
+    assert_eq!(s.count(&on_link).unwrap(), 0);
     // Filters and counts per chain know the new link.
     s.validate_filter(&q("link=petrochemical.hydrogen_energy"))
         .unwrap();

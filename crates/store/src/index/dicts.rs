@@ -3,9 +3,8 @@
 //!
 //! A store keeps the last copy it read and reuses it while the database is unchanged: no
 //! commit by another connection (`PRAGMA data_version`) and no change by its own
-//! (`total_changes`). Reading them is cheap anyway (one pass over two small tables: ~20 ms for
-//! the 50,000 values of 1M synthetic sites, a fraction of a millisecond for real catalogues);
-//! the copy saves that on every request.
+//! (`total_changes`). Reading them is one pass over two small tables; the copy saves that on
+//! every request.
 
 use crate::error::{Result, StoreError};
 use crate::query;
@@ -101,107 +100,11 @@ fn put<T>(v: &mut Vec<Option<T>>, id: i64, t: T) {
 }
 
 impl Dicts {
+    /// Reads the chains, then every combination and chain set.
     fn load(store: &Store) -> Result<Self> {
-        let chains = store.chains()?;
-        let chain_ids: Vec<String> = chains.chains.iter().map(|c| c.id.to_string()).collect();
-        let mut link_ids = Vec::new();
-        let mut link_chain = Vec::new();
-        for (i, c) in chains.chains.iter().enumerate() {
-            for l in &c.links {
-                link_ids.push(l.id.to_string());
-                link_chain.push(i);
-            }
-        }
-        let pos = |ids: &[String]| -> HashMap<String, usize> {
-            ids.iter()
-                .enumerate()
-                .map(|(i, id)| (id.clone(), i))
-                .collect()
-        };
-        let cat = Catalogue {
-            bits: chain_ids.len() <= 64 && link_ids.len() <= 128,
-            chain_pos: pos(&chain_ids),
-            link_pos: pos(&link_ids),
-            chain_ids,
-            link_ids,
-            link_chain,
-        };
-
-        let mut values: [Vec<String>; SCALAR_DIMS] = Default::default();
-        let mut positions: [HashMap<String, u16>; SCALAR_DIMS] = Default::default();
-        values[0] = Category::ALL.iter().map(|c| c.id().to_string()).collect();
-        let mut combos = Vec::new();
-        let mut st = store.conn.prepare_cached(sql::COMBOS)?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let mut combo = Combo {
-                values: [NONE; SCALAR_DIMS],
-                sites: u64::try_from(r.get::<_, i64>(7)?).unwrap_or(0),
-            };
-            combo.values[0] = u16::try_from(r.get::<_, i64>(1)?)
-                .ok()
-                .filter(|v| usize::from(*v) < values[0].len())
-                .unwrap_or(NONE);
-            for d in 1..SCALAR_DIMS {
-                if let Some(v) = text(r, d + 1)? {
-                    let next = values[d].len();
-                    let p = match positions[d].get(v) {
-                        Some(p) => *p,
-                        None => {
-                            let p = u16::try_from(next).unwrap_or(NONE);
-                            positions[d].insert(v.to_string(), p);
-                            values[d].push(v.to_string());
-                            p
-                        }
-                    };
-                    combo.values[d] = p;
-                }
-            }
-            put(&mut combos, r.get(0)?, combo);
-        }
-
-        let mut sets = Vec::new();
-        let mut st = store.conn.prepare_cached(sql::CHAIN_SETS)?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let mut set = ChainSet {
-                rank: usize::try_from(r.get::<_, i64>(1)?).unwrap_or(usize::MAX),
-                chains: Vec::new(),
-                links: Vec::new(),
-                no_link: Vec::new(),
-                sites: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
-                chain_bits: 0,
-                link_bits: 0,
-            };
-            // `refs` as `ChainRef::format_list` writes them: `chain` or `chain.link`, `;`
-            // between. Reference data guards its ids (`replace_reference`); an unknown one
-            // counts nowhere.
-            for part in text(r, 2)?
-                .unwrap_or("")
-                .split(';')
-                .filter(|p| !p.is_empty())
-            {
-                let chain = if let Some(&l) = cat.link_pos.get(part) {
-                    set.links.push(l);
-                    Some(cat.link_chain[l])
-                } else if let Some(&c) = cat.chain_pos.get(part) {
-                    set.no_link.push(c);
-                    Some(c)
-                } else {
-                    None
-                };
-                if let Some(c) = chain {
-                    if !set.chains.contains(&c) {
-                        set.chains.push(c);
-                    }
-                }
-            }
-            if cat.bits {
-                set.chain_bits = set.chains.iter().fold(0, |m, &c| m | (1u64 << c));
-                set.link_bits = set.links.iter().fold(0, |m, &l| m | (1u128 << l));
-            }
-            put(&mut sets, r.get(0)?, set);
-        }
+        let cat = Catalogue::load(store)?;
+        let (combos, values) = load_combos(store)?;
+        let sets = load_sets(store, &cat)?;
         Ok(Self {
             cat,
             combos,
@@ -212,6 +115,23 @@ impl Dicts {
 
     /// How each combination and chain set fares against `f`.
     pub(crate) fn verdicts(&self, f: &SiteFilter) -> Verdicts {
+        Verdicts {
+            // A filter without scalar (or chain) parts leaves that list empty: every id passes.
+            combo_fails: if query::has_scalar(f) {
+                self.combo_fails(f)
+            } else {
+                Vec::new()
+            },
+            set_fails: if query::has_chains(f) {
+                self.set_fails(f)
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// Per combination: bit `d` set when the filter of scalar dimension `d` rejects it.
+    fn combo_fails(&self, f: &SiteFilter) -> Vec<u8> {
         let wanted = |d: usize, ids: Vec<&str>| -> Option<Vec<bool>> {
             (!ids.is_empty()).then(|| {
                 self.values[d]
@@ -228,26 +148,23 @@ impl Dicts {
             wanted(4, f.scope.iter().map(|k| k.id()).collect()),
             wanted(5, f.town.iter().map(|t| t.as_str()).collect()),
         ];
-        // A filter without scalar (or chain) parts leaves that list empty: every id passes.
-        let combo_fails = if !query::has_scalar(f) {
-            Vec::new()
-        } else {
-            self.combos
-                .iter()
-                .map(|c| {
-                    c.as_ref().map_or(0, |c| {
-                        (0..SCALAR_DIMS).fold(0u8, |m, d| match &dims[d] {
-                            Some(w)
-                                if !w.get(usize::from(c.values[d])).copied().unwrap_or(false) =>
-                            {
-                                m | (1 << d)
-                            }
-                            _ => m,
-                        })
+        self.combos
+            .iter()
+            .map(|c| {
+                c.as_ref().map_or(0, |c| {
+                    (0..SCALAR_DIMS).fold(0u8, |m, d| match &dims[d] {
+                        Some(w) if !w.get(usize::from(c.values[d])).copied().unwrap_or(false) => {
+                            m | (1 << d)
+                        }
+                        _ => m,
                     })
                 })
-                .collect()
-        };
+            })
+            .collect()
+    }
+
+    /// Per chain set: (the chain filter rejects it, the link filter rejects it).
+    fn set_fails(&self, f: &SiteFilter) -> Vec<(bool, bool)> {
         let positions = |ids: Vec<String>, pos: &HashMap<String, usize>, n: usize| {
             let mut v = vec![false; n];
             for id in ids {
@@ -267,12 +184,7 @@ impl Dicts {
             &self.cat.link_pos,
             self.cat.link_ids.len(),
         );
-        if !query::has_chains(f) {
-            return Verdicts {
-                combo_fails,
-                set_fails: Vec::new(),
-            };
-        }
+        let (by_chain, by_link) = (!f.chain.is_empty(), !f.link.is_empty());
         if self.cat.bits {
             let chains =
                 chain_wanted
@@ -284,8 +196,7 @@ impl Dicts {
                     .iter()
                     .enumerate()
                     .fold(0u128, |m, (i, w)| if *w { m | (1 << i) } else { m });
-            let (by_chain, by_link) = (!f.chain.is_empty(), !f.link.is_empty());
-            let set_fails = self
+            return self
                 .sets
                 .iter()
                 .map(|h| {
@@ -297,28 +208,134 @@ impl Dicts {
                     })
                 })
                 .collect();
-            return Verdicts {
-                combo_fails,
-                set_fails,
-            };
         }
-        let set_fails = self
-            .sets
+        self.sets
             .iter()
             .map(|h| {
                 h.as_ref().map_or((false, false), |h| {
                     (
-                        !f.chain.is_empty() && !h.chains.iter().any(|&c| chain_wanted[c]),
-                        !f.link.is_empty() && !h.links.iter().any(|&l| link_wanted[l]),
+                        by_chain && !h.chains.iter().any(|&c| chain_wanted[c]),
+                        by_link && !h.links.iter().any(|&l| link_wanted[l]),
                     )
                 })
             })
-            .collect();
-        Verdicts {
-            combo_fails,
-            set_fails,
-        }
+            .collect()
     }
+}
+
+impl Catalogue {
+    /// The store's chains and links, with their positions.
+    fn load(store: &Store) -> Result<Self> {
+        let chains = store.chains()?;
+        let chain_ids: Vec<String> = chains.chains.iter().map(|c| c.id.to_string()).collect();
+        let mut link_ids = Vec::new();
+        let mut link_chain = Vec::new();
+        for (i, c) in chains.chains.iter().enumerate() {
+            for l in &c.links {
+                link_ids.push(l.id.to_string());
+                link_chain.push(i);
+            }
+        }
+        let pos = |ids: &[String]| -> HashMap<String, usize> {
+            ids.iter()
+                .enumerate()
+                .map(|(i, id)| (id.clone(), i))
+                .collect()
+        };
+        Ok(Self {
+            bits: chain_ids.len() <= 64 && link_ids.len() <= 128,
+            chain_pos: pos(&chain_ids),
+            link_pos: pos(&link_ids),
+            chain_ids,
+            link_ids,
+            link_chain,
+        })
+    }
+}
+
+/// Every combination by id, and the distinct values of each scalar dimension.
+#[allow(clippy::type_complexity)]
+fn load_combos(store: &Store) -> Result<(Vec<Option<Combo>>, [Vec<String>; SCALAR_DIMS])> {
+    let mut values: [Vec<String>; SCALAR_DIMS] = Default::default();
+    let mut positions: [HashMap<String, u16>; SCALAR_DIMS] = Default::default();
+    values[0] = Category::ALL.iter().map(|c| c.id().to_string()).collect();
+    let mut combos = Vec::new();
+    let mut st = store.conn.prepare_cached(sql::COMBOS)?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let mut combo = Combo {
+            values: [NONE; SCALAR_DIMS],
+            sites: u64::try_from(r.get::<_, i64>(7)?).unwrap_or(0),
+        };
+        combo.values[0] = u16::try_from(r.get::<_, i64>(1)?)
+            .ok()
+            .filter(|v| usize::from(*v) < values[0].len())
+            .unwrap_or(NONE);
+        for d in 1..SCALAR_DIMS {
+            if let Some(v) = text(r, d + 1)? {
+                let next = values[d].len();
+                let p = match positions[d].get(v) {
+                    Some(p) => *p,
+                    None => {
+                        let p = u16::try_from(next).unwrap_or(NONE);
+                        positions[d].insert(v.to_string(), p);
+                        values[d].push(v.to_string());
+                        p
+                    }
+                };
+                combo.values[d] = p;
+            }
+        }
+        put(&mut combos, r.get(0)?, combo);
+    }
+    Ok((combos, values))
+}
+
+/// Every chain set by id, its chains and links as positions in `cat`.
+fn load_sets(store: &Store, cat: &Catalogue) -> Result<Vec<Option<ChainSet>>> {
+    let mut sets = Vec::new();
+    let mut st = store.conn.prepare_cached(sql::CHAIN_SETS)?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let mut set = ChainSet {
+            rank: usize::try_from(r.get::<_, i64>(1)?).unwrap_or(usize::MAX),
+            chains: Vec::new(),
+            links: Vec::new(),
+            no_link: Vec::new(),
+            sites: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+            chain_bits: 0,
+            link_bits: 0,
+        };
+        // `refs` as `ChainRef::format_list` writes them: `chain` or `chain.link`, `;`
+        // between. Reference data guards its ids (`replace_reference`); an unknown one
+        // counts nowhere.
+        for part in text(r, 2)?
+            .unwrap_or("")
+            .split(';')
+            .filter(|p| !p.is_empty())
+        {
+            let chain = if let Some(&l) = cat.link_pos.get(part) {
+                set.links.push(l);
+                Some(cat.link_chain[l])
+            } else if let Some(&c) = cat.chain_pos.get(part) {
+                set.no_link.push(c);
+                Some(c)
+            } else {
+                None
+            };
+            if let Some(c) = chain {
+                if !set.chains.contains(&c) {
+                    set.chains.push(c);
+                }
+            }
+        }
+        if cat.bits {
+            set.chain_bits = set.chains.iter().fold(0, |m, &c| m | (1u64 << c));
+            set.link_bits = set.links.iter().fold(0, |m, &l| m | (1u128 << l));
+        }
+        put(&mut sets, r.get(0)?, set);
+    }
+    Ok(sets)
 }
 
 /// How each interned value fares against a filter.
@@ -388,11 +405,4 @@ impl Store {
         *self.dicts.borrow_mut() = Some((version, d.clone()));
         Ok(d)
     }
-}
-
-/// True when `f` restricts nothing but scalar dimensions, or nothing but chains and links: the
-/// stored counts give its number of sites.
-pub(crate) fn counted_by_dicts(f: &SiteFilter) -> bool {
-    let both = query::has_scalar(f) && query::has_chains(f);
-    !query::has_spatial_text(f) && !both
 }

@@ -1,7 +1,7 @@
 //! Bulk loading of the R*Tree (`sites_rtree`): the tree is packed from all its entries at once
 //! (Sort-Tile-Recursive) and written to its three tables in the format SQLite documents at the
 //! head of `rtree.c` ("Database Format of R-Tree Tables"), instead of a million one-by-one
-//! insertions that each choose a leaf and split nodes (6 s against 1 s at 1M sites).
+//! insertions that each choose a leaf and split nodes.
 //!
 //! - `sites_rtree_node(nodeno, data)`: one blob per node, all as long as the root's (node 1).
 //!   Bytes 0–1: the tree depth (root only, big-endian); bytes 2–3: the number of cells; then the

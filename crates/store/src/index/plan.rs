@@ -8,12 +8,72 @@
 //!   combinations and chain sets) may seek its index, the other is tested ([`Lead`]).
 //! - A page (`limit` set) whose rows are expected early in list order walks the list index
 //!   ([`Access::Ordered`], see [`query::page_access`]).
+//! - Before any of that, whether SQL runs at all: [`count_path`], [`page_path`] and
+//!   [`stream_path`] send filters without a search to the in-memory list index
+//!   (`index::listing`), and counts of scalar-only or chain-only filters to the stored counts
+//!   (`index::dicts`).
 
 use crate::error::Result;
+use crate::index::listing;
+use crate::index::search;
 use crate::query::{self, Access, Lead};
-use crate::{search, sql, Store};
+use crate::{sql, Store};
 use atlas_core::SiteFilter;
 use rusqlite::types::Value;
+
+/// How [`Store::count`] answers a filter. Every way gives the same number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CountPath {
+    /// Scalar filters alone, or chain and link filters alone (no bbox, no search): the site
+    /// counts stored with the interned combinations or chain sets answer, without a row.
+    Stored,
+    /// Any other filter without a search: one pass over the in-memory list index.
+    ListIndex,
+    /// A filter with a search: a SQL count through the full-text index, read as
+    /// [`Store::access`] chooses.
+    Sql,
+}
+
+/// How the sites of a read are found. Every way gives the same sites in the same order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RowsPath {
+    /// A filter without a search: one pass over the in-memory list index finds the page's keys
+    /// (and the number of all matches); the rows are read by key.
+    ListIndex,
+    /// A filter with a search: the SQL list query, read as [`Store::list_access`] chooses.
+    Sql,
+}
+
+/// The way [`Store::count`] answers `f`.
+pub(crate) fn count_path(f: &SiteFilter) -> CountPath {
+    let both = query::has_scalar(f) && query::has_chains(f);
+    if !query::has_spatial_text(f) && !both {
+        CountPath::Stored
+    } else if listing::answers(f) {
+        CountPath::ListIndex
+    } else {
+        CountPath::Sql
+    }
+}
+
+/// The way a page of `f` (with its count) is read.
+pub(crate) fn page_path(f: &SiteFilter) -> RowsPath {
+    if listing::answers(f) {
+        RowsPath::ListIndex
+    } else {
+        RowsPath::Sql
+    }
+}
+
+/// The way the sites of `f` are streamed ([`Store::for_each`]): the list index only for a
+/// page; every match of a filter is read in one SQL pass (no keys held in memory).
+pub(crate) fn stream_path(f: &SiteFilter) -> RowsPath {
+    if f.limit.is_some() && listing::answers(f) {
+        RowsPath::ListIndex
+    } else {
+        RowsPath::Sql
+    }
+}
 
 /// What the store knows cheaply about a filter.
 pub(crate) struct Probe {
@@ -221,7 +281,7 @@ mod tests {
                 ..f.clone()
             };
             // The in-memory list index (grid or scan of every box) agrees too.
-            if crate::listing::answers(&f) {
+            if page_path(&f) == RowsPath::ListIndex {
                 let mut got = Vec::new();
                 let matched = store
                     .page(&f, |s| {

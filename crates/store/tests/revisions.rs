@@ -437,3 +437,27 @@ fn a_file_store_keeps_deletions_and_revisions_across_reopening() {
     let r = Store::open_readonly(dir.path().join("atlas.db")).unwrap();
     assert_eq!(r.history(&sites[0].id).unwrap().len(), 2);
 }
+
+#[test]
+fn revisions_and_users_take_their_time_from_the_stores_clock() {
+    let mut store = default_store();
+    let clock = atlas_core::clock::Clock::parse_fixed("2026-03-04T05:06:07.089Z").unwrap();
+    store.set_clock(clock);
+    let mut site = default_sites().remove(0);
+    site.id = id("clock-test-site");
+    store.create_site(&site, "tester").unwrap();
+    store.delete_site(&site.id, None, "tester").unwrap();
+    let history = store.history(&site.id).unwrap();
+    assert_eq!(history.len(), 2);
+    for r in &history {
+        assert_eq!(r.at, "2026-03-04T05:06:07.089Z", "{:?}", r.action);
+    }
+    let user = store
+        .add_user("clocked", atlas_store::Role::Editor, "hash")
+        .unwrap();
+    assert_eq!(user.created_at, "2026-03-04T05:06:07Z");
+    let later = atlas_core::clock::Clock::parse_fixed("2026-03-05T00:00:00Z").unwrap();
+    store.set_clock(later);
+    let revoked = store.revoke_user("clocked").unwrap();
+    assert_eq!(revoked.revoked_at.as_deref(), Some("2026-03-05T00:00:00Z"));
+}

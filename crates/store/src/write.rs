@@ -1,19 +1,22 @@
-//! Writing sites: one transaction per import, upsert by id, counts of what changed.
+//! The one writer of every change of a site: an import's rows, and each single-site change
+//! (create, update, delete, restore, revert, verify). [`Writer`] upserts by id, keeps the
+//! R*Tree, the search tokens and the interned counts, and writes each site's revision; an
+//! import (see `crate::bulk`) and the single-site changes (see `crate::revisions`) both go
+//! through it.
 
 use crate::error::{Result, StoreError};
-use crate::history::Action;
+use crate::index::{rtree, search};
 use crate::query;
 use crate::row::{bind_site, category_rank, site_from_row};
-use crate::rtree;
-use crate::search;
 use crate::sql;
 use atlas_core::{ChainRef, Site};
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 use serde::Serialize;
 use std::borrow::Cow;
 /// Hash maps and sets of the import's hot loop: a fast hash (foldhash) with a random seed.
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
+pub(crate) type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -114,9 +117,6 @@ fn normalised(s: &Site) -> Cow<'_, Site> {
     s.chains.dedup();
     Cow::Owned(s)
 }
-
-/// An import at least this large into a store holding at most as many sites is a bulk import.
-pub(crate) const BULK_MIN: usize = 5_000;
 
 /// FTS5 in-memory token buffer during a bulk import (bytes; SQLite's default is 1 MiB): fewer,
 /// larger segments to merge.
@@ -290,7 +290,7 @@ struct Keys {
 }
 
 /// What an import computes for a site before touching the database.
-struct Prepared<'a> {
+pub(crate) struct Prepared<'a> {
     /// Position in the input.
     index: usize,
     site: Cow<'a, Site>,
@@ -307,7 +307,7 @@ fn tokens(site: &Site) -> String {
 }
 
 /// Checks and prepares one site (no database access: this runs on a helper thread).
-fn prepare<'a>(
+pub(crate) fn prepare<'a>(
     index: usize,
     site: &'a Site,
     check: Option<(&Known, &mut HashSet<&'a str>)>,
@@ -346,7 +346,11 @@ fn prepare<'a>(
 }
 
 /// Fails on a repeated id, an unknown chain, link or township.
-fn validate<'a>(site: &'a Site, known: &Known, seen: &mut HashSet<&'a str>) -> Result<()> {
+pub(crate) fn validate<'a>(
+    site: &'a Site,
+    known: &Known,
+    seen: &mut HashSet<&'a str>,
+) -> Result<()> {
     if !seen.insert(site.id.as_str()) {
         return Err(StoreError::DuplicateId(site.id.to_string()));
     }
@@ -358,56 +362,6 @@ const PIPELINE_MIN: usize = 2_000;
 /// Sites per batch handed from the helper thread.
 const BATCH: usize = 4096;
 
-/// Upserts `sites` on `conn`, which the caller has made a transaction.
-///
-/// Checking and tokenising run on a helper thread for large imports, writing on this one.
-///
-/// A large import into a store holding no more sites than it brings (the first load of a
-/// catalogue) is a *bulk* import, in the same transaction and with the same result:
-/// - every site is checked first (errors in input order), then the sites are written in
-///   spatial order (pk order follows space, so a map's box reads few pages of rows);
-/// - the secondary indexes of `sites` are dropped and rebuilt at the end;
-/// - the R*Tree is packed at the end from all its entries ([`crate::rtree`]);
-/// - search tokens are written after all sites, with a larger FTS5 token buffer;
-/// - the ids already stored are read once instead of looked up per site.
-///
-/// Every site written gets a revision (`journal`: who and which action) in the same
-/// transaction: its record before (updates) and after. A bulk import writes the revisions of
-/// the sites it inserted with one statement at the end.
-pub(crate) fn import(
-    conn: &Connection,
-    sites: &[Site],
-    journal: &Journal<'_>,
-) -> Result<ImportReport> {
-    let known = Known::load(conn)?;
-    let stored: i64 = conn.query_row(sql::SITE_COUNT, [], |r| r.get(0))?;
-    let bulk = sites.len() >= BULK_MIN && i64::try_from(sites.len()).unwrap_or(i64::MAX) >= stored;
-    let mut seen = HashSet::with_capacity_and_hasher(sites.len(), Default::default());
-    // Bulk: every site is checked first (errors in input order), then the sites are written
-    // in spatial order (Z-order of their box centres), so that neighbours in space are
-    // neighbours in the table: a map's box then reads a few pages of rows, not one per site.
-    let order: Option<Vec<usize>> = if bulk {
-        for s in sites {
-            validate(s, &known, &mut seen)?;
-        }
-        Some(spatial_order(sites))
-    } else {
-        None
-    };
-    let mut w = Writer::new(conn, bulk, journal)?;
-    let seen = &mut seen;
-    let known = &known;
-    pipeline(
-        sites.len(),
-        |k| match &order {
-            Some(order) => prepare(order[k], &sites[order[k]], None, false),
-            None => prepare(k, &sites[k], Some((known, &mut *seen)), true),
-        },
-        |p| w.site(p).map(|_| ()),
-    )?;
-    w.finish(sites)
-}
-
 /// Who writes, and as what: recorded with every site written.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Journal<'a> {
@@ -415,6 +369,8 @@ pub(crate) struct Journal<'a> {
     pub who: &'a str,
     /// The action revisions record.
     pub action: Action,
+    /// When (the store's clock).
+    pub at: DateTime<Utc>,
 }
 
 /// Writes one site of a single-site change (create, update, restore, revert, verify) through
@@ -457,7 +413,7 @@ pub(crate) fn remove_one(
 /// (in batches) for `n` ≥ [`PIPELINE_MIN`], else inline. Stops at the first error of either.
 /// Consumed batches go back to the helper thread to be freed there: freeing another thread's
 /// allocations contends for its allocator lock.
-fn pipeline<T: Send>(
+pub(crate) fn pipeline<T: Send>(
     n: usize,
     mut produce: impl FnMut(usize) -> Result<T> + Send,
     mut consume: impl FnMut(&T) -> Result<()>,
@@ -511,8 +467,9 @@ fn pipeline<T: Send>(
 /// chain set and bounds (min_lon, max_lon, min_lat, max_lat).
 type OldRow = (i64, Result<Site>, Option<i64>, Option<i64>, [f64; 4]);
 
-/// Writes prepared sites: the part of [`import`] that touches the database.
-struct Writer<'c> {
+/// Writes prepared sites: the one writer of every change of a site (an import's, see
+/// `bulk::import`, or a single site's, see [`write_one`] and [`remove_one`]).
+pub(crate) struct Writer<'c> {
     conn: &'c Connection,
     bulk: bool,
     now: String,
@@ -552,7 +509,7 @@ struct Writer<'c> {
 }
 
 impl<'c> Writer<'c> {
-    fn new(conn: &'c Connection, bulk: bool, journal: &Journal<'_>) -> Result<Self> {
+    pub(crate) fn new(conn: &'c Connection, bulk: bool, journal: &Journal<'_>) -> Result<Self> {
         let stored_ids = if bulk {
             let mut st = conn.prepare(sql::SITE_KEYS)?;
             let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
@@ -579,7 +536,9 @@ impl<'c> Writer<'c> {
         Ok(Self {
             conn,
             bulk,
-            now: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            now: journal
+                .at
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             report: ImportReport::default(),
             interned: Interned::load(conn)?,
             stored_ids,
@@ -591,8 +550,7 @@ impl<'c> Writer<'c> {
             update: conn.prepare_cached(sql::UPDATE_SITE)?,
             del_fts: conn.prepare_cached(sql::DELETE_FTS)?,
             add_fts: conn.prepare_cached(sql::INSERT_FTS)?,
-            // The R*Tree is written here, not by a trigger: a trigger made each insert ~10x
-            // slower.
+            // The R*Tree is written here, not by a trigger (a trigger per insert is much slower).
             add_rtree: conn.prepare_cached(sql::INSERT_RTREE)?,
             set_rtree: conn.prepare_cached(sql::UPDATE_RTREE)?,
             new_boxes: Vec::new(),
@@ -684,7 +642,7 @@ impl<'c> Writer<'c> {
     }
 
     /// Upserts one site and writes its revision; returns its key, `None` when unchanged.
-    fn site(&mut self, p: &Prepared<'_>) -> Result<Option<i64>> {
+    pub(crate) fn site(&mut self, p: &Prepared<'_>) -> Result<Option<i64>> {
         let site = p.site.as_ref();
         let old = self.old_row(site.id.as_str())?;
         if let Some((_, Ok(old), _, _, _)) = &old {
@@ -758,7 +716,7 @@ impl<'c> Writer<'c> {
     }
 
     /// Bulk: writes the R*Tree entries and search tokens, rebuilds the indexes; then the counts.
-    fn finish(mut self, sites: &[Site]) -> Result<ImportReport> {
+    pub(crate) fn finish(mut self, sites: &[Site]) -> Result<ImportReport> {
         if self.bulk {
             // The R*Tree, packed from all its entries: those of the sites stored before (their
             // current bounds) and the new ones.
@@ -803,42 +761,62 @@ impl<'c> Writer<'c> {
 /// SQLite's default FTS5 token buffer (1 MiB).
 const DEFAULT_FTS_HASHSIZE: i64 = 1 << 20;
 
-/// Positions of `sites` in Z-order (Morton order) of their box centres.
-fn spatial_order(sites: &[Site]) -> Vec<usize> {
-    let centres: Vec<(f64, f64)> = sites
-        .iter()
-        .map(|s| {
-            let b = s.location.geometry.bbox();
-            ((b.min_lon + b.max_lon) / 2.0, (b.min_lat + b.max_lat) / 2.0)
-        })
-        .collect();
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for (x, y) in &centres {
-        (x0, x1, y0, y1) = (x0.min(*x), x1.max(*x), y0.min(*y), y1.max(*y));
-    }
-    let scale = |v: f64, lo: f64, hi: f64| -> u64 {
-        if hi > lo {
-            // Truncation is intended: a cell index in 0..=65535.
-            (((v - lo) / (hi - lo)).clamp(0.0, 1.0) * 65_535.0) as u64
-        } else {
-            0
+/// What a revision did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// A new site (write API).
+    Create,
+    /// A changed site (write API).
+    Update,
+    /// A deleted site (moved out of the catalogue; restorable).
+    Delete,
+    /// A deleted site put back.
+    Restore,
+    /// A site set back to its record after an earlier revision.
+    Revert,
+    /// A row of an import (CLI, API, the default dataset, or the baseline of a migrated
+    /// database).
+    Import,
+    /// Someone confirmed the record (`verified_at` set to the day).
+    Verify,
+}
+
+impl Action {
+    /// Every action.
+    pub const ALL: [Action; 7] = [
+        Action::Create,
+        Action::Update,
+        Action::Delete,
+        Action::Restore,
+        Action::Revert,
+        Action::Import,
+        Action::Verify,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+            Action::Restore => "restore",
+            Action::Revert => "revert",
+            Action::Import => "import",
+            Action::Verify => "verify",
         }
-    };
-    let spread = |mut v: u64| {
-        v &= 0xffff;
-        v = (v | (v << 8)) & 0x00ff_00ff;
-        v = (v | (v << 4)) & 0x0f0f_0f0f;
-        v = (v | (v << 2)) & 0x3333_3333;
-        v = (v | (v << 1)) & 0x5555_5555;
-        v
-    };
-    let mut order: Vec<usize> = (0..sites.len()).collect();
-    order.sort_by_cached_key(|&i| {
-        let (x, y) = centres[i];
-        (
-            spread(scale(x, x0, x1)) | (spread(scale(y, y0, y1)) << 1),
-            i,
-        )
-    });
-    order
+    }
+
+    pub(crate) fn parse(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| StoreError::Data(format!("unknown revision action '{s}'")))
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }

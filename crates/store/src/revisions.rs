@@ -6,7 +6,7 @@
 //!   and bumps the data version. An import's revision stores its `before` only: its `after` is
 //!   the next revision's `before` or the current row ([`crate::sql::REVISION_AFTER`]), so an
 //!   import of a million sites does not store them twice.
-//! - Writing goes through the import's writer (`import::write_one`, `import::remove_one`), so
+//! - Writing goes through the one writer (`write::write_one`, `write::remove_one`), so
 //!   the R*Tree, the search tokens and the interned counts are kept exactly as an import keeps
 //!   them.
 //! - Deleting moves a site out of `sites` (with its index entries and counts): no read path
@@ -17,70 +17,11 @@
 //! - A change that leaves the record as it is writes nothing (no revision, same version).
 
 use crate::error::{Result, StoreError};
-use crate::import::{self, Journal};
+use crate::write::{self, Action, Journal};
 use crate::{row, sql, Store};
 use atlas_core::{Category, Labelled, Site, SiteId};
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
-
-/// What a revision did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    /// A new site (write API).
-    Create,
-    /// A changed site (write API).
-    Update,
-    /// A deleted site (moved out of the catalogue; restorable).
-    Delete,
-    /// A deleted site put back.
-    Restore,
-    /// A site set back to its record after an earlier revision.
-    Revert,
-    /// A row of an import (CLI, API, the default dataset, or the baseline of a migrated
-    /// database).
-    Import,
-    /// Someone confirmed the record (`verified_at` set to the day).
-    Verify,
-}
-
-impl Action {
-    /// Every action.
-    pub const ALL: [Action; 7] = [
-        Action::Create,
-        Action::Update,
-        Action::Delete,
-        Action::Restore,
-        Action::Revert,
-        Action::Import,
-        Action::Verify,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Create => "create",
-            Action::Update => "update",
-            Action::Delete => "delete",
-            Action::Restore => "restore",
-            Action::Revert => "revert",
-            Action::Import => "import",
-            Action::Verify => "verify",
-        }
-    }
-
-    fn parse(s: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|a| a.as_str() == s)
-            .ok_or_else(|| StoreError::Data(format!("unknown revision action '{s}'")))
-    }
-}
-
-impl std::fmt::Display for Action {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// One change of one site.
 #[derive(Debug, Clone, PartialEq)]
@@ -231,12 +172,17 @@ fn latest_revision(conn: &Connection, id: &str) -> Result<Option<RawRevision>> {
 
 impl Store {
     /// Runs `f` in one `IMMEDIATE` transaction that bumps the data version when `f` wrote
-    /// something (`f` returns whether it did).
-    fn change<T>(&mut self, f: impl FnOnce(&Connection) -> Result<(T, bool)>) -> Result<T> {
+    /// something (`f` returns whether it did); `f` gets the time of the change (the store's
+    /// clock).
+    fn change<T>(
+        &mut self,
+        f: impl FnOnce(&Connection, DateTime<Utc>) -> Result<(T, bool)>,
+    ) -> Result<T> {
+        let at = self.clock.now();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (out, wrote) = f(&tx)?;
+        let (out, wrote) = f(&tx, at)?;
         if wrote {
             tx.execute(sql::BUMP_DATA_VERSION, [])?;
         }
@@ -269,15 +215,16 @@ impl Store {
     /// when its id is taken; an unknown chain, link or township is
     /// [`StoreError::InvalidSite`]. A deleted site's id may be used again.
     pub fn create_site(&mut self, site: &Site, who: &str) -> Result<Saved> {
-        self.change(|conn| {
+        self.change(|conn, at| {
             if stored_version(conn, site.id.as_str())?.is_some() {
                 return Err(StoreError::SiteExists(site.id.to_string()));
             }
             let journal = Journal {
                 who,
                 action: Action::Create,
+                at,
             };
-            let written = import::write_one(conn, site, &journal, None)?;
+            let written = write::write_one(conn, site, &journal, None)?;
             let rev = written.map(|(_, rev)| rev);
             Ok((Self::saved(conn, &site.id, rev)?, true))
         })
@@ -294,10 +241,10 @@ impl Store {
         who: &str,
         action: Action,
     ) -> Result<Saved> {
-        self.change(|conn| {
+        self.change(|conn, at| {
             check_version(conn, site.id.as_str(), expected)?;
-            let journal = Journal { who, action };
-            let written = import::write_one(conn, site, &journal, None)?;
+            let journal = Journal { who, action, at };
+            let written = write::write_one(conn, site, &journal, None)?;
             let rev = written.map(|(_, rev)| rev);
             Ok((Self::saved(conn, &site.id, rev)?, rev.is_some()))
         })
@@ -307,13 +254,14 @@ impl Store {
     /// forgets it at once) and keeps its whole record in the deletion's revision, so that
     /// [`Store::restore_site`] can put it back. Returns the revision.
     pub fn delete_site(&mut self, id: &SiteId, expected: Option<u64>, who: &str) -> Result<u64> {
-        self.change(|conn| {
+        self.change(|conn, at| {
             check_version(conn, id.as_str(), expected)?;
             let journal = Journal {
                 who,
                 action: Action::Delete,
+                at,
             };
-            let rev = import::remove_one(conn, id.as_str(), &journal)?
+            let rev = write::remove_one(conn, id.as_str(), &journal)?
                 .ok_or_else(|| StoreError::NoSuchSite(id.to_string()))?;
             Ok((to_u64(rev), true))
         })
@@ -325,7 +273,7 @@ impl Store {
     /// [`StoreError::InvalidSite`] when it uses a chain, link or township the store no longer
     /// has.
     pub fn restore_site(&mut self, id: &SiteId, who: &str) -> Result<Saved> {
-        self.change(|conn| {
+        self.change(|conn, at| {
             if stored_version(conn, id.as_str())?.is_some() {
                 return Err(StoreError::NotDeleted(id.to_string()));
             }
@@ -340,9 +288,10 @@ impl Store {
             let journal = Journal {
                 who,
                 action: Action::Restore,
+                at,
             };
             let next = version.map(|v| i64::try_from(v).unwrap_or(i64::MAX - 1) + 1);
-            let written = import::write_one(conn, &site, &journal, next.or(Some(1)))?;
+            let written = write::write_one(conn, &site, &journal, next.or(Some(1)))?;
             let rev = written.map(|(_, rev)| rev);
             Ok((Self::saved(conn, id, rev)?, true))
         })
@@ -359,7 +308,7 @@ impl Store {
         expected: Option<u64>,
         who: &str,
     ) -> Result<Saved> {
-        self.change(|conn| {
+        self.change(|conn, at| {
             let no_such = || StoreError::NoSuchRevision {
                 id: id.to_string(),
                 rev,
@@ -380,10 +329,11 @@ impl Store {
             let journal = Journal {
                 who,
                 action: Action::Revert,
+                at,
             };
             let written = if stored_version(conn, id.as_str())?.is_some() {
                 check_version(conn, id.as_str(), expected)?;
-                import::write_one(conn, &site, &journal, None)?
+                write::write_one(conn, &site, &journal, None)?
             } else {
                 // Deleted: back in, its numbering continuing from the deleted version.
                 let last = latest_revision(conn, id.as_str())?
@@ -392,7 +342,7 @@ impl Store {
                     .transpose()?
                     .and_then(|(_, v)| v)
                     .map(|v| i64::try_from(v).unwrap_or(i64::MAX - 1) + 1);
-                import::write_one(conn, &site, &journal, last.or(Some(1)))?
+                write::write_one(conn, &site, &journal, last.or(Some(1)))?
             };
             let rev = written.map(|(_, rev)| rev);
             Ok((Self::saved(conn, id, rev)?, rev.is_some()))

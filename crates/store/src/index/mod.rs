@@ -1,0 +1,13 @@
+//! What the store keeps beside the rows to answer reads fast, and how a read chooses its path:
+//!
+//! - [`listing`]: the in-memory list index (pages and counts of filters without a search);
+//! - [`dicts`]: the interned facet combinations and chain sets with their site counts;
+//! - [`plan`]: which index drives a query (the one place a read's strategy is chosen);
+//! - [`rtree`]: the R*Tree packed at once by a bulk import;
+//! - [`search`]: the full-text tokens for Chinese and English.
+
+pub(crate) mod dicts;
+pub(crate) mod listing;
+pub(crate) mod plan;
+pub(crate) mod rtree;
+pub(crate) mod search;
