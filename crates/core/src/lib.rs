@@ -34,6 +34,7 @@ pub mod freshness;
 pub mod ids;
 pub mod import;
 pub mod matching;
+pub mod places;
 pub mod record;
 pub mod reference;
 pub mod report;
