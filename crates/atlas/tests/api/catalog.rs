@@ -362,3 +362,40 @@ async fn healthz_answers_ok() {
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.text().await.unwrap(), "ok");
 }
+
+/// One label shape across the API: every schema of the OpenAPI document that carries labels
+/// names them `name_zh` and `name_en`, never `zh`/`en`, and the responses follow it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn labels_are_name_zh_and_name_en_on_every_route() {
+    let app = spawn_app().await;
+    let doc = app.json("/api/v1/openapi.json").await;
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for (name, schema) in schemas {
+        if let Some(props) = schema["properties"].as_object() {
+            for bare in ["zh", "en", "label_zh", "label_en"] {
+                assert!(!props.contains_key(bare), "{name} has a '{bare}' label");
+            }
+        }
+    }
+    for name in [
+        "FacetValue",
+        "CategoryCount",
+        "Term",
+        "CategoryTerm",
+        "KindTerm",
+    ] {
+        let props = schemas[name]["properties"].as_object().unwrap();
+        assert!(
+            props.contains_key("name_zh") && props.contains_key("name_en"),
+            "{name} documents name_zh and name_en"
+        );
+    }
+    let v = app.json("/api/v1/vocabularies").await;
+    assert_eq!(arr(&v, "level")[0]["name_zh"], "国家级");
+    let facets = app.json("/api/v1/facets").await;
+    let cat = &arr(&facets["facets"], "category")[0];
+    assert!(cat["name_zh"].is_string() && cat.get("zh").is_none());
+    let chains = app.json("/api/v1/chains").await;
+    let by_cat = &arr(&arr(&chains, "chains")[0], "by_category")[0];
+    assert!(by_cat["name_en"].is_string() && by_cat.get("en").is_none());
+}

@@ -32,7 +32,7 @@ use utoipa::ToSchema;
 pub struct CategoryCount {
     /// Category id.
     pub id: &'static str,
-    /// Chinese label.
+    /// Chinese label (every label of the API is `name_zh` / `name_en`).
     pub name_zh: &'static str,
     /// English label.
     pub name_en: &'static str,

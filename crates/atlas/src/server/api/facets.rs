@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 pub struct FacetValue {
     /// The value as a filter takes it (vocabulary id, chain or link id, township code).
     pub id: String,
-    /// Chinese label.
+    /// Chinese label (every label of the API is `name_zh` / `name_en`).
     pub name_zh: String,
     /// English label.
     pub name_en: String,

@@ -104,7 +104,8 @@ impl Modify for BearerAuth {
             (RFC 7946, WGS84 lon/lat), facets, chains and their gap analysis, site matching, \
             townships and counts per township, the plan's indicators and exports. Filters are the same query parameters everywhere. Data GETs carry a weak \
             `ETag` (answer `304` to `If-None-Match`) and `Cache-Control: public, max-age=60, \
-            must-revalidate`; JSON is gzip/brotli compressed on request. Every error is \
+            must-revalidate`; JSON is gzip/brotli compressed on request. Every label is `name_zh` (Chinese) and \
+            `name_en` (English), on every route. Every error is \
             `{\"error\":{\"code\",\"message\"}}`. Reading is public; writing needs \
             `Authorization: Bearer TOKEN`."
     ),

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 pub struct Term {
     /// Stable id (what filters and files use).
     pub id: &'static str,
-    /// Chinese label.
+    /// Chinese label (every label of the API is `name_zh` / `name_en`).
     pub name_zh: &'static str,
     /// English label.
     pub name_en: &'static str,
@@ -26,7 +26,7 @@ pub struct Term {
 pub struct CategoryTerm {
     /// Stable id.
     pub id: &'static str,
-    /// Chinese label.
+    /// Chinese label (every label of the API is `name_zh` / `name_en`).
     pub name_zh: &'static str,
     /// English label.
     pub name_en: &'static str,
@@ -39,7 +39,7 @@ pub struct CategoryTerm {
 pub struct KindTerm {
     /// Stable id.
     pub id: &'static str,
-    /// Chinese label.
+    /// Chinese label (every label of the API is `name_zh` / `name_en`).
     pub name_zh: &'static str,
     /// English label.
     pub name_en: &'static str,
@@ -52,7 +52,7 @@ pub struct KindTerm {
 pub struct PrecisionTerm {
     /// Stable id.
     pub id: &'static str,
-    /// Chinese label.
+    /// Chinese label (every label of the API is `name_zh` / `name_en`).
     pub name_zh: &'static str,
     /// English label.
     pub name_en: &'static str,
