@@ -124,7 +124,6 @@ fn core_knows_no_sql_http_async_or_file_system() {
 }
 
 #[test]
-#[ignore = "holds once the store's errors stop naming query parameters (branch r11-store)"]
 fn the_store_knows_no_http_wording() {
     for (path, text) in sources(&crate_src(&["store", "atlas-store"])) {
         for (n, line) in code_lines(&text) {
