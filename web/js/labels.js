@@ -3,7 +3,7 @@
 
 import { lang } from './i18n.js';
 
-const vocab = new Map(); // "dim:id" -> {zh, en}
+const vocab = new Map(); // "dim:id" -> {zh, en} (from the API's name_zh / name_en)
 const chains = new Map(); // chain id -> {zh, en, links: [{id, zh, en}]}
 const links = new Map(); // link id -> {zh, en, chain}
 const towns = new Map(); // code -> {zh, en}
@@ -12,12 +12,13 @@ export const townOrder = [];
 export const vocabOrder = {}; // dim -> [id]
 export const kindCategory = {}; // kind id -> its category id
 
-/** `{zh, en}` of an API object, whatever its field names. */
+/**
+ * `{zh, en}` of an API object. Every label of the API is `name_zh` / `name_en` (vocabulary
+ * terms, facet values, chains, links, townships, indicators; see `/api/v1/openapi.json`).
+ */
 export function pair(o) {
   if (!o || typeof o !== 'object') return { zh: '', en: '' };
-  const zh = o.zh ?? o.name_zh ?? o.label_zh ?? (o.label && o.label.zh) ?? (o.name && o.name.zh) ?? '';
-  const en = o.en ?? o.name_en ?? o.label_en ?? (o.label && o.label.en) ?? (o.name && o.name.en) ?? '';
-  return { zh: String(zh || ''), en: String(en || '') };
+  return { zh: String(o.name_zh ?? ''), en: String(o.name_en ?? '') };
 }
 
 function pick(p, fallback = '') {
@@ -26,38 +27,31 @@ function pick(p, fallback = '') {
   return v || fallback;
 }
 
+/** The list under `key` of a response (`{chains: [...]}`, `{divisions: [...]}`), or none. */
 function listOf(v, key) {
-  if (Array.isArray(v)) return v;
-  if (v && Array.isArray(v[key])) return v[key];
-  if (v && Array.isArray(v.values)) return v.values;
-  if (v && Array.isArray(v.items)) return v.items;
-  if (v && Array.isArray(v.features)) return v.features.map((f) => ({ ...(f.properties || {}), geometry: f.geometry }));
-  return [];
+  return v && Array.isArray(v[key]) ? v[key] : [];
 }
 
-/** Reads `/api/v1/vocabularies`: `{dim: [{id, zh, en}]}` or `{vocabularies: …}` or a list of `{name, values}`. */
+/**
+ * Reads `/api/v1/vocabularies`: `{dim: [{id, name_zh, name_en, …}]}`; members that are not
+ * lists of terms (`filter_parameters`) are skipped.
+ */
 export function loadVocabularies(v) {
-  let dims = v && v.vocabularies ? v.vocabularies : v;
-  if (Array.isArray(dims)) {
-    const o = {};
-    for (const d of dims) o[d.name || d.id || d.vocabulary] = d.values || d.items || [];
-    dims = o;
-  }
-  for (const [dim, values] of Object.entries(dims || {})) {
-    const arr = listOf(values, 'values');
-    if (!arr.length) continue;
+  for (const [dim, values] of Object.entries(v || {})) {
+    if (!Array.isArray(values)) continue;
+    const terms = values.filter((x) => x && typeof x === 'object' && x.id !== undefined);
+    if (!terms.length) continue;
     vocabOrder[dim] = [];
-    for (const x of arr) {
-      const id = x.id ?? x.value;
-      if (id === undefined) continue;
-      vocabOrder[dim].push(String(id));
+    for (const x of terms) {
+      const id = String(x.id);
+      vocabOrder[dim].push(id);
       vocab.set(`${dim}:${id}`, pair(x));
-      if (dim === 'kind' && x.category) kindCategory[String(id)] = String(x.category);
+      if (dim === 'kind' && x.category) kindCategory[id] = String(x.category);
     }
   }
 }
 
-/** Takes labels that arrive with facets (each count may carry zh/en). */
+/** Takes labels that arrive with facets (each value carries `name_zh`/`name_en`). */
 export function learnFacetLabels(facets) {
   for (const [dim, arr] of Object.entries(facets || {})) {
     if (!Array.isArray(arr)) continue;

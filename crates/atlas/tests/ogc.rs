@@ -653,6 +653,104 @@ async fn links_follow_the_host_and_forwarded_protocol_of_the_request() {
     app.stop().await;
 }
 
+/// Every `/ogc` answer carries a weak `ETag` and the data GETs' `Cache-Control`, and a
+/// current `If-None-Match` gets `304` with the same tag, as on `/api/v1`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ogc_answers_carry_an_etag_and_a_current_one_gets_304() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let paths = [
+        "/ogc",
+        "/ogc/conformance",
+        "/ogc/api",
+        "/ogc/collections",
+        "/ogc/collections/sites",
+        "/ogc/collections/sites/items?limit=5",
+        "/ogc/collections/innovation_resource/items/gdupt",
+    ];
+    let mut tags = Vec::new();
+    for path in paths {
+        let r = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let etag = r.headers()["etag"].to_str().unwrap().to_string();
+        assert!(etag.starts_with("W/\""), "{path}: {etag}");
+        assert_eq!(
+            r.headers()["cache-control"],
+            "public, max-age=60, must-revalidate",
+            "{path}"
+        );
+        let again = client
+            .get(app.url(path))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{path}");
+        assert_eq!(again.headers()["etag"], etag.as_str(), "{path}");
+        assert!(again.bytes().await.unwrap().is_empty(), "{path}");
+        tags.push(etag);
+    }
+    let distinct: HashSet<&String> = tags.iter().collect();
+    assert_eq!(distinct.len(), tags.len(), "each resource has its own tag");
+    // Another page, or a page of another filter, has another tag.
+    let other = get_with(
+        &app.url("/ogc/collections/sites/items?limit=5&offset=5"),
+        &[("if-none-match", tags[5].as_str())],
+    )
+    .await;
+    assert_eq!(other.status, 200);
+    // A change of the data makes every old tag stale.
+    Store::open(&app.db)
+        .unwrap()
+        .import_sites(&atlas_store::synth::sites(3, 7))
+        .unwrap();
+    for (path, etag) in paths.iter().zip(&tags).skip(3) {
+        let r = client
+            .get(app.url(path))
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path} after an import");
+        assert_ne!(r.headers()["etag"], etag.as_str(), "{path}");
+    }
+    app.stop().await;
+}
+
+/// Behind a TLS proxy the `next` links of `/api/v1/sites` and of the OGC items agree: both
+/// `https://` and the forwarded host.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_proxy_the_next_links_of_api_and_ogc_agree() {
+    let app = spawn_app().await;
+    let proxy = [
+        ("host", "127.0.0.1:9"),
+        ("x-forwarded-proto", "https"),
+        ("x-forwarded-host", "atlas.example.org"),
+    ];
+    let api = get_with(&app.url("/api/v1/sites?limit=2"), &proxy).await;
+    let ogc = get_with(&app.url("/ogc/collections/sites/items?limit=2"), &proxy).await;
+    let api_next = href(&api.body, "next").expect("a next page on /api/v1/sites");
+    let ogc_next = href(&ogc.body, "next").expect("a next page on /ogc items");
+    assert!(
+        api_next.starts_with("https://atlas.example.org/api/v1/sites?"),
+        "{api_next}"
+    );
+    assert!(
+        ogc_next.starts_with("https://atlas.example.org/ogc/collections/sites/items?"),
+        "{ogc_next}"
+    );
+    // Only the protocol: the host of the request.
+    let tls = [("x-forwarded-proto", "https")];
+    let api = get_with(&app.url("/api/v1/sites?limit=2"), &tls).await;
+    let ogc = get_with(&app.url("/ogc/collections/sites/items?limit=2"), &tls).await;
+    let host = app.server.addr.to_string();
+    for next in [href(&api.body, "next"), href(&ogc.body, "next")] {
+        let next = next.unwrap();
+        assert!(next.starts_with(&format!("https://{host}/")), "{next}");
+    }
+    app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_query_strings_never_crash_and_always_answer_json() {
     let app = spawn_app().await;

@@ -52,11 +52,6 @@ pub fn run(db: &Path, addr: std::net::SocketAddr, basemap: &BasemapArgs) -> Resu
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    rt.block_on(crate::server::serve(
-        db,
-        addr,
-        crate::app::clock::current().today(),
-        config,
-    ))?;
+    rt.block_on(crate::server::serve(db, addr, config))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,18 +1,33 @@
 //! The map server: `atlas serve`. Thin axum handlers over the store.
 //!
+//! - [`state`], [`config`]: what every handler shares; settings fixed at start.
 //! - [`db`]: the connection pool (blocking threads only, per-query time limit).
 //! - [`error`]: `ApiError`, the one place library errors become HTTP responses.
+//! - [`extractors`]: `Req` (with the conditional data GET), `PathId`, `JsonBody`.
+//! - [`cache`]: reference data, OGC extents and `ETag`s per data version.
+//! - [`features`]: the one FeatureCollection, link and paging writer, and the base URL of links.
+//! - [`headers`]: security headers; [`assets`]: the map page.
 //! - [`auth`]: bearer tokens on writes (roles, remembered checks, failures per address).
-//! - [`api`]: `/api/v1/…` JSON/GeoJSON routes and exports.
+//! - [`api`]: `/api/v1/…`, one file per URL space.
 //! - [`ogc`]: OGC API – Features (Part 1 Core + GeoJSON) under `/ogc`.
 
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod cache;
+pub mod config;
 pub mod db;
 pub mod error;
+pub mod extractors;
+pub mod features;
+pub mod headers;
 pub mod ogc;
+pub mod state;
 
+pub use config::{ServerConfig, BODY_LIMIT_BYTES, IMPORT_LIMIT_BYTES};
+pub use state::AppState;
+
+use atlas_core::clock::Clock;
 use axum::extract::Request;
 use axum::response::IntoResponse;
 use axum::Router;
@@ -20,33 +35,7 @@ use db::Db;
 use error::ApiError;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
-
-/// Shared state of every handler.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    /// The database pool.
-    pub db: Arc<Db>,
-    /// Server settings.
-    pub config: Arc<ServerConfig>,
-    /// Token checks and failed-authentication counts.
-    pub auth: Arc<auth::Guard>,
-}
-
-/// Settings fixed at start.
-#[derive(Debug, Clone, Default)]
-pub struct ServerConfig {
-    /// The address the server listens on (for absolute links when no Host header is given).
-    pub public_base: Option<String>,
-    /// The map page's base map (`atlas serve --basemap …`); offline by default.
-    pub basemap: assets::Basemap,
-}
-
-/// The largest request body of every route but the imports (JSON bodies of writes).
-pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
-/// The largest request body of `POST /api/v1/import` and `/api/v1/chains/import`.
-pub const IMPORT_LIMIT_BYTES: usize = 20 * 1024 * 1024;
 
 /// Compression level of responses (gzip and brotli): the fastest that still compresses well.
 const COMPRESSION: tower_http::CompressionLevel = tower_http::CompressionLevel::Precise(1);
@@ -54,10 +43,7 @@ const COMPRESSION: tower_http::CompressionLevel = tower_http::CompressionLevel::
 /// Builds the whole application router (tests call this directly).
 ///
 /// Middleware, outermost first:
-/// 1. Security headers on every response (tower-http `SetResponseHeaderLayer`): `Content-Security-Policy`
-///    (no inline script, `frame-ancestors 'none'`), `X-Content-Type-Options: nosniff`,
-///    `Referrer-Policy: no-referrer`, `X-Frame-Options: DENY`. No CORS layer: browsers refuse
-///    cross-origin reads and writes.
+/// 1. Security headers on every response ([`headers`]).
 /// 2. `TraceLayer`: one span per request with the method and the *path* (never the query
 ///    string or headers, so no token can reach the log) and one `INFO` line per response with
 ///    its status and latency in milliseconds; `5xx` are logged as errors.
@@ -80,30 +66,8 @@ pub fn app(state: AppState) -> Router {
     let compress_when = DefaultPredicate::new().and(NotForContentType::const_new(
         "application/vnd.openxmlformats",
     ));
-    use axum::http::header::{
-        CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
-    };
-    use axum::http::HeaderValue;
-    use tower_http::set_header::SetResponseHeaderLayer as SetHeader;
-    // One policy for every response: the page's (its base map's hosts, no inline script, no
-    // framing); JSON and files are covered by it too.
-    let csp = HeaderValue::from_str(&state.config.basemap.content_security_policy())
-        .unwrap_or_else(|_| HeaderValue::from_static(assets::STRICT_CSP));
     let middleware = tower::ServiceBuilder::new()
-        .layer(SetHeader::overriding(CONTENT_SECURITY_POLICY, csp))
-        .layer(SetHeader::overriding(
-            X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        // The map page with an online base map sets its own (tile hosts may check the origin).
-        .layer(SetHeader::if_not_present(
-            REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
-        .layer(SetHeader::overriding(
-            X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
+        .layer(headers::layers(&state.config.basemap))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {
@@ -168,29 +132,28 @@ impl RunningServer {
     }
 }
 
-/// Opens (creating with the default dataset when missing or empty) the database and starts
-/// serving on `addr` in the background.
+/// Opens (creating with the default dataset stamped `today` when missing or empty) the
+/// database and serves on `addr` in the background; port 0 becomes a free port (read it back
+/// from [`RunningServer::addr`]). The clock is the process's ([`crate::app::clock::current`]).
 pub async fn start(
     db_path: &Path,
     addr: SocketAddr,
     today: chrono::NaiveDate,
 ) -> anyhow::Result<RunningServer> {
-    start_with(db_path, addr, today, ServerConfig::default()).await
+    let clock = crate::app::clock::current();
+    start_with(db_path, addr, today, clock, ServerConfig::default()).await
 }
 
-/// [`start`] with settings.
+/// [`start`] with a clock and settings.
 pub async fn start_with(
     db_path: &Path,
     addr: SocketAddr,
     today: chrono::NaiveDate,
+    clock: Clock,
     config: ServerConfig,
 ) -> anyhow::Result<RunningServer> {
     let db = Db::open(db_path, 4, db::DEFAULT_QUERY_TIMEOUT, today)?;
-    let state = AppState {
-        db,
-        config: Arc::new(config),
-        auth: Arc::new(auth::Guard::new()),
-    };
+    let state = AppState::new(db, config, clock);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -214,14 +177,11 @@ pub async fn start_with(
     })
 }
 
-/// Opens the database and serves until Ctrl-C or SIGTERM (`atlas serve`).
-pub async fn serve(
-    db_path: &Path,
-    addr: SocketAddr,
-    today: chrono::NaiveDate,
-    config: ServerConfig,
-) -> anyhow::Result<()> {
-    let server = start_with(db_path, addr, today, config).await?;
+/// Opens the database and serves until Ctrl-C or SIGTERM (`atlas serve`), with the process's
+/// clock ([`crate::app::clock::current`]).
+pub async fn serve(db_path: &Path, addr: SocketAddr, config: ServerConfig) -> anyhow::Result<()> {
+    let clock = crate::app::clock::current();
+    let server = start_with(db_path, addr, clock.today(), clock, config).await?;
     println!(
         "创新资源布局图 Innovation Atlas: {}/  (database {})",
         server.url(),

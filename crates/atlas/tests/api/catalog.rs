@@ -44,11 +44,11 @@ async fn each_facet_counts_the_filter_without_its_own_parameter() {
             let expected = app.expected_ids(&qs.join("&")).await.len() as u64;
             assert_eq!(count, expected, "facet {dim}={id} under {filter}");
             assert!(
-                !v["zh"].as_str().unwrap().is_empty(),
+                !v["name_zh"].as_str().unwrap().is_empty(),
                 "{dim}={id} has a Chinese label"
             );
             assert!(
-                !v["en"].as_str().unwrap().is_empty(),
+                !v["name_en"].as_str().unwrap().is_empty(),
                 "{dim}={id} has an English label"
             );
             let selected = pairs
@@ -87,8 +87,8 @@ async fn facets_of_the_whole_catalogue_add_up_to_the_total() {
         .iter()
         .find(|c| c["id"] == "petrochemical")
         .unwrap();
-    assert_eq!(petro["zh"], "石油化工");
-    assert_eq!(petro["en"], "Petrochemicals");
+    assert_eq!(petro["name_zh"], "石油化工");
+    assert_eq!(petro["name_en"], "Petrochemicals");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -253,14 +253,14 @@ async fn vocabularies_give_every_value_with_chinese_and_english_labels() {
     let kinds_in_categories: usize = cats.iter().map(|c| arr(c, "kinds").len()).sum();
     assert_eq!(kinds_in_categories, arr(&v, "kind").len());
     let platform = cats.iter().find(|c| c["id"] == "carrier_platform").unwrap();
-    assert_eq!(platform["zh"], "载体平台");
+    assert_eq!(platform["name_zh"], "载体平台");
     assert!(arr(platform, "kinds")
         .iter()
-        .any(|k| k["id"] == "incubator" && k["zh"] == "孵化器"));
+        .any(|k| k["id"] == "incubator" && k["name_zh"] == "孵化器"));
     for key in ["level", "status", "scope", "location_precision", "kind"] {
         for t in arr(&v, key) {
             assert!(
-                t["id"].is_string() && t["zh"].is_string() && t["en"].is_string(),
+                t["id"].is_string() && t["name_zh"].is_string() && t["name_en"].is_string(),
                 "{key}"
             );
         }
@@ -361,4 +361,41 @@ async fn healthz_answers_ok() {
     let r = app.get("/healthz").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.text().await.unwrap(), "ok");
+}
+
+/// One label shape across the API: every schema of the OpenAPI document that carries labels
+/// names them `name_zh` and `name_en`, never `zh`/`en`, and the responses follow it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn labels_are_name_zh_and_name_en_on_every_route() {
+    let app = spawn_app().await;
+    let doc = app.json("/api/v1/openapi.json").await;
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for (name, schema) in schemas {
+        if let Some(props) = schema["properties"].as_object() {
+            for bare in ["zh", "en", "label_zh", "label_en"] {
+                assert!(!props.contains_key(bare), "{name} has a '{bare}' label");
+            }
+        }
+    }
+    for name in [
+        "FacetValue",
+        "CategoryCount",
+        "Term",
+        "CategoryTerm",
+        "KindTerm",
+    ] {
+        let props = schemas[name]["properties"].as_object().unwrap();
+        assert!(
+            props.contains_key("name_zh") && props.contains_key("name_en"),
+            "{name} documents name_zh and name_en"
+        );
+    }
+    let v = app.json("/api/v1/vocabularies").await;
+    assert_eq!(arr(&v, "level")[0]["name_zh"], "国家级");
+    let facets = app.json("/api/v1/facets").await;
+    let cat = &arr(&facets["facets"], "category")[0];
+    assert!(cat["name_zh"].is_string() && cat.get("zh").is_none());
+    let chains = app.json("/api/v1/chains").await;
+    let by_cat = &arr(&arr(&chains, "chains")[0], "by_category")[0];
+    assert!(by_cat["name_en"].is_string() && by_cat.get("en").is_none());
 }

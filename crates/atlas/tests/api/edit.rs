@@ -210,10 +210,8 @@ async fn dragging_a_marker_makes_the_location_surveyed_and_says_who_corrected_it
     let p = &a.json()["properties"];
     assert_eq!(p["location_precision"], "surveyed");
     assert_eq!(p["approximate"], false);
-    let today = atlas::app::clock::current()
-        .today()
-        .format("%Y-%m-%d")
-        .to_string();
+    // The server's clock is the test's (helpers::clock): "today" is known.
+    let today = crate::helpers::today().format("%Y-%m-%d").to_string();
     assert_eq!(
         p["location_source"],
         format!("corrected on the map by zhang_san, {today}")
@@ -381,10 +379,8 @@ async fn revert_undoes_a_mistake_and_verify_confirms_a_record() {
 
     let a = app.post("/api/v1/sites/gdupt/verify", Some(&token)).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-    let today = atlas::app::clock::current()
-        .today()
-        .format("%Y-%m-%d")
-        .to_string();
+    // The server's clock is the test's (helpers::clock): "today" is known.
+    let today = crate::helpers::today().format("%Y-%m-%d").to_string();
     assert_eq!(a.json()["properties"]["verified_at"], today);
     assert_eq!(a.header("etag").as_deref(), Some("\"5\""));
     let h = history(&app, "gdupt").await;

@@ -33,14 +33,25 @@ pub fn today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
 }
 
-/// Starts a server with a new database holding the default dataset.
+/// The test servers' clock: fixed at noon (China time) of [`today`], so that what a handler
+/// stamps ("verified today", an export's time) is known to the test and no test depends on
+/// the machine's date.
+pub fn clock() -> atlas_core::clock::Clock {
+    let noon = today().and_hms_opt(4, 0, 0).unwrap().and_utc();
+    atlas_core::clock::Clock::fixed(noon)
+}
+
+/// Starts a server with a new database holding the default dataset, on port 0 (the bound
+/// address is read back from the running server), with the fixed [`clock`].
 pub async fn spawn_app() -> TestApp {
     init_log();
     let dir = tempfile::tempdir().unwrap();
-    let server = server::start(
+    let server = server::start_with(
         &dir.path().join("atlas.db"),
         "127.0.0.1:0".parse().unwrap(),
         today(),
+        clock(),
+        server::ServerConfig::default(),
     )
     .await
     .unwrap();

@@ -16,63 +16,21 @@
 //! - Responses: the stored Feature with `ETag: "N"` and `Cache-Control: no-store`; `DELETE`
 //!   answers `204`.
 
-use super::params::{self, PathId};
-use super::{today, Req, GEOJSON};
+use super::params;
+use super::PathId;
+use super::{JsonBody, Req, GEOJSON};
 use crate::server::auth::Editor;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::{AppState, BODY_LIMIT_BYTES};
 use atlas_core::edit::{apply_patch, site_from_feature};
 use atlas_core::export::site_to_feature;
 use atlas_core::{Context, SiteId};
 use atlas_store::{Action, Saved, Store};
-use axum::extract::{FromRequest, Request};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_MATCH, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::ToSchema;
-
-/// A JSON request body of at most [`BODY_LIMIT_BYTES`].
-#[derive(Debug)]
-pub struct JsonBody(pub serde_json::Value);
-
-/// True for `application/json`, `application/geo+json` and other `+json` types.
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .is_some_and(|m| m == "application/json" || m.ends_with("+json"))
-}
-
-impl FromRequest<AppState> for JsonBody {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, _state: &AppState) -> ApiResult<Self> {
-        if !is_json(req.headers()) {
-            return Err(ApiError::UnsupportedMediaType(
-                "the body must be JSON: send 'Content-Type: application/json' (or \
-                 application/geo+json)"
-                    .into(),
-            ));
-        }
-        // The body limit layer stops larger bodies that say their length; this stops the
-        // others (chunked) as they arrive.
-        let bytes = axum::body::to_bytes(req.into_body(), BODY_LIMIT_BYTES)
-            .await
-            .map_err(|_| ApiError::PayloadTooLarge)?;
-        serde_json::from_slice(&bytes)
-            .map(Self)
-            .map_err(|e| ApiError::InvalidJson(format!("the body is not valid JSON: {e}")))
-    }
-}
 
 /// The version an `If-Match` header names: `None` without the header or for `*`.
 pub fn if_match(headers: &HeaderMap) -> ApiResult<Option<u64>> {
@@ -118,12 +76,13 @@ async fn write<F>(req: &Req, f: F) -> ApiResult<Response>
 where
     F: FnOnce(&mut Store, &Context<'_>) -> ApiResult<Response> + Send + 'static,
 {
-    let cache = Arc::clone(&req.cache);
+    let cache = Arc::clone(&req.state.cache);
+    let today = req.today();
     req.state
         .db
         .write(move |store| {
             let reference = cache.reference(store, store.data_version()?)?;
-            f(store, &reference.context(today()))
+            f(store, &reference.context(today))
         })
         .await
 }

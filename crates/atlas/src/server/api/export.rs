@@ -12,12 +12,12 @@
 //! Server memory is therefore bounded (≈ 0.5 MiB of chunks per export, plus the XLSX writer's
 //! constant-memory buffers: it writes rows to a temporary file and copies the finished workbook
 //! into the channel) whatever the row count. A client that stops reading for
-//! [`SEND_TIMEOUT`] or disconnects ends the export; at most [`super::MAX_CONCURRENT_EXPORTS`]
+//! [`SEND_TIMEOUT`] or disconnects ends the export; at most [`crate::server::cache::MAX_CONCURRENT_EXPORTS`]
 //! run at once so the pool keeps readers for the API (others wait up to [`SLOT_WAIT`], then
 //! `503`). There is no row limit: `limit`/`offset` are honoured when given (as everywhere), and
 //! absent they mean every matching site.
 
-use super::{params, today, Req};
+use super::{params, Req};
 use crate::app::labels::export_label;
 use crate::server::error::{ApiError, ApiResult};
 use atlas_core::export::{site_writer, suggested_filename, ExportFormat, ExportMeta};
@@ -255,7 +255,7 @@ pub async fn export(req: Req) -> ApiResult<Response> {
     let lang = parse_lang(params::last(&extras, "lang"))?;
 
     // Everything that can fail is checked before the first byte.
-    let cache = std::sync::Arc::clone(&req.cache);
+    let cache = std::sync::Arc::clone(&req.state.cache);
     let check = filter.clone();
     let (reference, total, version) = req
         .state
@@ -269,7 +269,7 @@ pub async fn export(req: Req) -> ApiResult<Response> {
         .await?;
     let slot = tokio::time::timeout(
         SLOT_WAIT,
-        std::sync::Arc::clone(&req.cache.exports).acquire_owned(),
+        std::sync::Arc::clone(&req.state.cache.exports).acquire_owned(),
     )
     .await
     .ok()
@@ -277,11 +277,11 @@ pub async fn export(req: Req) -> ApiResult<Response> {
     .ok_or_else(|| {
         ApiError::Unavailable(format!(
             "{} exports are running already; try again in a minute",
-            super::MAX_CONCURRENT_EXPORTS
+            crate::server::cache::MAX_CONCURRENT_EXPORTS
         ))
     })?;
 
-    let now = crate::app::clock::current().now_china();
+    let now = req.state.clock.now_china();
     let mut meta = ExportMeta::new(
         TITLE,
         &filter,
@@ -311,28 +311,7 @@ pub async fn export(req: Req) -> ApiResult<Response> {
                 Ok(rows) => tracing::info!(
                     %format, rows, ms = started.elapsed().as_millis() as u64, "export finished"
                 ),
-                Err(e) => {
-                    let client_gone = e.chain().any(|c| {
-                        c.downcast_ref::<io::Error>().is_some_and(|io| {
-                            matches!(
-                                io.kind(),
-                                io::ErrorKind::BrokenPipe | io::ErrorKind::TimedOut
-                            )
-                        })
-                    });
-                    if client_gone {
-                        tracing::warn!(%format, "export stopped: {e:#}");
-                    } else {
-                        tracing::error!(%format, "export failed after the response started: {e:#}");
-                    }
-                    // Cut the body short so the client sees a failed download.
-                    let _ = handle.block_on(tokio::time::timeout(
-                        SEND_TIMEOUT,
-                        tx.send(Err(io::Error::other(
-                            "the export failed; see the server log",
-                        ))),
-                    ));
-                }
+                Err(e) => cut_short(&e, format, &tx, &handle),
             }
         })
         .await?;
@@ -354,6 +333,36 @@ pub async fn export(req: Req) -> ApiResult<Response> {
     Ok(res)
 }
 
+/// An export that failed after its response started: logs it (a client that went away is a
+/// warning, anything else an error) and ends the body with an error, so the client sees a
+/// failed download rather than a short file.
+fn cut_short(
+    e: &anyhow::Error,
+    format: ExportFormat,
+    tx: &mpsc::Sender<Chunk>,
+    handle: &tokio::runtime::Handle,
+) {
+    let client_gone = e.chain().any(|c| {
+        c.downcast_ref::<io::Error>().is_some_and(|io| {
+            matches!(
+                io.kind(),
+                io::ErrorKind::BrokenPipe | io::ErrorKind::TimedOut
+            )
+        })
+    });
+    if client_gone {
+        tracing::warn!(%format, "export stopped: {e:#}");
+    } else {
+        tracing::error!(%format, "export failed after the response started: {e:#}");
+    }
+    let _ = handle.block_on(tokio::time::timeout(
+        SEND_TIMEOUT,
+        tx.send(Err(io::Error::other(
+            "the export failed; see the server log",
+        ))),
+    ));
+}
+
 /// Writes the export on the current (blocking) thread; returns the rows written.
 #[allow(clippy::too_many_arguments)]
 fn write_export(
@@ -366,7 +375,8 @@ fn write_export(
     tx: &mpsc::Sender<Chunk>,
     handle: &tokio::runtime::Handle,
 ) -> anyhow::Result<u64> {
-    let ctx = reference.context(today());
+    // `generated_at` is the server clock's now, in China time: its date is today.
+    let ctx = reference.context(meta.generated_at.date_naive());
     let out = ChannelWriter::new(tx.clone(), handle.clone());
     let mut writer = site_writer(format, out, &ctx, lang, meta)?;
     // Reading and formatting overlap on two threads.

@@ -1,8 +1,9 @@
 //! Reading the history (public): `GET /sites/{id}/history`, `GET /deleted`, `GET /stale`.
 //! Data GETs like the others: weak `ETag` from the data version, `304` on revalidation.
 
-use super::params::{self, PathId};
-use super::{to_json, today, Req, JSON};
+use super::params;
+use super::PathId;
+use super::{to_json, Req, JSON};
 use crate::server::error::{ApiError, ApiResult};
 use atlas_core::edit::changed_columns;
 use atlas_core::export::site_to_feature;
@@ -63,12 +64,13 @@ pub async fn history(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
     req.no_params()?;
     let id = SiteId::new(raw).map_err(params::invalid_id)?;
     let key = format!("history/{id}");
+    let today = req.today();
     req.cached(
         key,
         JSON,
         |_| Ok(()),
         move |store, reference| {
-            let ctx = reference.context(today());
+            let ctx = reference.context(today);
             let list = store.history(&id)?;
             if list.is_empty() {
                 return Err(StoreError::NoSuchSite(id.to_string()).into());
@@ -208,7 +210,7 @@ const STALE_LIMIT: (usize, usize) = (1_000, 10_000);
 )]
 pub async fn stale(req: Req) -> ApiResult<Response> {
     let (_, extras) = params::split(&req.query, &[], &["older_than", "limit"])?;
-    let day = today();
+    let day = req.today();
     let days = match params::last(&extras, "older_than") {
         None => freshness::DEFAULT_DAYS,
         Some(v) => freshness::parse_period(v, day).map_err(|m| ApiError::BadParam {

@@ -3,7 +3,8 @@
 //! cannot drift from the code (a test checks that every route is in it).
 
 use super::{
-    analysis, catalog, edit, export, history, matching, progress, sites, upload, users, JSON,
+    chains, divisions, edit, export, facets, history, import, indicators, r#match, sites, users,
+    vocabularies, JSON,
 };
 use crate::server::error::ApiResult;
 use axum::http::header::CONTENT_TYPE;
@@ -13,7 +14,7 @@ use std::sync::OnceLock;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
-/// The filter parameters (brief §5), the same on every filtered route. Documentation only: the
+/// The filter parameters, the same on every filtered route. Documentation only: the
 /// handlers parse the raw query string (see [`super::params`]).
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -103,26 +104,27 @@ impl Modify for BearerAuth {
             (RFC 7946, WGS84 lon/lat), facets, chains and their gap analysis, site matching, \
             townships and counts per township, the plan's indicators and exports. Filters are the same query parameters everywhere. Data GETs carry a weak \
             `ETag` (answer `304` to `If-None-Match`) and `Cache-Control: public, max-age=60, \
-            must-revalidate`; JSON is gzip/brotli compressed on request. Every error is \
+            must-revalidate`; JSON is gzip/brotli compressed on request. Every label is `name_zh` (Chinese) and \
+            `name_en` (English), on every route. Every error is \
             `{\"error\":{\"code\",\"message\"}}`. Reading is public; writing needs \
             `Authorization: Bearer TOKEN`."
     ),
     paths(
         sites::list,
         sites::one,
-        catalog::facets,
-        catalog::chains,
-        catalog::chain,
-        analysis::analysis,
-        analysis::report,
-        matching::match_sites,
-        catalog::divisions,
-        progress::division_counts,
-        catalog::boundary,
-        catalog::context,
-        catalog::indicators,
-        progress::indicators_export,
-        catalog::vocabularies,
+        facets::facets,
+        chains::chains,
+        chains::chain,
+        chains::analysis,
+        chains::report,
+        r#match::match_sites,
+        divisions::divisions,
+        divisions::counts,
+        divisions::boundary,
+        divisions::context,
+        indicators::indicators,
+        indicators::export,
+        vocabularies::vocabularies,
         export::export,
         openapi_json,
         history::history,
@@ -134,9 +136,9 @@ impl Modify for BearerAuth {
         edit::restore,
         edit::revert,
         edit::verify,
-        upload::import,
-        upload::chains,
-        upload::indicators,
+        import::import,
+        chains::import,
+        indicators::import,
         users::list,
         users::add,
         users::revoke,

@@ -41,6 +41,13 @@ pub fn split(
     Ok((filter, extras))
 }
 
+impl super::Req {
+    /// Fails with `unknown_parameter` for any query key; for routes that take none.
+    pub fn no_params(&self) -> ApiResult<()> {
+        split(&self.query, &[], &[]).map(|_| ())
+    }
+}
+
 /// Every filter parameter plus `extra`.
 pub fn filter(pairs: &[(String, String)], extra: &[&str]) -> ApiResult<(SiteFilter, Extras)> {
     split(pairs, FILTER_PARAMS, extra)
@@ -101,6 +108,14 @@ pub fn canonical(f: &SiteFilter) -> String {
     encode(&f.to_pairs())
 }
 
+/// A path id that fails validation: `400 invalid_id` naming the path parameter.
+pub fn invalid_id(e: atlas_core::InvalidId) -> ApiError {
+    ApiError::BadParam {
+        code: "invalid_id",
+        message: format!("path parameter 'id': {e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,35 +138,5 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.code(), "unknown_parameter");
         assert!(e.to_string().contains("'colour'"));
-    }
-}
-
-/// The `{id}` segment of a path. axum's own `Path` rejection (e.g. a percent-escape that is not
-/// UTF-8) becomes `400 invalid_id` with the JSON body.
-#[derive(Debug)]
-pub struct PathId(pub String);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathId {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, ApiError> {
-        axum::extract::Path::<String>::from_request_parts(parts, state)
-            .await
-            .map(|axum::extract::Path(id)| Self(id))
-            .map_err(|e| ApiError::BadParam {
-                code: "invalid_id",
-                message: format!("path parameter 'id': {}", e.body_text()),
-            })
-    }
-}
-
-/// A path id that fails validation: `400 invalid_id` naming the path parameter.
-pub fn invalid_id(e: atlas_core::InvalidId) -> ApiError {
-    ApiError::BadParam {
-        code: "invalid_id",
-        message: format!("path parameter 'id': {e}"),
     }
 }

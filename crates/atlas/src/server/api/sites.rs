@@ -1,9 +1,12 @@
 //! `GET /api/v1/sites` (a page of the filtered sites) and `GET /api/v1/sites/{id}` (one site).
 
-use super::params::{self, PathId};
-use super::{etag_matches, not_modified, to_json, today, with_etag, Req, GEOJSON};
+use super::params;
+use super::PathId;
+use super::{to_json, Req, GEOJSON};
+use crate::server::cache::{etag_matches, not_modified, with_etag};
 use crate::server::error::{ApiError, ApiResult};
-use atlas_core::export::{site_to_feature, write_feature};
+use crate::server::features::{page_links, FeatureWriter, Link, PageTail, Paging};
+use atlas_core::export::site_to_feature;
 use atlas_core::{SiteFilter, SiteId};
 use axum::response::Response;
 use serde::Serialize;
@@ -15,22 +18,9 @@ pub const DEFAULT_LIMIT: u64 = 1_000;
 /// Largest page; more rows are an export's job.
 pub const MAX_LIMIT: u64 = 10_000;
 
-/// A link of a response (OGC API style).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Link {
-    /// Absolute URL (relative when the request had no `Host`).
-    pub href: String,
-    /// `self`, `next`, `prev`, `alternate`.
-    pub rel: &'static str,
-    /// Media type of the target.
-    #[serde(rename = "type")]
-    pub media_type: &'static str,
-    /// What the target is.
-    pub title: String,
-}
-
 /// A page of sites: a GeoJSON FeatureCollection (RFC 7946, WGS84 lon/lat) with paging members.
-/// (The shape of the response, for the OpenAPI document; [`list`] writes it feature by feature.)
+/// (The shape of the response, for the OpenAPI document; [`list`] writes it feature by feature
+/// with [`FeatureWriter`].)
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SiteCollection {
@@ -49,15 +39,6 @@ pub struct SiteCollection {
     pub features: Vec<geojson::Feature>,
 }
 
-/// The members of [`SiteCollection`] after `features`, written once the features are.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PageTail {
-    number_matched: u64,
-    number_returned: u64,
-    links: Vec<Link>,
-}
-
 /// The effective page size of a request: the default, or the given one up to [`MAX_LIMIT`].
 pub fn page_limit(given: Option<u64>, filter: &SiteFilter) -> ApiResult<u64> {
     match given {
@@ -74,34 +55,14 @@ pub fn page_limit(given: Option<u64>, filter: &SiteFilter) -> ApiResult<u64> {
     }
 }
 
-fn page_links(base: &str, f: &SiteFilter, limit: u64, matched: u64, returned: u64) -> Vec<Link> {
-    let href = |offset: u64| {
-        let mut pairs: Vec<(&str, String)> = f.to_pairs();
-        pairs.push(("limit", limit.to_string()));
-        if offset > 0 {
-            pairs.push(("offset", offset.to_string()));
-        }
-        format!("{base}/api/v1/sites?{}", params::encode(&pairs))
-    };
-    let link = |rel, offset, title: &str| Link {
-        href: href(offset),
-        rel,
-        media_type: GEOJSON,
-        title: title.to_string(),
-    };
-    let mut links = vec![link("self", f.offset, "this page")];
-    let end = f.offset.saturating_add(returned);
-    if end < matched && returned > 0 {
-        links.push(link("next", end, "next page"));
+/// The URL of the page of `/sites` starting at `offset` (same filter and limit).
+fn page_href(base: &str, f: &SiteFilter, limit: u64, offset: u64) -> String {
+    let mut pairs: Vec<(&str, String)> = f.to_pairs();
+    pairs.push(("limit", limit.to_string()));
+    if offset > 0 {
+        pairs.push(("offset", offset.to_string()));
     }
-    if f.offset > 0 {
-        links.push(link(
-            "prev",
-            f.offset.saturating_sub(limit),
-            "previous page",
-        ));
-    }
-    links
+    format!("{base}/api/v1/sites?{}", params::encode(&pairs))
 }
 
 /// The sites matching the filter, one page at a time.
@@ -132,34 +93,30 @@ pub async fn list(req: Req) -> ApiResult<Response> {
         filter.offset
     );
     let check = filter.clone();
+    let today = req.today();
     req.cached(
         key,
         GEOJSON,
         move |store| Ok(store.validate_filter(&check)?),
         move |store, reference| {
-            // Features are serialised one at a time as the rows arrive: a 10 000-site page
-            // holds its JSON bytes, not 10 000 feature trees as well.
-            let ctx = reference.context(today());
-            let mut out = Vec::with_capacity(64 * 1024);
-            out.extend_from_slice(br#"{"type":"FeatureCollection","features":["#);
-            let mut returned = 0_u64;
+            let ctx = reference.context(today);
+            let mut page = FeatureWriter::with_capacity(64 * 1024);
             let matched = store.page_ref(&filter, |site| -> ApiResult<()> {
-                if returned > 0 {
-                    out.push(b',');
-                }
-                write_feature(&mut out, site, &ctx);
-                returned += 1;
+                page.push(site, &ctx);
                 Ok(())
             })?;
-            let tail = to_json(&PageTail {
+            let paging = Paging {
+                offset: filter.offset,
+                limit,
+                matched,
+                returned: page.returned(),
+            };
+            page.finish(&PageTail {
                 number_matched: matched,
-                number_returned: returned,
-                links: page_links(&base, &filter, limit, matched, returned),
-            })?;
-            // `tail` is `{…}`: continue the object after the features array.
-            out.extend_from_slice(b"],");
-            out.extend_from_slice(tail.get(1..).unwrap_or_default());
-            Ok(out)
+                number_returned: paging.returned,
+                time_stamp: None,
+                links: page_links(paging, |o| page_href(&base, &filter, limit, o)),
+            })
         },
     )
     .await
@@ -184,8 +141,9 @@ pub async fn list(req: Req) -> ApiResult<Response> {
 pub async fn one(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
     req.no_params()?;
     let id = SiteId::new(raw).map_err(params::invalid_id)?;
-    let cache = Arc::clone(&req.cache);
+    let cache = Arc::clone(&req.state.cache);
     let inm = req.if_none_match.clone();
+    let today = req.today();
     req.state
         .db
         .read(move |store| {
@@ -197,7 +155,7 @@ pub async fn one(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
             }
             let site = store.get(&id)?.ok_or_else(not_found)?;
             let reference = cache.reference(store, store.data_version()?)?;
-            let feature = site_to_feature(&site, &reference.context(today()));
+            let feature = site_to_feature(&site, &reference.context(today));
             Ok(with_etag(GEOJSON, &etag, to_json(&feature)?))
         })
         .await

@@ -1,7 +1,7 @@
 //! Users (admins only): `GET /users`, `POST /users` (the token is in the answer, once),
 //! `DELETE /users/{name}` (revoke); and `GET /auth/me` (any valid token).
 
-use super::edit::JsonBody;
+use super::JsonBody;
 use super::{to_json, Req, JSON};
 use crate::server::auth::{Admin, Authenticated};
 use crate::server::error::{ApiError, ApiResult};

@@ -25,32 +25,34 @@
 //! `scope`, `category`, `town_code`) are declared in the OpenAPI document, which makes GDAL
 //! send a `-where "kind = 'incubator'"` to the server instead of filtering every page itself.
 //!
-//! Links are absolute, built from the `Host` header (and `X-Forwarded-Proto`), else from the
-//! configured public base, else relative.
+//! Pages, links and the base URL are the server's one writer ([`crate::server::features`]), so
+//! `/ogc` and `/api/v1` agree behind a proxy; every answer carries a weak `ETag` and
+//! `Cache-Control` and answers `304` to a current `If-None-Match`, as `/api/v1` does
+//! ([`crate::server::cache`]).
 
-mod cache;
+mod collections;
 mod openapi;
+mod query;
 
-use super::error::ApiError;
+pub use collections::Coll;
+pub use query::PROPERTY_PARAMS;
+
+use super::cache::Extents;
+use super::error::{ApiError, ApiResult};
+use super::extractors::Req;
+use super::features::{page_links, FeatureWriter, Link, PageTail, Paging, GEOJSON, JSON};
 use super::AppState;
-use atlas_core::export::{site_to_feature, write_feature};
-use atlas_core::filter::form_pairs;
-use atlas_core::{Category, Labelled, SiteFilter, SiteId};
+use atlas_core::export::site_to_feature;
+use atlas_core::SiteId;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequestParts, Path, RawQuery, State};
-use axum::http::header::CONTENT_TYPE;
-use axum::http::request::Parts;
-use axum::http::HeaderValue;
+use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use query::{parse_items_query, plain_query, ItemsQuery};
 use serde_json::{json, Value};
-use std::convert::Infallible;
+use std::sync::Arc;
 
-/// GeoJSON.
-pub const GEOJSON: &str = "application/geo+json";
-/// JSON.
-pub const JSON: &str = "application/json";
 /// The OpenAPI 3.0 document.
 pub const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
 /// Default page size of `items`.
@@ -80,135 +82,9 @@ pub fn router() -> Router<AppState> {
         .route("/collections/{collection_id}/items/{feature_id}", get(item))
 }
 
-// ---------------------------------------------------------------------------------------------
-// Collections
-// ---------------------------------------------------------------------------------------------
-
-/// A feature collection: all sites, or the sites of one category.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Coll {
-    /// `sites`.
-    All,
-    /// One category; its id is the category's.
-    Category(Category),
-}
-
-impl Coll {
-    /// Every collection, in listing order.
-    pub const ALL: [Coll; 4] = [
-        Coll::All,
-        Coll::Category(Category::InnovationResource),
-        Coll::Category(Category::CarrierPlatform),
-        Coll::Category(Category::KeyEnterprise),
-    ];
-
-    /// The collection id.
-    pub fn id(self) -> &'static str {
-        match self {
-            Coll::All => "sites",
-            Coll::Category(c) => c.id(),
-        }
-    }
-
-    /// Looks an id up.
-    pub fn parse(id: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.id() == id)
-    }
-
-    fn title_zh(self) -> &'static str {
-        match self {
-            Coll::All => "创新资源布局图（全部点位）",
-            Coll::Category(c) => c.zh(),
-        }
-    }
-
-    fn title_en(self) -> &'static str {
-        match self {
-            Coll::All => "Innovation Atlas: all sites",
-            Coll::Category(c) => c.en(),
-        }
-    }
-
-    fn description(self) -> String {
-        let what = match self {
-            Coll::All => "All sites of the catalogue: innovation resources, carrier platforms and key enterprises".to_string(),
-            Coll::Category(c) => format!("Sites of the category {} / {}", c.zh(), c.en()),
-        };
-        format!(
-            "{what} of Annex 1 (创新资源布局图) of the Maonan District S&T Innovation 14th Five-Year \
-             Plan, with their industry chains. WGS84 (CRS84) points, or polygons for areas; \
-             `approximate` is true where the point stands for a township seat or the district."
-        )
-    }
-
-    /// True when a site of category `c` belongs to this collection.
-    pub fn holds(self, c: Category) -> bool {
-        match self {
-            Coll::All => true,
-            Coll::Category(own) => own == c,
-        }
-    }
-
-    fn index(self) -> usize {
-        Self::ALL.iter().position(|c| *c == self).unwrap_or(0)
-    }
-
-    fn from_path(id: &str) -> Result<Self, ApiError> {
-        Self::parse(id).ok_or_else(|| {
-            ApiError::NotFound(format!(
-                "no collection '{id}'; collections: {}",
-                Self::ALL.map(Coll::id).join(", ")
-            ))
-        })
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Base URL and links
-// ---------------------------------------------------------------------------------------------
-
-/// Absolute URL of `/ogc` for this request (no trailing slash).
-#[derive(Debug, Clone)]
-pub struct Base(pub String);
-
-fn clean_host(h: &str) -> Option<&str> {
-    let ok = !h.is_empty()
-        && h.len() <= 255
-        && h.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b".-_:[]".contains(&b));
-    ok.then_some(h)
-}
-
-impl FromRequestParts<AppState> for Base {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
-        let header = |name: &str| {
-            parts
-                .headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-        };
-        let proto = header("x-forwarded-proto")
-            .and_then(|p| p.split(',').next())
-            .map(str::trim)
-            .filter(|p| p.eq_ignore_ascii_case("https"))
-            .map_or("http", |_| "https");
-        let host = header("host")
-            .or_else(|| parts.uri.authority().map(|a| a.as_str()))
-            .and_then(clean_host);
-        let root = match (host, &state.config.public_base) {
-            (Some(h), _) => format!("{proto}://{h}"),
-            (None, Some(b)) => b.trim_end_matches('/').to_string(),
-            (None, None) => String::new(),
-        };
-        Ok(Base(format!("{root}{PREFIX}")))
-    }
-}
-
-fn link(href: String, rel: &str, kind: &str, title: &str) -> Value {
-    json!({ "href": href, "rel": rel, "type": kind, "title": title })
+/// The absolute URL of `/ogc` for a request (no trailing slash).
+fn ogc_base(req: &Req) -> String {
+    format!("{}{PREFIX}", req.base)
 }
 
 /// Percent-encodes a query value (keeps unreserved characters and `,:` readable).
@@ -224,205 +100,30 @@ fn enc(s: &str) -> String {
     out
 }
 
-fn with_type(body: impl Into<axum::body::Body>, kind: &'static str) -> Response {
-    let mut res = Response::new(body.into());
-    res.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(kind));
-    res
+fn to_bytes(v: &Value) -> ApiResult<Vec<u8>> {
+    serde_json::to_vec(v).map_err(|e| ApiError::internal(e.to_string()))
 }
 
-fn json_response(v: &Value, kind: &'static str) -> Result<Response, ApiError> {
-    let bytes = serde_json::to_vec(v).map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(with_type(bytes, kind))
-}
-
-fn time_stamp() -> String {
-    crate::app::clock::current()
+/// `timeStamp` of pages and features: the server clock's now, RFC 3339 in seconds, UTC.
+fn time_stamp(state: &AppState) -> String {
+    state
+        .clock
         .now()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-// ---------------------------------------------------------------------------------------------
-// Query parameters
-// ---------------------------------------------------------------------------------------------
-
-fn bad(code: &'static str, message: String) -> ApiError {
-    ApiError::BadParam { code, message }
-}
-
-/// Checks `f`: `json` everywhere, `geojson` too where features are returned.
-fn check_format(v: &str, features: bool) -> Result<(), ApiError> {
-    let v = v.trim().to_ascii_lowercase();
-    if v == "json" || (features && v == "geojson") {
-        return Ok(());
-    }
-    Err(bad(
-        "unsupported_format",
-        format!(
-            "parameter 'f': format '{v}' is not offered; allowed: {}",
-            if features { "json, geojson" } else { "json" }
-        ),
-    ))
-}
-
-fn unknown(key: &str, allowed: &[&str]) -> ApiError {
-    bad(
-        "unknown_parameter",
-        format!(
-            "parameter '{key}' is not offered here; allowed: {}",
-            allowed.join(", ")
-        ),
-    )
-}
-
-/// Routes without parameters accept only `f`.
-fn plain_query(q: Option<&str>, features: bool) -> Result<(), ApiError> {
-    for (k, v) in form_pairs(q.unwrap_or("")) {
-        match k.as_str() {
-            "f" => check_format(&v, features)?,
-            _ => return Err(unknown(&k, &["f"])),
-        }
-    }
-    Ok(())
-}
-
-/// The property filters of `items`, besides `bbox`, `limit`, `offset`, `datetime` and `f`.
-pub const PROPERTY_PARAMS: [&str; 9] = [
-    "kind",
-    "level",
-    "status",
-    "scope",
-    "chain",
-    "link",
-    "town",
-    "town_code",
-    "q",
-];
-
-/// A parsed `items` request.
-#[derive(Debug)]
-struct ItemsQuery {
-    filter: SiteFilter,
-    limit: u64,
-    offset: u64,
-    datetime: Option<String>,
-}
-
-fn parse_limit(v: &str) -> Result<u64, ApiError> {
-    let t = v.trim();
-    let err = || {
-        bad(
-            "invalid_limit",
-            format!("parameter 'limit': '{v}' must be a whole number from 1 to {MAX_LIMIT} (larger values are served {MAX_LIMIT})"),
-        )
-    };
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(err());
-    }
-    // All digits: only overflow can fail, and that is above the maximum anyway.
-    let n = t.parse::<u64>().unwrap_or(u64::MAX);
-    if n == 0 {
-        return Err(err());
-    }
-    Ok(n.min(MAX_LIMIT))
-}
-
-/// A `bbox` of 4 numbers, or 6 (`minLon,minLat,minZ,maxLon,maxLat,maxZ`) reduced to 4.
-fn horizontal_bbox(v: &str) -> String {
-    let parts: Vec<&str> = v.split(',').collect();
-    if parts.len() == 6 {
-        [parts[0], parts[1], parts[3], parts[4]].join(",")
-    } else {
-        v.to_string()
-    }
-}
-
-/// Validates `datetime`: an RFC 3339 date or date-time, or an interval of them (`..` or empty
-/// for an open end).
-fn check_datetime(v: &str) -> Result<(), ApiError> {
-    let instant = |s: &str| {
-        chrono::DateTime::parse_from_rfc3339(s).is_ok()
-            || chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
-    };
-    let t = v.trim();
-    let ok = match t.split_once('/') {
-        Some((a, b)) => {
-            let open = |s: &str| s.is_empty() || s == "..";
-            (open(a) || instant(a)) && (open(b) || instant(b)) && !(open(a) && open(b))
-        }
-        None => instant(t),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(bad(
-            "invalid_datetime",
-            format!("parameter 'datetime': '{v}' is not an RFC 3339 date, date-time or interval (e.g. 2021-01-01/..)"),
-        ))
-    }
-}
-
-fn parse_items_query(coll: Coll, q: Option<&str>) -> Result<ItemsQuery, ApiError> {
-    let mut filter = SiteFilter::default();
-    if let Coll::Category(c) = coll {
-        filter.category = vec![c];
-    }
-    let mut out = ItemsQuery {
-        filter,
-        limit: DEFAULT_LIMIT,
-        offset: 0,
-        datetime: None,
-    };
-    for (k, v) in form_pairs(q.unwrap_or("")) {
-        match k.as_str() {
-            "f" => check_format(&v, true)?,
-            "limit" => out.limit = parse_limit(&v)?,
-            "offset" => {
-                out.filter.apply("offset", &v)?;
-                out.offset = out.filter.offset;
-            }
-            "bbox" => {
-                out.filter.apply("bbox", &horizontal_bbox(&v))?;
-            }
-            "datetime" => {
-                check_datetime(&v)?;
-                out.datetime = Some(v.trim().to_string());
-            }
-            "category" if coll == Coll::All => {
-                out.filter.apply("category", &v)?;
-            }
-            "town_code" => {
-                out.filter.apply("town", &v).map_err(|mut e| {
-                    e.param = "town_code".into();
-                    e
-                })?;
-            }
-            key if PROPERTY_PARAMS.contains(&key) => {
-                out.filter.apply(key, &v)?;
-            }
-            _ => {
-                let mut allowed = vec!["bbox", "limit", "offset", "datetime", "f"];
-                if coll == Coll::All {
-                    allowed.push("category");
-                }
-                allowed.extend(PROPERTY_PARAMS);
-                let mut e = unknown(&k, &allowed);
-                if k == "category" {
-                    e = bad(
-                        "unknown_parameter",
-                        format!(
-                            "parameter 'category' is not offered by collection '{}', which holds one category; filter collection 'sites' instead",
-                            coll.id()
-                        ),
-                    );
-                }
-                return Err(e);
-            }
-        }
-    }
-    out.filter.limit = Some(out.limit);
-    out.filter.offset = out.offset;
-    Ok(out)
+/// A document that depends on nothing but the base URL and the build, with `ETag`/`304`.
+async fn fixed_document(
+    req: Req,
+    name: &str,
+    kind: &'static str,
+    make: impl FnOnce(&str) -> Value + Send + 'static,
+) -> ApiResult<Response> {
+    plain_query(&req.query, false)?;
+    let b = ogc_base(&req);
+    let key = format!("ogc/{name}@{b}");
+    req.cached(key, kind, |_| Ok(()), move |_, _| to_bytes(&make(&b)))
+        .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -430,46 +131,46 @@ fn parse_items_query(coll: Coll, q: Option<&str>) -> Result<ItemsQuery, ApiError
 // ---------------------------------------------------------------------------------------------
 
 /// The landing page (also mounted at `/ogc/` by the application router).
-pub async fn landing(base: Base, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
-    plain_query(q.as_deref(), false)?;
-    let b = &base.0;
-    let v = json!({
-        "title": "创新资源布局图 Innovation Atlas",
-        "description": "OGC API – Features (Part 1 Core + GeoJSON) of the Innovation Atlas: the sites of Annex 1 of the Maonan District S&T Innovation 14th Five-Year Plan. The JSON API of the same data is under /api/v1.",
-        "links": [
-            link(b.clone(), "self", JSON, "This document"),
-            link(format!("{b}/api"), "service-desc", OPENAPI, "The API definition (OpenAPI 3.0)"),
-            link(format!("{b}/conformance"), "conformance", JSON, "Conformance classes implemented"),
-            link(format!("{b}/collections"), "data", JSON, "The feature collections"),
-        ],
-    });
-    json_response(&v, JSON)
+pub async fn landing(req: Req) -> ApiResult<Response> {
+    fixed_document(req, "landing", JSON, |b| {
+        json!({
+            "title": "创新资源布局图 Innovation Atlas",
+            "description": "OGC API – Features (Part 1 Core + GeoJSON) of the Innovation Atlas: the sites of Annex 1 of the Maonan District S&T Innovation 14th Five-Year Plan. The JSON API of the same data is under /api/v1.",
+            "links": [
+                Link::new(b.to_string(), "self", JSON, "This document"),
+                Link::new(format!("{b}/api"), "service-desc", OPENAPI, "The API definition (OpenAPI 3.0)"),
+                Link::new(format!("{b}/conformance"), "conformance", JSON, "Conformance classes implemented"),
+                Link::new(format!("{b}/collections"), "data", JSON, "The feature collections"),
+            ],
+        })
+    })
+    .await
 }
 
-async fn conformance(base: Base, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
-    plain_query(q.as_deref(), false)?;
-    let v = json!({
-        "conformsTo": CONFORMANCE,
-        "links": [link(format!("{}/conformance", base.0), "self", JSON, "This document")],
-    });
-    json_response(&v, JSON)
+async fn conformance(req: Req) -> ApiResult<Response> {
+    fixed_document(req, "conformance", JSON, |b| {
+        json!({
+            "conformsTo": CONFORMANCE,
+            "links": [Link::new(format!("{b}/conformance"), "self", JSON, "This document")],
+        })
+    })
+    .await
 }
 
-async fn api_document(
-    State(state): State<AppState>,
-    base: Base,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
-    plain_query(q.as_deref(), false)?;
-    let path = state.db.path().to_path_buf();
-    let reference = state
-        .db
-        .read(move |store| cache::reference(store, &path))
-        .await?;
-    json_response(&openapi::document(&base.0, &reference), OPENAPI)
+async fn api_document(req: Req) -> ApiResult<Response> {
+    plain_query(&req.query, false)?;
+    let b = ogc_base(&req);
+    let key = format!("ogc/api@{b}");
+    req.cached(
+        key,
+        OPENAPI,
+        |_| Ok(()),
+        move |_, reference| to_bytes(&openapi::document(&b, reference)),
+    )
+    .await
 }
 
-fn collection_json(c: Coll, b: &str, extents: &cache::Extents) -> Value {
+fn collection_json(c: Coll, b: &str, extents: &Extents) -> Value {
     let id = c.id();
     let mut v = json!({
         "id": id,
@@ -480,11 +181,11 @@ fn collection_json(c: Coll, b: &str, extents: &cache::Extents) -> Value {
         "itemType": "feature",
         "crs": [CRS84],
         "links": [
-            link(format!("{b}/collections/{id}"), "self", JSON, "This collection"),
-            link(format!("{b}/collections/{id}/items"), "items", GEOJSON, "The features (GeoJSON)"),
+            Link::new(format!("{b}/collections/{id}"), "self", JSON, "This collection"),
+            Link::new(format!("{b}/collections/{id}/items"), "items", GEOJSON, "The features (GeoJSON)"),
         ],
     });
-    if let Some(bb) = extents[c.index()] {
+    if let Some(bb) = extents[c.extent_index()] {
         v["extent"] = json!({
             "spatial": {
                 "bbox": [[bb.min_lon, bb.min_lat, bb.max_lon, bb.max_lat]],
@@ -495,44 +196,43 @@ fn collection_json(c: Coll, b: &str, extents: &cache::Extents) -> Value {
     v
 }
 
-async fn extents(state: &AppState) -> Result<std::sync::Arc<cache::Extents>, ApiError> {
-    let path = state.db.path().to_path_buf();
-    state
-        .db
-        .read(move |store| cache::extents(store, &path))
-        .await
+/// `/collections` (`one` = `None`) or one collection, with their extents.
+async fn collections_document(req: Req, one: Option<Coll>) -> ApiResult<Response> {
+    plain_query(&req.query, false)?;
+    let b = ogc_base(&req);
+    let key = format!("ogc/collections/{}@{b}", one.map_or("", Coll::id));
+    let cache = Arc::clone(&req.state.cache);
+    req.cached(
+        key,
+        JSON,
+        |_| Ok(()),
+        move |store, _| {
+            let extents = cache.extents(store, store.data_version()?)?;
+            let v = match one {
+                Some(c) => collection_json(c, &b, &extents),
+                None => json!({
+                    "links": [Link::new(format!("{b}/collections"), "self", JSON, "This document")],
+                    "collections": Coll::ALL.map(|c| collection_json(c, &b, &extents)),
+                }),
+            };
+            to_bytes(&v)
+        },
+    )
+    .await
 }
 
-async fn collections(
-    State(state): State<AppState>,
-    base: Base,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
-    plain_query(q.as_deref(), false)?;
-    let extents = extents(&state).await?;
-    let b = &base.0;
-    let v = json!({
-        "links": [link(format!("{b}/collections"), "self", JSON, "This document")],
-        "collections": Coll::ALL.map(|c| collection_json(c, b, &extents)),
-    });
-    json_response(&v, JSON)
+async fn collections(req: Req) -> ApiResult<Response> {
+    collections_document(req, None).await
 }
 
 fn path_error(e: &PathRejection) -> ApiError {
     ApiError::NotFound(format!("no such resource: {e}"))
 }
 
-async fn collection(
-    State(state): State<AppState>,
-    base: Base,
-    path: Result<Path<String>, PathRejection>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
+async fn collection(req: Req, path: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
     let Path(id) = path.map_err(|e| path_error(&e))?;
     let coll = Coll::from_path(&id)?;
-    plain_query(q.as_deref(), false)?;
-    let extents = extents(&state).await?;
-    json_response(&collection_json(coll, &base.0, &extents), JSON)
+    collections_document(req, Some(coll)).await
 }
 
 /// The query string of a page of `items`: the filter (normalised), then limit and offset.
@@ -552,193 +252,137 @@ fn page_query(coll: Coll, q: &ItemsQuery, offset: u64) -> String {
     parts.join("&")
 }
 
-async fn items(
-    State(state): State<AppState>,
-    base: Base,
-    path: Result<Path<String>, PathRejection>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
+async fn items(req: Req, path: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
     let Path(id) = path.map_err(|e| path_error(&e))?;
     let coll = Coll::from_path(&id)?;
-    let query = parse_items_query(coll, q.as_deref())?;
-    let db_path = state.db.path().to_path_buf();
-    let b = base.0;
-    let body = state
-        .db
-        .read(move |store| {
-            store.validate_filter(&query.filter)?;
-            let mut sites = Vec::new();
-            let matched = store.page(&query.filter, |s| {
-                sites.push(s);
-                Ok::<(), ApiError>(())
+    let query = parse_items_query(coll, &req.query)?;
+    let items_url = format!("{}/collections/{}/items", ogc_base(&req), coll.id());
+    let collection_url = format!("{}/collections/{}", ogc_base(&req), coll.id());
+    let key = format!(
+        "ogc/items?{}@{items_url}",
+        page_query(coll, &query, query.offset)
+    );
+    let today = req.today();
+    let stamp = time_stamp(&req.state);
+    let check = query.filter.clone();
+    req.cached(
+        key,
+        GEOJSON,
+        move |store| Ok(store.validate_filter(&check)?),
+        move |store, reference| {
+            let ctx = reference.context(today);
+            let mut page = FeatureWriter::with_capacity(512 + 1500 * 16);
+            let matched = store.page_ref(&query.filter, |site| -> ApiResult<()> {
+                page.push(site, &ctx);
+                Ok(())
             })?;
-            let returned = sites.len() as u64;
-            let reference = cache::reference(store, &db_path)?;
-            let ctx = reference.context(crate::server::api::today());
-            let items_url = format!("{b}/collections/{}/items", coll.id());
-            let mut links = vec![link(
-                format!("{items_url}?{}", page_query(coll, &query, query.offset)),
-                "self",
-                GEOJSON,
-                "This page",
-            )];
-            if query.offset.saturating_add(returned) < matched && returned > 0 {
-                links.push(link(
-                    format!(
-                        "{items_url}?{}",
-                        page_query(coll, &query, query.offset + returned)
-                    ),
-                    "next",
-                    GEOJSON,
-                    "Next page",
-                ));
-            }
-            if query.offset > 0 {
-                links.push(link(
-                    format!(
-                        "{items_url}?{}",
-                        page_query(coll, &query, query.offset.saturating_sub(query.limit))
-                    ),
-                    "prev",
-                    GEOJSON,
-                    "Previous page",
-                ));
-            }
-            links.push(link(
-                format!("{b}/collections/{}", coll.id()),
-                "collection",
-                JSON,
-                "The collection",
-            ));
-            let mut out = Vec::with_capacity(512 + sites.len() * 1500);
-            out.extend_from_slice(br#"{"type":"FeatureCollection","features":["#);
-            for (i, s) in sites.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_feature(&mut out, s, &ctx);
-            }
-            let tail = json!({
-                "numberMatched": matched,
-                "numberReturned": returned,
-                "timeStamp": time_stamp(),
-                "links": links,
-            });
-            let tail = serde_json::to_vec(&tail).map_err(|e| ApiError::internal(e.to_string()))?;
-            // `tail` is `{…}`: splice its members after the features.
-            out.extend_from_slice(b"],");
-            out.extend_from_slice(tail.get(1..).unwrap_or_default());
-            Ok(out)
-        })
-        .await?;
-    Ok(with_type(body, GEOJSON))
+            write_items_tail(
+                page,
+                &query,
+                coll,
+                matched,
+                stamp,
+                &items_url,
+                collection_url,
+            )
+        },
+    )
+    .await
+}
+
+/// Ends a page of `items`: paging links with the normalised query, then the collection.
+fn write_items_tail(
+    page: FeatureWriter,
+    query: &ItemsQuery,
+    coll: Coll,
+    matched: u64,
+    stamp: String,
+    items_url: &str,
+    collection_url: String,
+) -> ApiResult<Vec<u8>> {
+    let paging = Paging {
+        offset: query.offset,
+        limit: query.limit,
+        matched,
+        returned: page.returned(),
+    };
+    let mut links = page_links(paging, |o| {
+        format!("{items_url}?{}", page_query(coll, query, o))
+    });
+    links.push(Link::new(
+        collection_url,
+        "collection",
+        JSON,
+        "The collection",
+    ));
+    page.finish(&PageTail {
+        number_matched: matched,
+        number_returned: paging.returned,
+        time_stamp: Some(stamp),
+        links,
+    })
 }
 
 async fn item(
-    State(state): State<AppState>,
-    base: Base,
+    req: Req,
     path: Result<Path<(String, String)>, PathRejection>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
+) -> ApiResult<Response> {
     let Path((cid, fid)) = path.map_err(|e| path_error(&e))?;
     let coll = Coll::from_path(&cid)?;
-    plain_query(q.as_deref(), true)?;
-    let missing = || ApiError::NotFound(format!("no feature '{fid}' in collection '{cid}'"));
+    plain_query(&req.query, true)?;
+    let missing = format!("no feature '{fid}' in collection '{cid}'");
     let Ok(site_id) = SiteId::new(fid.as_str()) else {
-        return Err(missing());
+        return Err(ApiError::NotFound(missing));
     };
-    let db_path = state.db.path().to_path_buf();
-    let found = state
-        .db
-        .read(move |store| {
-            let Some(site) = store.get(&site_id)? else {
-                return Ok(None);
-            };
-            if !coll.holds(site.category) {
-                return Ok(None);
-            }
-            let reference = cache::reference(store, &db_path)?;
-            let ctx = reference.context(crate::server::api::today());
-            let feature = serde_json::to_value(site_to_feature(&site, &ctx))
-                .map_err(|e| ApiError::internal(e.to_string()))?;
-            Ok(Some(feature))
-        })
-        .await?;
-    let Some(mut feature) = found else {
-        return Err(missing());
-    };
-    let b = &base.0;
+    let b = ogc_base(&req);
     let id = coll.id();
-    feature["links"] = json!([
-        link(
+    let links = vec![
+        Link::new(
             format!("{b}/collections/{id}/items/{}", enc(&fid)),
             "self",
             GEOJSON,
-            "This feature"
+            "This feature",
         ),
-        link(
+        Link::new(
             format!("{b}/collections/{id}"),
             "collection",
             JSON,
-            "The collection"
+            "The collection",
         ),
-    ]);
-    feature["timeStamp"] = json!(time_stamp());
-    json_response(&feature, GEOJSON)
+    ];
+    let key = format!("ogc/items/{}@{}", site_id, links[0].href);
+    let today = req.today();
+    let stamp = time_stamp(&req.state);
+    req.cached(
+        key,
+        GEOJSON,
+        |_| Ok(()),
+        move |store, reference| {
+            let site = store
+                .get(&site_id)?
+                .filter(|s| coll.holds(s.category))
+                .ok_or(ApiError::NotFound(missing))?;
+            let mut feature =
+                serde_json::to_value(site_to_feature(&site, &reference.context(today)))
+                    .map_err(|e| ApiError::internal(e.to_string()))?;
+            feature["links"] = json!(links);
+            feature["timeStamp"] = json!(stamp);
+            to_bytes(&feature)
+        },
+    )
+    .await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn limits_above_the_maximum_are_clamped_and_zero_is_refused() {
-        assert_eq!(parse_limit("5").ok(), Some(5));
-        assert_eq!(parse_limit("10001").ok(), Some(MAX_LIMIT));
-        assert_eq!(parse_limit("99999999999999999999999").ok(), Some(MAX_LIMIT));
-        for v in ["0", "-1", "", "ten", "1.5"] {
-            assert!(parse_limit(v).is_err(), "{v}");
-        }
-    }
-
-    #[test]
-    fn a_three_dimensional_bbox_keeps_its_horizontal_corners() {
-        assert_eq!(horizontal_bbox("110,21,0,111,22,100"), "110,21,111,22");
-        assert_eq!(horizontal_bbox("110,21,111,22"), "110,21,111,22");
-    }
-
-    #[test]
-    fn datetimes_and_intervals_are_validated() {
-        for ok in [
-            "2021-01-01",
-            "2021-01-01T00:00:00Z",
-            "2021-01-01/..",
-            "../2022-12-31T23:59:59+08:00",
-            "/2021-01-01",
-        ] {
-            assert!(check_datetime(ok).is_ok(), "{ok}");
-        }
-        for bad in ["yesterday", "../..", "2021-13-01", ""] {
-            assert!(check_datetime(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn category_is_offered_only_by_the_collection_of_all_sites() {
-        assert!(parse_items_query(Coll::All, Some("category=carrier_platform")).is_ok());
-        let e = parse_items_query(
-            Coll::Category(Category::KeyEnterprise),
-            Some("category=carrier_platform"),
-        )
-        .unwrap_err();
-        assert_eq!(e.code(), "unknown_parameter");
-    }
+    use atlas_core::filter::form_pairs;
 
     #[test]
     fn page_links_repeat_the_normalised_filter() {
         let q = parse_items_query(
             Coll::All,
-            Some("chain=petrochemical&town_code=440902001&q=%E7%9F%B3%E5%8C%96&limit=5"),
+            &form_pairs("chain=petrochemical&town_code=440902001&q=%E7%9F%B3%E5%8C%96&limit=5"),
         )
         .unwrap();
         let s = page_query(Coll::All, &q, 5);
@@ -746,13 +390,5 @@ mod tests {
         assert!(s.contains("town=440902001"), "{s}");
         assert!(s.contains("q=%E7%9F%B3%E5%8C%96"), "{s}");
         assert!(s.ends_with("limit=5&offset=5"), "{s}");
-    }
-
-    #[test]
-    fn hosts_with_unexpected_characters_are_not_echoed() {
-        assert_eq!(clean_host("127.0.0.1:8080"), Some("127.0.0.1:8080"));
-        assert_eq!(clean_host("[::1]:80"), Some("[::1]:80"));
-        assert_eq!(clean_host("evil.com/<script>"), None);
-        assert_eq!(clean_host(""), None);
     }
 }

@@ -222,6 +222,47 @@ fn get(summary: &str, tag: &str, params: Vec<Value>, responses: Value) -> Value 
     }})
 }
 
+/// The two data paths of collection `c`: its items and one of its features.
+fn data_paths(paths: &mut Map<String, Value>, c: Coll, bad: &Value) {
+    let id = c.id();
+    let mut params = vec![
+        param("bbox"),
+        param("limit"),
+        param("offset"),
+        param("datetime"),
+        param("fFeatures"),
+    ];
+    if c == Coll::All {
+        params.push(param("category"));
+    }
+    params.extend(super::PROPERTY_PARAMS.map(param));
+    paths.insert(
+        format!("/collections/{id}/items"),
+        get(
+            &format!("Features of {id}"),
+            "Data",
+            params,
+            json!({
+                "200": ok("A page of features, with next/prev links.", GEOJSON, "featureCollectionGeoJSON"),
+                "400": bad.clone(),
+            }),
+        ),
+    );
+    paths.insert(
+        format!("/collections/{id}/items/{{featureId}}"),
+        get(
+            &format!("Feature of {id}"),
+            "Data",
+            vec![param("featureId"), param("fFeatures")],
+            json!({
+                "200": ok("One feature.", GEOJSON, "featureGeoJSON"),
+                "400": bad.clone(),
+                "404": error("No such feature in this collection."),
+            }),
+        ),
+    );
+}
+
 /// The document, with `base` (e.g. `http://127.0.0.1:8080/ogc`) as its server.
 pub fn document(base: &str, reference: &Reference) -> Value {
     let mut paths = Map::new();
@@ -276,43 +317,7 @@ pub fn document(base: &str, reference: &Reference) -> Value {
         ),
     );
     for c in Coll::ALL {
-        let id = c.id();
-        let mut params = vec![
-            param("bbox"),
-            param("limit"),
-            param("offset"),
-            param("datetime"),
-            param("fFeatures"),
-        ];
-        if c == Coll::All {
-            params.push(param("category"));
-        }
-        params.extend(super::PROPERTY_PARAMS.map(param));
-        paths.insert(
-            format!("/collections/{id}/items"),
-            get(
-                &format!("Features of {id}"),
-                "Data",
-                params,
-                json!({
-                    "200": ok("A page of features, with next/prev links.", GEOJSON, "featureCollectionGeoJSON"),
-                    "400": bad,
-                }),
-            ),
-        );
-        paths.insert(
-            format!("/collections/{id}/items/{{featureId}}"),
-            get(
-                &format!("Feature of {id}"),
-                "Data",
-                vec![param("featureId"), param("fFeatures")],
-                json!({
-                    "200": ok("One feature.", GEOJSON, "featureGeoJSON"),
-                    "400": bad,
-                    "404": error("No such feature in this collection."),
-                }),
-            ),
-        );
+        data_paths(&mut paths, c, &bad);
     }
     json!({
         "openapi": "3.0.3",

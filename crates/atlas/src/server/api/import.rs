@@ -1,13 +1,14 @@
-//! Imports over HTTP: `POST /import` (editors: a CSV, XLSX or GeoJSON file of sites, the same
-//! parser and store import as `atlas import`) and `POST /chains/import` (admins: a chains CSV,
-//! the same as `atlas import-chains`). Bodies up to [`crate::server::IMPORT_LIMIT_BYTES`].
+//! `POST /api/v1/import` (editors): a CSV, XLSX or GeoJSON file of sites, the same parser and
+//! store import as `atlas import`; bodies up to [`crate::server::IMPORT_LIMIT_BYTES`]. Also the
+//! CSV body of the reference-data imports ([`csv_body`]: `POST /chains/import` in
+//! [`super::chains`], `POST /indicators/import` in [`super::indicators`]).
 
-use super::{params, today, Req, JSON};
-use crate::server::auth::{Admin, Editor};
+use super::{params, Req, JSON};
+use crate::server::auth::Editor;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::{AppState, IMPORT_LIMIT_BYTES};
 use atlas_core::import::{parse_sites, FileFormat};
-use atlas_core::{ChainCatalog, Crs};
+use atlas_core::Crs;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::StatusCode;
@@ -114,6 +115,53 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     }
 }
 
+/// The file of the form (its name when given, and its bytes); the form's option fields go
+/// into `opts`. `400` without a `file` field, or for any other field.
+async fn read_form(
+    state: &AppState,
+    request: Request,
+    opts: &mut Options,
+) -> ApiResult<(Option<String>, Vec<u8>)> {
+    let mut form = Multipart::from_request(request, state)
+        .await
+        .map_err(|e| ApiError::BadRequest(format!("the multipart form cannot be read: {e}")))?;
+    let mut file: Option<(Option<String>, Vec<u8>)> = None;
+    while let Some(field) = form.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let file_name = field.file_name().map(str::to_string);
+            let bytes = field.bytes().await.map_err(multipart_error)?;
+            file = Some((file_name, bytes.to_vec()));
+        } else if IMPORT_KEYS.contains(&name.as_str()) {
+            let text = field.text().await.map_err(multipart_error)?;
+            opts.set(&name, &text)?;
+        } else {
+            return Err(params::unknown_parameter(&name, &["file"], &IMPORT_KEYS));
+        }
+    }
+    file.ok_or_else(|| {
+        ApiError::BadRequest(
+            "the form has no field named 'file' holding the CSV, XLSX or GeoJSON file".into(),
+        )
+    })
+}
+
+/// A row error of the parser as the report shows it (the value cut at 80 characters).
+fn row_problem(e: &atlas_core::RowError) -> RowProblem {
+    RowProblem {
+        line: e.line,
+        column: e.column.clone(),
+        reason: match &e.value {
+            Some(v) => format!(
+                "{} (value '{}')",
+                e.message,
+                v.chars().take(80).collect::<String>()
+            ),
+            None => e.message.clone(),
+        },
+    }
+}
+
 /// Imports a file of sites.
 #[utoipa::path(
     post,
@@ -154,29 +202,7 @@ pub async fn import(Editor(who): Editor, req: Req, request: Request) -> ApiResul
             "send the file as multipart/form-data with a field named 'file'".into(),
         ));
     }
-    let state: AppState = req.state.clone();
-    let mut form = Multipart::from_request(request, &state)
-        .await
-        .map_err(|e| ApiError::BadRequest(format!("the multipart form cannot be read: {e}")))?;
-    let mut file: Option<(Option<String>, Vec<u8>)> = None;
-    while let Some(field) = form.next_field().await.map_err(multipart_error)? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "file" {
-            let file_name = field.file_name().map(str::to_string);
-            let bytes = field.bytes().await.map_err(multipart_error)?;
-            file = Some((file_name, bytes.to_vec()));
-        } else if IMPORT_KEYS.contains(&name.as_str()) {
-            let text = field.text().await.map_err(multipart_error)?;
-            opts.set(&name, &text)?;
-        } else {
-            return Err(params::unknown_parameter(&name, &["file"], &IMPORT_KEYS));
-        }
-    }
-    let Some((file_name, bytes)) = file else {
-        return Err(ApiError::BadRequest(
-            "the form has no field named 'file' holding the CSV, XLSX or GeoJSON file".into(),
-        ));
-    };
+    let (file_name, bytes) = read_form(&req.state, request, &mut opts).await?;
     let format = file_name
         .as_deref()
         .and_then(FileFormat::from_name)
@@ -187,16 +213,17 @@ pub async fn import(Editor(who): Editor, req: Req, request: Request) -> ApiResul
                 file_name.as_deref().unwrap_or("the file")
             ))
         })?;
-    let cache = Arc::clone(&req.cache);
+    let cache = Arc::clone(&req.state.cache);
     let reference = req
         .state
         .db
         .read(move |s| cache.reference(s, s.data_version()?))
         .await?;
     let crs = opts.crs;
+    let today = req.today();
     // Parsing a 20 MiB file is CPU work: off the async workers, not holding the writer.
     let parsed = tokio::task::spawn_blocking(move || {
-        parse_sites(&bytes, format, &reference.context(today()), crs)
+        parse_sites(&bytes, format, &reference.context(today), crs)
     })
     .await
     .map_err(|e| ApiError::internal(format!("parsing an import failed: {e}")))?
@@ -209,22 +236,7 @@ pub async fn import(Editor(who): Editor, req: Req, request: Request) -> ApiResul
         updated: 0,
         unchanged: 0,
         skipped: 0,
-        errors: parsed
-            .errors
-            .iter()
-            .map(|e| RowProblem {
-                line: e.line,
-                column: e.column.clone(),
-                reason: match &e.value {
-                    Some(v) => format!(
-                        "{} (value '{}')",
-                        e.message,
-                        v.chars().take(80).collect::<String>()
-                    ),
-                    None => e.message.clone(),
-                },
-            })
-            .collect(),
+        errors: parsed.errors.iter().map(row_problem).collect(),
     };
     if invalid > 0 && !opts.skip_invalid {
         return Err(ApiError::InvalidRows {
@@ -254,139 +266,10 @@ pub async fn import(Editor(who): Editor, req: Req, request: Request) -> ApiResul
         .into_response())
 }
 
-/// What a chains import did (or would do).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChainsResult {
-    /// True when nothing was written.
-    pub dry_run: bool,
-    /// Chains in the file.
-    pub chains: usize,
-    /// Links in the file.
-    pub links: usize,
-    /// Chain ids that are new.
-    pub added_chains: Vec<String>,
-    /// Chain ids that are gone.
-    pub removed_chains: Vec<String>,
-    /// Link ids that are new.
-    pub added_links: Vec<String>,
-    /// Link ids that are gone.
-    pub removed_links: Vec<String>,
-}
-
-/// Replaces the chains and links with a chains CSV.
-#[utoipa::path(
-    post,
-    path = "/api/v1/chains/import",
-    tag = "editing",
-    security(("bearer" = [])),
-    params(("dry_run" = Option<bool>, Query, description = "Check only, write nothing.")),
-    request_body(content = String, content_type = "text/csv", description = "The chains \
-        file (columns of data/chains.csv), UTF-8."),
-    responses(
-        (status = 200, description = "The chains now in force.", body = ChainsResult),
-        (status = 401, description = "`unauthorized`", body = super::openapi::ErrorBody),
-        (status = 403, description = "`forbidden`: admins only.", body = super::openapi::ErrorBody),
-        (status = 409, description = "`reference_in_use`: sites use chains or links the file \
-            lacks (listed in `error.details`); nothing was written.", body = super::openapi::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`: not text/csv.", body = super::openapi::ErrorBody),
-        (status = 422, description = "`invalid_file`", body = super::openapi::ErrorBody),
-    )
-)]
-pub async fn chains(Admin(_who): Admin, req: Req, request: Request) -> ApiResult<Response> {
-    let (dry_run, text) = csv_body(&req, request, "chains").await?;
-    let catalog =
-        ChainCatalog::parse_csv(&text).map_err(|e| ApiError::InvalidFile(e.to_string()))?;
-    let result = req
-        .state
-        .db
-        .write(move |s| {
-            let r = if dry_run {
-                s.check_chains(&catalog)?
-            } else {
-                s.replace_chains(&catalog)?
-            };
-            Ok(ChainsResult {
-                dry_run,
-                chains: r.chains,
-                links: r.links,
-                added_chains: r.added_chains,
-                removed_chains: r.removed_chains,
-                added_links: r.added_links,
-                removed_links: r.removed_links,
-            })
-        })
-        .await?;
-    Ok((
-        [(CONTENT_TYPE, JSON), (CACHE_CONTROL, "no-store")],
-        super::to_json(&result)?,
-    )
-        .into_response())
-}
-
-/// What `POST /api/v1/indicators/import` did.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct IndicatorsResult {
-    /// True when nothing was written.
-    pub dry_run: bool,
-    /// Indicators in the file (now in force unless `dry_run`).
-    pub indicators: usize,
-    /// Their ids, in order.
-    pub ids: Vec<String>,
-}
-
-/// Replaces the plan's indicators with an indicators CSV (the columns of data/indicators.csv):
-/// baselines, targets and sources change without a code change. Admins only.
-#[utoipa::path(
-    post,
-    path = "/api/v1/indicators/import",
-    tag = "editing",
-    security(("bearer" = [])),
-    params(("dry_run" = Option<bool>, Query, description = "Check only, write nothing.")),
-    request_body(content = String, content_type = "text/csv", description = "The indicators \
-        file (columns of data/indicators.csv), UTF-8."),
-    responses(
-        (status = 200, description = "The indicators now in force.", body = IndicatorsResult),
-        (status = 401, description = "`unauthorized`", body = super::openapi::ErrorBody),
-        (status = 403, description = "`forbidden`: admins only.", body = super::openapi::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`: not text/csv.", body = super::openapi::ErrorBody),
-        (status = 422, description = "`invalid_file`: a row that cannot be read, a repeated id, \
-            or a count_filter naming an unknown chain, link or township; nothing was written.",
-            body = super::openapi::ErrorBody),
-    )
-)]
-pub async fn indicators(Admin(_who): Admin, req: Req, request: Request) -> ApiResult<Response> {
-    let (dry_run, text) = csv_body(&req, request, "indicators").await?;
-    let list = atlas_core::reference::parse_indicators(&text)
-        .map_err(|e| ApiError::InvalidFile(e.to_string()))?;
-    let ids: Vec<String> = list.iter().map(|i| i.id.clone()).collect();
-    let result = req
-        .state
-        .db
-        .write(move |s| {
-            let indicators = if dry_run {
-                // The same checks, in a transaction that is rolled back.
-                s.check_indicators(&list)?
-            } else {
-                s.replace_indicators(&list)?
-            };
-            Ok(IndicatorsResult {
-                dry_run,
-                indicators,
-                ids,
-            })
-        })
-        .await?;
-    Ok((
-        [(CONTENT_TYPE, JSON), (CACHE_CONTROL, "no-store")],
-        super::to_json(&result)?,
-    )
-        .into_response())
-}
-
 /// The `dry_run` flag and the UTF-8 CSV body of a reference-data import (`what`: `chains`,
 /// `indicators`): 415 unless `text/csv` (or `text/plain`), 413 above the import limit, 422 when
 /// not UTF-8.
-async fn csv_body(req: &Req, request: Request, what: &str) -> ApiResult<(bool, String)> {
+pub(super) async fn csv_body(req: &Req, request: Request, what: &str) -> ApiResult<(bool, String)> {
     let (_, extras) = params::split(&req.query, &[], &["dry_run"])?;
     let dry_run = match params::last(&extras, "dry_run") {
         Some(v) => flag("dry_run", v)?,

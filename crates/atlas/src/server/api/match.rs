@@ -7,7 +7,7 @@
 use super::export::{download, REPORT_TITLE};
 use super::params;
 use super::sites::MAX_LIMIT;
-use super::{to_json, today, Req, GEOJSON};
+use super::{to_json, Req, GEOJSON};
 use crate::app::reports::ranked_matches;
 use crate::server::error::{ApiError, ApiResult};
 use atlas_core::export::{site_to_feature, site_writer, ExportFormat, ExportMeta};
@@ -213,6 +213,15 @@ fn feature(
     )
 )]
 pub async fn match_sites(req: Req) -> ApiResult<Response> {
+    let (q, format, limit) = parse_request(&req)?;
+    match format {
+        None => match_json(req, q, limit).await,
+        Some(format) => match_download(req, q, limit, format).await,
+    }
+}
+
+/// The query, the download format (`None`: JSON) and the number of platforms to answer.
+fn parse_request(req: &Req) -> ApiResult<(MatchQuery, Option<ExportFormat>, u64)> {
     let mut q = MatchQuery::default();
     let mut format_value: Option<String> = None;
     for (k, v) in &req.query {
@@ -233,41 +242,54 @@ pub async fn match_sites(req: Req) -> ApiResult<Response> {
         }
         Some(n) => n,
     };
-    let echo = echo(&q, limit, format);
+    Ok((q, format, limit))
+}
+
+/// The ranked platforms as a GeoJSON FeatureCollection (a data GET with `ETag`/`304`).
+async fn match_json(req: Req, q: MatchQuery, limit: u64) -> ApiResult<Response> {
+    let echo = echo(&q, limit, None);
     let check = q.reference_filter();
-    let Some(format) = format else {
-        let key = format!(
-            "match?{}",
-            serde_json::to_string(&echo)
-                .map_err(|e| ApiError::internal(format!("match key: {e}")))?
-        );
-        return req
-            .cached(
-                key,
-                GEOJSON,
-                move |store| Ok(store.validate_filter(&check)?),
-                move |store, reference| {
-                    let ctx = reference.context(today());
-                    let ranked = ranked_matches(store, &q)?;
-                    let features = ranked
-                        .iter()
-                        .take(usize::try_from(limit).unwrap_or(usize::MAX))
-                        .enumerate()
-                        .map(|(i, (s, m))| feature(s, m, i as u64 + 1, &ctx))
-                        .collect::<ApiResult<Vec<_>>>()?;
-                    to_json(&MatchCollection {
-                        kind: "FeatureCollection",
-                        number_matched: ranked.len() as u64,
-                        number_returned: features.len() as u64,
-                        query: echo,
-                        features,
-                    })
-                },
-            )
-            .await;
-    };
-    let cache = Arc::clone(&req.cache);
-    let now = crate::app::clock::current().now_china();
+    let today = req.today();
+    let key = format!(
+        "match?{}",
+        serde_json::to_string(&echo).map_err(|e| ApiError::internal(format!("match key: {e}")))?
+    );
+    req.cached(
+        key,
+        GEOJSON,
+        move |store| Ok(store.validate_filter(&check)?),
+        move |store, reference| {
+            let ctx = reference.context(today);
+            let ranked = ranked_matches(store, &q)?;
+            let features = ranked
+                .iter()
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .enumerate()
+                .map(|(i, (s, m))| feature(s, m, i as u64 + 1, &ctx))
+                .collect::<ApiResult<Vec<_>>>()?;
+            to_json(&MatchCollection {
+                kind: "FeatureCollection",
+                number_matched: ranked.len() as u64,
+                number_returned: features.len() as u64,
+                query: echo,
+                features,
+            })
+        },
+    )
+    .await
+}
+
+/// The ranked platforms as a download (rows in rank order).
+async fn match_download(
+    req: Req,
+    q: MatchQuery,
+    limit: u64,
+    format: ExportFormat,
+) -> ApiResult<Response> {
+    let check = q.reference_filter();
+    let cache = Arc::clone(&req.state.cache);
+    let now = req.state.clock.now_china();
+    let today = req.today();
     let (bytes, names) = req
         .state
         .db
@@ -275,7 +297,7 @@ pub async fn match_sites(req: Req) -> ApiResult<Response> {
             store.validate_filter(&check)?;
             let version = store.data_version()?;
             let reference = cache.reference(store, version)?;
-            let ctx = reference.context(today());
+            let ctx = reference.context(today);
             let ranked = ranked_matches(store, &q)?;
             let rows: Vec<&Site> = ranked
                 .iter()
@@ -292,35 +314,43 @@ pub async fn match_sites(req: Req) -> ApiResult<Response> {
                 ),
                 row_count: Some(rows.len() as u64),
             };
-            let mut out = Vec::new();
-            {
-                let mut w = site_writer(format, &mut out, &ctx, HeaderLang::Zh, &meta)
-                    .map_err(|e| ApiError::internal(format!("match export: {e}")))?;
-                for s in rows {
-                    w.write_site(s)
-                        .map_err(|e| ApiError::internal(format!("match export: {e}")))?;
-                }
-                w.finish_boxed()
-                    .map_err(|e| ApiError::internal(format!("match export: {e}")))?;
-            }
+            let out = write_rows(format, &rows, &ctx, &meta)?;
             let (zh, en) = match q.chain.as_ref().and_then(|c| reference.chains.chain(c)) {
                 Some(c) => (c.name_zh.clone(), c.id.to_string()),
                 None => (String::new(), String::new()),
             };
-            Ok((
-                out,
-                report_filename(
-                    "智慧选址",
-                    "site-match",
-                    &zh,
-                    &en,
-                    format,
-                    now.naive_local(),
-                ),
-            ))
+            let names = report_filename(
+                "智慧选址",
+                "site-match",
+                &zh,
+                &en,
+                format,
+                now.naive_local(),
+            );
+            Ok((out, names))
         })
         .await?;
     download(format, &names.0, &names.1, bytes)
+}
+
+/// The rows of a match download in `format`.
+fn write_rows(
+    format: ExportFormat,
+    rows: &[&Site],
+    ctx: &atlas_core::Context<'_>,
+    meta: &ExportMeta,
+) -> ApiResult<Vec<u8>> {
+    let fail = |e: &dyn std::fmt::Display| ApiError::internal(format!("match export: {e}"));
+    let mut out = Vec::new();
+    {
+        let mut w =
+            site_writer(format, &mut out, ctx, HeaderLang::Zh, meta).map_err(|e| fail(&e))?;
+        for s in rows {
+            w.write_site(s).map_err(|e| fail(&e))?;
+        }
+        w.finish_boxed().map_err(|e| fail(&e))?;
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -1,23 +1,242 @@
-//! `GET /api/v1/chains/{id}/analysis` (gap analysis of a chain, JSON) and
-//! `GET /api/v1/chains/{id}/report` (the same as a workbook or CSV for the investment-promotion
-//! team). The analysis itself is `atlas_core::analysis`; the sites come from the store's one
-//! query path (`chain=…`).
+//! `/api/v1/chains`: the industry chains and their links with site counts (`GET /chains`,
+//! `/chains/{id}`), the gap analysis of a chain (`GET /chains/{id}/analysis`, JSON) and the same
+//! as a workbook or CSV for the investment-promotion team (`GET /chains/{id}/report`), and the
+//! admins' replacement of the chains by a CSV (`POST /chains/import`). The analysis itself is
+//! `atlas_core::analysis`; the sites come from the store's filter (`chain=…`).
 
 use super::export::{download, parse_report_format, REPORT_TITLE};
-use super::params::{self, PathId};
-use super::{to_json, today, Req, JSON};
+use super::import::csv_body;
+use super::params;
+use super::PathId;
+use super::{to_json, Req, GEOJSON, JSON};
 use crate::app::reports::{analyse_chain, chain_report_filename, write_chain_report};
+use crate::server::auth::Admin;
 use crate::server::error::{ApiError, ApiResult};
+use crate::server::features::Link;
 use atlas_core::analysis::{
     parse_weak_below, CategoryCounts, ChainAnalysis, LinkAnalysis, ServedBy, DEFAULT_WEAK_BELOW,
 };
+use atlas_core::dataset::Reference;
 use atlas_core::export::ExportMeta;
-use atlas_core::{ChainId, SiteFilter};
-use atlas_store::Store;
-use axum::response::Response;
+use atlas_core::{Category, ChainCatalog, ChainId, Labelled, SiteFilter};
+use atlas_store::{ChainCount, FacetCount, Store};
+use axum::extract::Request;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use std::sync::Arc;
 use utoipa::ToSchema;
+
+/// A count per category.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryCount {
+    /// Category id.
+    pub id: &'static str,
+    /// Chinese label (every label of the API is `name_zh` / `name_en`).
+    pub name_zh: &'static str,
+    /// English label.
+    pub name_en: &'static str,
+    /// Sites.
+    pub count: u64,
+}
+
+/// A chain link with its counts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkEntry {
+    /// `chain.link` id.
+    pub id: String,
+    /// Position from upstream (1).
+    pub order: u32,
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// What belongs here (Chinese).
+    pub description_zh: Option<String>,
+    /// Where the plan says so.
+    pub source: Option<String>,
+    /// Sites on this link (matching the filter).
+    pub total: u64,
+    /// The same by category.
+    pub by_category: Vec<CategoryCount>,
+}
+
+/// An industry chain with its ordered links and counts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainEntry {
+    /// Chain id.
+    pub id: String,
+    /// Display order.
+    pub order: u32,
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// Sites on the chain, any link or none (matching the filter).
+    pub total: u64,
+    /// The same by category.
+    pub by_category: Vec<CategoryCount>,
+    /// Sites on the chain without a link.
+    pub without_link: u64,
+    /// Links, upstream first.
+    pub links: Vec<LinkEntry>,
+    /// This chain's sites (`self`-style link to `/sites?chain=…`).
+    pub sites: Link,
+}
+
+/// `GET /chains`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainsResponse {
+    /// Chains in display order.
+    pub chains: Vec<ChainEntry>,
+}
+
+fn by_category(counts: &[FacetCount]) -> Vec<CategoryCount> {
+    Category::ALL
+        .iter()
+        .map(|c| CategoryCount {
+            id: c.id(),
+            name_zh: c.zh(),
+            name_en: c.en(),
+            count: counts
+                .iter()
+                .find(|x| x.id == c.id())
+                .map_or(0, |x| x.count),
+        })
+        .collect()
+}
+
+fn chain_entries(base: &str, r: &Reference, counts: &[ChainCount]) -> Vec<ChainEntry> {
+    r.chains
+        .chains
+        .iter()
+        .map(|c| {
+            let count = counts.iter().find(|x| x.chain == c.id);
+            let links = c
+                .links
+                .iter()
+                .map(|l| {
+                    let lc = count.and_then(|x| x.links.iter().find(|y| y.link == l.id));
+                    LinkEntry {
+                        id: l.id.to_string(),
+                        order: l.order,
+                        name_zh: l.name_zh.clone(),
+                        name_en: l.name_en.clone(),
+                        description_zh: l.description_zh.clone(),
+                        source: l.source.clone(),
+                        total: lc.map_or(0, |x| x.total),
+                        by_category: by_category(lc.map_or(&[][..], |x| &x.by_category)),
+                    }
+                })
+                .collect();
+            ChainEntry {
+                id: c.id.to_string(),
+                order: c.order,
+                name_zh: c.name_zh.clone(),
+                name_en: c.name_en.clone(),
+                total: count.map_or(0, |x| x.total),
+                by_category: by_category(count.map_or(&[][..], |x| &x.by_category)),
+                without_link: count.map_or(0, |x| x.without_link),
+                links,
+                sites: Link {
+                    href: format!("{base}/api/v1/sites?chain={}", c.id),
+                    rel: "items",
+                    media_type: GEOJSON,
+                    title: format!("{} {}", c.name_zh, c.name_en),
+                },
+            }
+        })
+        .collect()
+}
+
+/// The filter of `/chains`: every filter parameter; limit and offset are ignored.
+fn counts_filter(req: &Req) -> ApiResult<SiteFilter> {
+    let (mut f, _) = params::filter(&req.query, &[])?;
+    f.limit = None;
+    f.offset = 0;
+    Ok(f)
+}
+
+/// Every industry chain with its ordered links and site counts.
+#[utoipa::path(
+    get,
+    path = "/api/v1/chains",
+    tag = "catalogue",
+    params(super::openapi::FilterParams),
+    responses(
+        (status = 200, description = "Chains in display order with their links (upstream \
+            first) and the number of sites on each, by category. A filter restricts the \
+            counted sites; `limit` and `offset` are ignored.", body = ChainsResponse),
+        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        (status = 400, description = "A bad filter parameter.", body = super::openapi::ErrorBody),
+    )
+)]
+pub async fn chains(req: Req) -> ApiResult<Response> {
+    let filter = counts_filter(&req)?;
+    let base = req.base.clone();
+    let key = format!("chains?{}@{base}", params::canonical(&filter));
+    let check = filter.clone();
+    req.cached(
+        key,
+        JSON,
+        move |store| Ok(store.validate_filter(&check)?),
+        move |store, reference| {
+            let counts = store.chain_counts(&filter)?;
+            to_json(&ChainsResponse {
+                chains: chain_entries(&base, reference, &counts),
+            })
+        },
+    )
+    .await
+}
+
+/// One industry chain with its ordered links and site counts.
+#[utoipa::path(
+    get,
+    path = "/api/v1/chains/{id}",
+    tag = "catalogue",
+    params(("id" = String, Path, description = "Chain id, e.g. `petrochemical`."),
+        super::openapi::FilterParams),
+    responses(
+        (status = 200, description = "The chain.", body = ChainEntry),
+        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        (status = 400, description = "`invalid_id` or a bad filter parameter.",
+            body = super::openapi::ErrorBody),
+        (status = 404, description = "`not_found`: no chain has this id.",
+            body = super::openapi::ErrorBody),
+    )
+)]
+pub async fn chain(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
+    let id = ChainId::new(raw).map_err(params::invalid_id)?;
+    let filter = counts_filter(&req)?;
+    let base = req.base.clone();
+    let key = format!("chains/{id}?{}@{base}", params::canonical(&filter));
+    let check = filter.clone();
+    let wanted = id.clone();
+    req.cached(
+        key,
+        JSON,
+        move |store| {
+            let cat = store.chains()?;
+            if cat.chain(&wanted).is_none() {
+                return Err(ApiError::NotFound(format!(
+                    "no chain with id '{wanted}'; chains: {}",
+                    cat.chain_ids()
+                )));
+            }
+            Ok(store.validate_filter(&check)?)
+        },
+        move |store, reference| {
+            let counts = store.chain_counts(&filter)?;
+            let entry = chain_entries(&base, reference, &counts)
+                .into_iter()
+                .find(|c| c.id == id.as_str())
+                .ok_or_else(|| ApiError::NotFound(format!("no chain with id '{id}'")))?;
+            to_json(&entry)
+        },
+    )
+    .await
+}
 
 /// A chain's id and names.
 #[derive(Debug, Serialize, ToSchema)]
@@ -285,8 +504,9 @@ pub async fn report(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
     let (_, extras) = params::split(&req.query, &[], &["weak_below", "format"])?;
     let weak_below = weak_below(&extras)?;
     let format = parse_report_format(params::last(&extras, "format"))?;
-    let cache = Arc::clone(&req.cache);
-    let now = crate::app::clock::current().now_china();
+    let cache = Arc::clone(&req.state.cache);
+    let now = req.state.clock.now_china();
+    let today = req.today();
     let (bytes, names) = req
         .state
         .db
@@ -310,7 +530,7 @@ pub async fn report(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
                     env!("CARGO_PKG_VERSION")
                 ),
             );
-            let ctx = reference.context(today());
+            let ctx = reference.context(today);
             let (bytes, _) =
                 write_chain_report(store, chain, weak_below, format, &ctx, &meta, Vec::new())?;
             Ok((
@@ -320,4 +540,74 @@ pub async fn report(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
         })
         .await?;
     download(format, &names.0, &names.1, bytes)
+}
+
+/// What a chains import did (or would do).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainsResult {
+    /// True when nothing was written.
+    pub dry_run: bool,
+    /// Chains in the file.
+    pub chains: usize,
+    /// Links in the file.
+    pub links: usize,
+    /// Chain ids that are new.
+    pub added_chains: Vec<String>,
+    /// Chain ids that are gone.
+    pub removed_chains: Vec<String>,
+    /// Link ids that are new.
+    pub added_links: Vec<String>,
+    /// Link ids that are gone.
+    pub removed_links: Vec<String>,
+}
+
+/// Replaces the chains and links with a chains CSV.
+#[utoipa::path(
+    post,
+    operation_id = "import_chains",
+    path = "/api/v1/chains/import",
+    tag = "editing",
+    security(("bearer" = [])),
+    params(("dry_run" = Option<bool>, Query, description = "Check only, write nothing.")),
+    request_body(content = String, content_type = "text/csv", description = "The chains \
+        file (columns of data/chains.csv), UTF-8."),
+    responses(
+        (status = 200, description = "The chains now in force.", body = ChainsResult),
+        (status = 401, description = "`unauthorized`", body = super::openapi::ErrorBody),
+        (status = 403, description = "`forbidden`: admins only.", body = super::openapi::ErrorBody),
+        (status = 409, description = "`reference_in_use`: sites use chains or links the file \
+            lacks (listed in `error.details`); nothing was written.", body = super::openapi::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: not text/csv.", body = super::openapi::ErrorBody),
+        (status = 422, description = "`invalid_file`", body = super::openapi::ErrorBody),
+    )
+)]
+pub async fn import(Admin(_who): Admin, req: Req, request: Request) -> ApiResult<Response> {
+    let (dry_run, text) = csv_body(&req, request, "chains").await?;
+    let catalog =
+        ChainCatalog::parse_csv(&text).map_err(|e| ApiError::InvalidFile(e.to_string()))?;
+    let result = req
+        .state
+        .db
+        .write(move |s| {
+            let r = if dry_run {
+                s.check_chains(&catalog)?
+            } else {
+                s.replace_chains(&catalog)?
+            };
+            Ok(ChainsResult {
+                dry_run,
+                chains: r.chains,
+                links: r.links,
+                added_chains: r.added_chains,
+                removed_chains: r.removed_chains,
+                added_links: r.added_links,
+                removed_links: r.removed_links,
+            })
+        })
+        .await?;
+    Ok((
+        [(CONTENT_TYPE, JSON), (CACHE_CONTROL, "no-store")],
+        super::to_json(&result)?,
+    )
+        .into_response())
 }
