@@ -728,7 +728,7 @@ pub fn parse_sites(
 }
 
 /// Validates an already-read table.
-pub fn parse_table(
+fn parse_table(
     table: &Table,
     ctx: &Context<'_>,
     file_crs: Option<Crs>,

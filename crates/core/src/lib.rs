@@ -12,7 +12,7 @@
 //!   (boundary, fallback point), [`Indicator`] (plan targets); [`dataset`] embeds the defaults.
 //! - [`SiteFilter`]: the one filter shared by the store, the API, exports and the map.
 //! - [`record`]: a site as a flat row (validation on the way in, labels on the way out);
-//!   [`columns::Column`] names every column and property once.
+//!   [`Column`] names every column and property once.
 //! - [`import`]: CSV/XLSX/GeoJSON reading with row-level reports; [`export`]: XLSX, CSV, GeoJSON,
 //!   KML writers that stream one site at a time.
 //! - [`analysis`]: gap analysis of a chain (missing / weak / present links, who serves each);
@@ -23,23 +23,23 @@
 
 pub mod analysis;
 pub mod clock;
-pub mod columns;
-pub mod coord;
+mod columns;
+mod coord;
 pub mod crs;
 pub mod dataset;
 pub mod edit;
 pub mod export;
 pub mod filter;
 pub mod freshness;
-pub mod ids;
+mod ids;
 pub mod import;
 pub mod matching;
 pub mod places;
 pub mod record;
 pub mod reference;
 pub mod report;
-pub mod site;
-pub mod vocab;
+mod site;
+mod vocab;
 
 pub use columns::{Column, HeaderLang};
 pub use coord::{BBox, CoordError, Lat, Lon, Position};
@@ -50,5 +50,7 @@ pub use ids::{ChainId, InvalidId, LinkId, SiteId, TownCode};
 pub use import::{FileFormat, ImportError, ParsedFile};
 pub use record::{Context, RawRow, RowError};
 pub use reference::{Chain, ChainCatalog, DataError, District, Division, Indicator, Link, Measure};
-pub use site::{Area, ChainRef, Location, OriginalCoordinate, Site, SiteGeometry};
+pub use site::{
+    Area, ChainRef, GeometryError, InvalidArea, Location, OriginalCoordinate, Site, SiteGeometry,
+};
 pub use vocab::{Category, Kind, Labelled, Level, LocationPrecision, Scope, Status, UnknownValue};

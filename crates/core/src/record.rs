@@ -1,6 +1,8 @@
 //! A site as a flat record of text cells (one per [`Column`]), in both directions:
-//! `site_from_row` applies every validation rule of an import; `site_to_row` writes what exports
-//! show. The two are inverse: `site_from_row(site_to_row(s)) == s`.
+//! [`site_from_row`] applies every validation rule of an import, one named step per group of
+//! columns (identity, vocabularies, chains, town, location, figures, source, dates); the export
+//! writers read a site's cells column by column (`cell`). The two are inverse: the cells of a
+//! site read back as the same site.
 
 use crate::columns::{Column, HeaderLang};
 use crate::crs::Crs;
@@ -670,7 +672,7 @@ fn dates(e: &mut Errors<'_>, today: NaiveDate) -> (Option<NaiveDate>, Option<Nai
 }
 
 /// Formats a float the shortest way that reads back to the same value (`10000`, `110.92`).
-pub fn fmt_num(v: f64) -> String {
+pub(crate) fn fmt_num(v: f64) -> String {
     format!("{v}")
 }
 
@@ -698,7 +700,7 @@ pub enum Cell {
 
 impl Cell {
     /// The cell, borrowed.
-    pub fn as_cell_ref(&self) -> CellRef<'_> {
+    pub(crate) fn as_cell_ref(&self) -> CellRef<'_> {
         match self {
             Cell::Text(s) => CellRef::Text(Cow::Borrowed(s)),
             Cell::Number(n) => CellRef::Number(*n),
@@ -717,14 +719,14 @@ impl Cell {
 }
 
 /// The value of one column of a site, as exports write it.
-pub fn cell(site: &Site, c: Column, ctx: &Context<'_>, lang: HeaderLang) -> Cell {
+pub(crate) fn cell(site: &Site, c: Column, ctx: &Context<'_>, lang: HeaderLang) -> Cell {
     cell_ref(site, c, ctx, lang).into_owned()
 }
 
 /// A [`Cell`] whose text may borrow from the site or the reference data (what writers that
 /// copy the text anyway use, without allocating it first).
 #[derive(Debug, Clone, PartialEq)]
-pub enum CellRef<'a> {
+pub(crate) enum CellRef<'a> {
     /// Text (always written as text, e.g. phone numbers).
     Text(Cow<'a, str>),
     /// A number.
@@ -735,7 +737,7 @@ pub enum CellRef<'a> {
 
 impl CellRef<'_> {
     /// The owned cell.
-    pub fn into_owned(self) -> Cell {
+    pub(crate) fn into_owned(self) -> Cell {
         match self {
             CellRef::Text(s) => Cell::Text(s.into_owned()),
             CellRef::Number(n) => Cell::Number(n),
@@ -746,7 +748,7 @@ impl CellRef<'_> {
 
 /// The value of one column of a site, as exports write it: [`cell`], borrowing its text where
 /// it can.
-pub fn cell_ref<'a>(
+pub(crate) fn cell_ref<'a>(
     site: &'a Site,
     c: Column,
     ctx: &Context<'a>,
@@ -857,14 +859,6 @@ fn town_name_cell<'a>(site: &Site, ctx: &Context<'a>, lang: HeaderLang) -> CellR
     }
 }
 
-/// All cells of a site in [`Column::ALL`] order.
-pub fn site_to_row(site: &Site, ctx: &Context<'_>, lang: HeaderLang) -> Vec<Cell> {
-    Column::ALL
-        .iter()
-        .map(|c| cell(site, *c, ctx, lang))
-        .collect()
-}
-
 /// The header row in a language.
 pub fn header_row(lang: HeaderLang) -> Vec<&'static str> {
     Column::ALL
@@ -877,18 +871,6 @@ pub fn header_row(lang: HeaderLang) -> Vec<&'static str> {
             }
         })
         .collect()
-}
-
-/// Turns an exported row back into a [`RawRow`] (used by round-trip tests and the web's write API).
-pub fn raw_row_from_cells(line: u64, cells: &[Cell]) -> RawRow {
-    RawRow {
-        line,
-        cells: Column::ALL
-            .iter()
-            .zip(cells)
-            .map(|(c, v)| (*c, v.to_text()))
-            .collect(),
-    }
 }
 
 #[cfg(test)]
