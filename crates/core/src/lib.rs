@@ -13,7 +13,8 @@
 //!   BD-09 to WGS84 ([`crs`] holds the formulas).
 //! - **Reference data**: [`ChainCatalog`] (chains and links), [`Division`] (townships),
 //!   [`District`] (boundary, representative point), [`Indicator`] (plan targets), in
-//!   [`reference`](mod@reference); [`dataset`] embeds the default Maonan files.
+//!   [`reference`](mod@reference); [`dataset`] embeds the default Maonan files; [`places`]
+//!   places an address at township level (a gazetteer of townships and their villages).
 //! - **Filtering**: [`SiteFilter`] in [`filter`], the one filter shared by the store, the API,
 //!   exports and the map; [`SiteFilter::matches`] evaluates it in memory.
 //! - **A site as a row**: [`record`]; `site_from_row` applies every validation rule in named
