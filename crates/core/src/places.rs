@@ -253,13 +253,18 @@ mod tests {
         let v = maonan_villages().expect("villages");
         assert_eq!(v.len(), 239);
         let r = Reference::embedded().expect("embedded reference");
-        assert!(v.iter().all(|v| r.divisions.iter().any(|d| d.code == v.town)));
+        assert!(v
+            .iter()
+            .all(|v| r.divisions.iter().any(|d| d.code == v.town)));
     }
 
     #[test]
     fn a_named_township_places_the_address_there() {
         let g = maonan();
-        assert_eq!(town(&g.place("茂名市茂南区公馆镇中科云粤西产业园")), Some("440902101"));
+        assert_eq!(
+            town(&g.place("茂名市茂南区公馆镇中科云粤西产业园")),
+            Some("440902101")
+        );
         assert_eq!(town(&g.place("官渡街道官渡二路139号")), Some("440902006"));
         assert_eq!(town(&g.place("茂南区金塘镇塘桥村")), Some("440902100"));
     }
