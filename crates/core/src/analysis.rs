@@ -1,7 +1,7 @@
-//! Gap analysis of an industry chain (建链、补链、强链、延链, brief §1): for each link, upstream
-//! first, the sites attached to it by category, whether it is *missing* (no key enterprise),
-//! *weak* (fewer key enterprises than a threshold) or *present*, and the carrier platforms and
-//! innovation resources that serve it.
+//! Gap analysis of an industry chain (建链、补链、强链、延链: build, fill, strengthen and extend
+//! the chain): for each link, upstream first, the sites attached to it by category, whether it
+//! is *missing* (no key enterprise), *weak* (fewer key enterprises than a threshold) or
+//! *present*, and the carrier platforms and innovation resources that serve it.
 //!
 //! The analysis is built in one pass over the chain's sites ([`ChainAnalysisBuilder`]), so a
 //! caller can feed it from a database cursor without holding every site. A site can sit on

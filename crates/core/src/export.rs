@@ -660,9 +660,8 @@ impl<'a, W: Write + Send> XlsxSiteWriter<'a, W> {
         if let Some(dir) = tempdir {
             workbook.set_tempdir(PathBuf::from(dir)).map_err(xlsx_err)?;
         }
-        // Compressing the sheet XML is the largest part of saving a big workbook: level 2 takes
-        // about half the time of the default 6 for a file about a tenth larger (the crate's
-        // own figures; 100 000 sites: see BENCHMARKS.md).
+        // Compressing the sheet XML is the largest part of saving a big workbook: a low level
+        // saves faster for a slightly larger file (BENCHMARKS.md measures exports).
         workbook.set_zip_compression_level(XLSX_ZIP_LEVEL);
         let bold = Format::new().set_bold();
         let headers = header_row(lang);

@@ -1,4 +1,4 @@
-//! `SiteFilter`: the one filter every caller uses (API, export, CLI, map), brief §5.
+//! `SiteFilter`: the one filter every caller uses (API, export, CLI, map).
 //!
 //! Query parameters: `category`, `kind`, `chain`, `link`, `level`, `status`, `scope`, `town`,
 //! `bbox=minLon,minLat,maxLon,maxLat`, `q`, `limit`, `offset`. A comma list means "any of";

@@ -135,22 +135,6 @@ impl LinkId {
     }
 }
 
-impl SiteId {
-    /// Makes an id from any text: lowercases ASCII, maps other characters to `-`.
-    /// Used by generators; never used to rename an existing record.
-    pub fn slugify(s: &str) -> Result<Self, InvalidId> {
-        let mut out = String::new();
-        for c in s.chars() {
-            if c.is_ascii_alphanumeric() {
-                out.push(c.to_ascii_lowercase());
-            } else if !out.ends_with('-') {
-                out.push('-');
-            }
-        }
-        Self::new(out.trim_matches('-').to_string())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

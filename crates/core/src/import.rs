@@ -728,7 +728,7 @@ pub fn parse_sites(
 }
 
 /// Validates an already-read table.
-pub fn parse_table(
+fn parse_table(
     table: &Table,
     ctx: &Context<'_>,
     file_crs: Option<Crs>,
@@ -736,28 +736,7 @@ pub fn parse_table(
     if table.headers.iter().all(|h| h.trim().is_empty()) {
         return Err(ImportError::Empty);
     }
-    let mut map: Vec<Option<Column>> = Vec::new();
-    let mut ignored = Vec::new();
-    let mut seen: HashMap<Column, ()> = HashMap::new();
-    for h in &table.headers {
-        let c = Column::from_header(h);
-        if let Some(c) = c {
-            if seen.insert(c, ()).is_some() {
-                return Err(ImportError::DuplicateColumn(h.trim().to_string()));
-            }
-        } else if !h.trim().is_empty() {
-            ignored.push(h.trim().to_string());
-        }
-        map.push(c);
-    }
-    let missing: Vec<String> = Column::REQUIRED
-        .iter()
-        .filter(|c| !seen.contains_key(c))
-        .map(|c| format!("{} ({})", c.key(), c.zh()))
-        .collect();
-    if !missing.is_empty() {
-        return Err(ImportError::MissingColumns(missing.join(", ")));
-    }
+    let (map, ignored) = match_headers(&table.headers)?;
     if table.rows.is_empty() {
         return Err(ImportError::Empty);
     }
@@ -773,45 +752,13 @@ pub fn parse_table(
     let mut first_line: HashMap<String, u64> = HashMap::new();
     for (line, cells) in &table.rows {
         out.rows += 1;
-        let mut raw = RawRow {
-            line: *line,
-            cells: HashMap::new(),
-        };
-        for (i, c) in map.iter().enumerate() {
-            if let Some(c) = c {
-                raw.cells
-                    .insert(*c, cells.get(i).cloned().unwrap_or_default());
-            }
-        }
+        let raw = raw_row(*line, cells, &map);
         let id = Some(raw.get(Column::Id).to_string()).filter(|s| !s.is_empty());
-        let mut read_errors: Vec<RowError> = issues_by_line
+        let issues = issues_by_line
             .get(line)
-            .map(|list| {
-                list.iter()
-                    .filter_map(|i| {
-                        let column = match i.col {
-                            // Cells of ignored or derived columns do not matter.
-                            Some(ci) => Some(
-                                map.get(ci)
-                                    .copied()
-                                    .flatten()
-                                    .filter(|c| !c.is_derived())?
-                                    .key()
-                                    .to_string(),
-                            ),
-                            None => None,
-                        };
-                        Some(RowError {
-                            line: *line,
-                            id: id.clone(),
-                            column,
-                            value: i.value.clone(),
-                            message: i.message.clone(),
-                        })
-                    })
-                    .collect()
-            })
+            .map(Vec::as_slice)
             .unwrap_or_default();
+        let mut read_errors = read_errors(issues, *line, &id, &map);
         match site_from_row(&raw, ctx, file_crs) {
             Ok(site) if read_errors.is_empty() => {
                 if let Some(first) = first_line.get(site.id.as_str()) {
@@ -835,6 +782,82 @@ pub fn parse_table(
         }
     }
     Ok(out)
+}
+
+/// The column each header names (`None` for headers that name none) and the non-empty headers
+/// that were ignored. A column named twice, or a required column not named, is an error.
+fn match_headers(headers: &[String]) -> Result<(Vec<Option<Column>>, Vec<String>), ImportError> {
+    let mut map: Vec<Option<Column>> = Vec::new();
+    let mut ignored = Vec::new();
+    let mut seen: HashMap<Column, ()> = HashMap::new();
+    for h in headers {
+        let c = Column::from_header(h);
+        if let Some(c) = c {
+            if seen.insert(c, ()).is_some() {
+                return Err(ImportError::DuplicateColumn(h.trim().to_string()));
+            }
+        } else if !h.trim().is_empty() {
+            ignored.push(h.trim().to_string());
+        }
+        map.push(c);
+    }
+    let missing: Vec<String> = Column::REQUIRED
+        .iter()
+        .filter(|c| !seen.contains_key(c))
+        .map(|c| format!("{} ({})", c.key(), c.zh()))
+        .collect();
+    if !missing.is_empty() {
+        return Err(ImportError::MissingColumns(missing.join(", ")));
+    }
+    Ok((map, ignored))
+}
+
+/// A table row as cells by column (cells under headers that name no column are left out).
+fn raw_row(line: u64, cells: &[String], map: &[Option<Column>]) -> RawRow {
+    let mut raw = RawRow {
+        line,
+        cells: HashMap::new(),
+    };
+    for (i, c) in map.iter().enumerate() {
+        if let Some(c) = c {
+            raw.cells
+                .insert(*c, cells.get(i).cloned().unwrap_or_default());
+        }
+    }
+    raw
+}
+
+/// The problems found while reading one row's cells, as row errors. Cells of ignored or derived
+/// columns do not matter.
+fn read_errors(
+    issues: &[&CellIssue],
+    line: u64,
+    id: &Option<String>,
+    map: &[Option<Column>],
+) -> Vec<RowError> {
+    issues
+        .iter()
+        .filter_map(|i| {
+            let column = match i.col {
+                Some(ci) => Some(
+                    map.get(ci)
+                        .copied()
+                        .flatten()
+                        .filter(|c| !c.is_derived())?
+                        .key()
+                        .to_string(),
+                ),
+                None => None,
+            };
+            Some(RowError {
+                line,
+                id: id.clone(),
+                column,
+                value: i.value.clone(),
+                message: i.message.clone(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! A site as a flat record of text cells (one per [`Column`]), in both directions:
-//! `site_from_row` applies every validation rule of an import; `site_to_row` writes what exports
-//! show. The two are inverse: `site_from_row(site_to_row(s)) == s`.
+//! [`site_from_row`] applies every validation rule of an import, one named step per group of
+//! columns (identity, vocabularies, chains, town, location, figures, source, dates); the export
+//! writers read a site's cells column by column (`cell`). The two are inverse: the cells of a
+//! site read back as the same site.
 
 use crate::columns::{Column, HeaderLang};
 use crate::crs::Crs;
@@ -74,13 +76,22 @@ impl RawRow {
     }
 }
 
+/// The errors of one row, collected in column order while the row is read.
 struct Errors<'r> {
     row: &'r RawRow,
     id: Option<String>,
     list: Vec<RowError>,
 }
 
-impl Errors<'_> {
+impl<'r> Errors<'r> {
+    fn new(row: &'r RawRow) -> Self {
+        Self {
+            row,
+            id: row.opt(Column::Id),
+            list: Vec::new(),
+        }
+    }
+
     fn cell(&mut self, c: Column, message: impl Into<String>) {
         let v = self.row.get(c);
         self.list.push(RowError {
@@ -90,6 +101,66 @@ impl Errors<'_> {
             value: (!v.is_empty()).then(|| v.to_string()),
             message: message.into(),
         });
+    }
+
+    /// A vocabulary cell: `default` when empty (an error when there is no default).
+    fn vocab<T: Labelled>(&mut self, c: Column, default: Option<T>) -> Option<T> {
+        let v = self.row.get(c);
+        if v.is_empty() {
+            if default.is_none() {
+                let allowed = T::ALL.iter().map(|x| x.id()).collect::<Vec<_>>().join(", ");
+                self.cell(c, format!("{} is required; allowed: {allowed}", c.key()));
+            }
+            return default;
+        }
+        match T::parse_label(v) {
+            Ok(x) => Some(x),
+            Err(err) => {
+                self.cell(c, err.to_string());
+                None
+            }
+        }
+    }
+
+    /// A number cell (`None` when empty or not a number; the latter is an error).
+    fn number(&mut self, c: Column) -> Option<f64> {
+        let v = self.row.get(c);
+        if v.is_empty() {
+            return None;
+        }
+        let n = parse_number(v);
+        if n.is_none() {
+            self.cell(c, format!("{} must be a number", c.key()));
+        }
+        n
+    }
+
+    /// An area cell in square metres.
+    fn area(&mut self, c: Column) -> Option<Area> {
+        self.number(c).and_then(|v| match Area::new(v) {
+            Ok(a) => Some(a),
+            Err(err) => {
+                self.cell(c, err.to_string());
+                None
+            }
+        })
+    }
+
+    /// A date cell, `YYYY-MM-DD` or `YYYY/MM/DD`.
+    fn date(&mut self, c: Column) -> Option<NaiveDate> {
+        let v = self.row.get(c);
+        if v.is_empty() {
+            return None;
+        }
+        let d = NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .or_else(|_| NaiveDate::parse_from_str(v, "%Y/%m/%d"));
+        match d {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.cell(c, format!("{} must be a date YYYY-MM-DD", c.key()));
+                None
+            }
+        }
     }
 }
 
@@ -106,21 +177,70 @@ fn round7(v: f64) -> f64 {
 }
 
 /// Builds a validated site from a row. `file_crs` is the CRS for rows whose `crs` cell is empty
-/// (default WGS84). Every problem in the row is reported, not just the first.
+/// (default WGS84). Every problem in the row is reported, not just the first, in column order:
+/// identity, vocabularies, chains, township, location, figures, source, dates.
 pub fn site_from_row(
     row: &RawRow,
     ctx: &Context<'_>,
     file_crs: Option<Crs>,
 ) -> Result<Site, Vec<RowError>> {
-    let mut e = Errors {
-        row,
-        id: row.opt(Column::Id),
-        list: Vec::new(),
+    let mut e = Errors::new(row);
+    let (id, name_zh) = identity(&mut e);
+    let class = vocabularies(&mut e);
+    let chains = chains(&mut e, ctx.chains);
+    let division = town(&mut e, ctx.divisions);
+    let location = location(&mut e, ctx, division, file_crs);
+    let figures = figures(&mut e);
+    let source = source(&mut e);
+    let (updated_at, verified_at) = dates(&mut e, ctx.today);
+    if !e.list.is_empty() {
+        return Err(e.list);
+    }
+    let (Some(id), Some(class), Some(location)) = (id, class, location) else {
+        // Every None above pushed an error, so this is unreachable in practice; report it anyway.
+        return Err(vec![RowError {
+            line: row.line,
+            id: row.opt(Column::Id),
+            column: None,
+            value: None,
+            message: "row is incomplete".into(),
+        }]);
     };
+    let outside_district = !ctx.district.contains(location.geometry.marker());
+    Ok(Site {
+        id,
+        name_zh,
+        name_en: row.opt(Column::NameEn),
+        category: class.category,
+        kind: class.kind,
+        level: class.level,
+        status: class.status,
+        scope: class.scope,
+        chains,
+        town_code: division.map(|d| d.code.clone()),
+        address: row.opt(Column::Address),
+        location,
+        area_m2: figures.area_m2,
+        available_area_m2: figures.available_area_m2,
+        established: figures.established,
+        website: row.opt(Column::Website),
+        phone: row.opt(Column::Phone),
+        contact: row.opt(Column::Contact),
+        source,
+        source_quote: row.opt(Column::SourceQuote),
+        notes: row.opt(Column::Notes),
+        outside_district,
+        updated_at,
+        verified_at,
+    })
+}
 
-    let id = match SiteId::new(row.get(Column::Id)) {
+/// The id and the Chinese name (both required).
+fn identity(e: &mut Errors<'_>) -> (Option<SiteId>, String) {
+    let id_cell = e.row.get(Column::Id);
+    let id = match SiteId::new(id_cell) {
         Ok(id) => Some(id),
-        Err(err) if row.get(Column::Id).is_empty() => {
+        Err(err) if id_cell.is_empty() => {
             e.cell(Column::Id, format!("id is required; {}", err.rule));
             None
         }
@@ -129,135 +249,162 @@ pub fn site_from_row(
             None
         }
     };
-    let name_zh = row.get(Column::NameZh).to_string();
+    let name_zh = e.row.get(Column::NameZh).to_string();
     if name_zh.is_empty() {
         e.cell(Column::NameZh, "name_zh (名称) is required");
     } else if name_zh.chars().count() > 200 {
         e.cell(Column::NameZh, "name_zh is longer than 200 characters");
     }
+    (id, name_zh)
+}
 
-    fn vocab<T: Labelled>(e: &mut Errors<'_>, c: Column, default: Option<T>) -> Option<T> {
-        let v = e.row.get(c);
-        if v.is_empty() {
-            if default.is_none() {
-                let allowed = T::ALL.iter().map(|x| x.id()).collect::<Vec<_>>().join(", ");
-                e.cell(c, format!("{} is required; allowed: {allowed}", c.key()));
-            }
-            return default;
-        }
-        match T::parse_label(v) {
-            Ok(x) => Some(x),
-            Err(err) => {
-                e.cell(c, err.to_string());
-                None
-            }
-        }
-    }
-    let category: Option<Category> = vocab(&mut e, Column::Category, None);
-    let kind: Option<Kind> = vocab(&mut e, Column::Kind, None);
+/// A site's place in the vocabularies.
+struct Classification {
+    category: Category,
+    kind: Kind,
+    level: Level,
+    status: Status,
+    scope: Scope,
+}
+
+/// Category and kind (required, and the kind must belong to the category); level, status and
+/// scope (defaults: none, operating, local). `None` when any is invalid.
+fn vocabularies(e: &mut Errors<'_>) -> Option<Classification> {
+    let category: Option<Category> = e.vocab(Column::Category, None);
+    let kind: Option<Kind> = e.vocab(Column::Kind, None);
     if let (Some(c), Some(k)) = (category, kind) {
         if k.category() != c {
-            e.cell(
-                Column::Kind,
-                format!(
-                    "kind '{}' belongs to category '{}', not '{}'",
-                    k.id(),
-                    k.category().id(),
-                    c.id()
-                ),
+            let message = format!(
+                "kind '{}' belongs to category '{}', not '{}'",
+                k.id(),
+                k.category().id(),
+                c.id()
             );
+            e.cell(Column::Kind, message);
         }
     }
-    let level: Option<Level> = vocab(&mut e, Column::Level, Some(Level::None));
-    let status: Option<Status> = vocab(&mut e, Column::Status, Some(Status::Operating));
-    let scope: Option<Scope> = vocab(&mut e, Column::Scope, Some(Scope::Local));
+    let level = e.vocab(Column::Level, Some(Level::None));
+    let status = e.vocab(Column::Status, Some(Status::Operating));
+    let scope = e.vocab(Column::Scope, Some(Scope::Local));
+    Some(Classification {
+        category: category?,
+        kind: kind?,
+        level: level?,
+        status: status?,
+        scope: scope?,
+    })
+}
 
-    let chains = match ChainRef::parse_list(row.get(Column::Chains)) {
-        Ok(list) => {
-            for c in &list {
-                if ctx.chains.chain(&c.chain).is_none() {
-                    e.cell(
-                        Column::Chains,
-                        format!(
-                            "unknown chain '{}'; allowed: {}",
-                            c.chain,
-                            ctx.chains.chain_ids()
-                        ),
-                    );
-                } else if let Some(l) = &c.link {
-                    if ctx.chains.link(l).is_none() {
-                        let links = ctx
-                            .chains
-                            .chain(&c.chain)
-                            .map(|ch| {
-                                ch.links
-                                    .iter()
-                                    .map(|l| l.id.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            })
-                            .unwrap_or_default();
-                        e.cell(
-                            Column::Chains,
-                            format!("unknown link '{l}'; links of {}: {links}", c.chain),
-                        );
-                    }
-                }
-            }
-            list
-        }
+/// The chain and link list; every chain and link must exist in the catalogue.
+fn chains(e: &mut Errors<'_>, catalog: &ChainCatalog) -> Vec<ChainRef> {
+    let list = match ChainRef::parse_list(e.row.get(Column::Chains)) {
+        Ok(list) => list,
         Err(err) => {
             e.cell(Column::Chains, err.to_string());
-            Vec::new()
+            return Vec::new();
         }
     };
-
-    // Township: by code, or by name when the code is empty.
-    let mut division: Option<&Division> = None;
-    let code = row.get(Column::TownCode);
-    let tname = row.get(Column::TownName);
-    if !code.is_empty() {
-        match TownCode::new(code) {
-            Ok(tc) => match ctx.divisions.iter().find(|d| d.code == tc) {
-                Some(d) => division = Some(d),
-                None => e.cell(
-                    Column::TownCode,
-                    format!("town code '{code}' is not a township of the district"),
-                ),
-            },
-            Err(err) => e.cell(Column::TownCode, err.to_string()),
-        }
-        if let (Some(d), false) = (division, tname.is_empty()) {
-            if find_division(ctx.divisions, tname).map(|x| &x.code) != Some(&d.code) {
-                e.cell(
-                    Column::TownName,
-                    format!(
-                        "town name '{tname}' does not match town code {code} ({})",
-                        d.name_zh
-                    ),
-                );
-            }
-        }
-    } else if !tname.is_empty() {
-        match find_division(ctx.divisions, tname) {
-            Some(d) => division = Some(d),
-            None => {
-                let names = ctx
-                    .divisions
-                    .iter()
-                    .map(|d| d.name_zh.as_str())
-                    .collect::<Vec<_>>()
-                    .join("、");
-                e.cell(
-                    Column::TownName,
-                    format!("unknown township '{tname}'; townships: {names}"),
-                );
-            }
+    for c in &list {
+        let Some(chain) = catalog.chain(&c.chain) else {
+            let message = format!(
+                "unknown chain '{}'; allowed: {}",
+                c.chain,
+                catalog.chain_ids()
+            );
+            e.cell(Column::Chains, message);
+            continue;
+        };
+        if let Some(l) = c.link.as_ref().filter(|l| catalog.link(l).is_none()) {
+            let links = chain
+                .links
+                .iter()
+                .map(|l| l.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let message = format!("unknown link '{l}'; links of {}: {links}", c.chain);
+            e.cell(Column::Chains, message);
         }
     }
+    list
+}
 
-    // CRS: the row's, else the file's, else WGS84.
-    let crs = match row.get(Column::Crs) {
+/// The township: by code (and then the name, when given, must agree), or by name when the code
+/// is empty.
+fn town<'c>(e: &mut Errors<'_>, divisions: &'c [Division]) -> Option<&'c Division> {
+    let code = e.row.get(Column::TownCode);
+    let tname = e.row.get(Column::TownName);
+    if code.is_empty() {
+        if tname.is_empty() {
+            return None;
+        }
+        let found = find_division(divisions, tname);
+        if found.is_none() {
+            let names = divisions
+                .iter()
+                .map(|d| d.name_zh.as_str())
+                .collect::<Vec<_>>()
+                .join("、");
+            let message = format!("unknown township '{tname}'; townships: {names}");
+            e.cell(Column::TownName, message);
+        }
+        return found;
+    }
+    let division = match TownCode::new(code) {
+        Ok(tc) => divisions.iter().find(|d| d.code == tc),
+        Err(err) => {
+            e.cell(Column::TownCode, err.to_string());
+            return None;
+        }
+    };
+    let Some(d) = division else {
+        let message = format!("town code '{code}' is not a township of the district");
+        e.cell(Column::TownCode, message);
+        return None;
+    };
+    if !tname.is_empty() && find_division(divisions, tname).map(|x| &x.code) != Some(&d.code) {
+        let message = format!(
+            "town name '{tname}' does not match town code {code} ({})",
+            d.name_zh
+        );
+        e.cell(Column::TownName, message);
+    }
+    Some(d)
+}
+
+/// Where the site is: a polygon, else a point from lon/lat (converted to WGS84), else the stated
+/// fallback for an unknown location ([`unplaced`]). `None` when the location cells are invalid.
+fn location(
+    e: &mut Errors<'_>,
+    ctx: &Context<'_>,
+    division: Option<&Division>,
+    file_crs: Option<Crs>,
+) -> Option<Location> {
+    let crs = row_crs(e, file_crs);
+    let precision = stated_precision(e);
+    let lon = e.number(Column::Lon);
+    let lat = e.number(Column::Lat);
+    let lon_given = !e.row.get(Column::Lon).is_empty();
+    let lat_given = !e.row.get(Column::Lat).is_empty();
+    let wkt = e.row.get(Column::PolygonWkt);
+    if !wkt.is_empty() {
+        polygon_location(e, wkt, crs, precision)
+    } else if lon_given != lat_given {
+        let missing = if lon_given { Column::Lat } else { Column::Lon };
+        e.cell(missing, "lon and lat must both be given, or both left empty (then the site is placed at its township seat or the district's representative point)");
+        None
+    } else if let (Some(x), Some(y), Some(crs)) = (lon, lat, crs) {
+        point_location(e, (x, y), crs, precision)
+    } else if !lon_given && !lat_given {
+        unplaced(e, ctx, division, precision)
+    } else {
+        // A lon/lat or crs cell that did not parse; its error is already reported.
+        None
+    }
+}
+
+/// The row's CRS, else the file's, else WGS84; `None` when the cell names no known CRS.
+fn row_crs(e: &mut Errors<'_>, file_crs: Option<Crs>) -> Option<Crs> {
+    match e.row.get(Column::Crs) {
         "" => Some(file_crs.unwrap_or(Crs::Wgs84)),
         v => match v.parse::<Crs>() {
             Ok(c) => Some(c),
@@ -266,188 +413,222 @@ pub fn site_from_row(
                 None
             }
         },
-    };
+    }
+}
 
-    let precision_cell = row.get(Column::LocationPrecision);
-    let precision: Option<LocationPrecision> = if precision_cell.is_empty() {
-        None
-    } else {
-        match LocationPrecision::parse_label(precision_cell) {
-            Ok(p) => Some(p),
-            Err(err) => {
-                e.cell(Column::LocationPrecision, err.to_string());
-                None
-            }
-        }
-    };
-
-    let num = |e: &mut Errors<'_>, c: Column| -> Option<f64> {
-        let v = e.row.get(c);
-        if v.is_empty() {
-            return None;
-        }
-        let n = parse_number(v);
-        if n.is_none() {
-            e.cell(c, format!("{} must be a number", c.key()));
-        }
-        n
-    };
-    let lon = num(&mut e, Column::Lon);
-    let lat = num(&mut e, Column::Lat);
-    let lon_given = !row.get(Column::Lon).is_empty();
-    let lat_given = !row.get(Column::Lat).is_empty();
-    let wkt = row.get(Column::PolygonWkt);
-
-    let mut location: Option<Location> = None;
-    if !wkt.is_empty() {
-        match (SiteGeometry::from_wkt(wkt), crs) {
-            (Ok(SiteGeometry::Polygon { polygon, .. }), Some(crs)) => {
-                let converted = if crs.is_wgs84_like() {
-                    Ok(polygon)
-                } else {
-                    use geo::MapCoords;
-                    polygon.try_map_coords(|c| {
-                        crs.to_wgs84(c.x, c.y)
-                            .map(|p| geo::coord! { x: round7(p.lon.get()), y: round7(p.lat.get()) })
-                    })
-                };
-                match converted.map_err(|err| err.to_string()).and_then(|p| SiteGeometry::polygon(p).map_err(|e| e.to_string())) {
-                    Ok(g) => match precision {
-                        Some(p) => {
-                            location = Some(Location { geometry: g, precision: p, source: row.opt(Column::LocationSource), original: None })
-                        }
-                        None => e.cell(Column::LocationPrecision, "location_precision is required with a polygon; allowed: surveyed, building, street"),
-                    },
-                    Err(msg) => e.cell(Column::PolygonWkt, msg),
-                }
-            }
-            (Ok(_), _) => e.cell(Column::PolygonWkt, "only POLYGON is accepted"),
-            (Err(err), _) => e.cell(Column::PolygonWkt, err.to_string()),
-            #[allow(unreachable_patterns)]
-            _ => {}
-        }
-    } else if lon_given != lat_given {
-        let missing = if lon_given { Column::Lat } else { Column::Lon };
-        e.cell(missing, "lon and lat must both be given, or both left empty (then the site is placed at its township seat or the district's representative point)");
-    } else if let (Some(x), Some(y), Some(crs)) = (lon, lat, crs) {
-        match crs.to_wgs84(x, y) {
-            Ok(p) => {
-                let (pos, original) = if crs.is_wgs84_like() {
-                    // A WGS84 row may carry the original it was converted from earlier (round trip).
-                    let orig = match (
-                        row.get(Column::OriginalCrs),
-                        row.get(Column::OriginalLon),
-                        row.get(Column::OriginalLat),
-                    ) {
-                        ("", "", "") => None,
-                        (c, ox, oy) => match (c.parse::<Crs>(), parse_number(ox), parse_number(oy))
-                        {
-                            (Ok(c), Some(ox), Some(oy)) => Some(OriginalCoordinate {
-                                crs: c,
-                                lon: ox,
-                                lat: oy,
-                            }),
-                            _ => {
-                                e.cell(Column::OriginalCrs, "original_crs, original_lon and original_lat must be given together and valid");
-                                None
-                            }
-                        },
-                    };
-                    let o = if crs == Crs::Cgcs2000 {
-                        Some(OriginalCoordinate {
-                            crs,
-                            lon: x,
-                            lat: y,
-                        })
-                    } else {
-                        orig
-                    };
-                    (p, o)
-                } else {
-                    let q = crate::coord::Position::new(round7(p.lon.get()), round7(p.lat.get()))
-                        .unwrap_or(p);
-                    (
-                        q,
-                        Some(OriginalCoordinate {
-                            crs,
-                            lon: x,
-                            lat: y,
-                        }),
-                    )
-                };
-                match precision {
-                    Some(pr) => {
-                        location = Some(Location {
-                            geometry: SiteGeometry::Point(pos),
-                            precision: pr,
-                            source: row.opt(Column::LocationSource),
-                            original,
-                        })
-                    }
-                    None => e.cell(
-                        Column::LocationPrecision,
-                        "location_precision is required when lon/lat are given; allowed: surveyed, building, street, town, district",
-                    ),
-                }
-            }
-            Err(err) => {
-                let c = if matches!(err, crate::coord::CoordError::Lat(_)) {
-                    Column::Lat
-                } else {
-                    Column::Lon
-                };
-                e.cell(c, err.to_string());
-            }
-        }
-    } else if !lon_given && !lat_given {
-        // Unknown location: the stated fallback, never a made-up point.
-        if let Some(p) = precision.filter(|p| !p.is_approximate()) {
-            e.cell(
-                Column::LocationPrecision,
-                format!(
-                    "precision '{}' needs lon/lat; leave it empty for an unknown location",
-                    p.id()
-                ),
-            );
-        }
-        let fallback = match division.and_then(|d| d.seat.as_ref().map(|s| (d, s))) {
-            Some((d, seat)) => Some(Location {
-                geometry: SiteGeometry::Point(seat.position),
-                precision: LocationPrecision::Town,
-                source: Some(format!("近似位置：{}驻地（位置未知，按所属镇街放置）/ approximate: seat of {}; seat source: {}", d.name_zh, d.name_en, seat.source)),
-                original: None,
-            }),
-            None => ctx.district.representative_point().map(|p| Location {
-                geometry: SiteGeometry::Point(p),
-                precision: LocationPrecision::District,
-                source: Some(format!(
-                    "近似位置：{}代表点（位置未知）/ approximate: district representative point ({})",
-                    ctx.district.name_zh, ctx.district.representative_source
-                )),
-                original: None,
-            }),
-        };
-        match fallback {
-            Some(l) => location = Some(l),
-            None => e.cell(
-                Column::Lon,
-                "no location and no fallback point is available",
-            ),
+/// The precision the row states (`None` when empty or invalid).
+fn stated_precision(e: &mut Errors<'_>) -> Option<LocationPrecision> {
+    let cell = e.row.get(Column::LocationPrecision);
+    if cell.is_empty() {
+        return None;
+    }
+    match LocationPrecision::parse_label(cell) {
+        Ok(p) => Some(p),
+        Err(err) => {
+            e.cell(Column::LocationPrecision, err.to_string());
+            None
         }
     }
+}
 
-    let area = |e: &mut Errors<'_>, c: Column| -> Option<Area> {
-        num(e, c).and_then(|v| match Area::new(v) {
-            Ok(a) => Some(a),
-            Err(err) => {
-                e.cell(c, err.to_string());
-                None
-            }
+/// A polygon from WKT, converted to WGS84; it needs a stated precision.
+fn polygon_location(
+    e: &mut Errors<'_>,
+    wkt: &str,
+    crs: Option<Crs>,
+    precision: Option<LocationPrecision>,
+) -> Option<Location> {
+    let geometry = match SiteGeometry::from_wkt(wkt) {
+        Ok(g) => g,
+        Err(err) => {
+            e.cell(Column::PolygonWkt, err.to_string());
+            return None;
+        }
+    };
+    // A polygon in a row whose crs cell is invalid is refused here too (after the crs error).
+    let (SiteGeometry::Polygon { polygon, .. }, Some(crs)) = (geometry, crs) else {
+        e.cell(Column::PolygonWkt, "only POLYGON is accepted");
+        return None;
+    };
+    let converted = if crs.is_wgs84_like() {
+        Ok(polygon)
+    } else {
+        use geo::MapCoords;
+        polygon.try_map_coords(|c| {
+            crs.to_wgs84(c.x, c.y)
+                .map(|p| geo::coord! { x: round7(p.lon.get()), y: round7(p.lat.get()) })
         })
     };
-    let area_m2 = area(&mut e, Column::AreaM2);
-    let available_area_m2 = area(&mut e, Column::AvailableAreaM2);
-    let established = match row.get(Column::Established) {
+    let geometry = converted
+        .map_err(|err| err.to_string())
+        .and_then(|p| SiteGeometry::polygon(p).map_err(|e| e.to_string()));
+    let geometry = match geometry {
+        Ok(g) => g,
+        Err(msg) => {
+            e.cell(Column::PolygonWkt, msg);
+            return None;
+        }
+    };
+    let Some(precision) = precision else {
+        e.cell(
+            Column::LocationPrecision,
+            "location_precision is required with a polygon; allowed: surveyed, building, street",
+        );
+        return None;
+    };
+    Some(Location {
+        geometry,
+        precision,
+        source: e.row.opt(Column::LocationSource),
+        original: None,
+    })
+}
+
+/// A point from lon/lat in `crs`, converted to WGS84 (rounded to 7 decimals) and keeping the
+/// coordinate as given; it needs a stated precision.
+fn point_location(
+    e: &mut Errors<'_>,
+    (x, y): (f64, f64),
+    crs: Crs,
+    precision: Option<LocationPrecision>,
+) -> Option<Location> {
+    let p = match crs.to_wgs84(x, y) {
+        Ok(p) => p,
+        Err(err) => {
+            let c = if matches!(err, crate::coord::CoordError::Lat(_)) {
+                Column::Lat
+            } else {
+                Column::Lon
+            };
+            e.cell(c, err.to_string());
+            return None;
+        }
+    };
+    let given = OriginalCoordinate {
+        crs,
+        lon: x,
+        lat: y,
+    };
+    let (position, original) = if crs.is_wgs84_like() {
+        let recorded = recorded_original(e);
+        (
+            p,
+            if crs == Crs::Cgcs2000 {
+                Some(given)
+            } else {
+                recorded
+            },
+        )
+    } else {
+        let rounded = crate::coord::Position::new(round7(p.lon.get()), round7(p.lat.get()));
+        (rounded.unwrap_or(p), Some(given))
+    };
+    let Some(precision) = precision else {
+        e.cell(
+            Column::LocationPrecision,
+            "location_precision is required when lon/lat are given; allowed: surveyed, building, street, town, district",
+        );
+        return None;
+    };
+    Some(Location {
+        geometry: SiteGeometry::Point(position),
+        precision,
+        source: e.row.opt(Column::LocationSource),
+        original,
+    })
+}
+
+/// The original coordinate a WGS84 row may carry from an earlier conversion (round trip): all
+/// three cells or none.
+fn recorded_original(e: &mut Errors<'_>) -> Option<OriginalCoordinate> {
+    let cells = (
+        e.row.get(Column::OriginalCrs),
+        e.row.get(Column::OriginalLon),
+        e.row.get(Column::OriginalLat),
+    );
+    if cells == ("", "", "") {
+        return None;
+    }
+    let (c, ox, oy) = cells;
+    match (c.parse::<Crs>(), parse_number(ox), parse_number(oy)) {
+        (Ok(crs), Some(lon), Some(lat)) => Some(OriginalCoordinate { crs, lon, lat }),
+        _ => {
+            e.cell(
+                Column::OriginalCrs,
+                "original_crs, original_lon and original_lat must be given together and valid",
+            );
+            None
+        }
+    }
+}
+
+/// A site whose place is unknown: the stated fallback, never a made-up point. A precision that
+/// claims an exact place is an error without lon/lat.
+fn unplaced(
+    e: &mut Errors<'_>,
+    ctx: &Context<'_>,
+    division: Option<&Division>,
+    precision: Option<LocationPrecision>,
+) -> Option<Location> {
+    if let Some(p) = precision.filter(|p| !p.is_approximate()) {
+        let message = format!(
+            "precision '{}' needs lon/lat; leave it empty for an unknown location",
+            p.id()
+        );
+        e.cell(Column::LocationPrecision, message);
+    }
+    let fallback = division
+        .and_then(town_seat_location)
+        .or_else(|| district_point_location(ctx.district));
+    if fallback.is_none() {
+        e.cell(
+            Column::Lon,
+            "no location and no fallback point is available",
+        );
+    }
+    fallback
+}
+
+/// The seat of the site's township (precision `town`), when the township has a known seat.
+fn town_seat_location(d: &Division) -> Option<Location> {
+    let seat = d.seat.as_ref()?;
+    Some(Location {
+        geometry: SiteGeometry::Point(seat.position),
+        precision: LocationPrecision::Town,
+        source: Some(format!(
+            "近似位置：{}驻地（位置未知，按所属镇街放置）/ approximate: seat of {}; seat source: {}",
+            d.name_zh, d.name_en, seat.source
+        )),
+        original: None,
+    })
+}
+
+/// The district's representative point (precision `district`).
+fn district_point_location(district: &District) -> Option<Location> {
+    let p = district.representative_point()?;
+    Some(Location {
+        geometry: SiteGeometry::Point(p),
+        precision: LocationPrecision::District,
+        source: Some(format!(
+            "近似位置：{}代表点（位置未知）/ approximate: district representative point ({})",
+            district.name_zh, district.representative_source
+        )),
+        original: None,
+    })
+}
+
+/// Areas and the year established.
+struct Figures {
+    area_m2: Option<Area>,
+    available_area_m2: Option<Area>,
+    established: Option<i32>,
+}
+
+/// Floor area, available area (m², non-negative) and the year established (1800–2100).
+fn figures(e: &mut Errors<'_>) -> Figures {
+    let area_m2 = e.area(Column::AreaM2);
+    let available_area_m2 = e.area(Column::AvailableAreaM2);
+    let established = match e.row.get(Column::Established) {
         "" => None,
         v => {
             let t = v.trim_end_matches('年');
@@ -464,85 +645,34 @@ pub fn site_from_row(
             }
         }
     };
-    let source = row.get(Column::Source).to_string();
+    Figures {
+        area_m2,
+        available_area_m2,
+        established,
+    }
+}
+
+/// The source (required).
+fn source(e: &mut Errors<'_>) -> String {
+    let source = e.row.get(Column::Source).to_string();
     if source.is_empty() {
         e.cell(
             Column::Source,
             "source (数据来源) is required: the document and page, or a URL",
         );
     }
-    let date = |e: &mut Errors<'_>, c: Column| -> Option<NaiveDate> {
-        match e.row.get(c) {
-            "" => None,
-            v => {
-                let d = NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                    .or_else(|_| NaiveDate::parse_from_str(v, "%Y/%m/%d"));
-                match d {
-                    Ok(d) => Some(d),
-                    Err(_) => {
-                        e.cell(c, format!("{} must be a date YYYY-MM-DD", c.key()));
-                        None
-                    }
-                }
-            }
-        }
-    };
-    let updated_at = date(&mut e, Column::UpdatedAt).or(Some(ctx.today));
-    let verified_at = date(&mut e, Column::VerifiedAt);
+    source
+}
 
-    if !e.list.is_empty() {
-        return Err(e.list);
-    }
-    let (
-        Some(id),
-        Some(category),
-        Some(kind),
-        Some(level),
-        Some(status),
-        Some(scope),
-        Some(location),
-    ) = (id, category, kind, level, status, scope, location)
-    else {
-        // Every None above pushed an error, so this is unreachable in practice; report it anyway.
-        return Err(vec![RowError {
-            line: row.line,
-            id: row.opt(Column::Id),
-            column: None,
-            value: None,
-            message: "row is incomplete".into(),
-        }]);
-    };
-    let outside_district = !ctx.district.contains(location.geometry.marker());
-    Ok(Site {
-        id,
-        name_zh,
-        name_en: row.opt(Column::NameEn),
-        category,
-        kind,
-        level,
-        status,
-        scope,
-        chains,
-        town_code: division.map(|d| d.code.clone()),
-        address: row.opt(Column::Address),
-        location,
-        area_m2,
-        available_area_m2,
-        established,
-        website: row.opt(Column::Website),
-        phone: row.opt(Column::Phone),
-        contact: row.opt(Column::Contact),
-        source,
-        source_quote: row.opt(Column::SourceQuote),
-        notes: row.opt(Column::Notes),
-        outside_district,
-        updated_at,
-        verified_at,
-    })
+/// Updated (default: today) and verified dates.
+fn dates(e: &mut Errors<'_>, today: NaiveDate) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let updated_at = e.date(Column::UpdatedAt).or(Some(today));
+    let verified_at = e.date(Column::VerifiedAt);
+    (updated_at, verified_at)
 }
 
 /// Formats a float the shortest way that reads back to the same value (`10000`, `110.92`).
-pub fn fmt_num(v: f64) -> String {
+pub(crate) fn fmt_num(v: f64) -> String {
     format!("{v}")
 }
 
@@ -570,7 +700,7 @@ pub enum Cell {
 
 impl Cell {
     /// The cell, borrowed.
-    pub fn as_cell_ref(&self) -> CellRef<'_> {
+    pub(crate) fn as_cell_ref(&self) -> CellRef<'_> {
         match self {
             Cell::Text(s) => CellRef::Text(Cow::Borrowed(s)),
             Cell::Number(n) => CellRef::Number(*n),
@@ -589,14 +719,14 @@ impl Cell {
 }
 
 /// The value of one column of a site, as exports write it.
-pub fn cell(site: &Site, c: Column, ctx: &Context<'_>, lang: HeaderLang) -> Cell {
+pub(crate) fn cell(site: &Site, c: Column, ctx: &Context<'_>, lang: HeaderLang) -> Cell {
     cell_ref(site, c, ctx, lang).into_owned()
 }
 
 /// A [`Cell`] whose text may borrow from the site or the reference data (what writers that
 /// copy the text anyway use, without allocating it first).
 #[derive(Debug, Clone, PartialEq)]
-pub enum CellRef<'a> {
+pub(crate) enum CellRef<'a> {
     /// Text (always written as text, e.g. phone numbers).
     Text(Cow<'a, str>),
     /// A number.
@@ -607,7 +737,7 @@ pub enum CellRef<'a> {
 
 impl CellRef<'_> {
     /// The owned cell.
-    pub fn into_owned(self) -> Cell {
+    pub(crate) fn into_owned(self) -> Cell {
         match self {
             CellRef::Text(s) => Cell::Text(s.into_owned()),
             CellRef::Number(n) => Cell::Number(n),
@@ -618,25 +748,14 @@ impl CellRef<'_> {
 
 /// The value of one column of a site, as exports write it: [`cell`], borrowing its text where
 /// it can.
-pub fn cell_ref<'a>(site: &'a Site, c: Column, ctx: &Context<'a>, lang: HeaderLang) -> CellRef<'a> {
-    fn text<'a>(s: impl Into<Cow<'a, str>>) -> CellRef<'a> {
-        let s = s.into();
-        if s.is_empty() {
-            CellRef::Empty
-        } else {
-            CellRef::Text(s)
-        }
-    }
-    fn opt(s: &Option<String>) -> CellRef<'_> {
-        s.as_deref().map(text).unwrap_or(CellRef::Empty)
-    }
-    fn label<T: Labelled>(v: T, lang: HeaderLang) -> CellRef<'static> {
-        CellRef::Text(Cow::Borrowed(match lang {
-            HeaderLang::Zh => v.zh(),
-            HeaderLang::En => v.id(),
-        }))
-    }
-    let marker = site.location.geometry.marker();
+pub(crate) fn cell_ref<'a>(
+    site: &'a Site,
+    c: Column,
+    ctx: &Context<'a>,
+    lang: HeaderLang,
+) -> CellRef<'a> {
+    let location = &site.location;
+    let marker = location.geometry.marker();
     match c {
         Column::Id => text(site.id.as_str()),
         Column::NameZh => text(site.name_zh.as_str()),
@@ -646,98 +765,98 @@ pub fn cell_ref<'a>(site: &'a Site, c: Column, ctx: &Context<'a>, lang: HeaderLa
         Column::Level => label(site.level, lang),
         Column::Status => label(site.status, lang),
         Column::Scope => label(site.scope, lang),
-        Column::Chains => match site.chains.as_slice() {
-            [] => CellRef::Empty,
-            [one] => text(one.link.as_ref().map_or(one.chain.as_str(), |l| l.as_str())),
-            list => text(ChainRef::format_list(list)),
-        },
+        Column::Chains => chains_cell(&site.chains),
         Column::TownCode => site
             .town_code
             .as_ref()
-            .map(|t| text(t.as_str()))
-            .unwrap_or(CellRef::Empty),
-        Column::TownName => site
-            .town_code
-            .as_ref()
-            .and_then(|t| ctx.divisions.iter().find(|d| &d.code == t))
-            .map(|d| {
-                text(if lang == HeaderLang::Zh {
-                    d.name_zh.as_str()
-                } else {
-                    d.name_en.as_str()
-                })
-            })
-            .unwrap_or(CellRef::Empty),
+            .map_or(CellRef::Empty, |t| text(t.as_str())),
+        Column::TownName => town_name_cell(site, ctx, lang),
         Column::Address => opt(&site.address),
         Column::Lon => CellRef::Number(marker.lon.get()),
         Column::Lat => CellRef::Number(marker.lat.get()),
         Column::Crs => text(Crs::Wgs84.as_str()),
-        Column::LocationPrecision => label(site.location.precision, lang),
-        Column::LocationSource => opt(&site.location.source),
-        Column::PolygonWkt => site
-            .location
-            .geometry
-            .polygon_wkt()
-            .map(text)
-            .unwrap_or(CellRef::Empty),
-        Column::AreaM2 => site
-            .area_m2
-            .map(|a| CellRef::Number(a.get()))
-            .unwrap_or(CellRef::Empty),
-        Column::AvailableAreaM2 => site
-            .available_area_m2
-            .map(|a| CellRef::Number(a.get()))
-            .unwrap_or(CellRef::Empty),
-        Column::Established => site
-            .established
-            .map(|y| CellRef::Number(f64::from(y)))
-            .unwrap_or(CellRef::Empty),
+        Column::LocationPrecision => label(location.precision, lang),
+        Column::LocationSource => opt(&location.source),
+        Column::PolygonWkt => location.geometry.polygon_wkt().map_or(CellRef::Empty, text),
+        Column::AreaM2 => number(site.area_m2.map(Area::get)),
+        Column::AvailableAreaM2 => number(site.available_area_m2.map(Area::get)),
+        Column::Established => number(site.established.map(f64::from)),
         Column::Website => opt(&site.website),
         Column::Phone => opt(&site.phone),
         Column::Contact => opt(&site.contact),
         Column::Source => text(site.source.as_str()),
         Column::SourceQuote => opt(&site.source_quote),
         Column::Notes => opt(&site.notes),
-        Column::OriginalCrs => site
-            .location
+        Column::OriginalCrs => location
             .original
-            .map(|o| text(o.crs.as_str()))
-            .unwrap_or(CellRef::Empty),
-        Column::OriginalLon => site
-            .location
-            .original
-            .map(|o| CellRef::Number(o.lon))
-            .unwrap_or(CellRef::Empty),
-        Column::OriginalLat => site
-            .location
-            .original
-            .map(|o| CellRef::Number(o.lat))
-            .unwrap_or(CellRef::Empty),
-        Column::OutsideDistrict => {
-            CellRef::Text(Cow::Borrowed(match (lang, site.outside_district) {
-                (HeaderLang::Zh, true) => "是",
-                (HeaderLang::Zh, false) => "否",
-                (HeaderLang::En, true) => "true",
-                (HeaderLang::En, false) => "false",
-            }))
-        }
+            .map_or(CellRef::Empty, |o| text(o.crs.as_str())),
+        Column::OriginalLon => number(location.original.map(|o| o.lon)),
+        Column::OriginalLat => number(location.original.map(|o| o.lat)),
+        Column::OutsideDistrict => yes_no(site.outside_district, lang),
         Column::UpdatedAt => site
             .updated_at
-            .map(|d| text(date_text(d)))
-            .unwrap_or(CellRef::Empty),
+            .map_or(CellRef::Empty, |d| text(date_text(d))),
         Column::VerifiedAt => site
             .verified_at
-            .map(|d| text(date_text(d)))
-            .unwrap_or(CellRef::Empty),
+            .map_or(CellRef::Empty, |d| text(date_text(d))),
     }
 }
 
-/// All cells of a site in [`Column::ALL`] order.
-pub fn site_to_row(site: &Site, ctx: &Context<'_>, lang: HeaderLang) -> Vec<Cell> {
-    Column::ALL
-        .iter()
-        .map(|c| cell(site, *c, ctx, lang))
-        .collect()
+/// Text, or an empty cell for empty text.
+fn text<'a>(s: impl Into<Cow<'a, str>>) -> CellRef<'a> {
+    let s = s.into();
+    if s.is_empty() {
+        CellRef::Empty
+    } else {
+        CellRef::Text(s)
+    }
+}
+
+fn opt(s: &Option<String>) -> CellRef<'_> {
+    s.as_deref().map(text).unwrap_or(CellRef::Empty)
+}
+
+fn number(v: Option<f64>) -> CellRef<'static> {
+    v.map_or(CellRef::Empty, CellRef::Number)
+}
+
+/// A vocabulary value: its Chinese label, or its id in English files.
+fn label<T: Labelled>(v: T, lang: HeaderLang) -> CellRef<'static> {
+    CellRef::Text(Cow::Borrowed(match lang {
+        HeaderLang::Zh => v.zh(),
+        HeaderLang::En => v.id(),
+    }))
+}
+
+fn yes_no(v: bool, lang: HeaderLang) -> CellRef<'static> {
+    CellRef::Text(Cow::Borrowed(match (lang, v) {
+        (HeaderLang::Zh, true) => "是",
+        (HeaderLang::Zh, false) => "否",
+        (HeaderLang::En, true) => "true",
+        (HeaderLang::En, false) => "false",
+    }))
+}
+
+/// A single chain reference as its link (or chain) id; several as [`ChainRef::format_list`].
+fn chains_cell(chains: &[ChainRef]) -> CellRef<'_> {
+    match chains {
+        [] => CellRef::Empty,
+        [one] => text(one.link.as_ref().map_or(one.chain.as_str(), |l| l.as_str())),
+        list => text(ChainRef::format_list(list)),
+    }
+}
+
+/// The township's name in the header language.
+fn town_name_cell<'a>(site: &Site, ctx: &Context<'a>, lang: HeaderLang) -> CellRef<'a> {
+    let division = site
+        .town_code
+        .as_ref()
+        .and_then(|t| ctx.divisions.iter().find(|d| &d.code == t));
+    match division {
+        Some(d) if lang == HeaderLang::Zh => text(d.name_zh.as_str()),
+        Some(d) => text(d.name_en.as_str()),
+        None => CellRef::Empty,
+    }
 }
 
 /// The header row in a language.
@@ -752,18 +871,6 @@ pub fn header_row(lang: HeaderLang) -> Vec<&'static str> {
             }
         })
         .collect()
-}
-
-/// Turns an exported row back into a [`RawRow`] (used by round-trip tests and the web's write API).
-pub fn raw_row_from_cells(line: u64, cells: &[Cell]) -> RawRow {
-    RawRow {
-        line,
-        cells: Column::ALL
-            .iter()
-            .zip(cells)
-            .map(|(c, v)| (*c, v.to_text()))
-            .collect(),
-    }
 }
 
 #[cfg(test)]

@@ -400,7 +400,8 @@ pub enum Measure {
     None,
 }
 
-/// One of the plan's indicators (brief §4).
+/// One of the plan's indicators: its baseline and target, and how the catalogue measures progress
+/// towards it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Indicator {
     /// Id.

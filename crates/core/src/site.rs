@@ -1,11 +1,12 @@
-//! A site: one record of Annex 1 (brief §3).
+//! A site: one record of Annex 1 of the district's S&T innovation plan (an enterprise, a carrier
+//! platform or an innovation resource), with its chains, place and source.
 
 use crate::coord::{BBox, CoordError, Position};
 use crate::crs::Crs;
 use crate::ids::{ChainId, InvalidId, LinkId, SiteId, TownCode};
 use crate::vocab::{Category, Kind, Level, LocationPrecision, Scope, Status};
 use chrono::NaiveDate;
-use geo::{BoundingRect, Contains, InteriorPoint};
+use geo::{BoundingRect, InteriorPoint};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -241,19 +242,6 @@ impl SiteGeometry {
                 None => BBox::of_point(*representative),
             },
         }
-    }
-
-    /// As a `geo` geometry.
-    pub fn to_geo(&self) -> geo::Geometry<f64> {
-        match self {
-            Self::Point(p) => geo::Geometry::Point(p.to_point()),
-            Self::Polygon { polygon, .. } => geo::Geometry::Polygon(polygon.clone()),
-        }
-    }
-
-    /// True when the marker lies inside `area`.
-    pub fn marker_inside(&self, area: &geo::MultiPolygon<f64>) -> bool {
-        area.contains(&self.marker().to_point())
     }
 }
 
