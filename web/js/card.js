@@ -2,7 +2,7 @@
 
 import { t, num } from './i18n.js';
 import { h, clear } from './dom.js';
-import { siteChains } from './map.js';
+import { siteChains } from './sites.js';
 import * as L from './labels.js';
 
 function row(label, value, opts = {}) {

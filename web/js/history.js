@@ -8,7 +8,7 @@ import * as auth from './auth.js';
 import * as L from './labels.js';
 import { openDialog, confirmDialog } from './dialog.js';
 import { fieldLabel, errorText, fetchSite } from './editor.js';
-import { siteChains } from './map.js';
+import { siteChains } from './sites.js';
 
 const VOCAB = ['category', 'kind', 'level', 'status', 'scope', 'location_precision'];
 

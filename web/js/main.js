@@ -9,7 +9,8 @@ import { t, applyStatic, initialLang, setLang, lang, num, missingKeys } from './
 import { h, clear, $, debounce } from './dom.js';
 import * as urlstate from './urlstate.js';
 import { getJSON, apiUrl } from './api.js';
-import { AtlasMap, loadStyle, siteChains, boundsOf } from './map.js';
+import { AtlasMap, loadStyle } from './map.js';
+import { siteChains, boundsOf } from './sites.js';
 import { symbolCanvas } from './symbols.js';
 import { renderCard } from './card.js';
 import { renderIndicators, renderTownTable } from './indicators.js';
@@ -424,7 +425,7 @@ function fitResults() {
 /** Writes the state to the URL: a new history entry (`push`) or the current one. */
 function commit(push) {
   if (restoring) return;
-  const next = urlstate.serialize(state);
+  const next = urlstate.serialize(state) || location.pathname;
   const now = location.search || location.pathname;
   if (next === now) return;
   if (push) history.pushState(null, '', next);
