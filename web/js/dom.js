@@ -43,3 +43,11 @@ export function debounce(fn, ms) {
     timer = setTimeout(() => fn(...args), ms);
   };
 }
+
+/** Runs `fn` (which rebuilds `box`) and gives focus back to the element with the same id. */
+export function keepFocus(box, fn) {
+  const active = document.activeElement;
+  const id = active && box.contains(active) ? active.id : null;
+  fn();
+  if (id && document.getElementById(id)) document.getElementById(id).focus();
+}
