@@ -163,7 +163,12 @@ export async function openPage(browser, origin, path = '/', { viewport = { width
   return { page, context, requests, problems };
 }
 
-/** Waits until the page has shown its last filter's data and the map has drawn it. */
+/**
+ * Waits until the page has shown its last filter's data, the camera stopped (fly-to, fit) and the
+ * map has drawn it: `window.atlas.settled()`, which waits on the page's own work and the map's
+ * `moveend` and `idle` events (the page also marks `<html data-state="idle">` and dispatches
+ * `atlas:idle` then).
+ */
 export async function settled(page) {
   await page.waitForFunction(() => window.atlas && window.atlas.ready, null, { timeout: 30_000 });
   await page.evaluate(() => window.atlas.settled());
@@ -201,8 +206,7 @@ export async function apiSend(origin, route, { method = 'GET', token, body, ifMa
  */
 export async function renderedSiteCount(page) {
   await page.click('#btn-fit');
-  await page.waitForTimeout(900); // the fit animation
-  await settled(page);
+  await settled(page); // waits for the fit animation's end too
   return page.evaluate(() => {
     const map = window.atlas.map;
     const seen = new Set();

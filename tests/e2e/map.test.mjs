@@ -150,7 +150,7 @@ test('a permalink restores filters, view and selected site; back and forward wor
   await page.waitForSelector('#card:not([hidden])');
   assert.equal(await page.getAttribute('#card', 'data-id'), 'maonan-petrochemical-park');
   assert.equal(await page.getAttribute('#row-maonan-petrochemical-park', 'aria-current'), 'true');
-  await page.waitForTimeout(2800); // the fly-to
+  await settled(page); // the fly-to
   await page.evaluate(() => new Promise((r) => {
     window.atlas.map.once('moveend', r);
     window.atlas.map.jumpTo({ center: [110.91, 21.69], zoom: 12.5 });
@@ -336,8 +336,7 @@ test('at 360 px the page fits, and the English switch is remembered', T, async (
   assert.match(await page.textContent('#card'), /广东石油化工学院/);
   await page.screenshot({ path: join(ARTIFACTS, 'mobile-360-card.png') });
   await page.click('#card .show-on-map');
-  await page.waitForTimeout(1500);
-  await settled(page);
+  await settled(page); // the scroll and the fly-to
   const mapTop = await page.$eval('.map-pane', (m) => m.getBoundingClientRect().top);
   assert.ok(mapTop >= -1, `"show on the map" brings the map into view (${mapTop})`);
   await page.screenshot({ path: join(ARTIFACTS, 'mobile-360-show-on-map.png') });
