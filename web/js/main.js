@@ -2,14 +2,15 @@
 // The layout map page, wired together: the store (state.js shapes it, store.js holds it), the map,
 // the data the filter needs (sites + facets, the chain view's analysis, the township counts: one
 // fetch–abort–render channel each, see latest.js), and the views that mount against the store
-// (views/: filters, list, legend, chain panel, selection and card, board, tabs, editing, print).
+// (views/: map, filters, list, legend, chain panel, selection and card, board, tabs, editing,
+// cluster list, print).
 // State in the URL (urlstate.js); all user data goes into the DOM as text (dom.js).
 
 import { t, applyStatic, initialLang, setLang, lang, num, missingKeys } from './i18n.js';
 import { h, $ } from './dom.js';
 import * as urlstate from './urlstate.js';
 import { getJSON, apiUrl } from './api.js';
-import { AtlasMap, loadStyle } from './map.js';
+import { loadStyle } from './map.js';
 import { boundsOf } from './sites.js';
 import { MatchPanel } from './match.js';
 import * as L from './labels.js';
@@ -28,6 +29,7 @@ import { mountBoard } from './views/board.js';
 import { mountTabs } from './views/tabs.js';
 import { mountPrint, filterSummary } from './views/print.js';
 import { mountClusterList } from './views/cluster.js';
+import { mapHolder, mountMap } from './views/mapview.js';
 
 const PAGE = 10000; // the API's largest page: the map and list show at most this many sites
 
@@ -68,6 +70,7 @@ async function settled() {
     p = pending;
     await p;
   } while (p !== pending);
+  const atlasMap = mapView.now();
   if (!atlasMap || !atlasMap.map) return;
   await atlasMap.readyPromise;
   const map = atlasMap.map;
@@ -80,24 +83,8 @@ async function settled() {
 
 // ---------------------------------------------------------------- the map, once ready
 
-/** @type {AtlasMap | null} */
-let atlasMap = null;
-let mapIsReady = false;
-/** @type {(m: AtlasMap) => void} */
-let mapLoaded = () => {};
-/** Resolves with the map once its style and sources are loaded (never, when there is no map). */
-const mapReady = new Promise((resolve) => (mapLoaded = resolve));
-
-/** Runs `fn(map)` now when the map is ready, else once it is. @param {(m: AtlasMap) => void} fn */
-function onMap(fn) {
-  if (mapIsReady && atlasMap) fn(atlasMap);
-  else mapReady.then(fn);
-}
-
-/** @param {string} cat */
-function categoryStyle(cat) {
-  return atlasMap ? atlasMap.categoryStyle(cat) : { shape: 'circle', color: '#666' };
-}
+const mapView = mapHolder();
+const { onMap } = mapView;
 
 // ---------------------------------------------------------------- the views
 
@@ -121,8 +108,8 @@ const app = /** @type {any} */ ({
   state,
   track,
   onMap,
-  mapNow: () => atlasMap,
-  categoryStyle,
+  mapNow: mapView.now,
+  categoryStyle: mapView.categoryStyle,
   matchPanel,
   showStatus,
   commit,
@@ -155,7 +142,8 @@ const ready = start().catch((e) => {
 // The test hook (and a console handle for staff): the map, the state, and promises to wait on.
 /** @type {any} */ (window).atlas = {
   get map() {
-    return atlasMap && atlasMap.map;
+    const m = mapView.now();
+    return m && m.map;
   },
   state,
   ready,
@@ -185,7 +173,7 @@ async function start() {
   L.loadChains(chains);
   const divisionList = L.loadDivisions(divisions);
   mountViews();
-  createMap(style, divisionList);
+  mountMap(app, mapView, style, divisionList);
   if (state.tab === 'match') setTab('match', { push: false });
   await reload({ fit: false });
 }
@@ -203,61 +191,6 @@ function mountViews() {
   mountPrint(app);
   bindPage();
   syncControls();
-  store.subscribe(['color'], () => onMap((m) => m.setColorMode(state.color)));
-  store.subscribe(['townTotals'], () => onMap((m) => m.setTownCountsVisible(state.townTotals)));
-}
-
-/** @param {any} style @param {any[]} divisionList */
-function createMap(style, divisionList) {
-  try {
-    atlasMap = new AtlasMap($('map'), {
-      style,
-      config: state.config,
-      view: state.view,
-      onMove: (/** @type {any} */ view) => {
-        state.view = view;
-        commit(false);
-      },
-      onSiteClick: (/** @type {string} */ id) => app.select(id, { fly: false, fromMap: true }),
-      onClusterClick: (/** @type {any} */ o) => app.cluster.show(o),
-      onError: (/** @type {any} */ e) => {
-        console.warn('map:', e && e.message ? e.message : e);
-        state.errors.push(String(e && e.message ? e.message : e));
-      },
-    });
-  } catch (e) {
-    mapUnavailable(e);
-    return;
-  }
-  const map = atlasMap;
-  track(map.readyPromise.then(() => mapLoadedWith(map, divisionList)));
-}
-
-/** The map is loaded: it takes the state's modes, then whatever waited for it runs. @param {AtlasMap} m @param {any[]} divisionList */
-async function mapLoadedWith(m, divisionList) {
-  m.setTowns(divisionList);
-  m.setColorMode(state.color);
-  m.setTownCountsVisible(state.townTotals);
-  if (state.tab === 'match') matchPanel.open(state.filter);
-  // The sites, the selection and the township counts that arrived first were queued (onMap).
-  mapIsReady = true;
-  mapLoaded(m);
-  if (!state.view) {
-    const sel = state.site && state.byId.get(state.site);
-    if (sel) m.flyToSite(sel);
-    else {
-      const b = await m.districtBounds();
-      if (b) m.fitTo(b, { animate: false });
-    }
-  }
-}
-
-/** @param {any} e */
-function mapUnavailable(e) {
-  console.warn('no map:', e);
-  const box = $('map-error');
-  box.textContent = t('mapError');
-  box.hidden = false;
 }
 
 // ---------------------------------------------------------------- data
