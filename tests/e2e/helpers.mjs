@@ -166,12 +166,13 @@ export async function openPage(browser, origin, path = '/', { viewport = { width
 /**
  * Waits until the page has shown its last filter's data, the camera stopped (fly-to, fit) and the
  * map has drawn it: `window.atlas.settled()`, which waits on the page's own work and the map's
- * `moveend` and `idle` events (the page also marks `<html data-state="idle">` and dispatches
- * `atlas:idle` then).
+ * `moveend` and `idle` events, then `<html data-state="idle">`, which the page sets (and
+ * dispatches `atlas:idle`) once nothing it tracks is running any more.
  */
 export async function settled(page) {
   await page.waitForFunction(() => window.atlas && window.atlas.ready, null, { timeout: 30_000 });
   await page.evaluate(() => window.atlas.settled());
+  await page.waitForFunction(() => document.documentElement.dataset.state === 'idle', null, { timeout: 30_000 });
 }
 
 /** GET a JSON document of the API from the test (not through the page). */

@@ -83,7 +83,12 @@ test('the map renders the offline base map and exactly the sites the API counts'
 test('toggling a category and choosing a chain change both the map and the list', T, async () => {
   const o = await open('/');
   const { page } = o;
+  assert.equal(await page.getAttribute('html', 'data-state'), 'idle', 'the loaded page says it is idle');
+  await page.evaluate(() => {
+    window.nextIdle = new Promise((r) => window.addEventListener('atlas:idle', () => r(document.documentElement.dataset.state), { once: true }));
+  });
   await page.uncheck('#layer-carrier_platform');
+  assert.equal(await page.evaluate(() => window.nextIdle), 'idle', 'after the new filter is shown the page dispatches atlas:idle');
   await settled(page);
   assert.equal(param(page, 'category'), 'innovation_resource,key_enterprise');
   const noCarriers = await api(server.origin, 'sites?category=innovation_resource,key_enterprise&limit=10000');

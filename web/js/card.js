@@ -1,3 +1,4 @@
+// @ts-check
 // The record card of one site: every field of the record, as text, and how old the record is.
 
 import { t, num } from './i18n.js';

@@ -1,3 +1,4 @@
+// @ts-check
 // The chain view (产业链分析): the chosen chain's links in order, upstream → downstream, from
 // `/api/v1/chains/{id}/analysis` — counts per category, the gap status (missing / weak /
 // present, told by an icon and a word as well as by colour), who serves each link, a weak

@@ -1,3 +1,4 @@
+// @ts-check
 // Building DOM from data: every value goes in as text (textContent / text nodes), never as HTML.
 
 /**

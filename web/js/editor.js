@@ -1,3 +1,4 @@
+// @ts-check
 // Editing in the browser, for editors and admins only (nothing here is built for a reader): the
 // site form (new site: POST; edit: PATCH of the changed properties with If-Match), mark verified,
 // delete, and drag-to-correct on the map. The form checks what it can before sending; whatever
@@ -416,7 +417,8 @@ export function openSiteForm({ feature = null, version = null, onSaved }) {
     onSaved,
   };
   ctx.form.addEventListener('input', (e) => {
-    if (e.target.closest('[data-field]')) e.target.removeAttribute('aria-invalid');
+    const target = /** @type {HTMLElement} */ (e.target);
+    if (target.closest('[data-field]')) target.removeAttribute('aria-invalid');
   });
   ctx.form.addEventListener('submit', (e) => {
     e.preventDefault();

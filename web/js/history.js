@@ -1,3 +1,4 @@
+// @ts-check
 // The history of a site (every revision: who, when, what, each changed field before → after, as
 // text) with "revert to this", and the list of recently deleted sites with "restore". Editors only.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The MapLibre map: the project's one style (style/atlas-style.json), the offline base map drawn
 // from the project's own data, an optional online base map chosen by the server, and the sites.
 

@@ -37,7 +37,7 @@ export function markerOf(f) {
 
 /**
  * Bounds of a GeoJSON FeatureCollection: [[w,s],[e,n]] or null.
- * @param {{features?: Feature[]} | null | undefined} fc
+ * @param {{type?: string, features?: Feature[]} | null | undefined} fc
  * @returns {number[][] | null}
  */
 export function boundsOf(fc) {

@@ -1,3 +1,4 @@
+// @ts-check
 // Upload a spreadsheet (CSV/XLSX) in two steps: a dry run shows the row report (counts, and each
 // bad row's line, column and reason), then "import" writes — all rows or none, or the valid rows
 // when "skip invalid rows" is ticked. Editors only.
