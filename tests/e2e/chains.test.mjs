@@ -378,7 +378,7 @@ test('the progress board: indicators with percent and sources, township table, g
   const withSites = counts.towns.filter((x) => x.total > 0 && x.seat).map((x) => [x.code, x.total]);
   assert.deepEqual(layer.features, withSites, 'a symbol per township with sites (and a seat), sized by its total');
   await page.click('#indicators-close');
-  await page.waitForTimeout(300);
+  await settled(page);
   const drawn = await page.evaluate(() => window.atlas.map.queryRenderedFeatures({ layers: ['town-count-circle'] }).length);
   assert.ok(drawn >= 1, `the circles are drawn (${drawn})`);
   await page.screenshot({ path: join(ARTIFACTS, 'town-totals.png') });

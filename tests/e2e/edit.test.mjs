@@ -310,8 +310,7 @@ test('drag to correct: the marker is dropped, confirmed, and the site is there w
   await page.click('#card-move');
   await page.waitForSelector('.drag-marker');
   await page.waitForSelector('.drag-bar');
-  await page.waitForTimeout(2200); // the map flies to the site
-  await settled(page);
+  await settled(page); // the map flies to the site
   assert.ok(await page.isHidden('#card'), 'the card steps aside while moving');
   await page.screenshot({ path: join(ARTIFACTS, 'edit-drag.png') });
 
@@ -550,7 +549,7 @@ test('a name that looks like HTML is shown as text: no element, no script, no al
       assert.equal(await page.$$eval('dialog img', (x) => x.length), 0);
       await page.keyboard.press('Escape');
     }
-    await page.waitForTimeout(300);
+    await settled(page);
     assert.ok(!o.requests.some((u) => /\/x$/.test(u)), 'no image was requested');
     await page.screenshot({ path: join(ARTIFACTS, `edit-xss${signedIn ? '-editor' : ''}.png`) });
     await finish(o);

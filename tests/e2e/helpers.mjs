@@ -1,10 +1,10 @@
-// Helpers of the end-to-end tests: a real `atlas serve` on a free loopback port with a fresh
+// Helpers of the end-to-end tests: a real `atlas serve` on a loopback port (port 0: the system
+// picks it, the server prints the address it bound) with a fresh
 // database, a real headless Chromium (Debian's /usr/bin/chromium through playwright-core), and
 // a page that records every request and console message.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, existsSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,18 +27,6 @@ export function atlasBinary() {
   return found[0];
 }
 
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
-
 /** The token `atlas user add` printed (the one long token-like word of its output). */
 export function tokenOf(output) {
   const words = String(output).split(/\s+/).map((w) => w.replace(/^["'`]|["'`.,;:]$/g, '')).filter((w) => !w.startsWith('/') && /^[A-Za-z0-9_\-.~+/=]{20,}$/.test(w));
@@ -47,9 +35,36 @@ export function tokenOf(output) {
 }
 
 /**
+ * The address `atlas serve --addr 127.0.0.1:0` bound: the first `http://127.0.0.1:PORT` of its
+ * output (what scripts/bench-server.sh reads too). Rejects when the server exits or stays silent.
+ */
+function boundOrigin(child, log) {
+  return new Promise((resolveOrigin, reject) => {
+    const find = () => /http:\/\/127\.0\.0\.1:\d+/.exec(log());
+    const done = (fn, x) => {
+      clearTimeout(timer);
+      child.stdout.off('data', check);
+      child.stderr.off('data', check);
+      child.off('exit', exited);
+      fn(x);
+    };
+    const check = () => {
+      const m = find();
+      if (m) done(resolveOrigin, m[0]);
+    };
+    const exited = () => done(reject, new Error(`atlas serve exited early:\n${log()}`));
+    const timer = setTimeout(() => done(reject, new Error(`atlas serve printed no address within 30 s:\n${log()}`)), 30_000);
+    child.stdout.on('data', check);
+    child.stderr.on('data', check);
+    child.once('exit', exited);
+    check();
+  });
+}
+
+/**
  * Starts `atlas serve` on a temporary database (the default dataset, plus `imports`, files that
  * `atlas import` loads first, and `users` ({name, role}) made with `atlas user add`, whose
- * tokens come back in `tokens[name]`); resolves when `/healthz` answers.
+ * tokens come back in `tokens[name]`); resolves when the server printed the address it listens on.
  */
 export async function startServer(extraArgs = [], { imports = [], users = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'atlas-e2e-'));
@@ -63,27 +78,19 @@ export async function startServer(extraArgs = [], { imports = [], users = [] } =
   for (const f of imports) run(['import', f]);
   const tokens = {};
   for (const u of users) tokens[u.name] = tokenOf(run(['user', 'add', u.name, '--role', u.role]).stdout);
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  const child = spawn(atlasBinary(), ['--db', db, 'serve', '--addr', `127.0.0.1:${port}`, ...extraArgs], {
+  const child = spawn(atlasBinary(), ['--db', db, 'serve', '--addr', '127.0.0.1:0', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: 'warn' },
   });
   let log = '';
   child.stdout.on('data', (d) => (log += d));
   child.stderr.on('data', (d) => (log += d));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`atlas serve exited early:\n${log}`);
-    try {
-      const res = await fetch(`${origin}/healthz`);
-      if (res.ok) break;
-    } catch { /* not up yet */ }
-    if (Date.now() > deadline) {
-      child.kill('SIGTERM');
-      throw new Error(`atlas serve did not answer within 30 s:\n${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  let origin;
+  try {
+    origin = await boundOrigin(child, () => log);
+  } catch (e) {
+    child.kill('SIGTERM');
+    throw e;
   }
   return {
     origin,
@@ -156,10 +163,16 @@ export async function openPage(browser, origin, path = '/', { viewport = { width
   return { page, context, requests, problems };
 }
 
-/** Waits until the page has shown its last filter's data and the map has drawn it. */
+/**
+ * Waits until the page has shown its last filter's data, the camera stopped (fly-to, fit) and the
+ * map has drawn it: `window.atlas.settled()`, which waits on the page's own work and the map's
+ * `moveend` and `idle` events, then `<html data-state="idle">`, which the page sets (and
+ * dispatches `atlas:idle`) once nothing it tracks is running any more.
+ */
 export async function settled(page) {
   await page.waitForFunction(() => window.atlas && window.atlas.ready, null, { timeout: 30_000 });
   await page.evaluate(() => window.atlas.settled());
+  await page.waitForFunction(() => document.documentElement.dataset.state === 'idle', null, { timeout: 30_000 });
 }
 
 /** GET a JSON document of the API from the test (not through the page). */
@@ -194,8 +207,7 @@ export async function apiSend(origin, route, { method = 'GET', token, body, ifMa
  */
 export async function renderedSiteCount(page) {
   await page.click('#btn-fit');
-  await page.waitForTimeout(900); // the fit animation
-  await settled(page);
+  await settled(page); // waits for the fit animation's end too
   return page.evaluate(() => {
     const map = window.atlas.map;
     const seen = new Set();

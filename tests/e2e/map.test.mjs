@@ -83,7 +83,12 @@ test('the map renders the offline base map and exactly the sites the API counts'
 test('toggling a category and choosing a chain change both the map and the list', T, async () => {
   const o = await open('/');
   const { page } = o;
+  assert.equal(await page.getAttribute('html', 'data-state'), 'idle', 'the loaded page says it is idle');
+  await page.evaluate(() => {
+    window.nextIdle = new Promise((r) => window.addEventListener('atlas:idle', () => r(document.documentElement.dataset.state), { once: true }));
+  });
   await page.uncheck('#layer-carrier_platform');
+  assert.equal(await page.evaluate(() => window.nextIdle), 'idle', 'after the new filter is shown the page dispatches atlas:idle');
   await settled(page);
   assert.equal(param(page, 'category'), 'innovation_resource,key_enterprise');
   const noCarriers = await api(server.origin, 'sites?category=innovation_resource,key_enterprise&limit=10000');
@@ -150,7 +155,7 @@ test('a permalink restores filters, view and selected site; back and forward wor
   await page.waitForSelector('#card:not([hidden])');
   assert.equal(await page.getAttribute('#card', 'data-id'), 'maonan-petrochemical-park');
   assert.equal(await page.getAttribute('#row-maonan-petrochemical-park', 'aria-current'), 'true');
-  await page.waitForTimeout(2800); // the fly-to
+  await settled(page); // the fly-to
   await page.evaluate(() => new Promise((r) => {
     window.atlas.map.once('moveend', r);
     window.atlas.map.jumpTo({ center: [110.91, 21.69], zoom: 12.5 });
@@ -336,8 +341,7 @@ test('at 360 px the page fits, and the English switch is remembered', T, async (
   assert.match(await page.textContent('#card'), /广东石油化工学院/);
   await page.screenshot({ path: join(ARTIFACTS, 'mobile-360-card.png') });
   await page.click('#card .show-on-map');
-  await page.waitForTimeout(1500);
-  await settled(page);
+  await settled(page); // the scroll and the fly-to
   const mapTop = await page.$eval('.map-pane', (m) => m.getBoundingClientRect().top);
   assert.ok(mapTop >= -1, `"show on the map" brings the map into view (${mapTop})`);
   await page.screenshot({ path: join(ARTIFACTS, 'mobile-360-show-on-map.png') });

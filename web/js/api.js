@@ -1,8 +1,11 @@
+// @ts-check
 // Same-origin calls to /api/v1 (relative URLs, so the page also works behind a path prefix).
 // Reads are public; writes carry the signed-in editor's bearer token (see auth.js) and, for an
 // existing record, its version in `If-Match`.
 
+/** An error answer of the API: its HTTP status, its error code and message, its details. */
 export class ApiError extends Error {
+  /** @param {number} status @param {string} code @param {string} message @param {any} details */
   constructor(status, code, message, details) {
     super(message);
     this.status = status;
@@ -15,11 +18,12 @@ export class ApiError extends Error {
 // trusting the browser's cache, so the page never shows a record older than the one just saved.
 let revalidate = false;
 
-/** Reads revalidate from now on (`no-cache`), or trust the HTTP cache again. */
+/** Reads revalidate from now on (`no-cache`), or trust the HTTP cache again. @param {boolean} on */
 export function setRevalidate(on) {
   revalidate = !!on;
 }
 
+/** @param {Response} res */
 async function errorOf(res) {
   let code = 'http_' + res.status;
   let message = res.statusText || String(res.status);
@@ -35,7 +39,12 @@ async function errorOf(res) {
   return new ApiError(res.status, code, message, details);
 }
 
-/** GET a JSON document; an error response becomes an ApiError with the API's code and message. */
+/**
+ * GET a JSON document; an error response becomes an ApiError with the API's code and message.
+ * @param {string} path
+ * @param {{signal?: AbortSignal, fresh?: boolean}} [o]
+ * @returns {Promise<any>}
+ */
 export async function getJSON(path, { signal, fresh = false } = {}) {
   const res = await fetch(path, {
     signal,
@@ -49,8 +58,12 @@ export async function getJSON(path, { signal, fresh = false } = {}) {
 /**
  * A request with the editor's token: `{method, token, body (JSON) | form (FormData), ifMatch}`.
  * Resolves `{status, data, etag}`; an error response rejects with an ApiError.
+ * @param {string} path
+ * @param {{method?: string, token?: string | null, body?: any, form?: FormData, ifMatch?: string | null, signal?: AbortSignal}} [o]
+ * @returns {Promise<{status: number, data: any, etag: string | null}>}
  */
 export async function send(path, { method = 'GET', token, body, form, ifMatch, signal } = {}) {
+  /** @type {Record<string, string>} */
   const headers = { Accept: 'application/json, application/geo+json' };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (ifMatch !== undefined && ifMatch !== null) headers['If-Match'] = quoteEtag(ifMatch);
@@ -72,17 +85,18 @@ export async function send(path, { method = 'GET', token, body, form, ifMatch, s
   return { status: res.status, data, etag: etag ? unquoteEtag(etag) : null };
 }
 
-/** `"7"` → `7` as text (weak or strong). */
+/** `"7"` → `7` as text (weak or strong). @param {string} v */
 export function unquoteEtag(v) {
   return String(v).replace(/^W\//, '').replace(/^"|"$/g, '');
 }
 
+/** @param {string} v */
 function quoteEtag(v) {
   const s = String(v);
   return s.startsWith('"') || s.startsWith('W/') ? s : `"${s}"`;
 }
 
-/** `api/v1/<route>?<query>` */
+/** `api/v1/<route>?<query>` @param {string} route @param {URLSearchParams} [query] */
 export function apiUrl(route, query) {
   const q = query ? query.toString() : '';
   return `api/v1/${route}${q ? '?' + q : ''}`;

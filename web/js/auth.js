@@ -1,3 +1,4 @@
+// @ts-check
 // Staff sign-in: a bearer token (from `atlas user add NAME --role editor|admin`) pasted into the
 // page, checked with `/api/v1/auth/me` and kept in this tab's sessionStorage only — never in
 // localStorage, a cookie or the URL. Readers (nobody signed in) get no edit control at all.

@@ -1,8 +1,9 @@
+// @ts-check
 // The record card of one site: every field of the record, as text, and how old the record is.
 
 import { t, num } from './i18n.js';
 import { h, clear } from './dom.js';
-import { siteChains } from './map.js';
+import { siteChains } from './sites.js';
 import * as L from './labels.js';
 
 function row(label, value, opts = {}) {

@@ -1,3 +1,4 @@
+// @ts-check
 // Modal dialogs on the native <dialog> element: showModal() makes the rest of the page inert (focus
 // stays inside), Esc closes, and focus goes back to where it was. Content is built with h().
 
@@ -31,7 +32,7 @@ export function openDialog({ title, content, className = '', focus = null, wide 
     // The opener may have been re-rendered meanwhile (a card after a save): find it by its id.
     let back = opener;
     if (back && !back.isConnected && back.id) back = document.getElementById(back.id);
-    if (back && back.isConnected && typeof back.focus === 'function') back.focus();
+    if (back && back.isConnected && back instanceof HTMLElement) back.focus();
   }
   // Esc: the browser fires `cancel`; closing through close() keeps the bookkeeping in one place.
   el.addEventListener('cancel', (e) => {

@@ -1,3 +1,4 @@
+// @ts-check
 // Building DOM from data: every value goes in as text (textContent / text nodes), never as HTML.
 
 /**
@@ -42,4 +43,12 @@ export function debounce(fn, ms) {
     clearTimeout(timer);
     timer = setTimeout(() => fn(...args), ms);
   };
+}
+
+/** Runs `fn` (which rebuilds `box`) and gives focus back to the element with the same id. */
+export function keepFocus(box, fn) {
+  const active = document.activeElement;
+  const id = active && box.contains(active) ? active.id : null;
+  fn();
+  if (id && document.getElementById(id)) document.getElementById(id).focus();
 }

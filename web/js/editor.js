@@ -1,3 +1,4 @@
+// @ts-check
 // Editing in the browser, for editors and admins only (nothing here is built for a reader): the
 // site form (new site: POST; edit: PATCH of the changed properties with If-Match), mark verified,
 // delete, and drag-to-correct on the map. The form checks what it can before sending; whatever
@@ -10,14 +11,10 @@ import { send, apiUrl } from './api.js';
 import * as auth from './auth.js';
 import * as L from './labels.js';
 import { openDialog, confirmDialog } from './dialog.js';
-import { markerOf, siteChains } from './map.js';
+import { markerOf } from './sites.js';
+import { TEXT, SELECTS, NUMBERS, round7, chainList, valuesOf, validateSite, patchOf, featureOf } from './sitevalues.js';
 
-const TEXT = ['name_zh', 'name_en', 'address', 'contact', 'phone', 'website', 'source', 'source_quote', 'notes', 'location_source'];
-const SELECTS = ['category', 'kind', 'level', 'status', 'scope', 'town_code', 'location_precision'];
-const NUMBERS = ['area_m2', 'available_area_m2', 'established'];
-const EDITABLE = [...TEXT, ...SELECTS, ...NUMBERS, 'chains'];
-const ID_RE = /^[a-z0-9][a-z0-9_-]{0,79}$/;
-const PRECISE = ['surveyed', 'building', 'street'];
+/** @typedef {import('./sites.js').Feature} Feature */
 
 /** The UI label of a property (for the form, errors and the history). */
 export function fieldLabel(key) {
@@ -61,136 +58,6 @@ export async function fetchSite(id) {
   const res = await send(apiUrl(`sites/${encodeURIComponent(id)}`), { token: auth.currentToken() });
   return { feature: res.data, version: res.etag };
 }
-
-// ---------------------------------------------------------------- values
-
-const blank = (v) => v === null || v === undefined || String(v).trim() === '';
-
-function chainList(text) {
-  return siteChains(text).map((c) => c.link || c.chain).sort();
-}
-
-/** The editable values of a feature, canonical (null for empty) so that two can be compared. */
-export function valuesOf(f) {
-  const p = (f && f.properties) || {};
-  const v = {};
-  for (const k of TEXT) v[k] = blank(p[k]) ? null : String(p[k]).trim();
-  for (const k of SELECTS) v[k] = blank(p[k]) ? null : String(p[k]);
-  for (const k of NUMBERS) v[k] = Number.isFinite(p[k]) ? p[k] : null;
-  const chains = chainList(p.chains);
-  v.chains = chains.length ? chains.join(';') : null;
-  const pt = f ? markerOf(f) : null;
-  v.lon = pt ? pt[0] : null;
-  v.lat = pt ? pt[1] : null;
-  return v;
-}
-
-/**
- * The client's checks: `raw` holds the form's texts (`*Bad` = the browser could not read a
- * number). Returns `{values, errors: [{field, key, params}]}`.
- */
-export function validateSite(raw, { creating, pointEditable }) {
-  const errors = [];
-  const err = (field, key, params) => errors.push({ field, key, params });
-  const values = {};
-  if (creating) {
-    const id = String(raw.id || '').trim();
-    if (!id) err('id', 'errRequired');
-    else if (!ID_RE.test(id)) err('id', 'errIdFormat');
-    values.id = id;
-  }
-  for (const k of TEXT) values[k] = blank(raw[k]) ? null : String(raw[k]).trim();
-  for (const k of SELECTS) values[k] = blank(raw[k]) ? null : String(raw[k]);
-  if (!values.name_zh) err('name_zh', 'errRequired');
-  else if ([...values.name_zh].length > 200) err('name_zh', 'errTooLong', { n: 200 });
-  if (values.name_en && [...values.name_en].length > 200) err('name_en', 'errTooLong', { n: 200 });
-  if (!values.category) err('category', 'errRequired');
-  if (!values.kind) err('kind', 'errRequired');
-  else if (values.category && L.kindCategory[values.kind] && L.kindCategory[values.kind] !== values.category) err('kind', 'errKindCategory');
-  if (!values.source) err('source', 'errRequired');
-
-  const number = (k, { min = null, integer = false } = {}) => {
-    if (raw[`${k}Bad`]) {
-      err(k, 'errNumber');
-      return null;
-    }
-    if (blank(raw[k])) return null;
-    const n = Number(String(raw[k]).trim());
-    if (!Number.isFinite(n)) {
-      err(k, 'errNumber');
-      return null;
-    }
-    if (integer && (!Number.isInteger(n) || n < 1000 || n > 9999)) {
-      err(k, 'errYear');
-      return null;
-    }
-    if (min !== null && n < min) {
-      err(k, 'errAreaNegativeField');
-      return null;
-    }
-    return n;
-  };
-  values.area_m2 = number('area_m2', { min: 0 });
-  values.available_area_m2 = number('available_area_m2', { min: 0 });
-  values.established = number('established', { integer: true });
-
-  values.chains = raw.chains && raw.chains.length ? [...raw.chains].sort().join(';') : null;
-
-  values.lon = null;
-  values.lat = null;
-  if (pointEditable) {
-    const lon = number('lon');
-    const lat = number('lat');
-    const lonGiven = !blank(raw.lon) || raw.lonBad;
-    const latGiven = !blank(raw.lat) || raw.latBad;
-    if (lonGiven !== latGiven) err(lonGiven ? 'lat' : 'lon', creating ? 'errLonLatBoth' : 'errLonLatNeeded');
-    else if (!lonGiven && !creating) {
-      err('lon', 'errLonLatNeeded');
-    }
-    if (lon !== null && Math.abs(lon) > 180) err('lon', 'errLon');
-    else values.lon = lon;
-    if (lat !== null && Math.abs(lat) > 90) err('lat', 'errLat');
-    else values.lat = lat;
-    if (creating) {
-      const hasPoint = values.lon !== null && values.lat !== null;
-      if (hasPoint && !values.location_precision) err('location_precision', 'errPrecisionRequired');
-      if (!hasPoint && !lonGiven && !latGiven && PRECISE.includes(values.location_precision)) err('location_precision', 'errPrecisionNeedsPoint');
-    }
-  }
-  return { values, errors };
-}
-
-/** The PATCH body: the properties that changed (null clears one) and the geometry if it moved. */
-export function patchOf(before, values, { pointEditable }) {
-  const properties = {};
-  for (const k of EDITABLE) {
-    if (JSON.stringify(before[k] ?? null) !== JSON.stringify(values[k] ?? null)) properties[k] = values[k] ?? null;
-  }
-  const body = {};
-  let moved = false;
-  if (pointEditable && values.lon !== null && values.lat !== null) {
-    moved = before.lon === null || Math.abs(before.lon - values.lon) > 1e-9 || Math.abs(before.lat - values.lat) > 1e-9;
-  }
-  if (Object.keys(properties).length) body.properties = properties;
-  if (moved) body.geometry = { type: 'Point', coordinates: [values.lon, values.lat] };
-  return body;
-}
-
-/** The POST body of a new site. */
-export function featureOf(values) {
-  const properties = { id: values.id };
-  for (const k of EDITABLE) if (values[k] !== null && values[k] !== undefined) properties[k] = values[k];
-  const hasPoint = values.lon !== null && values.lat !== null;
-  return {
-    type: 'Feature',
-    id: values.id,
-    geometry: hasPoint ? { type: 'Point', coordinates: [values.lon, values.lat] } : null,
-    properties,
-  };
-}
-
-/** Seven decimals (about a centimetre): what the importer keeps. */
-const round7 = (x) => Math.round(x * 1e7) / 1e7;
 
 // ---------------------------------------------------------------- the form
 
@@ -272,244 +139,301 @@ function chainPicker(selected) {
 }
 
 /**
+ * @typedef {object} FormCtx  one open site form
+ * @property {boolean} creating
+ * @property {boolean} pointEditable
+ * @property {Feature | null} current  the record as last loaded
+ * @property {string | null} currentVersion  its ETag (a PATCH's If-Match)
+ * @property {HTMLFormElement} form
+ * @property {HTMLElement} summary  the error list (or an info line) on top
+ * @property {HTMLElement} conflictBox  the 412 message with "load the latest"
+ * @property {HTMLButtonElement} submit
+ * @property {HTMLButtonElement} cancel
+ * @property {{close(): void} | null} dlg
+ * @property {(feature: Feature | null, info: {id: string, created: boolean, name: string}) => void} onSaved
+ */
+
+/** The "basics" fields: id (new site), names, category and its kinds, level, status, scope, town. */
+function basicFields(v, creating) {
+  const category = selectOf('category', vocabOptions('category'), v.category, { empty: creating ? t('notSet') : null });
+  const kind = selectOf('kind', kindOptions(v.category), v.kind, { empty: t('notSet') });
+  category.addEventListener('change', () => {
+    const keep = kind.value;
+    clear(kind).appendChild(h('option', { value: '' }, t('notSet')));
+    for (const o of kindOptions(category.value)) kind.appendChild(h('option', { value: o.value }, o.label));
+    kind.value = kindOptions(category.value).some((o) => o.value === keep) ? keep : '';
+  });
+  const towns = L.townOrder.map((code) => ({ value: code, label: L.townLabel(code) }));
+  return [
+    creating ? fieldBox('id', t('fieldId'), textInput('id', '', { attrs: { spellcheck: 'false', autocapitalize: 'off', maxlength: 80 } }), { required: true, hint: t('fieldIdHint'), wide: true }) : null,
+    fieldBox('name_zh', t('nameZh'), textInput('name_zh', v.name_zh, { attrs: { lang: 'zh-CN' } }), { required: true, wide: true }),
+    fieldBox('name_en', t('nameEn'), textInput('name_en', v.name_en, { attrs: { lang: 'en' } }), { wide: true }),
+    fieldBox('category', t('category'), category, { required: true }),
+    fieldBox('kind', t('kind'), kind, { required: true }),
+    fieldBox('level', t('level'), selectOf('level', vocabOptions('level'), v.level ?? 'none')),
+    fieldBox('status', t('status'), selectOf('status', vocabOptions('status'), v.status ?? 'operating')),
+    fieldBox('scope', t('scope'), selectOf('scope', vocabOptions('scope'), v.scope ?? 'local')),
+    fieldBox('town_code', t('town'), selectOf('town_code', towns, v.town_code, { empty: t('notSet') })),
+  ];
+}
+
+/** The chains fieldset: a checkbox per chain and link. */
+function chainsSection(p) {
+  const picker = chainPicker(chainList(p.chains));
+  return h('fieldset', { class: 'ed-section chains-field', 'data-field': 'chains', 'aria-describedby': 'ed-chains-hint ed-chains-error' },
+    h('legend', {}, t('sectionChains'), ' ', picker.count),
+    h('p', { class: 'hint', id: 'ed-chains-hint' }, t('chainsHint')),
+    picker.box,
+    h('p', { class: 'field-error', id: 'ed-chains-error', hidden: true }));
+}
+
+/** The location fields: lon/lat (points only), precision, its source, the address. */
+function locationFields(v, { creating, pointEditable }) {
+  const precision = selectOf('location_precision', vocabOptions('location_precision'), v.location_precision, { empty: creating ? t('precisionAuto') : null });
+  const location = pointEditable
+    ? [
+      fieldBox('lon', t('lon'), numberInput('lon', v.lon, { min: -180, max: 180 })),
+      fieldBox('lat', t('lat'), numberInput('lat', v.lat, { min: -90, max: 90 })),
+      h('p', { class: 'hint wide' }, t('lonLatHint')),
+    ]
+    : [h('p', { class: 'approx-note wide' }, t('polygonNote'))];
+  location.push(
+    fieldBox('location_precision', t('precision'), precision, { hint: creating ? null : t('precisionHint') }),
+    fieldBox('location_source', t('locationSource'), textInput('location_source', v.location_source, { multiline: true }), { wide: true }),
+    fieldBox('address', t('address'), textInput('address', v.address), { wide: true }));
+  return location;
+}
+
+/** Areas, founding year, contact. */
+function detailFields(v) {
+  return [
+    fieldBox('area_m2', t('area') + ' (m²)', numberInput('area_m2', v.area_m2, { min: 0 })),
+    fieldBox('available_area_m2', t('availableArea') + ' (m²)', numberInput('available_area_m2', v.available_area_m2, { min: 0 })),
+    fieldBox('established', t('established'), numberInput('established', v.established, { min: 1000, max: 9999, step: 1, inputmode: 'numeric' })),
+    fieldBox('contact', t('contact'), textInput('contact', v.contact)),
+    fieldBox('phone', t('phone'), textInput('phone', v.phone, { type: 'tel' })),
+    fieldBox('website', t('website'), textInput('website', v.website, { type: 'url', attrs: { spellcheck: 'false' } })),
+  ];
+}
+
+/** Where the record comes from. */
+function sourceFields(v) {
+  return [
+    fieldBox('source', t('dataSource'), textInput('source', v.source, { multiline: true }), { required: true, wide: true }),
+    fieldBox('source_quote', t('sourceQuote'), textInput('source_quote', v.source_quote, { multiline: true, attrs: { lang: 'zh-CN' } }), { wide: true }),
+    fieldBox('notes', t('notes'), textInput('notes', v.notes, { multiline: true }), { wide: true }),
+  ];
+}
+
+/** (Re)builds the form's fields from a record (null: an empty new site). */
+function buildForm(ctx, f) {
+  const v = valuesOf(f);
+  const p = (f && f.properties) || {};
+  const section = (title, children) => h('fieldset', { class: 'ed-section' }, h('legend', {}, title), h('div', { class: 'ed-grid' }, children));
+  clear(ctx.form).append(
+    ctx.summary, ctx.conflictBox,
+    section(t('sectionBasics'), basicFields(v, ctx.creating)),
+    chainsSection(p),
+    section(t('sectionLocation'), locationFields(v, ctx)),
+    section(t('sectionDetails'), detailFields(v)),
+    section(t('sectionSource'), sourceFields(v)),
+    h('div', { class: 'form-actions sticky-actions' }, ctx.submit, ctx.cancel));
+}
+
+/** The form's texts as validateSite reads them (`*Bad`: the browser could not read a number). */
+function readForm(form, creating) {
+  const el = form.elements;
+  const raw = {};
+  const val = (k) => (el[k] ? el[k].value : '');
+  if (creating) raw.id = val('id');
+  for (const k of [...TEXT, ...SELECTS]) raw[k] = val(k);
+  for (const k of [...NUMBERS, 'lon', 'lat']) {
+    raw[k] = val(k);
+    raw[`${k}Bad`] = !!(el[k] && el[k].validity && el[k].validity.badInput);
+  }
+  raw.chains = [...form.querySelectorAll('input[name=chains]:checked')].map((x) => x.value);
+  return raw;
+}
+
+// ---------------------------------------------------------------- the form's messages
+
+function clearErrors({ form, summary }) {
+  summary.hidden = true;
+  clear(summary);
+  for (const p of form.querySelectorAll('.field-error')) {
+    p.hidden = true;
+    p.textContent = '';
+  }
+  for (const x of form.querySelectorAll('[aria-invalid]')) x.removeAttribute('aria-invalid');
+}
+
+/** The box of a field, by its `data-field`. */
+const fieldOf = (form, field) => form.querySelector(`[data-field="${CSS.escape(field)}"]`);
+
+/** Puts a message under a field; false when the form has no such field. */
+function fieldError(form, field, message) {
+  const box = fieldOf(form, field);
+  if (!box) return false;
+  const p = box.querySelector('.field-error');
+  p.textContent = p.textContent ? `${p.textContent} ${message}` : message;
+  p.hidden = false;
+  const control = box.querySelector('input, select, textarea');
+  if (control) control.setAttribute('aria-invalid', 'true');
+  return true;
+}
+
+/** Shows errors (`[{field, message}]`) at their fields and as a list on top; focuses the list. */
+function showErrors(ctx, list, heading) {
+  const { form, summary } = ctx;
+  clearErrors(ctx);
+  const items = [];
+  for (const { field, message } of list) {
+    const placed = field ? fieldError(form, field, message) : false;
+    const label = field ? `${fieldLabel(field)}：` : '';
+    const target = placed ? fieldOf(form, field).querySelector('input, select, textarea') : null;
+    items.push(h('li', {}, target
+      ? h('a', { href: `#${target.id}`, onclick: (e) => { e.preventDefault(); target.focus(); } }, label, message)
+      : [label, message]));
+  }
+  summary.append(h('p', {}, heading), items.length ? h('ul', {}, items) : null);
+  summary.hidden = false;
+  summary.focus();
+}
+
+/** An information line on top of the form (not an error). */
+function showInfo({ summary }, text) {
+  summary.classList.add('info');
+  clear(summary).appendChild(h('p', {}, text));
+  summary.hidden = false;
+  summary.focus();
+}
+
+/** The server's refusal (422/400/409): its rows at their fields where the form has them. */
+function serverErrors(ctx, e) {
+  const list = [];
+  const details = e.details;
+  const rows = Array.isArray(details) ? details : details && Array.isArray(details.errors) ? details.errors : [];
+  for (const d of rows) {
+    if (!d || typeof d !== 'object') continue;
+    const field = d.column || d.field || d.property || null;
+    const known = field && fieldOf(ctx.form, field);
+    const reason = String(d.reason || d.message || JSON.stringify(d));
+    list.push({ field: known ? field : null, message: field && !known ? `${field}: ${reason}` : reason });
+  }
+  showErrors(ctx, list, list.length ? t('serverRejectedList') : t('serverRejected', { msg: e.message }));
+}
+
+/** A 412: someone else saved first; offer to load their version. */
+function showConflict(ctx) {
+  clearErrors(ctx);
+  clear(ctx.conflictBox).append(
+    h('p', {}, t('conflict')),
+    h('button', { type: 'button', class: 'button reload-latest', onclick: () => reloadLatest(ctx) }, t('reloadLatest')));
+  ctx.conflictBox.hidden = false;
+  ctx.conflictBox.focus();
+}
+
+async function reloadLatest(ctx) {
+  try {
+    const fresh = await fetchSite(ctx.current.properties.id);
+    ctx.current = fresh.feature;
+    ctx.currentVersion = fresh.version;
+    ctx.conflictBox.hidden = true;
+    buildForm(ctx, ctx.current);
+    showInfo(ctx, t('reloadedLatest'));
+  } catch (e) {
+    showErrors(ctx, [{ field: null, message: errorText(e) }], t('formErrors'));
+  }
+}
+
+// ---------------------------------------------------------------- submitting
+
+/** The write a valid form asks for: POST of a new site, PATCH of the changes, or null (no changes). */
+function requestOf(ctx, values) {
+  if (ctx.creating) return { url: apiUrl('sites'), method: 'POST', body: featureOf(values) };
+  const body = patchOf(valuesOf(ctx.current), values, { pointEditable: ctx.pointEditable });
+  if (!body.properties && !body.geometry) return null;
+  return { url: apiUrl(`sites/${encodeURIComponent(ctx.current.properties.id)}`), method: 'PATCH', body, ifMatch: ctx.currentVersion };
+}
+
+/** Checks, then sends; closes the dialog on success, shows the server's answer otherwise. */
+async function submitForm(ctx) {
+  const { creating, pointEditable, summary, submit } = ctx;
+  summary.classList.remove('info');
+  ctx.conflictBox.hidden = true;
+  const { values, errors } = validateSite(readForm(ctx.form, creating), { creating, pointEditable });
+  if (errors.length) {
+    showErrors(ctx, errors.map((x) => ({ field: x.field, message: t(x.key, x.params) })), t('formErrors'));
+    return;
+  }
+  clearErrors(ctx);
+  if (pointEditable && values.lon !== null) {
+    values.lon = round7(values.lon);
+    values.lat = round7(values.lat);
+  }
+  const request = requestOf(ctx, values);
+  if (!request) {
+    showInfo(ctx, t('noChanges'));
+    return;
+  }
+  submit.disabled = true;
+  const label = submit.textContent;
+  submit.textContent = t('saving');
+  try {
+    const res = await send(request.url, { method: request.method, token: auth.currentToken(), body: request.body, ifMatch: request.ifMatch });
+    const id = creating ? values.id : ctx.current.properties.id;
+    ctx.dlg.close();
+    ctx.onSaved(res.data && res.data.properties ? res.data : null, { id, created: creating, name: values.name_zh });
+  } catch (err) {
+    if (err.status === 412) showConflict(ctx);
+    else if (err.status === 422 || err.status === 400 || err.status === 409) serverErrors(ctx, err);
+    else showErrors(ctx, [{ field: null, message: errorText(err) }], t('formErrors'));
+  } finally {
+    submit.disabled = false;
+    submit.textContent = label;
+  }
+}
+
+/**
  * The site form in a modal dialog: `feature` + `version` to edit, null to create.
- * `onSaved(feature, {created})` after a successful write.
+ * `onSaved(feature, {id, created, name})` after a successful write.
  */
 export function openSiteForm({ feature = null, version = null, onSaved }) {
   const creating = !feature;
-  let current = feature;
-  let currentVersion = version;
   const geomType = feature && feature.geometry ? feature.geometry.type : 'Point';
-  const pointEditable = creating || geomType === 'Point';
   const name = feature ? feature.properties.name_zh || feature.properties.id : '';
-
-  const summary = h('div', { class: 'form-error', role: 'alert', hidden: true, tabindex: '-1' });
-  const conflictBox = h('div', { class: 'form-error conflict', role: 'alert', hidden: true, tabindex: '-1' });
-  const submit = h('button', { type: 'submit', class: 'button primary' }, creating ? t('create') : t('save'));
-  const cancel = h('button', { type: 'button', class: 'cancel' }, t('cancel'));
-  const form = h('form', { class: 'site-form', novalidate: true, autocomplete: 'off' });
-  let dlg = null;
-
-  function build(f) {
-    const v = valuesOf(f);
-    const p = (f && f.properties) || {};
-    const category = selectOf('category', vocabOptions('category'), v.category, { empty: creating ? t('notSet') : null });
-    const kind = selectOf('kind', kindOptions(v.category), v.kind, { empty: t('notSet') });
-    category.addEventListener('change', () => {
-      const keep = kind.value;
-      clear(kind).appendChild(h('option', { value: '' }, t('notSet')));
-      for (const o of kindOptions(category.value)) kind.appendChild(h('option', { value: o.value }, o.label));
-      kind.value = kindOptions(category.value).some((o) => o.value === keep) ? keep : '';
-    });
-    const towns = L.townOrder.map((code) => ({ value: code, label: L.townLabel(code) }));
-    const picker = chainPicker(chainList(p.chains));
-    const precision = selectOf('location_precision', vocabOptions('location_precision'), v.location_precision, { empty: creating ? t('precisionAuto') : null });
-
-    const basics = [
-      creating ? fieldBox('id', t('fieldId'), textInput('id', '', { attrs: { spellcheck: 'false', autocapitalize: 'off', maxlength: 80 } }), { required: true, hint: t('fieldIdHint'), wide: true }) : null,
-      fieldBox('name_zh', t('nameZh'), textInput('name_zh', v.name_zh, { attrs: { lang: 'zh-CN' } }), { required: true, wide: true }),
-      fieldBox('name_en', t('nameEn'), textInput('name_en', v.name_en, { attrs: { lang: 'en' } }), { wide: true }),
-      fieldBox('category', t('category'), category, { required: true }),
-      fieldBox('kind', t('kind'), kind, { required: true }),
-      fieldBox('level', t('level'), selectOf('level', vocabOptions('level'), v.level ?? 'none')),
-      fieldBox('status', t('status'), selectOf('status', vocabOptions('status'), v.status ?? 'operating')),
-      fieldBox('scope', t('scope'), selectOf('scope', vocabOptions('scope'), v.scope ?? 'local')),
-      fieldBox('town_code', t('town'), selectOf('town_code', towns, v.town_code, { empty: t('notSet') })),
-    ];
-    const chainsSection = h('fieldset', { class: 'ed-section chains-field', 'data-field': 'chains', 'aria-describedby': 'ed-chains-hint ed-chains-error' },
-      h('legend', {}, t('sectionChains'), ' ', picker.count),
-      h('p', { class: 'hint', id: 'ed-chains-hint' }, t('chainsHint')),
-      picker.box,
-      h('p', { class: 'field-error', id: 'ed-chains-error', hidden: true }));
-    const location = pointEditable
-      ? [
-        fieldBox('lon', t('lon'), numberInput('lon', v.lon, { min: -180, max: 180 })),
-        fieldBox('lat', t('lat'), numberInput('lat', v.lat, { min: -90, max: 90 })),
-        h('p', { class: 'hint wide' }, t('lonLatHint')),
-      ]
-      : [h('p', { class: 'approx-note wide' }, t('polygonNote'))];
-    location.push(
-      fieldBox('location_precision', t('precision'), precision, { hint: creating ? null : t('precisionHint') }),
-      fieldBox('location_source', t('locationSource'), textInput('location_source', v.location_source, { multiline: true }), { wide: true }),
-      fieldBox('address', t('address'), textInput('address', v.address), { wide: true }));
-    const details = [
-      fieldBox('area_m2', t('area') + ' (m²)', numberInput('area_m2', v.area_m2, { min: 0 })),
-      fieldBox('available_area_m2', t('availableArea') + ' (m²)', numberInput('available_area_m2', v.available_area_m2, { min: 0 })),
-      fieldBox('established', t('established'), numberInput('established', v.established, { min: 1000, max: 9999, step: 1, inputmode: 'numeric' })),
-      fieldBox('contact', t('contact'), textInput('contact', v.contact)),
-      fieldBox('phone', t('phone'), textInput('phone', v.phone, { type: 'tel' })),
-      fieldBox('website', t('website'), textInput('website', v.website, { type: 'url', attrs: { spellcheck: 'false' } })),
-    ];
-    const sources = [
-      fieldBox('source', t('dataSource'), textInput('source', v.source, { multiline: true }), { required: true, wide: true }),
-      fieldBox('source_quote', t('sourceQuote'), textInput('source_quote', v.source_quote, { multiline: true, attrs: { lang: 'zh-CN' } }), { wide: true }),
-      fieldBox('notes', t('notes'), textInput('notes', v.notes, { multiline: true }), { wide: true }),
-    ];
-    const section = (title, children) => h('fieldset', { class: 'ed-section' }, h('legend', {}, title), h('div', { class: 'ed-grid' }, children));
-    clear(form).append(
-      summary, conflictBox,
-      section(t('sectionBasics'), basics),
-      chainsSection,
-      section(t('sectionLocation'), location),
-      section(t('sectionDetails'), details),
-      section(t('sectionSource'), sources),
-      h('div', { class: 'form-actions sticky-actions' }, submit, cancel));
-  }
-
-  function read() {
-    const el = form.elements;
-    const raw = {};
-    const val = (k) => (el[k] ? el[k].value : '');
-    if (creating) raw.id = val('id');
-    for (const k of [...TEXT, ...SELECTS]) raw[k] = val(k);
-    for (const k of [...NUMBERS, 'lon', 'lat']) {
-      raw[k] = val(k);
-      raw[`${k}Bad`] = !!(el[k] && el[k].validity && el[k].validity.badInput);
-    }
-    raw.chains = [...form.querySelectorAll('input[name=chains]:checked')].map((x) => x.value);
-    return raw;
-  }
-
-  function clearErrors() {
-    summary.hidden = true;
-    clear(summary);
-    for (const p of form.querySelectorAll('.field-error')) {
-      p.hidden = true;
-      p.textContent = '';
-    }
-    for (const x of form.querySelectorAll('[aria-invalid]')) x.removeAttribute('aria-invalid');
-  }
-
-  function fieldError(field, message) {
-    const box = form.querySelector(`[data-field="${CSS.escape(field)}"]`);
-    if (!box) return false;
-    const p = box.querySelector('.field-error');
-    p.textContent = p.textContent ? `${p.textContent} ${message}` : message;
-    p.hidden = false;
-    const control = box.querySelector('input, select, textarea');
-    if (control) control.setAttribute('aria-invalid', 'true');
-    return true;
-  }
-
-  /** Shows errors (`[{field, message}]`) at their fields and as a list on top; focuses the list. */
-  function showErrors(list, heading) {
-    clearErrors();
-    const items = [];
-    for (const { field, message } of list) {
-      const placed = field ? fieldError(field, message) : false;
-      const label = field ? `${fieldLabel(field)}：` : '';
-      const target = placed ? form.querySelector(`[data-field="${CSS.escape(field)}"] input, [data-field="${CSS.escape(field)}"] select, [data-field="${CSS.escape(field)}"] textarea`) : null;
-      items.push(h('li', {}, target
-        ? h('a', { href: `#${target.id}`, onclick: (e) => { e.preventDefault(); target.focus(); } }, label, message)
-        : [label, message]));
-    }
-    summary.append(h('p', {}, heading), items.length ? h('ul', {}, items) : null);
-    summary.hidden = false;
-    summary.focus();
-  }
-
-  function serverErrors(e) {
-    const list = [];
-    const details = e.details;
-    const rows = Array.isArray(details) ? details : details && Array.isArray(details.errors) ? details.errors : [];
-    for (const d of rows) {
-      if (!d || typeof d !== 'object') continue;
-      const field = d.column || d.field || d.property || null;
-      const known = field && form.querySelector(`[data-field="${CSS.escape(field)}"]`);
-      const reason = String(d.reason || d.message || JSON.stringify(d));
-      list.push({ field: known ? field : null, message: field && !known ? `${field}: ${reason}` : reason });
-    }
-    showErrors(list, list.length ? t('serverRejectedList') : t('serverRejected', { msg: e.message }));
-  }
-
-  function showConflict() {
-    clearErrors();
-    clear(conflictBox).append(
-      h('p', {}, t('conflict')),
-      h('button', { type: 'button', class: 'button reload-latest', onclick: reloadLatest }, t('reloadLatest')));
-    conflictBox.hidden = false;
-    conflictBox.focus();
-  }
-
-  async function reloadLatest() {
-    try {
-      const fresh = await fetchSite(current.properties.id);
-      current = fresh.feature;
-      currentVersion = fresh.version;
-      conflictBox.hidden = true;
-      build(current);
-      summary.hidden = false;
-      clear(summary).appendChild(h('p', {}, t('reloadedLatest')));
-      summary.classList.add('info');
-      summary.focus();
-    } catch (e) {
-      showErrors([{ field: null, message: errorText(e) }], t('formErrors'));
-    }
-  }
-
-  form.addEventListener('input', (e) => {
-    const box = e.target.closest('[data-field]');
-    if (box) {
-      e.target.removeAttribute('aria-invalid');
-    }
+  /** @type {FormCtx} */
+  const ctx = {
+    creating,
+    pointEditable: creating || geomType === 'Point',
+    current: feature,
+    currentVersion: version,
+    form: h('form', { class: 'site-form', novalidate: true, autocomplete: 'off' }),
+    summary: h('div', { class: 'form-error', role: 'alert', hidden: true, tabindex: '-1' }),
+    conflictBox: h('div', { class: 'form-error conflict', role: 'alert', hidden: true, tabindex: '-1' }),
+    submit: h('button', { type: 'submit', class: 'button primary' }, creating ? t('create') : t('save')),
+    cancel: h('button', { type: 'button', class: 'cancel' }, t('cancel')),
+    dlg: null,
+    onSaved,
+  };
+  ctx.form.addEventListener('input', (e) => {
+    const target = /** @type {HTMLElement} */ (e.target);
+    if (target.closest('[data-field]')) target.removeAttribute('aria-invalid');
   });
-
-  form.addEventListener('submit', async (e) => {
+  ctx.form.addEventListener('submit', (e) => {
     e.preventDefault();
-    summary.classList.remove('info');
-    conflictBox.hidden = true;
-    const { values, errors } = validateSite(read(), { creating, pointEditable });
-    if (errors.length) {
-      showErrors(errors.map((x) => ({ field: x.field, message: t(x.key, x.params) })), t('formErrors'));
-      return;
-    }
-    clearErrors();
-    if (pointEditable && values.lon !== null) {
-      values.lon = round7(values.lon);
-      values.lat = round7(values.lat);
-    }
-    let request;
-    if (creating) {
-      request = { url: apiUrl('sites'), method: 'POST', body: featureOf(values) };
-    } else {
-      const body = patchOf(valuesOf(current), values, { pointEditable });
-      if (!body.properties && !body.geometry) {
-        summary.classList.add('info');
-        clear(summary).appendChild(h('p', {}, t('noChanges')));
-        summary.hidden = false;
-        summary.focus();
-        return;
-      }
-      request = { url: apiUrl(`sites/${encodeURIComponent(current.properties.id)}`), method: 'PATCH', body, ifMatch: currentVersion };
-    }
-    submit.disabled = true;
-    const label = submit.textContent;
-    submit.textContent = t('saving');
-    try {
-      const res = await send(request.url, { method: request.method, token: auth.currentToken(), body: request.body, ifMatch: request.ifMatch });
-      const id = creating ? values.id : current.properties.id;
-      dlg.close();
-      onSaved(res.data && res.data.properties ? res.data : null, { id, created: creating, name: values.name_zh });
-    } catch (err) {
-      if (err.status === 412) showConflict();
-      else if (err.status === 422 || err.status === 400 || err.status === 409) serverErrors(err);
-      else showErrors([{ field: null, message: errorText(err) }], t('formErrors'));
-    } finally {
-      submit.disabled = false;
-      submit.textContent = label;
-    }
+    submitForm(ctx);
   });
-
-  build(current);
-  dlg = openDialog({
+  buildForm(ctx, ctx.current);
+  ctx.dlg = openDialog({
     title: creating ? t('newTitle') : t('editTitle', { name }),
-    content: form,
+    content: ctx.form,
     className: 'site-editor',
     wide: true,
     focus: creating ? '#ed-id' : '#ed-name_zh',
   });
-  cancel.addEventListener('click', () => dlg.close());
-  return dlg;
+  ctx.cancel.addEventListener('click', () => ctx.dlg.close());
+  return ctx.dlg;
 }
 
 // ---------------------------------------------------------------- actions on one site

@@ -1,3 +1,4 @@
+// @ts-check
 // The history of a site (every revision: who, when, what, each changed field before → after, as
 // text) with "revert to this", and the list of recently deleted sites with "restore". Editors only.
 
@@ -8,7 +9,7 @@ import * as auth from './auth.js';
 import * as L from './labels.js';
 import { openDialog, confirmDialog } from './dialog.js';
 import { fieldLabel, errorText, fetchSite } from './editor.js';
-import { siteChains } from './map.js';
+import { siteChains } from './sites.js';
 
 const VOCAB = ['category', 'kind', 'level', 'status', 'scope', 'location_precision'];
 

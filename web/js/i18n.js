@@ -1,3 +1,4 @@
+// @ts-check
 // Every UI string in Chinese (default) and English. Data labels (kinds, chains, townships…) come
 // from the API with both languages; names of sites always show Chinese with English alongside.
 
@@ -742,8 +743,8 @@ export function t(key, params = {}) {
 
 /** Fills `[data-i18n]` text and `[data-i18n-attr="attr:key;attr:key"]` attributes under `root`. */
 export function applyStatic(root = document) {
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const el of root.querySelectorAll('[data-i18n-attr]')) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(/** @type {HTMLElement} */ (el).dataset.i18n);
+  for (const el of /** @type {NodeListOf<HTMLElement>} */ (root.querySelectorAll('[data-i18n-attr]'))) {
     for (const pair of el.dataset.i18nAttr.split(';')) {
       const [attr, key] = pair.split(':');
       if (attr && key) el.setAttribute(attr, t(key));

@@ -1,3 +1,4 @@
+// @ts-check
 // The progress board (规划进度看板): the plan's indicators — baseline, 2025 target, the
 // catalogue's own count where it can count one, percent to target, the source of every figure
 // (`/api/v1/indicators`) — and the per-township counts of the current filter
@@ -79,6 +80,9 @@ function sourceDetails(x, countable) {
 /**
  * The indicators table. `onShowSites(countFilter)` (optional) puts a counted indicator's sites
  * on the map.
+ * @param {HTMLElement} body
+ * @param {any} data
+ * @param {{onShowSites?: (countFilter: string) => void}} [o]
  */
 export function renderIndicators(body, data, { onShowSites } = {}) {
   clear(body);

@@ -1,9 +1,11 @@
+// @ts-check
 // The MapLibre map: the project's one style (style/atlas-style.json), the offline base map drawn
 // from the project's own data, an optional online base map chosen by the server, and the sites.
 
 // The version in the URL lets the server mark the vendored files immutable (see server/assets.rs).
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs?v=6.17.0';
 import { installSymbolFactory, symbolName } from './symbols.js';
+import { siteChains, markerOf, boundsOf } from './sites.js';
 
 export const SITE_LAYERS = ['site-clusters', 'site-points'];
 /** The graduated symbols at township seats (per-township totals of the current filter). */
@@ -74,27 +76,6 @@ async function withBasemap(style, basemap) {
   style.layers.splice(idx, 0, ...layers);
   dim();
   return style;
-}
-
-/** First chain of a site's `chains` text (`chain` or `chain.link`, `;`-separated), or the chosen one. */
-export function siteChains(chainsText) {
-  const out = [];
-  for (const part of String(chainsText || '').split(';')) {
-    const s = part.trim();
-    if (!s) continue;
-    const dot = s.indexOf('.');
-    out.push({ chain: dot < 0 ? s : s.slice(0, dot), link: dot < 0 ? null : s });
-  }
-  return out;
-}
-
-/** The marker point of a feature: its point, or the marker (`lon`/`lat`) of a polygon. */
-export function markerOf(f) {
-  const g = f.geometry;
-  if (g && g.type === 'Point') return g.coordinates;
-  const p = f.properties || {};
-  if (Number.isFinite(p.lon) && Number.isFinite(p.lat)) return [p.lon, p.lat];
-  return null;
 }
 
 export class AtlasMap {
@@ -514,21 +495,6 @@ export class AtlasMap {
   resize() {
     if (this.map) this.map.resize();
   }
-}
-
-/** Bounds of a GeoJSON FeatureCollection: [[w,s],[e,n]] or null. */
-export function boundsOf(fc) {
-  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
-  const visit = (c) => {
-    if (typeof c[0] === 'number') {
-      w = Math.min(w, c[0]); e = Math.max(e, c[0]);
-      s = Math.min(s, c[1]); n = Math.max(n, c[1]);
-    } else c.forEach(visit);
-  };
-  for (const f of (fc && fc.features) || []) {
-    if (f.geometry && f.geometry.coordinates) visit(f.geometry.coordinates);
-  }
-  return Number.isFinite(w) ? [[w, s], [e, n]] : null;
 }
 
 /**

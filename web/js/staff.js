@@ -1,3 +1,4 @@
+// @ts-check
 // The staff controls: the "sign in" button (for everyone), the sign-in dialog, and — only while an
 // editor or admin is signed in — the staff bar (who is signed in, new site, upload, recently
 // deleted, sign out). Nothing of the bar exists in the page for a reader.
@@ -7,7 +8,10 @@ import { h, clear, $ } from './dom.js';
 import * as auth from './auth.js';
 import { openDialog } from './dialog.js';
 
-/** The sign-in dialog; resolves when it closes. */
+/**
+ * The sign-in dialog; resolves when it closes.
+ * @param {{onSignedIn?: (user: any) => void}} [o]
+ */
 export function openSignIn({ onSignedIn } = {}) {
   const input = h('input', {
     type: 'password', id: 'signin-token', name: 'token', autocomplete: 'off', spellcheck: 'false',

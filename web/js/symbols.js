@@ -1,3 +1,4 @@
+// @ts-check
 // Site symbols drawn on a canvas in the browser (no sprite server, works offline): one shape per
 // category (circle, square, triangle), solid for known locations, hollow for approximate ones.
 // The style names them `site/<shape>/<solid|hollow>/<#rrggbb>`; the map asks for each name the

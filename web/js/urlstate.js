@@ -1,23 +1,38 @@
+// @ts-check
 // The page state in the URL: filters (named like the API's query parameters), the colour mode,
 // the map view (`map=zoom/lat/lon`), the selected site (`site=id`), the chain view's weak
 // threshold (`weak_below=N`), the township totals layer (`town_totals=1`) and the open sidebar
 // tab (`tab=match`). Reload or share restores it; filter and selection changes push a history
 // entry, map moves replace the current one.
 
+/**
+ * @typedef {{category: string[], kind: string, chain: string, link: string, level: string,
+ *   status: string, scope: string, town: string, q: string}} Filter
+ * @typedef {{zoom: number, lat: number, lon: number}} View
+ * @typedef {{filter: Filter, color: 'category' | 'chain', view: View | null, site: string | null,
+ *   weak: number | null, townTotals: boolean, tab: 'sites' | 'match'}} UrlState
+ */
+
+/** @type {(keyof Filter)[]} */
 export const FILTER_KEYS = ['category', 'kind', 'chain', 'link', 'level', 'status', 'scope', 'town', 'q'];
 
+/** @returns {Filter} */
 export function emptyFilter() {
   return { category: [], kind: '', chain: '', link: '', level: '', status: '', scope: '', town: '', q: '' };
 }
 
-/** Reads the state from a query string. */
+/**
+ * Reads the state from a query string.
+ * @param {string} search
+ * @returns {UrlState}
+ */
 export function parse(search) {
   const p = new URLSearchParams(search);
   const filter = emptyFilter();
   for (const k of FILTER_KEYS) {
     const v = (p.get(k) || '').trim();
     if (k === 'category') filter.category = v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
-    else filter[k] = v;
+    else /** @type {Record<string, any>} */ (filter)[k] = v;
   }
   let view = null;
   const m = (p.get('map') || '').split('/').map(Number);
@@ -36,7 +51,11 @@ export function parse(search) {
   };
 }
 
-/** The API query of a filter (only non-empty parameters, canonical order). */
+/**
+ * The API query of a filter (only non-empty parameters, canonical order).
+ * @param {Filter} filter
+ * @returns {URLSearchParams}
+ */
 export function filterQuery(filter) {
   const p = new URLSearchParams();
   for (const k of FILTER_KEYS) {
@@ -46,7 +65,11 @@ export function filterQuery(filter) {
   return p;
 }
 
-/** The page URL's query string for a state. */
+/**
+ * The page URL's query string for a state (`?…`), or '' when the state is the default one.
+ * @param {UrlState} state
+ * @returns {string}
+ */
 export function serialize(state) {
   const p = filterQuery(state.filter);
   if (state.color === 'chain') p.set('color', 'chain');
@@ -59,9 +82,13 @@ export function serialize(state) {
   if (state.townTotals) p.set('town_totals', '1');
   if (state.tab === 'match') p.set('tab', 'match');
   const s = p.toString();
-  return s ? `?${s}` : location.pathname;
+  return s ? `?${s}` : '';
 }
 
+/**
+ * @param {Filter} a
+ * @param {Filter} b
+ */
 export function sameFilter(a, b) {
   return filterQuery(a).toString() === filterQuery(b).toString();
 }

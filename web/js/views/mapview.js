@@ -1,0 +1,109 @@
+// @ts-check
+// The map view: the AtlasMap (map.js) created from the style, fed from the store once it is
+// loaded, and the one "map ready" promise — `onMap(fn)` runs `fn(map)` now when the map is ready,
+// else when it is (never, when the browser has no WebGL: the page then works without a map).
+
+import { t } from '../i18n.js';
+import { $ } from '../dom.js';
+import { AtlasMap } from '../map.js';
+
+/** @typedef {import('../page.js').App} App */
+
+/** The map's holder: the map (maybe not loaded yet), its ready promise, what waits for it. */
+export function mapHolder() {
+  /** @type {AtlasMap | null} */
+  let map = null;
+  let isReady = false;
+  /** @type {(m: AtlasMap) => void} */
+  let loaded = () => {};
+  /** @type {Promise<AtlasMap>} */
+  const ready = new Promise((resolve) => (loaded = resolve));
+  return {
+    /** The AtlasMap, loaded or not; null before it is created or when there is none. */
+    now: () => map,
+    /** Runs `fn(map)` now when the map is ready, else once it is. @param {(m: AtlasMap) => void} fn */
+    onMap(fn) {
+      if (isReady && map) fn(map);
+      else ready.then(fn);
+    },
+    /** A category's symbol (a neutral one before the style is known). @param {string} cat */
+    categoryStyle(cat) {
+      return map ? map.categoryStyle(cat) : { shape: 'circle', color: '#666' };
+    },
+    /** @param {AtlasMap} m */
+    created(m) {
+      map = m;
+    },
+    /** The map took the state: whatever waited for it runs now. */
+    markReady() {
+      if (!map) return;
+      isReady = true;
+      loaded(map);
+    },
+  };
+}
+
+/** @typedef {ReturnType<typeof mapHolder>} MapHolder */
+
+/**
+ * Creates the map in `#map` and feeds it from the store.
+ * @param {App} app @param {MapHolder} holder @param {any} style @param {any[]} divisionList
+ */
+export function mountMap(app, holder, style, divisionList) {
+  const { state } = app;
+  let m;
+  try {
+    m = new AtlasMap($('map'), {
+      style,
+      config: state.config,
+      view: state.view,
+      onMove: (/** @type {any} */ view) => {
+        state.view = view;
+        app.commit(false);
+      },
+      onSiteClick: (/** @type {string} */ id) => app.select(id, { fly: false, fromMap: true }),
+      onClusterClick: (/** @type {any} */ o) => app.cluster.show(o),
+      onError: (/** @type {any} */ e) => {
+        console.warn('map:', e && e.message ? e.message : e);
+        state.errors.push(String(e && e.message ? e.message : e));
+      },
+    });
+  } catch (e) {
+    mapUnavailable(e);
+    return;
+  }
+  holder.created(m);
+  app.store.subscribe(['color'], () => holder.onMap((x) => x.setColorMode(state.color)));
+  app.store.subscribe(['townTotals'], () => holder.onMap((x) => x.setTownCountsVisible(state.townTotals)));
+  app.track(m.readyPromise.then(() => loadedWith(app, holder, m, divisionList)));
+}
+
+/**
+ * The map is loaded: it takes the state's modes, then whatever waited for it runs (the sites, the
+ * selection and the township counts that arrived first were queued with onMap); the first view.
+ * @param {App} app @param {MapHolder} holder @param {AtlasMap} m @param {any[]} divisionList
+ */
+async function loadedWith(app, holder, m, divisionList) {
+  const { state } = app;
+  m.setTowns(divisionList);
+  m.setColorMode(state.color);
+  m.setTownCountsVisible(state.townTotals);
+  if (state.tab === 'match') app.matchPanel.open(state.filter);
+  holder.markReady();
+  if (!state.view) {
+    const sel = state.site && state.byId.get(state.site);
+    if (sel) m.flyToSite(sel);
+    else {
+      const b = await m.districtBounds();
+      if (b) m.fitTo(b, { animate: false });
+    }
+  }
+}
+
+/** @param {any} e */
+function mapUnavailable(e) {
+  console.warn('no map:', e);
+  const box = $('map-error');
+  box.textContent = t('mapError');
+  box.hidden = false;
+}

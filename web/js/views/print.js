@@ -1,0 +1,64 @@
+// @ts-check
+// Printing: a table of the shown sites with the filter and the time, under the printed map, and
+// the filter as one line of text (also the progress board's "current filter").
+
+import { t, num, lang } from '../i18n.js';
+import { h, clear, $ } from '../dom.js';
+import { siteChains } from '../sites.js';
+import * as L from '../labels.js';
+
+/** @typedef {import('../page.js').App} App */
+/** @typedef {import('../urlstate.js').Filter} Filter */
+
+/**
+ * The filter in words, in the page's language.
+ * @param {Filter} f
+ */
+export function filterSummary(f) {
+  const parts = [];
+  if (f.category.length) parts.push(f.category.map((c) => L.vocabLabel('category', c)).join('、'));
+  if (f.chain) parts.push(`${t('chain')}：${L.chainLabel(f.chain)}`);
+  if (f.link) parts.push(`${t('link')}：${L.linkLabel(f.link)}`);
+  for (const dim of /** @type {const} */ (['kind', 'level', 'status', 'scope'])) if (f[dim]) parts.push(`${t(dim)}：${L.vocabLabel(dim, f[dim])}`);
+  if (f.town) parts.push(`${t('town')}：${L.townLabel(f.town)}`);
+  if (f.q) parts.push(`“${f.q}”`);
+  return parts.length ? parts.join('；') : t('noFilter');
+}
+
+/** One printed row. @param {import('../sites.js').Feature} f @param {number} i */
+function printRow(f, i) {
+  const p = f.properties;
+  return h('tr', {},
+    h('td', {}, String(i + 1)),
+    h('td', {}, h('span', { lang: 'zh-CN' }, p.name_zh), p.name_en ? h('div', { class: 'en', lang: 'en' }, p.name_en) : null),
+    h('td', {}, `${L.vocabLabel('category', p.category, p.category_zh)} / ${L.vocabLabel('kind', p.kind, p.kind_zh)}`),
+    h('td', {}, siteChains(p.chains).map((c) => (c.link ? `${L.chainLabel(c.chain)}·${L.linkLabel(c.link)}` : L.chainLabel(c.chain))).join('；')),
+    h('td', {}, [p.town_code ? L.townLabel(p.town_code, p.town_name) : '', p.address || ''].filter(Boolean).join(' · ')),
+    h('td', {}, L.vocabLabel('location_precision', p.location_precision, p.location_precision_zh)));
+}
+
+/** @param {App} app */
+export function mountPrint(app) {
+  const { state } = app;
+  function beforePrint() {
+    const box = clear($('print-list'));
+    box.appendChild(h('h2', {}, t('printTitle')));
+    box.appendChild(h('p', { class: 'print-meta' }, t('printMeta', { filter: filterSummary(state.filter), n: num(state.matched), time: new Date().toLocaleString(lang() === 'zh' ? 'zh-CN' : 'en-GB') })));
+    const table = h('table', {},
+      h('thead', {}, h('tr', {}, ['#', t('colName'), t('colCategory'), t('colChains'), t('colPlace'), t('colPrecision')].map((x) => h('th', {}, x)))));
+    table.appendChild(h('tbody', {}, state.features.map(printRow)));
+    box.appendChild(table);
+    const map = app.mapNow();
+    if (map) map.resize();
+  }
+  const afterPrint = () => {
+    const map = app.mapNow();
+    if (map) map.resize();
+  };
+  $('btn-print').addEventListener('click', () => window.print());
+  window.addEventListener('beforeprint', beforePrint);
+  window.addEventListener('afterprint', afterPrint);
+  if (window.matchMedia) {
+    window.matchMedia('print').addEventListener('change', (m) => (m.matches ? beforePrint() : afterPrint()));
+  }
+}
