@@ -34,7 +34,9 @@ cargo test --workspace --locked
 echo "== end-to-end tests of the map page (headless Chromium against a real atlas serve)"
 # The debug binary `cargo test` just built (the web page is embedded in it).
 target_dir="$(cargo metadata --format-version 1 --no-deps --locked | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-cargo build --locked -p atlas --bin atlas
+# `cargo test` built it for the integration tests (with the test build's features: a separate
+# `cargo build` would resolve other features and rebuild every dependency); build it only if absent.
+[ -x "$target_dir/debug/atlas" ] || cargo build --locked -p atlas --bin atlas
 if [ ! -d tests/e2e/node_modules/playwright-core ]; then
   echo "== installing the end-to-end test packages (npm ci)"
   (cd tests/e2e && npm ci --no-audit --no-fund)

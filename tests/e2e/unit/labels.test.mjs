@@ -1,5 +1,5 @@
 // Unit tests of the label lookups (web/js/labels.js): vocabularies, chains, links, townships, in
-// both languages, with the API's label shape (`name_zh`/`name_en`).
+// both languages, fed the API's own shapes (`{chains: […]}`, `{divisions: […]}`, labels `name_zh`/`name_en`).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,8 +13,8 @@ L.loadVocabularies({
   category: [{ id: 'key_enterprise', name_zh: '重点企业', name_en: 'Key enterprises' }],
   kind: [{ id: 'enterprise', name_zh: '企业', name_en: 'Enterprise', category: 'key_enterprise' }],
 });
-L.loadChains([{ id: 'petrochemical', name_zh: '石化', name_en: 'Petrochemicals', links: [{ id: 'petrochemical.refining', name_zh: '炼化', name_en: 'Refining' }] }]);
-L.loadDivisions([{ code: '440902001', name_zh: '新华街道', name_en: 'Xinhua' }]);
+L.loadChains({ chains: [{ id: 'petrochemical', name_zh: '石化', name_en: 'Petrochemicals', links: [{ id: 'petrochemical.refining', name_zh: '炼化', name_en: 'Refining' }] }] });
+L.loadDivisions({ divisions: [{ code: '440902001', name_zh: '新华街道', name_en: 'Xinhua' }] });
 
 test('labels follow the page language; unknown ids show themselves', () => {
   setLang('zh');
