@@ -307,10 +307,9 @@ async fn collections_are_all_sites_and_one_per_category_with_the_datas_extent() 
         }
         let sites = store.query(&filter).unwrap();
         assert!(!sites.is_empty());
-        let mut b = sites[0].location.geometry.bbox();
-        for s in &sites {
-            b = b.union(&s.location.geometry.bbox());
-        }
+        let mut boxes = sites.iter().filter_map(|s| s.bbox());
+        let first = boxes.next().unwrap();
+        let b = boxes.fold(first, |b, s| b.union(&s));
         let bbox: Vec<f64> = c["extent"]["spatial"]["bbox"][0]
             .as_array()
             .unwrap()
@@ -592,10 +591,9 @@ async fn bad_parameters_are_json_errors_naming_the_parameter() {
 }
 
 fn bbox_of(sites: &[atlas_core::Site]) -> Vec<f64> {
-    let mut b = sites[0].location.geometry.bbox();
-    for s in sites {
-        b = b.union(&s.location.geometry.bbox());
-    }
+    let mut boxes = sites.iter().filter_map(|s| s.bbox());
+    let first = boxes.next().unwrap();
+    let b = boxes.fold(first, |b, s| b.union(&s));
     vec![b.min_lon, b.min_lat, b.max_lon, b.max_lat]
 }
 

@@ -446,7 +446,7 @@ mod tests {
             town_code: None,
             address: None,
             location: Location {
-                geometry: SiteGeometry::Point(Position::new(110.9, 21.65).unwrap()),
+                geometry: Some(SiteGeometry::Point(Position::new(110.9, 21.65).unwrap())),
                 precision: LocationPrecision::Building,
                 source: None,
                 original: None,

@@ -1,6 +1,7 @@
 //! The default Maonan dataset, embedded in the binary so `atlas` works from any directory.
 //! The files live in `data/` at the workspace root; `data/README.md` says where each came from.
 
+use crate::places::{maonan_villages, Gazetteer};
 use crate::reference::{
     parse_divisions, parse_indicators, ChainCatalog, DataError, District, Division, Indicator,
 };
@@ -29,16 +30,21 @@ pub struct Reference {
     pub district: District,
     /// Plan indicators.
     pub indicators: Vec<Indicator>,
+    /// Township and village names, for placing addresses.
+    pub places: Gazetteer,
 }
 
 impl Reference {
     /// Parses the embedded files.
     pub fn embedded() -> Result<Self, DataError> {
+        let divisions = parse_divisions(DIVISIONS_CSV)?;
+        let places = Gazetteer::new(&divisions, &maonan_villages()?);
         Ok(Self {
             chains: ChainCatalog::parse_csv(CHAINS_CSV)?,
-            divisions: parse_divisions(DIVISIONS_CSV)?,
+            divisions,
             district: District::from_geojson(BOUNDARY_GEOJSON)?,
             indicators: parse_indicators(INDICATORS_CSV)?,
+            places,
         })
     }
 
@@ -48,6 +54,7 @@ impl Reference {
             chains: &self.chains,
             divisions: &self.divisions,
             district: &self.district,
+            places: &self.places,
             today,
         }
     }

@@ -11,13 +11,17 @@
 //!   accepted as in an import); the labels the export adds (`*_zh`, `approximate`,
 //!   `outside_district`) are ignored; any other key is an error naming it.
 //! - `geometry` moves the site (a Point; a Polygon replaces the outline); `null` makes its
-//!   location unknown (placed at its township seat or the district's point, marked
-//!   approximate). `lon`/`lat` properties without a geometry move the marker too.
+//!   location unknown (precision `unknown`, no geometry; unless the patch states another
+//!   precision, e.g. `town`, which places it at its township's seat). `lon`/`lat` properties
+//!   without a geometry move the marker too.
 //! - **Moved on the map**: when the location changes, the precision becomes `surveyed` unless
 //!   the patch says `location_precision`, and the source becomes `corrected on the map by
 //!   NAME, YYYY-MM-DD` unless the patch says `location_source`. A moved
 //!   site's original coordinate (`original_*`, from a GCJ-02/BD-09 import) is dropped unless
-//!   the patch gives one; a `crs` property says the geometry's CRS (converted as on import).
+//!   the patch gives one; a `crs` property (`gcj02`, `bd09`, `wgs84`, `cgcs2000`) says the
+//!   CRS of the patch's geometry or lon/lat: they are converted to WGS84 as on import and the
+//!   coordinate as given is kept (`original_*`). A `crs` without a new coordinate changes
+//!   nothing.
 //! - A new `town_code` without `town_name` (or the reverse) replaces both.
 //! - `updated_at` becomes today when anything changes, unless the patch sets it.
 //! - A patch that changes nothing returns the current record unchanged.
@@ -201,8 +205,13 @@ pub fn apply_patch(
         Some(g) => *g != geometry || says(Column::Crs),
         None => lon_lat_given,
     };
+    let base_crs = props.get(Column::Crs.key()).cloned();
     for (k, v) in &changes {
         props.insert(k.clone(), v.clone());
+    }
+    if !moved || !says(Column::Crs) {
+        // The stored coordinates are WGS84: a `crs` only speaks of the patch's coordinates.
+        props.insert(Column::Crs.key().into(), base_crs.unwrap_or(Value::Null));
     }
     match new_geometry {
         Some(g) => geometry = g,
@@ -225,10 +234,11 @@ pub fn apply_patch(
         }
         let unknown = geometry.is_none() && !lon_lat_given;
         if unknown {
-            // No location: the import's fallback (township seat or district point).
+            // No location: precision `unknown` (unless the patch states one).
             set(Column::Lon, Value::Null);
             set(Column::Lat, Value::Null);
-            set(Column::LocationPrecision, Value::Null);
+            set(Column::PolygonWkt, Value::Null);
+            set(Column::LocationPrecision, Value::String("unknown".into()));
             set(Column::LocationSource, Value::Null);
         } else {
             set(Column::LocationPrecision, Value::String("surveyed".into()));

@@ -460,7 +460,7 @@ pub fn describe_filter(pairs: &[(String, String)], ctx: &Context<'_>) -> Vec<(St
 }
 
 pub(crate) const CRS_NOTE: &str = "WGS84（EPSG:4326，经纬度，十进制度；与 CGCS2000 在地图尺度上一致）。高德/腾讯（GCJ-02）与百度（BD-09）坐标已在录入时转换为 WGS84，原始值保留在“原始坐标系/原始经度/原始纬度”列。 / WGS84 (EPSG:4326) lon/lat in decimal degrees; GCJ-02 and BD-09 inputs were converted on entry, originals kept in original_crs/original_lon/original_lat.";
-const APPROX_NOTE: &str = "定位精度为“镇街级（近似）”或“区级（近似）”的站点，坐标是所属镇街驻地或区代表点，不是站点本身的位置。 / Sites with precision town or district are placed at a township seat or the district's representative point, not at their own location.";
+const APPROX_NOTE: &str = "定位精度为“镇街级（近似）”的站点，坐标是所属镇街驻地，不是站点本身的位置；“区级（近似）”只表示区级精度；“位置待定”的站点没有坐标（经度、纬度为空）。 / Sites with precision town are placed at their township's seat, not at their own location; district means district-level precision; sites with precision unknown have no coordinates (lon/lat empty).";
 pub(crate) const FORMULA_NOTE: &str = "以 = + - @ 开头的文本按文本保存，不会作为公式执行。 / Text starting with = + - @ is stored as text and never runs as a formula.";
 
 // ---------------------------------------------------------------------------------------------
@@ -848,7 +848,7 @@ pub fn site_to_feature(site: &Site, ctx: &Context<'_>) -> geojson::Feature {
     });
     geojson::Feature {
         bbox: None,
-        geometry: Some(feature_geometry(site)),
+        geometry: feature_geometry(site),
         id: Some(geojson::feature::Id::String(site.id.to_string())),
         properties: Some(props),
         foreign_members: None,
@@ -863,14 +863,15 @@ pub fn write_feature(out: &mut Vec<u8>, site: &Site, ctx: &Context<'_>) {
     json_str(out, site.id.as_str());
     out.extend_from_slice(br#","geometry":"#);
     match &site.location.geometry {
-        SiteGeometry::Point(p) => {
+        None => out.extend_from_slice(b"null"),
+        Some(SiteGeometry::Point(p)) => {
             out.extend_from_slice(br#"{"type":"Point","coordinates":["#);
             json_num(out, p.lon.get());
             out.push(b',');
             json_num(out, p.lat.get());
             out.extend_from_slice(b"]}");
         }
-        SiteGeometry::Polygon { .. } => {
+        Some(SiteGeometry::Polygon { .. }) => {
             // Serialising a geometry we built cannot fail: no map keys, no non-finite numbers.
             let _ = serde_json::to_writer(&mut *out, &feature_geometry(site));
         }
@@ -957,16 +958,17 @@ fn feature_properties<'a>(
     );
 }
 
-/// The feature geometry of a site: its point, or its polygon.
-fn feature_geometry(site: &Site) -> geojson::Geometry {
-    match &site.location.geometry {
+/// The feature geometry of a site: its point, or its polygon; `None` (GeoJSON `null`) for a
+/// site without location.
+fn feature_geometry(site: &Site) -> Option<geojson::Geometry> {
+    Some(match site.location.geometry.as_ref()? {
         SiteGeometry::Point(p) => geojson::Geometry::new_point([p.lon.get(), p.lat.get()]),
         SiteGeometry::Polygon { polygon, .. } => {
             let mut rings = vec![ring(polygon.exterior())];
             rings.extend(polygon.interiors().iter().map(ring));
             geojson::Geometry::new(geojson::GeometryValue::Polygon { coordinates: rings })
         }
-    }
+    })
 }
 
 /// Zip compression level of exported workbooks (1 fastest … 9 smallest; the crate's default 6).
@@ -1153,7 +1155,9 @@ impl<'a, W: Write> KmlSiteWriter<'a, W> {
         }
         x.write_event(Event::End(BytesEnd::new("ExtendedData")))?;
         match &site.location.geometry {
-            SiteGeometry::Point(p) => {
+            // A site without location: the Placemark has no geometry (listed, not drawn).
+            None => {}
+            Some(SiteGeometry::Point(p)) => {
                 x.create_element("Point").write_inner_content(|w| {
                     w.create_element("coordinates")
                         .write_text_content(BytesText::new(&format!(
@@ -1164,7 +1168,7 @@ impl<'a, W: Write> KmlSiteWriter<'a, W> {
                     Ok::<(), std::io::Error>(())
                 })?;
             }
-            SiteGeometry::Polygon { polygon, .. } => {
+            Some(SiteGeometry::Polygon { polygon, .. }) => {
                 x.create_element("Polygon").write_inner_content(|w| {
                     let boundary = |w: &mut quick_xml::Writer<_>,
                                     tag: &str,

@@ -228,11 +228,13 @@ impl SiteFilter {
                 s.town_code.as_ref().is_some_and(|t| self.town.contains(t)),
             )
             && self.bbox.is_none_or(|b| {
-                let sb = s.location.geometry.bbox();
-                sb.min_lon <= b.max_lon
-                    && sb.max_lon >= b.min_lon
-                    && sb.min_lat <= b.max_lat
-                    && sb.max_lat >= b.min_lat
+                // A site without location is in no box.
+                s.bbox().is_some_and(|sb| {
+                    sb.min_lon <= b.max_lon
+                        && sb.max_lon >= b.min_lon
+                        && sb.min_lat <= b.max_lat
+                        && sb.max_lat >= b.min_lat
+                })
             })
             && {
                 let text = s.search_text().to_lowercase();

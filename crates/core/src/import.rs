@@ -40,7 +40,7 @@
 
 use crate::columns::Column;
 use crate::crs::Crs;
-use crate::record::{fmt_num, site_from_row, Context, RawRow, RowError};
+use crate::record::{fmt_num, site_from_row_noted, Context, RawRow, RowError, RowNote};
 use crate::site::Site;
 use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE, UTF_8};
 use serde::Serialize;
@@ -150,6 +150,8 @@ pub struct ParsedFile {
     pub encoding: String,
     /// Headers that matched no column (ignored; reported so typos are seen).
     pub ignored_headers: Vec<String>,
+    /// Notes on valid rows (not errors): how a row was placed from its address, or why not.
+    pub notes: Vec<RowNote>,
 }
 
 impl ParsedFile {
@@ -759,8 +761,9 @@ fn parse_table(
             .map(Vec::as_slice)
             .unwrap_or_default();
         let mut read_errors = read_errors(issues, *line, &id, &map);
-        match site_from_row(&raw, ctx, file_crs) {
-            Ok(site) if read_errors.is_empty() => {
+        match site_from_row_noted(&raw, ctx, file_crs) {
+            Ok((site, mut notes)) if read_errors.is_empty() => {
+                out.notes.append(&mut notes);
                 if let Some(first) = first_line.get(site.id.as_str()) {
                     out.errors.push(RowError {
                         line: *line,

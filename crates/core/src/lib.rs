@@ -136,7 +136,7 @@ pub use export::{ExportError, ExportFormat, ExportMeta, SiteWriter};
 pub use filter::{FilterError, SiteFilter};
 pub use ids::{ChainId, InvalidId, LinkId, SiteId, TownCode};
 pub use import::{FileFormat, ImportError, ParsedFile};
-pub use record::{Context, RawRow, RowError};
+pub use record::{Context, RawRow, RowError, RowNote};
 pub use reference::{Chain, ChainCatalog, DataError, District, Division, Indicator, Link, Measure};
 pub use site::{
     Area, ChainRef, GeometryError, InvalidArea, Location, OriginalCoordinate, Site, SiteGeometry,

@@ -354,9 +354,10 @@ impl MatchQuery {
         }
         let distance_km = self
             .near
-            .map(|p| distance_km(p, site.location.geometry.marker()));
-        if let (Some(d), Some(r)) = (distance_km, self.radius_km) {
-            if d > r {
+            .and_then(|p| site.marker().map(|m| distance_km(p, m)));
+        if let (Some(_), Some(r)) = (self.near, self.radius_km) {
+            // Within a radius: a site without location is not known to be within it.
+            if distance_km.is_none_or(|d| d > r) {
                 return None;
             }
         }
@@ -436,7 +437,7 @@ mod tests {
             town_code: Some(TownCode::new("440902100").unwrap()),
             address: None,
             location: Location {
-                geometry: SiteGeometry::Point(Position::new(lon, lat).unwrap()),
+                geometry: Some(SiteGeometry::Point(Position::new(lon, lat).unwrap())),
                 precision: LocationPrecision::Building,
                 source: None,
                 original: None,

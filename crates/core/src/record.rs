@@ -7,6 +7,7 @@
 use crate::columns::{Column, HeaderLang};
 use crate::crs::Crs;
 use crate::ids::{SiteId, TownCode};
+use crate::places::{Gazetteer, Placement};
 use crate::reference::{find_division, ChainCatalog, District, Division};
 use crate::site::{Area, ChainRef, Location, OriginalCoordinate, Site, SiteGeometry};
 use crate::vocab::{Category, Kind, Labelled, Level, LocationPrecision, Scope, Status};
@@ -24,6 +25,8 @@ pub struct Context<'a> {
     pub divisions: &'a [Division],
     /// The district boundary.
     pub district: &'a District,
+    /// Township and village names, for placing a row by its address.
+    pub places: &'a Gazetteer,
     /// Date stamped on records that carry none.
     pub today: NaiveDate,
 }
@@ -56,6 +59,18 @@ impl std::fmt::Display for RowError {
     }
 }
 
+/// Something worth saying about one valid row (not an error): how its place was found, or why
+/// it was not placed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowNote {
+    /// Line in the file.
+    pub line: u64,
+    /// The row's id.
+    pub id: Option<String>,
+    /// What happened ("placed at 金塘镇 seat from address: 塘桥村").
+    pub message: String,
+}
+
 /// A row as read from a file: trimmed text by column.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RawRow {
@@ -81,6 +96,7 @@ struct Errors<'r> {
     row: &'r RawRow,
     id: Option<String>,
     list: Vec<RowError>,
+    notes: Vec<RowNote>,
 }
 
 impl<'r> Errors<'r> {
@@ -89,7 +105,16 @@ impl<'r> Errors<'r> {
             row,
             id: row.opt(Column::Id),
             list: Vec::new(),
+            notes: Vec::new(),
         }
+    }
+
+    fn note(&mut self, message: impl Into<String>) {
+        self.notes.push(RowNote {
+            line: self.row.line,
+            id: self.id.clone(),
+            message: message.into(),
+        });
     }
 
     fn cell(&mut self, c: Column, message: impl Into<String>) {
@@ -184,12 +209,23 @@ pub fn site_from_row(
     ctx: &Context<'_>,
     file_crs: Option<Crs>,
 ) -> Result<Site, Vec<RowError>> {
+    site_from_row_noted(row, ctx, file_crs).map(|(site, _)| site)
+}
+
+/// [`site_from_row`], with the notes on the row (how its place was found from the address, or
+/// why it was not placed).
+pub fn site_from_row_noted(
+    row: &RawRow,
+    ctx: &Context<'_>,
+    file_crs: Option<Crs>,
+) -> Result<(Site, Vec<RowNote>), Vec<RowError>> {
     let mut e = Errors::new(row);
     let (id, name_zh) = identity(&mut e);
     let class = vocabularies(&mut e);
     let chains = chains(&mut e, ctx.chains);
-    let division = town(&mut e, ctx.divisions);
-    let location = location(&mut e, ctx, division, file_crs);
+    let mut division = town(&mut e, ctx.divisions);
+    let scope = class.as_ref().map(|c| c.scope);
+    let location = location(&mut e, ctx, &mut division, scope, file_crs);
     let figures = figures(&mut e);
     let source = source(&mut e);
     let (updated_at, verified_at) = dates(&mut e, ctx.today);
@@ -206,8 +242,8 @@ pub fn site_from_row(
             message: "row is incomplete".into(),
         }]);
     };
-    let outside_district = !ctx.district.contains(location.geometry.marker());
-    Ok(Site {
+    let outside_district = location.marker().is_some_and(|m| !ctx.district.contains(m));
+    let site = Site {
         id,
         name_zh,
         name_en: row.opt(Column::NameEn),
@@ -232,7 +268,8 @@ pub fn site_from_row(
         outside_district,
         updated_at,
         verified_at,
-    })
+    };
+    Ok((site, e.notes))
 }
 
 /// The id and the Chinese name (both required).
@@ -371,12 +408,13 @@ fn town<'c>(e: &mut Errors<'_>, divisions: &'c [Division]) -> Option<&'c Divisio
     Some(d)
 }
 
-/// Where the site is: a polygon, else a point from lon/lat (converted to WGS84), else the stated
-/// fallback for an unknown location ([`unplaced`]). `None` when the location cells are invalid.
-fn location(
+/// Where the site is: a polygon, else a point from lon/lat (converted to WGS84), else the
+/// township seat or no location ([`unplaced`]). `None` when the location cells are invalid.
+fn location<'c>(
     e: &mut Errors<'_>,
-    ctx: &Context<'_>,
-    division: Option<&Division>,
+    ctx: &Context<'c>,
+    division: &mut Option<&'c Division>,
+    scope: Option<Scope>,
     file_crs: Option<Crs>,
 ) -> Option<Location> {
     let crs = row_crs(e, file_crs);
@@ -390,12 +428,12 @@ fn location(
         polygon_location(e, wkt, crs, precision)
     } else if lon_given != lat_given {
         let missing = if lon_given { Column::Lat } else { Column::Lon };
-        e.cell(missing, "lon and lat must both be given, or both left empty (then the site is placed at its township seat or the district's representative point)");
+        e.cell(missing, "lon and lat must both be given, or both left empty (then the site is placed at its township seat when that is known, else it has no location)");
         None
     } else if let (Some(x), Some(y), Some(crs)) = (lon, lat, crs) {
         point_location(e, (x, y), crs, precision)
     } else if !lon_given && !lat_given {
-        unplaced(e, ctx, division, precision)
+        unplaced(e, ctx, division, scope, precision)
     } else {
         // A lon/lat or crs cell that did not parse; its error is already reported.
         None
@@ -469,7 +507,7 @@ fn polygon_location(
             return None;
         }
     };
-    let Some(precision) = precision else {
+    let Some(precision) = precision.filter(|p| p.is_located()) else {
         e.cell(
             Column::LocationPrecision,
             "location_precision is required with a polygon; allowed: surveyed, building, street",
@@ -477,7 +515,7 @@ fn polygon_location(
         return None;
     };
     Some(Location {
-        geometry,
+        geometry: Some(geometry),
         precision,
         source: e.row.opt(Column::LocationSource),
         original: None,
@@ -523,15 +561,15 @@ fn point_location(
         let rounded = crate::coord::Position::new(round7(p.lon.get()), round7(p.lat.get()));
         (rounded.unwrap_or(p), Some(given))
     };
-    let Some(precision) = precision else {
+    let Some(precision) = precision.filter(|p| p.is_located()) else {
         e.cell(
             Column::LocationPrecision,
-            "location_precision is required when lon/lat are given; allowed: surveyed, building, street, town, district",
+            "location_precision is required when lon/lat are given (and 'unknown' takes no lon/lat); allowed: surveyed, building, street, town, district",
         );
         return None;
     };
     Some(Location {
-        geometry: SiteGeometry::Point(position),
+        geometry: Some(SiteGeometry::Point(position)),
         precision,
         source: e.row.opt(Column::LocationSource),
         original,
@@ -562,57 +600,105 @@ fn recorded_original(e: &mut Errors<'_>) -> Option<OriginalCoordinate> {
     }
 }
 
-/// A site whose place is unknown: the stated fallback, never a made-up point. A precision that
-/// claims an exact place is an error without lon/lat.
-fn unplaced(
+/// A site without lon/lat or polygon: never a made-up point. A `partner` site, or a row whose
+/// precision cell says `unknown`, has no location; otherwise the township (given, or named by
+/// the address through the gazetteer) places it at the township's seat (precision `town`); else
+/// it has no location. A precision that claims an exact place is an error without lon/lat.
+fn unplaced<'c>(
     e: &mut Errors<'_>,
-    ctx: &Context<'_>,
-    division: Option<&Division>,
+    ctx: &Context<'c>,
+    division: &mut Option<&'c Division>,
+    scope: Option<Scope>,
     precision: Option<LocationPrecision>,
 ) -> Option<Location> {
-    if let Some(p) = precision.filter(|p| !p.is_approximate()) {
+    if let Some(p) = precision.filter(|p| p.is_located() && !p.is_approximate()) {
         let message = format!(
             "precision '{}' needs lon/lat; leave it empty for an unknown location",
             p.id()
         );
         e.cell(Column::LocationPrecision, message);
     }
-    let fallback = division
-        .and_then(town_seat_location)
-        .or_else(|| district_point_location(ctx.district));
-    if fallback.is_none() {
-        e.cell(
-            Column::Lon,
-            "no location and no fallback point is available",
-        );
+    if precision == Some(LocationPrecision::Unknown) {
+        return Some(Location {
+            source: e.row.opt(Column::LocationSource),
+            ..Location::unknown()
+        });
     }
-    fallback
+    if scope == Some(Scope::Partner) {
+        return Some(Location::unknown());
+    }
+    if let Some(d) = *division {
+        return Some(town_seat_location(d, None).unwrap_or_else(Location::unknown));
+    }
+    let Some((d, by)) = division_from_address(e, ctx) else {
+        return Some(Location::unknown());
+    };
+    *division = Some(d);
+    match town_seat_location(d, Some(&by)) {
+        Some(l) => {
+            e.note(format!(
+                "placed at {} seat from address: {by} / 据地址“{by}”放置于{}驻地",
+                d.name_zh, d.name_zh
+            ));
+            Some(l)
+        }
+        None => {
+            e.note(format!(
+                "address names {} ({by}), whose seat is not known: not placed / 地址指向{}，其驻地未知，未放置",
+                d.name_zh, d.name_zh
+            ));
+            Some(Location::unknown())
+        }
+    }
 }
 
-/// The seat of the site's township (precision `town`), when the township has a known seat.
-fn town_seat_location(d: &Division) -> Option<Location> {
+/// The township the row's address names, with the name that placed it; a note when the address
+/// names several townships or another county.
+fn division_from_address<'c>(
+    e: &mut Errors<'_>,
+    ctx: &Context<'c>,
+) -> Option<(&'c Division, String)> {
+    let address = e.row.get(Column::Address);
+    match ctx.places.place(address) {
+        Placement::Town { code, by } => {
+            let d = ctx.divisions.iter().find(|d| d.code == code)?;
+            Some((d, by))
+        }
+        Placement::Ambiguous { names, .. } => {
+            let names = names.join("、");
+            e.note(format!(
+                "address names several townships ({names}): not placed / 地址指向多个镇街（{names}），未放置"
+            ));
+            None
+        }
+        Placement::Elsewhere { name } => {
+            e.note(format!(
+                "address names {name} (another county): not placed / 地址位于{name}（外县区），未放置"
+            ));
+            None
+        }
+        Placement::NotFound => None,
+    }
+}
+
+/// The seat of the site's township (precision `town`), when the township has a known seat;
+/// `by` is the name in the address that placed the site there, when the address did.
+fn town_seat_location(d: &Division, by: Option<&str>) -> Option<Location> {
     let seat = d.seat.as_ref()?;
-    Some(Location {
-        geometry: SiteGeometry::Point(seat.position),
-        precision: LocationPrecision::Town,
-        source: Some(format!(
+    let source = match by {
+        None => format!(
             "近似位置：{}驻地（位置未知，按所属镇街放置）/ approximate: seat of {}; seat source: {}",
             d.name_zh, d.name_en, seat.source
-        )),
-        original: None,
-    })
-}
-
-/// The district's representative point (precision `district`).
-fn district_point_location(district: &District) -> Option<Location> {
-    let p = district.representative_point()?;
+        ),
+        Some(by) => format!(
+            "近似位置：{}驻地（据地址“{by}”）/ approximate: {} seat (from address: {by}); seat source: {}",
+            d.name_zh, d.name_en, seat.source
+        ),
+    };
     Some(Location {
-        geometry: SiteGeometry::Point(p),
-        precision: LocationPrecision::District,
-        source: Some(format!(
-            "近似位置：{}代表点（位置未知）/ approximate: district representative point ({})",
-            district.name_zh, district.representative_source
-        )),
+        geometry: Some(SiteGeometry::Point(seat.position)),
+        precision: LocationPrecision::Town,
+        source: Some(source),
         original: None,
     })
 }
@@ -755,7 +841,7 @@ pub(crate) fn cell_ref<'a>(
     lang: HeaderLang,
 ) -> CellRef<'a> {
     let location = &site.location;
-    let marker = location.geometry.marker();
+    let marker = location.marker();
     match c {
         Column::Id => text(site.id.as_str()),
         Column::NameZh => text(site.name_zh.as_str()),
@@ -772,12 +858,16 @@ pub(crate) fn cell_ref<'a>(
             .map_or(CellRef::Empty, |t| text(t.as_str())),
         Column::TownName => town_name_cell(site, ctx, lang),
         Column::Address => opt(&site.address),
-        Column::Lon => CellRef::Number(marker.lon.get()),
-        Column::Lat => CellRef::Number(marker.lat.get()),
-        Column::Crs => text(Crs::Wgs84.as_str()),
+        Column::Lon => number(marker.map(|m| m.lon.get())),
+        Column::Lat => number(marker.map(|m| m.lat.get())),
+        Column::Crs => marker.map_or(CellRef::Empty, |_| text(Crs::Wgs84.as_str())),
         Column::LocationPrecision => label(location.precision, lang),
         Column::LocationSource => opt(&location.source),
-        Column::PolygonWkt => location.geometry.polygon_wkt().map_or(CellRef::Empty, text),
+        Column::PolygonWkt => location
+            .geometry
+            .as_ref()
+            .and_then(SiteGeometry::polygon_wkt)
+            .map_or(CellRef::Empty, text),
         Column::AreaM2 => number(site.area_m2.map(Area::get)),
         Column::AvailableAreaM2 => number(site.available_area_m2.map(Area::get)),
         Column::Established => number(site.established.map(f64::from)),

@@ -259,14 +259,42 @@ pub struct OriginalCoordinate {
 /// Where a site is and how well that is known.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Location {
-    /// Geometry in WGS84.
-    pub geometry: SiteGeometry,
+    /// Geometry in WGS84; `None` exactly when the precision is
+    /// [`LocationPrecision::Unknown`] (the site has no location).
+    pub geometry: Option<SiteGeometry>,
     /// How exact the geometry is.
     pub precision: LocationPrecision,
     /// Where the coordinate came from (URL, document) or the stated fallback rule.
     pub source: Option<String>,
     /// The original coordinate when it was converted from another CRS.
     pub original: Option<OriginalCoordinate>,
+}
+
+impl Location {
+    /// No location: no geometry, precision `unknown`, no source, no original coordinate.
+    pub fn unknown() -> Self {
+        Self {
+            geometry: None,
+            precision: LocationPrecision::Unknown,
+            source: None,
+            original: None,
+        }
+    }
+
+    /// The marker position, when the site has a geometry.
+    pub fn marker(&self) -> Option<Position> {
+        self.geometry.as_ref().map(SiteGeometry::marker)
+    }
+
+    /// The bounding box, when the site has a geometry.
+    pub fn bbox(&self) -> Option<BBox> {
+        self.geometry.as_ref().map(SiteGeometry::bbox)
+    }
+
+    /// True when the geometry and the precision agree (`None` ⇔ `unknown`).
+    pub fn is_consistent(&self) -> bool {
+        self.geometry.is_some() == self.precision.is_located()
+    }
 }
 
 /// One record of the catalogue.
@@ -332,6 +360,16 @@ impl Site {
         parts.push(crate::vocab::Labelled::zh(self.kind));
         parts.push(crate::vocab::Labelled::en(self.kind));
         parts.join(" ")
+    }
+
+    /// The marker position, when the site has a location.
+    pub fn marker(&self) -> Option<Position> {
+        self.location.marker()
+    }
+
+    /// The bounding box, when the site has a location.
+    pub fn bbox(&self) -> Option<BBox> {
+        self.location.bbox()
     }
 
     /// True when the site's chains include `chain`.

@@ -216,6 +216,7 @@ vocabulary! {
         Street => ("street", "街道级", "Street"),
         Town => ("town", "镇街级（近似）", "Township (approximate)"),
         District => ("district", "区级（近似）", "District (approximate)"),
+        Unknown => ("unknown", "位置待定", "Unknown (no location)"),
     }
 }
 
@@ -223,6 +224,17 @@ impl LocationPrecision {
     /// True when the point stands for an area, not the site's own place.
     pub fn is_approximate(self) -> bool {
         matches!(self, Self::Town | Self::District)
+    }
+
+    /// True when the site has a geometry (every precision but `unknown`).
+    pub fn is_located(self) -> bool {
+        self != Self::Unknown
+    }
+
+    /// True when the site is on the editors' worklist of places to find (`located=false`):
+    /// unknown, district-level or township-level.
+    pub fn needs_locating(self) -> bool {
+        matches!(self, Self::Unknown | Self::Town | Self::District)
     }
 }
 

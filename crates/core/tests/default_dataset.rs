@@ -24,7 +24,7 @@ fn every_default_site_is_valid() {
 }
 
 #[test]
-fn unknown_locations_fall_back_to_an_approximate_point_with_a_stated_source() {
+fn sites_without_coordinates_are_at_a_township_seat_or_have_no_location() {
     let r = Reference::embedded().unwrap();
     let parsed = parse_sites(
         SITES_CSV.as_bytes(),
@@ -35,26 +35,37 @@ fn unknown_locations_fall_back_to_an_approximate_point_with_a_stated_source() {
     .unwrap();
     let rep = r.district.representative_point().unwrap();
     assert!(r.district.contains(rep));
-    let fallback: Vec<_> = parsed
-        .sites
-        .iter()
-        .filter(|(_, s)| s.location.precision.is_approximate())
-        .collect();
-    assert!(!fallback.is_empty());
-    for (_, s) in fallback {
-        assert!(
-            s.location
-                .source
-                .as_deref()
-                .unwrap_or("")
-                .contains("近似位置"),
+    let mut unknown = 0;
+    for (_, s) in &parsed.sites {
+        assert!(s.location.is_consistent(), "{}", s.id);
+        // No site stands on the district's representative point (the old fallback).
+        assert_ne!(s.marker(), Some(rep), "{}", s.id);
+        assert_ne!(
+            s.location.precision,
+            LocationPrecision::District,
             "{}",
             s.id
         );
-        if s.location.precision == LocationPrecision::District {
-            assert_eq!(s.location.geometry.marker(), rep);
+        match s.location.precision {
+            LocationPrecision::Unknown => {
+                unknown += 1;
+                assert!(s.location.geometry.is_none() && !s.outside_district);
+            }
+            LocationPrecision::Town => {
+                let source = s.location.source.as_deref().unwrap_or("");
+                assert!(source.contains("近似位置"), "{}", s.id);
+                assert!(s.town_code.is_some(), "{}", s.id);
+            }
+            _ => {}
+        }
+        if s.scope == Scope::Partner {
+            assert!(!s.location.precision.is_approximate(), "{}", s.id);
         }
     }
+    assert!(
+        unknown > 0,
+        "the default dataset has sites of unknown place"
+    );
 }
 
 #[test]
@@ -100,11 +111,14 @@ fn written_features_equal_built_features() {
     odd.notes = Some("\u{0001}控制字符 and emoji 🧪".into());
     parsed.push((0, odd.clone()));
     // A park with a polygon (and a hole).
-    odd.location.geometry = atlas_core::SiteGeometry::from_wkt(
-        "POLYGON((110.90 21.60, 110.92 21.60, 110.92 21.62, 110.90 21.62, 110.90 21.60), \
-         (110.905 21.605, 110.906 21.605, 110.906 21.606, 110.905 21.605))",
-    )
-    .unwrap();
+    odd.location.geometry = Some(
+        atlas_core::SiteGeometry::from_wkt(
+            "POLYGON((110.90 21.60, 110.92 21.60, 110.92 21.62, 110.90 21.62, 110.90 21.60), \
+             (110.905 21.605, 110.906 21.605, 110.906 21.606, 110.905 21.605))",
+        )
+        .unwrap(),
+    );
+    odd.location.precision = LocationPrecision::Building;
     parsed.push((0, odd));
     for (_, site) in &parsed {
         let mut out = Vec::new();

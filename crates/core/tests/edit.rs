@@ -63,7 +63,7 @@ fn a_patch_changes_only_what_it_names_and_stamps_updated_at() {
 fn dragging_a_marker_makes_it_surveyed_and_says_who_corrected_it() {
     let approximate = default_sites()
         .into_iter()
-        .find(|s| s.location.precision.is_approximate())
+        .find(|s| s.location.precision.needs_locating())
         .unwrap();
     let p = json!({"geometry": {"type": "Point", "coordinates": [110.91, 21.66]}});
     let out = apply_patch(&approximate, &p, &ctx(), "zhang_san").unwrap();
@@ -73,7 +73,7 @@ fn dragging_a_marker_makes_it_surveyed_and_says_who_corrected_it() {
         Some(format!("corrected on the map by zhang_san, {}", today()).as_str())
     );
     match out.location.geometry {
-        SiteGeometry::Point(p) => assert_eq!((p.lon.get(), p.lat.get()), (110.91, 21.66)),
+        Some(SiteGeometry::Point(p)) => assert_eq!((p.lon.get(), p.lat.get()), (110.91, 21.66)),
         other => panic!("{other:?}"),
     }
     assert_eq!(out.location.original, None);
@@ -99,9 +99,23 @@ fn dragging_a_marker_makes_it_surveyed_and_says_who_corrected_it() {
     let out = apply_patch(&approximate, &p, &ctx(), "li_si").unwrap();
     let o = out.location.original.unwrap();
     assert_eq!((o.lon, o.lat), (110.925, 21.673));
-    // geometry null: the location becomes unknown again (fallback, approximate).
+    // BD-09 too; a `crs` without a coordinate changes nothing.
+    let p = json!({
+        "geometry": {"type": "Point", "coordinates": [110.93, 21.68]},
+        "properties": {"crs": "bd09"}
+    });
+    let bd = apply_patch(&approximate, &p, &ctx(), "li_si").unwrap();
+    let o = bd.location.original.unwrap();
+    assert_eq!((o.crs.as_str(), o.lon, o.lat), ("bd09", 110.93, 21.68));
+    assert_ne!(bd.marker().unwrap().lon.get(), 110.93);
+    let same = apply_patch(&bd, &json!({"properties": {"crs": "gcj02"}}), &ctx(), "x").unwrap();
+    assert_eq!(same, bd);
+    // geometry null: the site has no location (precision unknown, no geometry).
     let back = apply_patch(&out, &json!({"geometry": null}), &ctx(), "x").unwrap();
-    assert!(back.location.precision.is_approximate());
+    assert_eq!(back.location.precision, LocationPrecision::Unknown);
+    assert_eq!(back.location.geometry, None);
+    assert_eq!(back.location.original, None);
+    assert!(!back.outside_district);
 }
 
 #[test]

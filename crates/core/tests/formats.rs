@@ -333,7 +333,7 @@ fn formula_like_text_is_inert_in_csv_and_xlsx_while_numbers_and_phones_survive()
         .find(|s| s.id.as_str() == "edge-partner-ny")
         .unwrap();
     assert_eq!(ny.phone.as_deref(), Some("+86 668 2345678"));
-    assert_eq!(ny.location.geometry.marker().lon.get(), -73.9);
+    assert_eq!(ny.marker().unwrap().lon.get(), -73.9);
 }
 
 #[test]
@@ -512,4 +512,56 @@ fn suggested_filenames_have_a_chinese_name_and_an_ascii_fallback() {
     assert_eq!(utf8, "创新资源布局_石化_园区__a__20261126-1030.kml");
     assert!(ascii.is_ascii());
     assert!(!ascii.contains(['/', '"', ' ']));
+}
+
+#[test]
+fn sites_without_location_export_without_coordinates_and_read_back_unknown() {
+    use atlas_core::LocationPrecision;
+    let sites = all_sites();
+    let unknown: Vec<&Site> = sites
+        .iter()
+        .filter(|s| s.location.precision == LocationPrecision::Unknown)
+        .collect();
+    assert!(!unknown.is_empty());
+    // CSV: empty lon/lat/crs and 位置待定.
+    let csv = String::from_utf8(export_bytes(ExportFormat::Csv, &sites, HeaderLang::Zh)).unwrap();
+    let header: Vec<&str> = header_row(HeaderLang::Zh);
+    let col = |c: Column| header.iter().position(|h| *h == c.zh()).unwrap();
+    let table = read_table(csv.as_bytes(), FileFormat::Csv).unwrap();
+    for s in &unknown {
+        let (_, row) = table
+            .rows
+            .iter()
+            .find(|(_, r)| r[col(Column::Id)] == s.id.as_str())
+            .unwrap();
+        assert_eq!(row[col(Column::Lon)], "");
+        assert_eq!(row[col(Column::Lat)], "");
+        assert_eq!(row[col(Column::LocationPrecision)], "位置待定");
+    }
+    // GeoJSON: null geometry, read back as unknown.
+    let geojson = export_bytes(ExportFormat::GeoJson, &sites, HeaderLang::Zh);
+    let v: serde_json::Value = serde_json::from_slice(&geojson).unwrap();
+    let nulls = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["geometry"].is_null())
+        .count();
+    assert_eq!(nulls, unknown.len());
+    let again = import(&geojson, FileFormat::GeoJson);
+    assert_eq!(
+        again
+            .iter()
+            .filter(|s| s.location.precision == LocationPrecision::Unknown
+                && s.location.geometry.is_none())
+            .count(),
+        unknown.len()
+    );
+    // KML: a Placemark per site, a Point or Polygon only for sites with a location.
+    let kml = String::from_utf8(export_bytes(ExportFormat::Kml, &sites, HeaderLang::Zh)).unwrap();
+    assert_eq!(kml.matches("<Placemark>").count(), sites.len());
+    assert_eq!(
+        kml.matches("<Point>").count() + kml.matches("<Polygon>").count(),
+        sites.len() - unknown.len()
+    );
 }

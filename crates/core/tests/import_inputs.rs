@@ -435,8 +435,8 @@ fn xlsx_cells_read_as_people_typed_them() {
     let (line, s) = &p.sites[0];
     assert_eq!(*line, 3, "the sheet's row number");
     assert_eq!(s.phone.as_deref(), Some("13800138000"));
-    assert_eq!(s.location.geometry.marker().lon.get(), 110.920_461_7);
-    assert_eq!(s.location.geometry.marker().lat.get(), 21.676_291);
+    assert_eq!(s.marker().unwrap().lon.get(), 110.920_461_7);
+    assert_eq!(s.marker().unwrap().lat.get(), 21.676_291);
     assert_eq!(s.established, Some(2015));
     assert_eq!(s.updated_at, chrono::NaiveDate::from_ymd_opt(2026, 3, 5));
     assert_eq!(
@@ -461,4 +461,66 @@ fn an_error_cell_in_a_workbook_is_a_row_error_naming_the_cell() {
         "{}",
         e.message
     );
+}
+
+#[test]
+fn rows_with_only_an_address_are_placed_at_the_township_seat_or_not_at_all() {
+    use atlas_core::LocationPrecision;
+    let csv = "id,name_zh,category,kind,source,address,scope\n\
+        a-town,按镇名,key_enterprise,high_tech_enterprise,测试,茂南区公馆镇某路1号,\n\
+        a-village,按村名,key_enterprise,high_tech_enterprise,测试,广东省茂名市茂南区塘桥村委会旁,\n\
+        a-twice,两镇,key_enterprise,high_tech_enterprise,测试,金塘镇与公馆镇交界,\n\
+        a-ambiguous,同名村,key_enterprise,high_tech_enterprise,测试,新城村委会,\n\
+        a-elsewhere,外县,key_enterprise,high_tech_enterprise,测试,电白区某镇,\n\
+        a-nothing,无地址,key_enterprise,high_tech_enterprise,测试,,\n\
+        a-partner,合作方,innovation_resource,university,测试,公馆镇,partner\n";
+    let gbk = encoding_rs::GBK.encode(csv).0;
+    let p = parse(&gbk, FileFormat::Csv).unwrap();
+    assert!(p.errors.is_empty(), "{:#?}", p.errors);
+    let site = |id: &str| &p.sites.iter().find(|(_, s)| s.id.as_str() == id).unwrap().1;
+    let town = |id: &str| site(id).town_code.as_ref().map(|t| t.as_str().to_string());
+    assert_eq!(site("a-town").location.precision, LocationPrecision::Town);
+    assert_eq!(town("a-town").as_deref(), Some("440902101"));
+    assert_eq!(
+        site("a-village").location.precision,
+        LocationPrecision::Town
+    );
+    assert_eq!(town("a-village").as_deref(), Some("440902100"));
+    assert!(site("a-village")
+        .location
+        .source
+        .as_deref()
+        .unwrap()
+        .contains("据地址“塘桥村"));
+    for id in [
+        "a-twice",
+        "a-ambiguous",
+        "a-elsewhere",
+        "a-nothing",
+        "a-partner",
+    ] {
+        assert_eq!(
+            site(id).location.precision,
+            LocationPrecision::Unknown,
+            "{id}"
+        );
+        assert_eq!(site(id).location.geometry, None, "{id}");
+        assert_eq!(town(id), None, "{id}");
+    }
+    let note = |id: &str| {
+        p.notes
+            .iter()
+            .find(|n| n.id.as_deref() == Some(id))
+            .map(|n| n.message.clone())
+    };
+    assert!(note("a-town")
+        .unwrap()
+        .starts_with("placed at 公馆镇 seat from address: 公馆镇"));
+    assert!(note("a-village").unwrap().contains("from address: 塘桥村"));
+    assert!(note("a-twice").unwrap().contains("several townships"));
+    assert!(note("a-ambiguous").unwrap().contains("several townships"));
+    assert!(note("a-elsewhere").unwrap().contains("电白"));
+    assert_eq!(note("a-nothing"), None);
+    assert_eq!(note("a-partner"), None);
+    assert_eq!(p.notes[0].line, 2);
 }

@@ -179,8 +179,10 @@ fn spatial_order(sites: &[Site]) -> Vec<usize> {
     let centres: Vec<(f64, f64)> = sites
         .iter()
         .map(|s| {
-            let b = s.location.geometry.bbox();
-            ((b.min_lon + b.max_lon) / 2.0, (b.min_lat + b.max_lat) / 2.0)
+            // A site without location sorts with the first corner (it has no R*Tree entry).
+            s.bbox().map_or((f64::MIN, f64::MIN), |b| {
+                ((b.min_lon + b.max_lon) / 2.0, (b.min_lat + b.max_lat) / 2.0)
+            })
         })
         .collect();
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);

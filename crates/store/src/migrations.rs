@@ -6,7 +6,8 @@
 //! - `chains`, `links` (ordered within a chain), `divisions` (with seat), `indicators`.
 //! - `sites`: every field of a `Site`; `id` is unique through the index `sites_id`. Geometry is the marker (`lon`, `lat`; the representative
 //!   point for polygons) plus `polygon_wkt`, and the bounding box (`min_lon` … `max_lat`) kept
-//!   exactly (the R*Tree stores integers, rounded outwards). `search_text` is
+//!   exactly (the R*Tree stores integers, rounded outwards); all `NULL` exactly when the
+//!   precision is `unknown` (no R*Tree entry, no grid cell). `search_text` is
 //!   `Site::search_text()` lowercased *in Rust*, so `instr()` over it gives exactly
 //!   `SiteFilter::matches`. `category_rank` is the category's position in its vocabulary (the
 //!   list order). `version` counts changes (for optimistic concurrency); `created_at` and
@@ -37,7 +38,8 @@
 //!
 //! Version 1 had `site_chains` (one row per chain reference of a site) and per-column attribute
 //! indexes; version 2 replaces them; version 3 adds `users` and `revisions`; version 4 rewrites
-//! the search tokens in fewer, shorter tokens (see [`migrations`]).
+//! the search tokens in fewer, shorter tokens; version 5 lets a site have no location and
+//! removes the old district fallback point (see [`migrations`]).
 
 use rusqlite_migration::{Migrations, M};
 
@@ -409,6 +411,134 @@ CREATE VIRTUAL TABLE sites_fts USING fts5(
 );
 "#;
 
+/// Version 5, no false points: a site may have no location (precision `unknown`). `sites` is
+/// rebuilt (as V4 did) with `lon`, `lat` and the box nullable, `NULL` exactly when the precision
+/// is `unknown`; such a site has no R*Tree entry and no grid cell. Then [`unplace_fallbacks`]
+/// turns the sites that stood on the old district fallback point into `unknown`.
+const V5: &str = r#"
+DROP TRIGGER sites_delete;
+CREATE TABLE sites_v5 (
+    pk                 INTEGER PRIMARY KEY,
+    id                 TEXT NOT NULL,
+    name_zh            TEXT NOT NULL,
+    name_en            TEXT,
+    category           TEXT NOT NULL,
+    category_rank      INTEGER NOT NULL,
+    kind               TEXT NOT NULL,
+    level              TEXT NOT NULL,
+    status             TEXT NOT NULL,
+    scope              TEXT NOT NULL,
+    town_code          TEXT REFERENCES divisions(code) DEFERRABLE INITIALLY DEFERRED,
+    address            TEXT,
+    lon                REAL,
+    lat                REAL,
+    polygon_wkt        TEXT,
+    min_lon            REAL,
+    min_lat            REAL,
+    max_lon            REAL,
+    max_lat            REAL,
+    location_precision TEXT NOT NULL,
+    location_source    TEXT,
+    original_crs       TEXT,
+    original_lon       REAL,
+    original_lat       REAL,
+    area_m2            REAL CHECK (area_m2 >= 0),
+    available_area_m2  REAL CHECK (available_area_m2 >= 0),
+    established        INTEGER,
+    website            TEXT,
+    phone              TEXT,
+    contact            TEXT,
+    source             TEXT NOT NULL,
+    source_quote       TEXT,
+    notes              TEXT,
+    outside_district   INTEGER NOT NULL CHECK (outside_district IN (0, 1)),
+    updated_at         TEXT,
+    verified_at        TEXT,
+    search_text        TEXT NOT NULL,
+    version            INTEGER NOT NULL DEFAULT 1,
+    created_at         TEXT NOT NULL,
+    modified_at        TEXT NOT NULL,
+    combo              INTEGER,
+    chainset           INTEGER,
+    CHECK (min_lon <= max_lon AND min_lat <= max_lat),
+    -- No geometry exactly when the location is unknown.
+    CHECK ((lon IS NULL) = (location_precision = 'unknown')
+        AND (lat IS NULL) = (lon IS NULL) AND (min_lon IS NULL) = (lon IS NULL)
+        AND (min_lat IS NULL) = (lon IS NULL) AND (max_lon IS NULL) = (lon IS NULL)
+        AND (max_lat IS NULL) = (lon IS NULL) AND (lon IS NOT NULL OR polygon_wkt IS NULL)),
+    CHECK ((original_crs IS NULL) = (original_lon IS NULL) AND (original_lon IS NULL) = (original_lat IS NULL))
+) STRICT;
+INSERT INTO sites_v5 SELECT * FROM sites ORDER BY pk;
+DROP TABLE sites;
+ALTER TABLE sites_v5 RENAME TO sites;
+CREATE UNIQUE INDEX sites_id ON sites(id);
+CREATE INDEX sites_order ON sites(category_rank, name_zh, id, combo, chainset,
+    min_lon, max_lon, min_lat, max_lat);
+CREATE INDEX sites_chainset ON sites(chainset, combo);
+CREATE TRIGGER sites_delete AFTER DELETE ON sites BEGIN
+    DELETE FROM sites_rtree WHERE id = old.pk;
+    DELETE FROM sites_fts WHERE rowid = old.pk;
+    UPDATE facet_combos SET sites = sites - 1 WHERE id = old.combo;
+    UPDATE chain_sets SET sites = sites - 1 WHERE id = old.chainset;
+    UPDATE site_cells SET sites = sites - 1
+    WHERE old.min_lon IS NOT NULL
+      AND cx = CAST(((old.min_lon + old.max_lon) / 2 + 180) * 100 AS INTEGER)
+      AND cy = CAST(((old.min_lat + old.max_lat) / 2 + 90) * 100 AS INTEGER);
+END;
+"#;
+
+/// The sites placed by the old district fallback: precision `district`, no polygon, and the
+/// source that rule wrote (`近似位置：{district}代表点（位置未知）/ approximate: district
+/// representative point (…)`, or the synthetic catalogue's `近似位置：茂南区代表点 /
+/// approximate: district representative point`).
+const V5_FALLBACK: &str = "FROM sites AS s WHERE s.location_precision = 'district' \
+    AND s.polygon_wkt IS NULL AND s.location_source LIKE '近似位置：%' \
+    AND instr(s.location_source, '代表点') > 0 \
+    AND instr(s.location_source, 'approximate: district representative point') > 0";
+
+/// Migration V5's data step: each site on the old district fallback point loses its invented
+/// location (precision `unknown`, lon/lat/box and location source `NULL`, its R*Tree entry and
+/// grid cell count gone), with one revision each (who `migration`, action `update`, the record
+/// before and after) and a new data version; nothing else changes.
+fn unplace_fallbacks(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
+    let select = crate::sql::with_row_json(&format!(
+        "SELECT s.pk, {{row_json}} {V5_FALLBACK} ORDER BY s.pk"
+    ));
+    let rows: Vec<(i64, String)> = tx
+        .prepare(&select)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let at: String = tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", [], |r| {
+        r.get(0)
+    })?;
+    let mut cell = tx.prepare(
+        "UPDATE site_cells SET sites = sites - 1 \
+         WHERE (cx, cy) = (SELECT CAST(((min_lon + max_lon) / 2 + 180) * 100 AS INTEGER), \
+                                  CAST(((min_lat + max_lat) / 2 + 90) * 100 AS INTEGER) \
+                           FROM sites WHERE pk = ?1)",
+    )?;
+    let mut rtree = tx.prepare(crate::sql::DELETE_RTREE)?;
+    let mut unplace = tx.prepare(
+        "UPDATE sites SET lon = NULL, lat = NULL, min_lon = NULL, min_lat = NULL, \
+         max_lon = NULL, max_lat = NULL, location_precision = 'unknown', \
+         location_source = NULL, outside_district = 0, version = version + 1, \
+         modified_at = ?2 WHERE pk = ?1",
+    )?;
+    let mut revision = tx.prepare(&crate::sql::with_row_json(crate::sql::REVISION_OF_ROW))?;
+    for (pk, before) in &rows {
+        cell.execute([pk])?;
+        rtree.execute([pk])?;
+        unplace.execute(rusqlite::params![pk, at])?;
+        revision.execute(rusqlite::params![pk, at, "migration", "update", before])?;
+    }
+    tx.execute_batch("DELETE FROM site_cells WHERE sites = 0;")?;
+    tx.execute(crate::sql::BUMP_DATA_VERSION, [])?;
+    Ok(())
+}
+
 /// Writes the search tokens of every stored site (migration V4), from its `search_text`.
 fn retokenise(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
     let mut read = tx.prepare("SELECT pk, search_text FROM sites ORDER BY pk")?;
@@ -431,6 +561,7 @@ pub fn all() -> Vec<M<'static>> {
         M::up(V2),
         M::up(V3),
         M::up_with_hook(V4, retokenise),
+        M::up_with_hook(V5, unplace_fallbacks),
     ]
 }
 
@@ -520,7 +651,7 @@ mod tests {
                 )
                 .unwrap();
             }
-            let b = s.location.geometry.bbox();
+            let b = s.bbox().unwrap();
             conn.execute(
                 "INSERT INTO sites_rtree VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![pk, b.min_lon, b.max_lon, b.min_lat, b.max_lat],
@@ -543,7 +674,9 @@ mod tests {
             .to_latest(&mut conn)
             .unwrap();
         let r = Reference::embedded().unwrap();
-        let sites = crate::synth::sites(400, 3);
+        let mut sites = crate::synth::sites(400, 3);
+        // Version 1 had no sites without location.
+        sites.retain(|s| s.location.geometry.is_some());
         write_version_1(&conn, &r, &sites);
         migrations().to_latest(&mut conn).unwrap();
         let ok: String = conn
@@ -581,5 +714,108 @@ mod tests {
             .map(|c| c.total)
             .sum();
         assert_eq!(on_chains, crate::synth::chain_memberships(&sites));
+    }
+
+    /// Sites as today's main placed them: some on the old district fallback point.
+    fn version_4_sites(r: &Reference) -> (Vec<Site>, Vec<usize>) {
+        use atlas_core::{LocationPrecision, SiteGeometry};
+        let mut sites = crate::synth::sites(300, 7);
+        sites.retain(|s| s.location.geometry.is_some());
+        let rep = r.district.representative_point().unwrap();
+        let old_source = format!(
+            "近似位置：{}代表点（位置未知）/ approximate: district representative point ({})",
+            r.district.name_zh, r.district.representative_source
+        );
+        let mut fallback = Vec::new();
+        for (i, s) in sites.iter_mut().enumerate() {
+            match i % 10 {
+                0 | 3 => {
+                    s.location.geometry = Some(SiteGeometry::Point(rep));
+                    s.location.precision = LocationPrecision::District;
+                    s.location.source = Some(old_source.clone());
+                    s.location.original = None;
+                    s.outside_district = false;
+                    fallback.push(i);
+                }
+                // District precision with a coordinate of its own: real data, kept.
+                5 => {
+                    s.location.precision = LocationPrecision::District;
+                    s.location.source = Some("区统计公报 / district bulletin".into());
+                }
+                // The fallback's point with another source: kept.
+                7 => {
+                    s.location.geometry = Some(SiteGeometry::Point(rep));
+                    s.location.precision = LocationPrecision::District;
+                    s.location.source = Some("近似位置：区政府 / district government".into());
+                }
+                _ => {}
+            }
+        }
+        (sites, fallback)
+    }
+
+    #[test]
+    fn version_5_turns_exactly_the_district_fallback_sites_into_unknown() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        Migrations::new(all().into_iter().take(1).collect())
+            .to_latest(&mut conn)
+            .unwrap();
+        let r = Reference::embedded().unwrap();
+        let (sites, fallback) = version_4_sites(&r);
+        write_version_1(&conn, &r, &sites);
+        Migrations::new(all().into_iter().take(4).collect())
+            .to_latest(&mut conn)
+            .unwrap();
+        let version_before: i64 = conn.query_row(sql::DATA_VERSION, [], |r| r.get(0)).unwrap();
+        migrations().to_latest(&mut conn).unwrap();
+        let version_after: i64 = conn.query_row(sql::DATA_VERSION, [], |r| r.get(0)).unwrap();
+        assert_eq!(version_after, version_before + 1);
+        let ok: String = conn
+            .query_row("SELECT rtreecheck('sites_rtree')", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+        let store = Store::with(conn);
+        for (i, s) in sites.iter().enumerate() {
+            let now = store.get(&s.id).unwrap().unwrap();
+            let h = store.history(&s.id).unwrap();
+            if fallback.contains(&i) {
+                let mut want = s.clone();
+                want.location = atlas_core::Location::unknown();
+                assert_eq!(now, want, "{}", s.id);
+                assert_eq!(h.len(), 2, "{}", s.id);
+                assert_eq!(h[0].who, "migration");
+                assert_eq!(h[0].action.as_str(), "update");
+                assert_eq!(h[0].before.as_ref(), Some(s));
+                assert_eq!(h[0].after.as_ref(), Some(&want));
+            } else {
+                assert_eq!(&now, s, "{}", s.id);
+                assert_eq!(h.len(), 1, "{}", s.id);
+            }
+        }
+        // Counts include them; no box holds them.
+        let all = SiteFilter::default();
+        assert_eq!(store.count(&all).unwrap() as usize, sites.len());
+        let rep = r.district.representative_point().unwrap();
+        let (x, y) = (rep.lon.get(), rep.lat.get());
+        let q = format!(
+            "bbox={},{},{},{}",
+            x - 0.001,
+            y - 0.001,
+            x + 0.001,
+            y + 0.001
+        );
+        let f = SiteFilter::parse_query(&q).unwrap();
+        let in_box = store.query(&f).unwrap();
+        assert!(in_box.iter().all(|s| s.location.geometry.is_some()));
+        for (i, s) in sites.iter().enumerate() {
+            let found = in_box.iter().any(|t| t.id == s.id);
+            if i % 10 == 7 {
+                assert!(found, "{}", s.id);
+            }
+            if fallback.contains(&i) {
+                assert!(!found, "{}", s.id);
+            }
+        }
     }
 }

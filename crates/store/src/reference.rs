@@ -251,9 +251,13 @@ pub(crate) fn district(conn: &Connection) -> Result<District> {
 }
 
 pub(crate) fn reference(conn: &Connection) -> Result<Reference> {
+    let divisions = divisions(conn)?;
+    let villages = atlas_core::places::maonan_villages()
+        .map_err(|e| StoreError::Data(format!("villages: {e}")))?;
     Ok(Reference {
         chains: chains(conn)?,
-        divisions: divisions(conn)?,
+        places: atlas_core::places::Gazetteer::new(&divisions, &villages),
+        divisions,
         district: district(conn)?,
         indicators: indicators(conn)?,
     })

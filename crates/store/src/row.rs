@@ -4,8 +4,8 @@
 use crate::error::{Result, StoreError};
 use crate::sql::col;
 use atlas_core::{
-    Area, Category, ChainRef, Crs, Labelled, Level, Location, LocationPrecision,
-    OriginalCoordinate, Position, Scope, Site, SiteGeometry, SiteId, Status, TownCode,
+    Area, Category, ChainRef, Crs, Labelled, Level, Location, OriginalCoordinate, Position, Scope,
+    Site, SiteGeometry, SiteId, Status, TownCode,
 };
 use chrono::NaiveDate;
 use rusqlite::{Row, Statement};
@@ -48,9 +48,9 @@ fn parse_date(v: &str) -> chrono::ParseResult<NaiveDate> {
 /// the rest); `search_text` is `s.search_text()` lowercased. Text is bound by reference (SQLite
 /// copies it): no value is allocated for the call.
 pub fn bind_site(st: &mut Statement<'_>, s: &Site, search_text: &str) -> rusqlite::Result<()> {
-    let g = &s.location.geometry;
-    let marker = g.marker();
-    let bbox = g.bbox();
+    let g = s.location.geometry.as_ref();
+    let marker = s.marker();
+    let bbox = s.bbox();
     let original = s.location.original;
     st.raw_bind_parameter(1, s.id.as_str())?;
     st.raw_bind_parameter(2, s.name_zh.as_str())?;
@@ -63,13 +63,13 @@ pub fn bind_site(st: &mut Statement<'_>, s: &Site, search_text: &str) -> rusqlit
     st.raw_bind_parameter(9, s.scope.as_str())?;
     st.raw_bind_parameter(10, s.town_code.as_ref().map(|t| t.as_str()))?;
     st.raw_bind_parameter(11, s.address.as_deref())?;
-    st.raw_bind_parameter(12, marker.lon.get())?;
-    st.raw_bind_parameter(13, marker.lat.get())?;
-    st.raw_bind_parameter(14, g.polygon_wkt())?;
-    st.raw_bind_parameter(15, bbox.min_lon)?;
-    st.raw_bind_parameter(16, bbox.min_lat)?;
-    st.raw_bind_parameter(17, bbox.max_lon)?;
-    st.raw_bind_parameter(18, bbox.max_lat)?;
+    st.raw_bind_parameter(12, marker.map(|m| m.lon.get()))?;
+    st.raw_bind_parameter(13, marker.map(|m| m.lat.get()))?;
+    st.raw_bind_parameter(14, g.and_then(SiteGeometry::polygon_wkt))?;
+    st.raw_bind_parameter(15, bbox.map(|b| b.min_lon))?;
+    st.raw_bind_parameter(16, bbox.map(|b| b.min_lat))?;
+    st.raw_bind_parameter(17, bbox.map(|b| b.max_lon))?;
+    st.raw_bind_parameter(18, bbox.map(|b| b.max_lat))?;
     st.raw_bind_parameter(19, s.location.precision.as_str())?;
     st.raw_bind_parameter(20, s.location.source.as_deref())?;
     st.raw_bind_parameter(21, original.map(|o| o.crs.as_str()))?;
@@ -129,7 +129,6 @@ pub fn site_from_row(row: &Row<'_>) -> Result<Site> {
 /// A site whose every field [`fill_site`] overwrites.
 fn blank_site() -> Result<Site> {
     let placeholder = |e: String| StoreError::Data(format!("placeholder site: {e}"));
-    let origin = Position::new(0.0, 0.0).map_err(|e| placeholder(e.to_string()))?;
     Ok(Site {
         id: SiteId::new("0").map_err(|e| placeholder(e.to_string()))?,
         name_zh: String::new(),
@@ -142,12 +141,7 @@ fn blank_site() -> Result<Site> {
         chains: Vec::new(),
         town_code: None,
         address: None,
-        location: Location {
-            geometry: SiteGeometry::Point(origin),
-            precision: LocationPrecision::ALL[0],
-            source: None,
-            original: None,
-        },
+        location: Location::unknown(),
         area_m2: None,
         available_area_m2: None,
         established: None,
@@ -240,17 +234,21 @@ fn vocab<T: Labelled>(row: &Row<'_>, i: usize, bad: &Bad<'_>) -> Result<T> {
 }
 
 /// The marker and, when there is one, the polygon.
-fn geometry(row: &Row<'_>, bad: &Bad<'_>) -> Result<SiteGeometry> {
-    let lon: f64 = row.get(col::LON)?;
-    let lat: f64 = row.get(col::LAT)?;
+fn geometry(row: &Row<'_>, bad: &Bad<'_>) -> Result<Option<SiteGeometry>> {
+    let (Some(lon), Some(lat)) = (
+        row.get::<_, Option<f64>>(col::LON)?,
+        row.get::<_, Option<f64>>(col::LAT)?,
+    ) else {
+        return Ok(None);
+    };
     let marker = Position::new(lon, lat).map_err(|e| bad.at("lon/lat", e))?;
-    Ok(match opt_str(row, col::POLYGON_WKT)? {
+    Ok(Some(match opt_str(row, col::POLYGON_WKT)? {
         None => SiteGeometry::Point(marker),
         // The stored marker is the one the site was written with.
         Some(w) => {
             SiteGeometry::from_wkt_with_marker(w, marker).map_err(|e| bad.at("polygon_wkt", e))?
         }
-    })
+    }))
 }
 
 /// The coordinate as the source gave it, when converted.
@@ -367,6 +365,12 @@ fn fill_site(
     set_opt_text(row, col::ADDRESS, &mut site.address)?;
     site.location.geometry = geometry;
     site.location.precision = vocab(row, col::LOCATION_PRECISION, &bad)?;
+    if !site.location.is_consistent() {
+        return Err(bad.at(
+            "location_precision",
+            "a site has lon/lat exactly when its precision is not 'unknown'",
+        ));
+    }
     set_opt_text(row, col::LOCATION_SOURCE, &mut site.location.source)?;
     site.location.original = original;
     site.area_m2 = area(row, col::AREA_M2, "area_m2", &bad)?;

@@ -94,9 +94,12 @@ pub const UPDATE_RTREE: &str = "UPDATE sites_rtree SET min_lon = ?2, max_lon = ?
     min_lat = ?4, max_lat = ?5 WHERE id = ?1";
 /// Every site id and key (a bulk import into a small store reads them once).
 pub const SITE_KEYS: &str = "SELECT id, pk FROM sites";
-/// Keys and bounds (min_lon, max_lon, min_lat, max_lat) of the sites with key ≤ ?1.
-pub const SITE_BOUNDS_UP_TO: &str =
-    "SELECT pk, min_lon, max_lon, min_lat, max_lat FROM sites WHERE pk <= ?1";
+/// Removes a site's R*Tree entry (?1 pk): the site has no location any more.
+pub const DELETE_RTREE: &str = "DELETE FROM sites_rtree WHERE id = ?1";
+/// Keys and bounds (min_lon, max_lon, min_lat, max_lat) of the sites with key ≤ ?1 that have a
+/// location.
+pub const SITE_BOUNDS_UP_TO: &str = "SELECT pk, min_lon, max_lon, min_lat, max_lat FROM sites \
+    WHERE pk <= ?1 AND min_lon IS NOT NULL";
 /// How many sites the store holds.
 pub const SITE_COUNT: &str = "SELECT count(*) FROM sites";
 /// The secondary indexes of `sites` (not those of constraints) with their SQL.

@@ -2,8 +2,8 @@
 //!
 //! Names are built from real words of the plan (石化, 园区, 孵化, 高岭土, 罗非鱼, 产业园, …) so
 //! search is exercised on real 1-, 2-, 3- and 4-character words. Every site is valid against the
-//! embedded reference (chains, links, townships), many share a township seat or the district's
-//! representative point (as in the default dataset), some are polygons, some carry a converted
+//! embedded reference (chains, links, townships), many share a township seat, some have no
+//! location (precision `unknown`), some are polygons, some carry a converted
 //! original coordinate, a few are partners far outside the district. No RNG crate: a 64-bit LCG,
 //! so the same `(n, seed)` gives the same sites on every machine.
 
@@ -177,7 +177,6 @@ pub fn sites_with(reference: &Reference, n: usize, seed: u64) -> Vec<Site> {
 struct Pools<'r> {
     reference: &'r Reference,
     bbox: Option<BBox>,
-    rep: Option<Position>,
     links: Vec<(&'r Chain, Vec<&'r Link>)>,
     kinds_by_category: [Vec<Kind>; 3],
     base_day: NaiveDate,
@@ -195,7 +194,6 @@ impl<'r> Pools<'r> {
         Self {
             reference,
             bbox: reference.district.bbox(),
-            rep: reference.district.representative_point(),
             links: reference
                 .chains
                 .chains
@@ -242,10 +240,9 @@ fn site(g: &mut Lcg, pools: &Pools<'_>, id: SiteId, i: usize, seed: u64) -> Opti
     let chains = chain_refs(g, pools);
     // Without a boundary there is no place to put the site: skip it.
     let location = location(g, pools, division, scope)?;
-    let outside_district = !pools
-        .reference
-        .district
-        .contains(location.geometry.marker());
+    let outside_district = location
+        .marker()
+        .is_some_and(|m| !pools.reference.district.contains(m));
     let area_m2 = (category == Category::CarrierPlatform && g.chance(0.7))
         .then(|| (1_000 + g.below(200_000)) as f64)
         .and_then(|a| Area::new(a).ok());
@@ -358,7 +355,7 @@ fn random_point(g: &mut Lcg, pools: &Pools<'_>) -> Option<Position> {
     .ok()
 }
 
-/// Where a site is: a partner far away, a township seat, the district's representative point,
+/// Where a site is: a partner far away, a township seat, no location (precision `unknown`),
 /// a small park outline, or a point (some with a converted original coordinate).
 fn location(
     g: &mut Lcg,
@@ -372,14 +369,14 @@ fn location(
         Position::new(113.2 + g.unit() * 0.2, 23.0 + g.unit() * 0.2)
             .ok()
             .map(|p| Location {
-                geometry: SiteGeometry::Point(p),
+                geometry: Some(SiteGeometry::Point(p)),
                 precision: LocationPrecision::Building,
                 source: Some("synthetic partner location (Guangzhou)".into()),
                 original: None,
             })
     } else if roll < 0.2 && seat.is_some() {
         seat.map(|(d, s)| Location {
-            geometry: SiteGeometry::Point(s.position),
+            geometry: Some(SiteGeometry::Point(s.position)),
             precision: LocationPrecision::Town,
             source: Some(format!(
                 "近似位置：{}驻地 / approximate: seat of {}",
@@ -388,14 +385,8 @@ fn location(
             original: None,
         })
     } else if roll < 0.25 {
-        pools.rep.map(|p| Location {
-            geometry: SiteGeometry::Point(p),
-            precision: LocationPrecision::District,
-            source: Some(
-                "近似位置：茂南区代表点 / approximate: district representative point".into(),
-            ),
-            original: None,
-        })
+        // No location known (and no made-up point).
+        Some(Location::unknown())
     } else if roll < 0.33 {
         park_outline(g, pools)
     } else {
@@ -412,7 +403,7 @@ fn park_outline(g: &mut Lcg, pools: &Pools<'_>) -> Option<Location> {
         SiteGeometry::polygon(geo::Polygon::new(ring.into(), vec![]))
             .ok()
             .map(|geometry| Location {
-                geometry,
+                geometry: Some(geometry),
                 precision: LocationPrecision::Surveyed,
                 source: Some("synthetic park outline".into()),
                 original: None,
@@ -433,7 +424,7 @@ fn point(g: &mut Lcg, pools: &Pools<'_>) -> Option<Location> {
             OriginalCoordinate { crs, lon, lat }
         });
         Location {
-            geometry: SiteGeometry::Point(p),
+            geometry: Some(SiteGeometry::Point(p)),
             precision: if g.chance(0.5) {
                 LocationPrecision::Building
             } else {

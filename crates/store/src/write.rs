@@ -226,10 +226,13 @@ impl Interned {
     }
 
     /// Counts a site (`by` = 1) or uncounts it (-1): its combination, chain set and the grid
-    /// cell of its box (min_lon, max_lon, min_lat, max_lat).
-    fn count(&mut self, combo: Option<i64>, set: Option<i64>, bbox: [f64; 4], by: i64) {
-        let c = query::cell((bbox[0] + bbox[1]) / 2.0, (bbox[2] + bbox[3]) / 2.0);
-        *self.cell_delta.entry(c).or_default() += by;
+    /// cell of its box (min_lon, max_lon, min_lat, max_lat); a site without location is in
+    /// no cell.
+    fn count(&mut self, combo: Option<i64>, set: Option<i64>, bbox: Option<[f64; 4]>, by: i64) {
+        if let Some(bbox) = bbox {
+            let c = query::cell((bbox[0] + bbox[1]) / 2.0, (bbox[2] + bbox[3]) / 2.0);
+            *self.cell_delta.entry(c).or_default() += by;
+        }
         if let Some(c) = combo {
             *self.combo_delta.entry(c).or_default() += by;
         }
@@ -298,7 +301,8 @@ pub(crate) struct Prepared<'a> {
     search_text: String,
     /// Search tokens (a bulk import writes them after all sites).
     doc: Option<String>,
-    bbox: [f64; 4],
+    /// The box (min_lon, max_lon, min_lat, max_lat); `None` for a site without location.
+    bbox: Option<[f64; 4]>,
 }
 
 /// The search tokens of a site.
@@ -334,10 +338,12 @@ pub(crate) fn prepare<'a>(
     };
     let search_text = s.search_text().to_lowercase();
     let doc = tokenise.then(|| search::document(&search_text));
-    let b = s.location.geometry.bbox();
+    let bbox = s
+        .bbox()
+        .map(|b| [b.min_lon, b.max_lon, b.min_lat, b.max_lat]);
     Ok(Prepared {
         index,
-        bbox: [b.min_lon, b.max_lon, b.min_lat, b.max_lat],
+        bbox,
         site,
         keys,
         search_text,
@@ -465,7 +471,13 @@ pub(crate) fn pipeline<T: Send>(
 
 /// The old row of a site: key, record (an error when the stored row is corrupt), combination,
 /// chain set and bounds (min_lon, max_lon, min_lat, max_lat).
-type OldRow = (i64, Result<Site>, Option<i64>, Option<i64>, [f64; 4]);
+type OldRow = (
+    i64,
+    Result<Site>,
+    Option<i64>,
+    Option<i64>,
+    Option<[f64; 4]>,
+);
 
 /// Writes prepared sites: the one writer of every change of a site (an import's, see
 /// `bulk::import`, or a single site's, see [`write_one`] and [`remove_one`]).
@@ -631,14 +643,40 @@ impl<'c> Writer<'c> {
         let Some(r) = rows.next()? else {
             return Ok(None);
         };
-        let bound = |i: usize| r.get::<_, f64>(sql::col::CHAINSET + 1 + i);
+        let bound = |i: usize| r.get::<_, Option<f64>>(sql::col::CHAINSET + 1 + i);
+        let bounds = match (bound(0)?, bound(1)?, bound(2)?, bound(3)?) {
+            (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
+            _ => None,
+        };
         Ok(Some((
             r.get::<_, i64>(sql::col::PK)?,
             site_from_row(r),
             r.get::<_, Option<i64>>(sql::col::COMBO)?,
             r.get::<_, Option<i64>>(sql::col::CHAINSET)?,
-            [bound(0)?, bound(1)?, bound(2)?, bound(3)?],
+            bounds,
         )))
+    }
+
+    /// Puts site `pk`'s R*Tree entry right after an update: moved, added, or removed (a site
+    /// without location has none); `had` says whether it had one.
+    fn move_rtree(&mut self, pk: i64, had: bool, b: Option<[f64; 4]>) -> Result<()> {
+        match (had, b) {
+            (true, Some(b)) => {
+                let r = query::rtree_box(b);
+                self.set_rtree
+                    .execute(params![pk, r[0], r[1], r[2], r[3]])?;
+            }
+            (false, Some(b)) => {
+                let r = query::rtree_box(b);
+                self.add_rtree
+                    .execute(params![pk, r[0], r[1], r[2], r[3]])?;
+            }
+            (true, None) => {
+                self.conn.prepare_cached(sql::DELETE_RTREE)?.execute([pk])?;
+            }
+            (false, None) => {}
+        }
+        Ok(())
     }
 
     /// Upserts one site and writes its revision; returns its key, `None` when unchanged.
@@ -668,9 +706,7 @@ impl<'c> Writer<'c> {
                 st.raw_bind_parameter(40, pk)?;
                 st.raw_execute()?;
                 if !self.bulk {
-                    let r = query::rtree_box(b);
-                    self.set_rtree
-                        .execute(params![pk, r[0], r[1], r[2], r[3]])?;
+                    self.move_rtree(pk, old_bbox.is_some(), b)?;
                 }
                 self.del_fts.execute([pk])?;
                 self.interned.count(old_combo, old_set, old_bbox, -1);
@@ -690,12 +726,14 @@ impl<'c> Writer<'c> {
                         .prepare_cached(sql::SET_SITE_VERSION)?
                         .execute(params![pk, v])?;
                 }
-                if self.bulk {
-                    self.new_boxes.push((pk, query::rtree_box(b)));
-                } else {
-                    let r = query::rtree_box(b);
-                    self.add_rtree
-                        .execute(params![pk, r[0], r[1], r[2], r[3]])?;
+                match b {
+                    None => {}
+                    Some(b) if self.bulk => self.new_boxes.push((pk, query::rtree_box(b))),
+                    Some(b) => {
+                        let r = query::rtree_box(b);
+                        self.add_rtree
+                            .execute(params![pk, r[0], r[1], r[2], r[3]])?;
+                    }
                 }
                 self.report.inserted += 1;
                 pk

@@ -137,7 +137,10 @@ impl Cache {
             || {
                 let mut out: Extents = [None; 4];
                 store.for_each(&SiteFilter::default(), |site| {
-                    let b = site.location.geometry.bbox();
+                    // A site without location has no extent.
+                    let Some(b) = site.bbox() else {
+                        return Ok(());
+                    };
                     let own = Category::ALL
                         .iter()
                         .position(|c| *c == site.category)

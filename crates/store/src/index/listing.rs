@@ -299,17 +299,24 @@ impl ListIndex {
             // A missing id (never written by the store) passes no filter on its part.
             let combo: Option<i64> = r.get(1)?;
             let set: Option<i64> = r.get(2)?;
-            let b: [f64; 4] = [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?];
+            let b: [Option<f64>; 4] = [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?];
+            let b = match b {
+                [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
+                _ => None,
+            };
             ix.push(pk, combo, set, b);
         }
         Ok(ix)
     }
 
     /// Appends a site: key, interned ids, exact box `[min_lon, max_lon, min_lat, max_lat]`.
-    fn push(&mut self, pk: i64, combo: Option<i64>, set: Option<i64>, b: [f64; 4]) {
-        if let Ok(pos) = u32::try_from(self.pks.len()) {
-            self.grid.add(pos, &b);
+    /// A site without location (`None`) gets a box of NaNs, which meets no box (every
+    /// comparison with NaN is false), and no grid cell.
+    fn push(&mut self, pk: i64, combo: Option<i64>, set: Option<i64>, b: Option<[f64; 4]>) {
+        if let (Ok(pos), Some(b)) = (u32::try_from(self.pks.len()), b.as_ref()) {
+            self.grid.add(pos, b);
         }
+        let b = b.unwrap_or([f64::NAN; 4]);
         self.pks.push(pk);
         self.ids.push((
             combo
@@ -513,15 +520,19 @@ mod tests {
                 (0.0, 0.0)
             };
             let b = [x, x + w, y, y + h];
-            ix.push(pk, Some(0), Some(0), b);
+            ix.push(pk, Some(0), Some(0), Some(b));
             boxes.push(b);
         }
         // Far away, so that the box's cells hold under a third of all sites (the grid answers).
         for pk in 4000..30_000_i64 {
             let b = [111.5 + g.unit() * 0.1, 0.0, 21.0 + g.unit() * 0.1, 0.0];
             let b = [b[0], b[0], b[2], b[2]];
-            ix.push(pk, Some(0), Some(0), b);
+            ix.push(pk, Some(0), Some(0), Some(b));
             boxes.push(b);
+        }
+        // Sites without location: in no box, by either path.
+        for pk in 30_000..30_100_i64 {
+            ix.push(pk, Some(0), Some(0), None);
         }
         let all = Passes {
             sites: None,

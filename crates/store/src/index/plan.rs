@@ -255,7 +255,9 @@ mod tests {
             }
             if g.chance(0.15) {
                 // A box whose corner is exactly a site's marker: edges count as inside.
-                let b = g.pick(&sites).unwrap().location.geometry.bbox();
+                let Some(b) = g.pick(&sites).unwrap().bbox() else {
+                    continue;
+                };
                 p.push(format!(
                     "bbox={},{},{},{}",
                     b.max_lon,
