@@ -671,3 +671,129 @@ fn import_indicators_replaces_the_plan_targets_atomically() {
     assert!(err.contains("999999999"), "{err}");
     assert_eq!(target(&env), Some(10.0));
 }
+
+/// A GBK spreadsheet of sites with addresses and no coordinates, as staff keep them.
+fn write_gbk_addresses(path: &Path) {
+    let text = "编号,名称,类别,类型,来源,地址\n\
+        jt-plant,金塘某厂,重点企业,企业,staff list 2026,茂名市茂南区金塘镇工业大道8号\n\
+        tq-coop,塘桥合作社,重点企业,企业,staff list 2026,茂南区塘桥村委会旁\n\
+        xc-farm,新城农场,重点企业,企业,staff list 2026,茂南区新城村\n\
+        xq-lab,西城实验室,创新资源,实验室,staff list 2026,茂名市茂南区西城片区\n";
+    let (bytes, _, bad) = encoding_rs::GBK.encode(text);
+    assert!(!bad);
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn a_gbk_sheet_of_addresses_lands_on_townships_and_places_nothing_invented() {
+    let env = Env::new();
+    env.init();
+    let file = env.path("addresses.csv");
+    write_gbk_addresses(&file);
+    let out = env.ok(&["import", file.to_str().unwrap()]);
+    assert!(out.contains("GBK") || out.contains("GB18030"), "{out}");
+    assert!(out.contains("jt-plant") && out.contains("金塘镇"), "{out}");
+    assert!(
+        out.contains("tq-coop") && out.contains("塘桥村"),
+        "placed by its village: {out}"
+    );
+    assert!(
+        out.contains("xc-farm") && out.contains("several townships"),
+        "{out}"
+    );
+    let csv_file = env.path("out.csv");
+    env.ok(&[
+        "export",
+        "--format",
+        "csv",
+        "--lang",
+        "en",
+        "-o",
+        csv_file.to_str().unwrap(),
+    ]);
+    let rows = csv_rows(&csv_file);
+    let reader = csv::Reader::from_reader(&std::fs::read(&csv_file).unwrap()[3..])
+        .headers()
+        .unwrap()
+        .clone();
+    let col = |name: &str| reader.iter().position(|h| h == name).unwrap();
+    let (id, town, lon, lat, precision) = (
+        col("id"),
+        col("town_code"),
+        col("lon"),
+        col("lat"),
+        col("location_precision"),
+    );
+    let row = |want: &str| rows.iter().find(|r| &r[id] == want).unwrap().clone();
+    let seat = |r: &csv::StringRecord| (r[lon].to_string(), r[lat].to_string());
+    let (jt, tq) = (row("jt-plant"), row("tq-coop"));
+    assert_eq!(&jt[town], "440902100");
+    assert_eq!(
+        &tq[town], "440902100",
+        "a village under exactly one township"
+    );
+    assert_eq!(&jt[precision], "town");
+    assert_eq!(seat(&jt), seat(&tq), "both at the 金塘镇 seat");
+    assert!(!jt[lon].is_empty());
+    for unplaced in ["xc-farm", "xq-lab"] {
+        let r = row(unplaced);
+        assert_eq!(&r[precision], "unknown", "{unplaced}");
+        assert!(
+            r[lon].is_empty() && r[lat].is_empty(),
+            "{unplaced} has no coordinate"
+        );
+        assert!(r[town].is_empty(), "{unplaced} has no township");
+    }
+}
+
+#[test]
+fn locate_from_address_places_stored_unknown_sites_and_check_counts_them() {
+    let env = Env::new();
+    env.init();
+    let file = env.path("one.csv");
+    std::fs::write(
+        &file,
+        "id,name_zh,category,kind,source,address,location_precision\n\
+         tq-coop,塘桥合作社,key_enterprise,enterprise,staff list,茂南区塘桥村委会旁,unknown\n",
+    )
+    .unwrap();
+    env.ok(&["import", file.to_str().unwrap()]);
+    let check = env.ok(&["check"]);
+    assert!(check.contains("位置待定 unknown"), "{check}");
+    let dry = env.ok(&["locate", "--from-address", "--dry-run"]);
+    assert!(
+        dry.contains("tq-coop") && dry.contains("440902100"),
+        "{dry}"
+    );
+    assert!(dry.contains("nothing written"), "{dry}");
+    let listed = env.ok(&["history", "tq-coop"]);
+    let revisions_before = listed.lines().count();
+    let done = env.ok(&["locate", "--from-address"]);
+    assert!(done.contains("tq-coop"), "{done}");
+    let out = env.path("after.geojson");
+    env.ok(&["export", "--format", "geojson", "-o", out.to_str().unwrap()]);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let f = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "tq-coop")
+        .unwrap();
+    assert_eq!(f["properties"]["location_precision"], "town");
+    assert_eq!(f["geometry"]["type"], "Point");
+    let after = env.ok(&["history", "tq-coop"]);
+    assert!(
+        after.lines().count() > revisions_before,
+        "one more revision:\n{after}"
+    );
+    // Sites without a location stay without one: nothing else was placed.
+    assert!(
+        v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["geometry"].is_null()),
+        "the default dataset still has sites with no location"
+    );
+}

@@ -17,6 +17,8 @@ pub struct Health {
     pub local_outside: Vec<String>,
     /// Partner sites outside the district (expected).
     pub partners_outside: usize,
+    /// Partner sites drawn inside the district (a partner is elsewhere: check their points).
+    pub partners_inside: Vec<String>,
     /// Sites without a quote from their source.
     pub missing_quote: Vec<String>,
     /// Sites with a precise location but no location source.
@@ -53,17 +55,21 @@ pub fn health(sites: &[Site]) -> Health {
     for s in sites {
         let key: String = s.name_zh.chars().filter(|c| !c.is_whitespace()).collect();
         by_name.entry(key).or_default().push(s.id.to_string());
-        if s.outside_district {
-            if s.scope == Scope::Partner {
-                h.partners_outside += 1;
-            } else {
-                h.local_outside.push(format!("{} {}", s.id, s.name_zh));
+        match (s.scope, s.outside_district) {
+            (Scope::Partner, true) => h.partners_outside += 1,
+            (Scope::Partner, false) if s.location.precision.is_located() => {
+                h.partners_inside.push(format!("{} {}", s.id, s.name_zh))
             }
+            (Scope::Local, true) => h.local_outside.push(format!("{} {}", s.id, s.name_zh)),
+            _ => {}
         }
         if s.source_quote.is_none() {
             h.missing_quote.push(s.id.to_string());
         }
-        if !s.location.precision.is_approximate() && s.location.source.is_none() {
+        if s.location.precision.is_located()
+            && !s.location.precision.is_approximate()
+            && s.location.source.is_none()
+        {
             h.missing_location_source.push(s.id.to_string());
         }
         *h.precision.entry(s.location.precision).or_default() += 1;
@@ -73,6 +79,19 @@ pub fn health(sites: &[Site]) -> Health {
         .filter(|(_, ids)| ids.len() > 1)
         .collect();
     h
+}
+
+/// How many sites are placed exactly, at township level, or not at all.
+fn print_located(h: &Health) {
+    let n = |p: LocationPrecision| h.precision.get(&p).copied().unwrap_or(0);
+    let unknown = n(LocationPrecision::Unknown);
+    let approximate = n(LocationPrecision::Town) + n(LocationPrecision::District);
+    println!(
+        "\n定位 location: 已定位 located {} / {}, 镇街级（近似）township-level {approximate}, \
+         位置待定 unknown {unknown}",
+        h.total - unknown - approximate,
+        h.total
+    );
 }
 
 pub fn run(db: &Path) -> Result<ExitCode> {
@@ -92,6 +111,14 @@ pub fn run(db: &Path) -> Result<ExitCode> {
     for s in &h.local_outside {
         println!("  {s}");
     }
+    println!(
+        "区外合作单位却在区内 partners drawn inside the district: {}",
+        h.partners_inside.len()
+    );
+    for s in &h.partners_inside {
+        println!("  {s}");
+    }
+    print_located(&h);
     println!("\n缺少原文摘录 no source quote: {}", h.missing_quote.len());
     for s in &h.missing_quote {
         println!("  {s}");
@@ -115,7 +142,9 @@ pub fn run(db: &Path) -> Result<ExitCode> {
         } else {
             0.0
         };
-        let note = if p.is_approximate() {
+        let note = if !p.is_located() {
+            "不绘制 not drawn"
+        } else if p.is_approximate() {
             "近似 approximate"
         } else {
             ""

@@ -1,4 +1,4 @@
-//! Command-line interface: one file per command (`init`, `import`, `export`, `list`, `check`,
+//! Command-line interface: one file per command (`init`, `import`, `export`, `list`, `locate`, `check`,
 //! `chain-report`, `import-chains`, `import-indicators`, `user`, `history`, `backup`,
 //! `restore`, `serve`), each with its arguments and its `run`; [`args`] holds the argument
 //! types several commands share. The CLI never reaches into the server: `atlas serve`
@@ -20,6 +20,7 @@ mod import_chains;
 mod import_indicators;
 mod init;
 mod list;
+mod locate;
 mod restore;
 mod serve;
 mod user;
@@ -56,6 +57,8 @@ pub enum Command {
         #[command(flatten)]
         filter: FilterArgs,
     },
+    /// Place sites without a location at their township seat from their address (按地址定位到镇街).
+    Locate(locate::LocateArgs),
     /// Check the dataset's health: duplicates, sites outside the district, sources, precision (数据体检).
     Check,
     /// Gap analysis of one industry chain as a workbook or CSV (产业链分析报告).
@@ -105,6 +108,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(args) => import::run(&cli.db, &args),
         Command::Export(args) => export::run(&cli.db, &args),
         Command::List { filter } => list::run(&cli.db, &filter),
+        Command::Locate(args) => locate::run(&cli.db, &args),
         Command::Check => check::run(&cli.db),
         Command::ChainReport(args) => chain_report::run(&cli.db, &args),
         Command::ImportChains(args) => import_chains::run(&cli.db, &args),
