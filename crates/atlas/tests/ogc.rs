@@ -285,10 +285,6 @@ async fn collections_are_all_sites_and_one_per_category_with_the_datas_extent() 
             .contains(c["title_zh"].as_str().unwrap()));
         assert!(!c["description"].as_str().unwrap().is_empty());
         assert_eq!(c["crs"][0], "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
-        assert_eq!(
-            c["extent"]["spatial"]["crs"],
-            "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-        );
         let l = links(c);
         assert!(l.contains(&(
             "items".into(),
@@ -305,11 +301,19 @@ async fn collections_are_all_sites_and_one_per_category_with_the_datas_extent() 
         if id != "sites" {
             filter.category = vec![id.parse::<Category>().unwrap()];
         }
+        // A collection whose sites all lack a location has no extent.
         let sites = store.query(&filter).unwrap();
         assert!(!sites.is_empty());
         let mut boxes = sites.iter().filter_map(|s| s.bbox());
-        let first = boxes.next().unwrap();
+        let Some(first) = boxes.next() else {
+            assert!(c.get("extent").is_none(), "{id}");
+            continue;
+        };
         let b = boxes.fold(first, |b, s| b.union(&s));
+        assert_eq!(
+            c["extent"]["spatial"]["crs"],
+            "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+        );
         let bbox: Vec<f64> = c["extent"]["spatial"]["bbox"][0]
             .as_array()
             .unwrap()
@@ -922,15 +926,27 @@ async fn gdal_reads_every_carrier_platform_with_chinese_names_intact() {
 async fn gdal_sends_a_spatial_filter_as_bbox() {
     let app = spawn_app().await;
     let ds = format!("OAPIF:{}", app.url("/ogc"));
-    let (out, err) = ogrinfo(&[
-        "-ro", "-al", "-so", "-spat", "110.8", "21.5", "111.0", "21.8", &ds, "sites",
-    ])
-    .await;
+    // The lower left quarter of the sites' extent (GDAL sends no box that holds the extent).
+    let located = app
+        .store()
+        .query(&SiteFilter::parse_query("located=true").unwrap())
+        .unwrap();
+    let mut boxes = located.iter().filter_map(|s| s.bbox());
+    let first = boxes.next().unwrap();
+    let e = boxes.fold(first, |b, s| b.union(&s));
+    let round = |v: f64| (v * 1000.0).round() / 1000.0;
+    let (x0, y0) = (round(e.min_lon - 0.001), round(e.min_lat - 0.001));
+    let (x1, y1) = (
+        round((e.min_lon + e.max_lon) / 2.0),
+        round((e.min_lat + e.max_lat) / 2.0),
+    );
+    let [a, b, c, d] = [x0, y0, x1, y1].map(|v| v.to_string());
+    let (out, err) = ogrinfo(&["-ro", "-al", "-so", "-spat", &a, &b, &c, &d, &ds, "sites"]).await;
     assert!(
-        err.contains("bbox=110.8"),
+        err.contains(&format!("bbox={a}")),
         "GDAL should pass the box to the server:\n{err}"
     );
-    let expected = app.count("bbox=110.8,21.5,111.0,21.8");
+    let expected = app.count(&format!("bbox={a},{b},{c},{d}"));
     assert!(expected > 0 && expected < app.count(""));
     // GDAL re-checks the geometry itself: identical for points; a polygon whose bounds touch
     // the box without its shape doing so would be dropped on the client.
@@ -958,5 +974,119 @@ async fn gdal_sends_an_attribute_filter_on_a_declared_property_to_the_server() {
         "GDAL should pass the filter as a query parameter:\n{err}"
     );
     assert_eq!(feature_count(&out), app.count("kind=incubator"), "{out}");
+    app.stop().await;
+}
+
+/// The default dataset's sites without location (precision `unknown`).
+fn unlocated(app: &App) -> Vec<atlas_core::Site> {
+    let sites = app
+        .store()
+        .query(&SiteFilter::parse_query("precision=unknown").unwrap())
+        .unwrap();
+    assert!(
+        !sites.is_empty(),
+        "the default dataset has sites without location"
+    );
+    sites
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gdal_reads_sites_without_location_from_oapif_as_features_without_geometry() {
+    let app = spawn_app().await;
+    let unknown = unlocated(&app).len();
+    let ds = format!("OAPIF:{}", app.url("/ogc"));
+    let (out, _) = ogrinfo(&["-ro", "-al", &ds, "sites"]).await;
+    let all = app.count("");
+    assert_eq!(out.matches("OGRFeature(sites)").count() as u64, all);
+    let drawn = out.matches("  POINT (").count() + out.matches("  POLYGON (").count();
+    assert_eq!(drawn as u64, all - unknown as u64, "{out:.2000}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gdal_reads_a_geojson_export_with_null_geometries() {
+    let app = spawn_app().await;
+    let unknown = unlocated(&app).len();
+    let bytes = reqwest::get(app.url("/api/v1/export?format=geojson"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let fc: Value = serde_json::from_slice(&bytes).unwrap();
+    let nulls = fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["geometry"].is_null())
+        .count();
+    assert_eq!(nulls, unknown);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sites.geojson");
+    std::fs::write(&path, &bytes).unwrap();
+    let path = path.to_str().unwrap();
+    let (summary, _) = ogrinfo(&["-ro", "-al", "-so", path]).await;
+    assert_eq!(feature_count(&summary), app.count(""), "{summary}");
+    let (out, _) = ogrinfo(&["-ro", "-al", path]).await;
+    let drawn = out.matches("  POINT (").count() + out.matches("  POLYGON (").count();
+    assert_eq!(drawn as u64, app.count("") - unknown as u64);
+    app.stop().await;
+}
+
+/// The old fallback point (the district boundary's representative point, ≈ 110.879 E
+/// 21.678 N) appears in no answer: exports in every format, `/api/v1` and `/ogc`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_answer_places_a_site_without_location_at_the_old_district_point() {
+    let app = spawn_app().await;
+    let unknown = unlocated(&app);
+    let rep = atlas_core::dataset::Reference::embedded()
+        .unwrap()
+        .district
+        .representative_point()
+        .unwrap();
+    let (lon, lat) = (rep.lon.get().to_string(), rep.lat.get().to_string());
+    let text = |url: String| async move {
+        let r = reqwest::get(&url).await.unwrap();
+        assert!(r.status().is_success(), "{url}");
+        r.bytes().await.unwrap().to_vec()
+    };
+    let mut urls = vec![
+        app.url("/api/v1/sites?limit=10000"),
+        app.url("/api/v1/sites?located=false"),
+        app.url("/ogc/collections/sites/items?limit=1000"),
+        app.url("/api/v1/export?format=csv"),
+        app.url("/api/v1/export?format=geojson"),
+        app.url("/api/v1/export?format=kml"),
+    ];
+    for s in &unknown {
+        urls.push(app.url(&format!("/api/v1/sites/{}", s.id)));
+        urls.push(app.url(&format!("/ogc/collections/sites/items/{}", s.id)));
+    }
+    for url in urls {
+        let body = String::from_utf8(text(url.clone()).await).unwrap();
+        assert!(!body.contains(&lon) && !body.contains(&lat), "{url}");
+    }
+    // XLSX: no cell holds the point; the sites without location have empty lon/lat.
+    let xlsx = text(app.url("/api/v1/export?format=xlsx")).await;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+    use calamine::Reader;
+    let sheet = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&sheet).unwrap();
+    for cell in range.used_cells() {
+        let v = cell.2.to_string();
+        assert!(v != lon && v != lat, "cell {:?}", (cell.0, cell.1));
+    }
+    // Each site without location is a feature with geometry null in /api/v1 and /ogc.
+    for s in &unknown {
+        for path in [
+            format!("/api/v1/sites/{}", s.id),
+            format!("/ogc/collections/sites/items/{}", s.id),
+        ] {
+            let v: Value = serde_json::from_slice(&text(app.url(&path)).await).unwrap();
+            assert!(v["geometry"].is_null(), "{path}: {v}");
+            assert_eq!(v["properties"]["location_precision"], "unknown", "{path}");
+        }
+    }
     app.stop().await;
 }

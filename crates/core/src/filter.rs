@@ -1,13 +1,15 @@
 //! `SiteFilter`: the one filter every caller uses (API, export, CLI, map).
 //!
 //! Query parameters: `category`, `kind`, `chain`, `link`, `level`, `status`, `scope`, `town`,
-//! `bbox=minLon,minLat,maxLon,maxLat`, `q`, `limit`, `offset`. A comma list means "any of";
-//! different parameters combine with AND.
+//! `bbox=minLon,minLat,maxLon,maxLat`, `precision`, `located`, `q`, `limit`, `offset`. A comma
+//! list means "any of"; different parameters combine with AND. A `bbox` never matches a site
+//! without location. `located=false` is the editors' worklist: precision `unknown`, `district`
+//! or `town`; `located=true` the others.
 
 use crate::coord::BBox;
 use crate::ids::{ChainId, LinkId, TownCode};
 use crate::site::Site;
-use crate::vocab::{Category, Kind, Labelled, Level, Scope, Status};
+use crate::vocab::{Category, Kind, Labelled, Level, LocationPrecision, Scope, Status};
 use serde::Serialize;
 
 /// A filter parameter that cannot be used. `code` is stable and machine-readable.
@@ -52,8 +54,13 @@ pub struct SiteFilter {
     pub scope: Vec<Scope>,
     /// In any of these townships.
     pub town: Vec<TownCode>,
-    /// Marker inside this box.
+    /// Geometry meeting this box (a site without location meets no box).
     pub bbox: Option<BBox>,
+    /// Any of these location precisions.
+    pub precision: Vec<LocationPrecision>,
+    /// `Some(false)`: sites still to be located (precision unknown, district or town);
+    /// `Some(true)`: the others.
+    pub located: Option<bool>,
     /// Full-text query: every whitespace-separated term must occur (substring, case-insensitive).
     pub q: Option<String>,
     /// Page size (the caller bounds it).
@@ -64,7 +71,19 @@ pub struct SiteFilter {
 
 /// The parameter names `SiteFilter` understands.
 pub const FILTER_PARAMS: &[&str] = &[
-    "category", "kind", "chain", "link", "level", "status", "scope", "town", "bbox", "q", "limit",
+    "category",
+    "kind",
+    "chain",
+    "link",
+    "level",
+    "status",
+    "scope",
+    "town",
+    "bbox",
+    "precision",
+    "located",
+    "q",
+    "limit",
     "offset",
 ];
 
@@ -151,6 +170,34 @@ impl SiteFilter {
                     )
                 })?;
             }
+            _ => return self.apply_location(key, value),
+        }
+        Ok(true)
+    }
+
+    /// Applies `precision` or `located`; `Ok(false)` for any other key.
+    fn apply_location(&mut self, key: &str, value: &str) -> Result<bool, FilterError> {
+        match key {
+            "precision" => self.precision.extend(list(
+                key,
+                value,
+                "unknown_value",
+                LocationPrecision::parse_label,
+            )?),
+            "located" => {
+                self.located = match value.trim().to_ascii_lowercase().as_str() {
+                    "" => None,
+                    "true" | "1" | "yes" => Some(true),
+                    "false" | "0" | "no" => Some(false),
+                    _ => {
+                        return Err(FilterError::new(
+                            key,
+                            "invalid_parameter",
+                            format!("located '{value}' must be true or false"),
+                        ))
+                    }
+                }
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -189,6 +236,11 @@ impl SiteFilter {
         push("scope", join(&self.scope));
         push("town", join(&self.town));
         push("bbox", self.bbox.map(|b| b.to_string()).unwrap_or_default());
+        push("precision", join(&self.precision));
+        push(
+            "located",
+            self.located.map(|l| l.to_string()).unwrap_or_default(),
+        );
         push("q", self.q.clone().unwrap_or_default());
         out
     }
@@ -227,6 +279,13 @@ impl SiteFilter {
                 self.town.is_empty(),
                 s.town_code.as_ref().is_some_and(|t| self.town.contains(t)),
             )
+            && any(
+                self.precision.is_empty(),
+                self.precision.contains(&s.location.precision),
+            )
+            && self
+                .located
+                .is_none_or(|l| l != s.location.precision.needs_locating())
             && self.bbox.is_none_or(|b| {
                 // A site without location is in no box.
                 s.bbox().is_some_and(|sb| {
@@ -324,6 +383,28 @@ mod tests {
         for s in ["q=%", "q=%E", "q=%ZZ", "q=%E7%9F", "%=%", "&&&", "q=%%%%"] {
             let _ = SiteFilter::parse_query(s);
         }
+    }
+
+    #[test]
+    fn precision_and_located_parse_and_round_trip() {
+        use crate::vocab::LocationPrecision;
+        let f = SiteFilter::parse_query("precision=unknown,town&located=false").unwrap();
+        assert_eq!(
+            f.precision,
+            vec![LocationPrecision::Unknown, LocationPrecision::Town]
+        );
+        assert_eq!(f.located, Some(false));
+        let qs: Vec<String> = f
+            .to_pairs()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        assert_eq!(SiteFilter::parse_query(&qs.join("&")).unwrap(), f);
+        assert_eq!(
+            SiteFilter::parse_query("located=maybe").unwrap_err().param,
+            "located"
+        );
+        assert!(SiteFilter::parse_query("precision=exact").is_err());
     }
 
     #[test]

@@ -62,6 +62,9 @@ pub struct Facets {
     pub scope: Vec<FacetCount>,
     /// By township (sites without a township are not counted here).
     pub town: Vec<FacetCount>,
+    /// By location precision, every precision in vocabulary order (zeros included): how many
+    /// sites have no location (`unknown`) or an approximate one.
+    pub precision: Vec<FacetCount>,
 }
 
 impl Facets {
@@ -280,7 +283,35 @@ pub(crate) fn facets(store: &Store, f: &SiteFilter) -> Result<Facets> {
     let d = store.dicts()?;
     let v = d.verdicts(f);
     let t = tally(store, f, &d, &v)?;
-    Ok(facet_lists(&d, &t, &store.divisions()?))
+    let mut out = facet_lists(&d, &t, &store.divisions()?);
+    out.precision = precision_counts(store, f)?;
+    Ok(out)
+}
+
+/// Sites of `f` without its own `precision` filter, per precision: one grouped SQL pass
+/// (neither the stored counts nor the list index hold the precision).
+fn precision_counts(store: &Store, f: &SiteFilter) -> Result<Vec<FacetCount>> {
+    use atlas_core::LocationPrecision;
+    let mut g = f.clone();
+    g.precision.clear();
+    g.limit = None;
+    g.offset = 0;
+    let b = query::build(&g, store.access(&g)?, query::Parts::ALL);
+    let q = b.statement(sql::COUNT_BY_PRECISION);
+    let mut counts: HashMap<String, u64> = HashMap::new();
+    let mut st = store.conn.prepare_cached(&q)?;
+    let mut rows = st.query(params_from_iter(b.values.iter()))?;
+    while let Some(r) = rows.next()? {
+        let n = u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0);
+        counts.insert(r.get(0)?, n);
+    }
+    Ok(LocationPrecision::ALL
+        .iter()
+        .map(|p| FacetCount {
+            id: p.id().to_string(),
+            count: counts.get(p.id()).copied().unwrap_or(0),
+        })
+        .collect())
 }
 
 /// The groups of each side, restricted to those failing at most `fails` dimensions (`None`:
@@ -445,6 +476,7 @@ fn facet_lists(d: &Dicts, t: &Tally, towns: &[atlas_core::Division]) -> Facets {
         town: list(5, towns.iter().map(|d| d.code.to_string()).collect()),
         chain: positional(&d.cat.chain_ids, &t.chain),
         link: positional(&d.cat.link_ids, &t.link),
+        precision: Vec::new(),
     }
 }
 

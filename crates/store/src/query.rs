@@ -187,9 +187,33 @@ pub(crate) fn has_chains(f: &SiteFilter) -> bool {
     !(f.chain.is_empty() && f.link.is_empty())
 }
 
-/// True when the filter has a bbox or a search.
+/// True when the filter restricts the location precision (`precision`, `located`): neither the
+/// stored counts nor the list index hold it, so such a filter is answered in SQL.
+pub(crate) fn has_location(f: &SiteFilter) -> bool {
+    !f.precision.is_empty() || f.located.is_some()
+}
+
+/// True when the filter has a bbox, a search or a location filter (see [`has_location`]).
 pub(crate) fn has_spatial_text(f: &SiteFilter) -> bool {
-    f.bbox.is_some() || !f.terms().is_empty()
+    f.bbox.is_some() || !f.terms().is_empty() || has_location(f)
+}
+
+/// The conditions of `precision` and `located` on `sites AS s`.
+fn location_conds(f: &SiteFilter, b: &mut Built) {
+    use atlas_core::{Labelled, LocationPrecision};
+    if !f.precision.is_empty() {
+        let l = b.list(texts(f.precision.iter().map(|p| p.id())));
+        b.conds.push(format!("s.location_precision IN ({l})"));
+    }
+    if let Some(located) = f.located {
+        let worklist = LocationPrecision::ALL
+            .iter()
+            .filter(|p| p.needs_locating())
+            .map(|p| p.id());
+        let l = b.list(texts(worklist));
+        let not = if located { "NOT " } else { "" };
+        b.conds.push(format!("s.location_precision {not}IN ({l})"));
+    }
 }
 
 /// Conditions on `facet_combos AS f` for kind, level, status, scope and town (and category when
@@ -316,6 +340,7 @@ pub(crate) fn build(f: &SiteFilter, access: Access, parts: Parts) -> Built {
         b.conds.extend(conds);
     }
     if parts.spatial_text {
+        location_conds(f, &mut b);
         let search = search::plan(&f.terms());
         if let Some(m) = search.fts {
             let p = b.bind(Value::Text(m));
@@ -348,8 +373,19 @@ pub(crate) fn list_sql(f: &SiteFilter, access: Access) -> (String, Vec<Value>) {
     } else {
         sql::LIST
     };
+    // The editors' worklist: key enterprises, carrier platforms, then the rest.
+    let template = if f.located == Some(false) {
+        template
+            .replace(
+                "s.category_rank, s.name_zh",
+                "s.category_rank DESC, s.name_zh",
+            )
+            .replace("page.k1, page.k2", "page.k1 DESC, page.k2")
+    } else {
+        template.to_string()
+    };
     let q = b
-        .statement(template)
+        .statement(&template)
         .replace("{columns}", sql::SITE_COLUMNS)
         .replace("{limit}", &lp)
         .replace("{offset}", &op);
@@ -372,7 +408,7 @@ pub(crate) fn count_sql(f: &SiteFilter, access: Access) -> (String, Vec<Value>) 
         }
     }
     // Only a search, decided by the full-text index alone: count its matches there.
-    if f.bbox.is_none() && !has_scalar(f) && !has_chains(f) {
+    if f.bbox.is_none() && !has_scalar(f) && !has_chains(f) && !has_location(f) {
         let plan = search::plan(&f.terms());
         if let (Some(m), true) = (plan.fts, plan.check.is_empty()) {
             return (sql::COUNT_FTS.to_string(), vec![Value::Text(m)]);

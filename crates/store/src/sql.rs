@@ -305,6 +305,9 @@ pub const LIST_PAGE: &str = "SELECT {columns} FROM (SELECT s.pk AS pk, s.categor
     ORDER BY page.k1, page.k2, page.k3";
 /// How many sites match.
 pub const COUNT: &str = "SELECT count(*) {source}";
+/// Matching sites per location precision.
+pub const COUNT_BY_PRECISION: &str =
+    "SELECT s.location_precision, count(*) {source} GROUP BY s.location_precision";
 /// How many sites a MATCH expression (?1) finds, when nothing else filters.
 pub const COUNT_FTS: &str = "SELECT count(*) FROM sites_fts WHERE sites_fts MATCH ?1";
 /// Sites of the facet combinations passing `{where}` (the stored counts answer a filter on

@@ -89,6 +89,12 @@ fn random_filter(g: &mut Lcg, r: &Reference, sites: &[Site]) -> SiteFilter {
         };
         f.bbox = Some(b);
     }
+    if g.chance(0.15) {
+        f.precision = some(g, atlas_core::LocationPrecision::ALL);
+    }
+    if g.chance(0.15) {
+        f.located = Some(g.chance(0.5));
+    }
     if g.chance(0.4) {
         const WORDS: &[&str] = &[
             "石化",
@@ -451,4 +457,57 @@ fn chain_counts_give_each_link_its_sites_by_category() {
     }
     let local = store.chain_counts(&q("scope=local")).unwrap();
     assert!(local.iter().map(|c| c.total).sum::<u64>() < counts.iter().map(|c| c.total).sum());
+}
+
+#[test]
+fn location_filters_and_the_precision_facet_agree_with_matches() {
+    use atlas_core::LocationPrecision;
+    let (store, sites) = fixture();
+    let store = store.lock().unwrap();
+    let unknown = sites
+        .iter()
+        .filter(|s| s.location.precision == LocationPrecision::Unknown)
+        .count();
+    assert!(
+        unknown > 0,
+        "the synthetic catalogue has sites without location"
+    );
+    for qs in [
+        "located=false",
+        "located=true",
+        "located=false&limit=20&offset=5",
+        "precision=unknown",
+        "precision=unknown,town&category=key_enterprise",
+        "precision=unknown&bbox=100,10,120,30",
+        "located=false&q=石化",
+        "located=false&chain=petrochemical&limit=10",
+    ] {
+        let f = q(qs);
+        assert_equivalent(&store, sites, &f);
+        let facets = store.facets(&f).unwrap();
+        assert_eq!(facets.total, store.count(&f).unwrap(), "{qs}");
+        // Each precision's count is the filter's without its own precision restriction.
+        for p in LocationPrecision::ALL {
+            let mut g = f.clone();
+            g.precision = vec![*p];
+            g.limit = None;
+            g.offset = 0;
+            let want = sites.iter().filter(|s| g.matches(s)).count() as u64;
+            assert_eq!(
+                Facets::get(&facets.precision, p.id()),
+                want,
+                "{qs}: {}",
+                p.id()
+            );
+        }
+    }
+    // A bbox never holds a site without location.
+    assert_eq!(
+        store
+            .count(&q("precision=unknown&bbox=-180,-90,180,90"))
+            .unwrap(),
+        0
+    );
+    let all = store.facets(&SiteFilter::default()).unwrap();
+    assert_eq!(Facets::get(&all.precision, "unknown") as usize, unknown);
 }

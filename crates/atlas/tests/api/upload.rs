@@ -70,7 +70,7 @@ async fn a_dry_run_reports_what_would_change_and_writes_nothing() {
     assert_eq!(
         a.json(),
         json!({"dry_run": true, "rows": 3, "inserted": 2, "updated": 1, "unchanged": 0,
-               "skipped": 0, "errors": []})
+               "skipped": 0, "errors": [], "notes": []})
     );
     assert_eq!(etag_of(&app, "/api/v1/sites?limit=3").await, before);
     app.fetch(&format!("/api/v1/sites/{}", sites[0].id))
@@ -478,4 +478,66 @@ async fn admins_replace_the_indicators_with_a_csv_editors_may_not() {
         assert!(msg.contains(words), "{msg}");
     }
     assert_eq!(target(&app.json("/api/v1/indicators").await), json!(80.0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_with_only_an_address_are_placed_at_their_township_and_the_report_says_so() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let csv = "id,name_zh,category,kind,source,address\n\
+        addr-1,按村名,key_enterprise,high_tech_enterprise,测试,茂南区塘桥村委会旁\n\
+        addr-2,两镇,key_enterprise,high_tech_enterprise,测试,金塘镇与公馆镇交界\n\
+        addr-3,无处,key_enterprise,high_tech_enterprise,测试,某路1号\n";
+    let a = app
+        .upload(
+            "/api/v1/import",
+            Some(&token),
+            "地址.csv",
+            csv.as_bytes(),
+            &[],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let notes = a.json()["notes"].clone();
+    assert_eq!(notes[0]["line"], 2);
+    assert_eq!(notes[0]["id"], "addr-1");
+    assert!(notes[0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("placed at 金塘镇 seat from address: 塘桥村"));
+    assert_eq!(notes[1]["id"], "addr-2");
+    assert_eq!(notes.as_array().unwrap().len(), 2);
+    let one = app.fetch("/api/v1/sites/addr-1").await.json();
+    assert_eq!(one["properties"]["location_precision"], "town");
+    assert_eq!(one["properties"]["town_code"], "440902100");
+    for id in ["addr-2", "addr-3"] {
+        let v = app.fetch(&format!("/api/v1/sites/{id}")).await.json();
+        assert!(v["geometry"].is_null(), "{id}");
+        assert_eq!(v["properties"]["location_precision"], "unknown");
+    }
+    // The worklist and the precision facet see them.
+    let list = app
+        .fetch("/api/v1/sites?located=false&limit=1000")
+        .await
+        .json();
+    let ids: Vec<&str> = list["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"addr-1") && ids.contains(&"addr-2"));
+    let facets = app.fetch("/api/v1/facets?precision=unknown").await.json();
+    let unknown = facets["facets"]["precision"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == "unknown")
+        .unwrap()
+        .clone();
+    assert_eq!(unknown["selected"], true);
+    assert_eq!(unknown["name_zh"], "位置待定");
+    assert_eq!(unknown["count"], facets["total"]);
+    let bad = app.fetch("/api/v1/sites?located=maybe").await;
+    bad.expect_error(StatusCode::BAD_REQUEST, "invalid_parameter");
 }

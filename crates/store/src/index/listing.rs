@@ -453,9 +453,10 @@ const GRID_SHARE: usize = 3;
 /// one by one; fuller blocks are tested all at once.
 const SPARSE_BLOCK: u32 = 16;
 
-/// True when the list index can answer `f`: it holds every filter column but the search text.
+/// True when the list index can answer `f`: it holds every filter column but the search text
+/// and the location precision.
 pub(crate) fn answers(f: &SiteFilter) -> bool {
-    f.terms().is_empty()
+    f.terms().is_empty() && !crate::query::has_location(f)
 }
 
 impl Store {

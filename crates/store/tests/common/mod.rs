@@ -49,9 +49,16 @@ fn rank(c: Category) -> usize {
 /// What the store must return: `SiteFilter::matches`, in list order, with limit and offset.
 pub fn expected(sites: &[Site], f: &SiteFilter) -> Vec<SiteId> {
     let mut m: Vec<&Site> = sites.iter().filter(|s| f.matches(s)).collect();
-    m.sort_by(|a, b| {
-        (rank(a.category), &a.name_zh, &a.id).cmp(&(rank(b.category), &b.name_zh, &b.id))
-    });
+    // The editors' worklist (located=false): key enterprises, carrier platforms, the rest.
+    let worklist = f.located == Some(false);
+    let r = |c: Category| {
+        if worklist {
+            Category::ALL.len() - rank(c)
+        } else {
+            rank(c)
+        }
+    };
+    m.sort_by(|a, b| (r(a.category), &a.name_zh, &a.id).cmp(&(r(b.category), &b.name_zh, &b.id)));
     m.into_iter()
         .skip(f.offset as usize)
         .take(f.limit.map_or(usize::MAX, |l| l as usize))

@@ -1,10 +1,10 @@
-//! `GET /api/v1/facets`: counts per category, kind, chain, link, level, status, scope and
-//! township for a filter, each with its labels (`name_zh`, `name_en`).
+//! `GET /api/v1/facets`: counts per category, kind, chain, link, level, status, scope,
+//! township and location precision for a filter, each with its labels (`name_zh`, `name_en`).
 
 use super::{params, to_json, Req, JSON};
 use crate::server::error::ApiResult;
 use atlas_core::dataset::Reference;
-use atlas_core::{Category, Kind, Labelled, Level, Scope, SiteFilter, Status};
+use atlas_core::{Category, Kind, Labelled, Level, LocationPrecision, Scope, SiteFilter, Status};
 use atlas_store::FacetCount;
 use axum::response::Response;
 use serde::Serialize;
@@ -50,6 +50,9 @@ pub struct FacetGroups {
     pub scope: Vec<FacetValue>,
     /// Per township.
     pub town: Vec<FacetValue>,
+    /// Per location precision (every one, zeros included): `unknown` counts the sites without
+    /// location, which the map does not draw.
+    pub precision: Vec<FacetValue>,
 }
 
 /// `GET /facets`.
@@ -150,6 +153,7 @@ fn facet_groups(f: &SiteFilter, facets: &atlas_store::Facets, r: &Reference) -> 
         status: vocab_values::<Status>(&facets.status, &f.status, no_category),
         scope: vocab_values::<Scope>(&facets.scope, &f.scope, no_category),
         town,
+        precision: vocab_values::<LocationPrecision>(&facets.precision, &f.precision, no_category),
     }
 }
 

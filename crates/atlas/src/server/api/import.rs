@@ -46,6 +46,20 @@ pub struct ImportResult {
     pub skipped: u64,
     /// Every problem, row by row.
     pub errors: Vec<RowProblem>,
+    /// Notes on valid rows, not errors: how a row without coordinates was placed from its
+    /// address ("placed at 金塘镇 seat from address: 塘桥村"), or why it was not.
+    pub notes: Vec<RowNoteBody>,
+}
+
+/// A note on one valid row.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RowNoteBody {
+    /// Line in the file.
+    pub line: u64,
+    /// The row's id.
+    pub id: Option<String>,
+    /// What happened.
+    pub message: String,
 }
 
 /// The options of an import, from the query string and the form.
@@ -237,6 +251,15 @@ pub async fn import(Editor(who): Editor, req: Req, request: Request) -> ApiResul
         unchanged: 0,
         skipped: 0,
         errors: parsed.errors.iter().map(row_problem).collect(),
+        notes: parsed
+            .notes
+            .iter()
+            .map(|n| RowNoteBody {
+                line: n.line,
+                id: n.id.clone(),
+                message: n.message.clone(),
+            })
+            .collect(),
     };
     if invalid > 0 && !opts.skip_invalid {
         return Err(ApiError::InvalidRows {

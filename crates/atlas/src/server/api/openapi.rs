@@ -37,8 +37,15 @@ pub struct FilterParams {
     scope: Option<String>,
     /// Township code, comma list, e.g. `440902100` (see `/api/v1/divisions`).
     town: Option<String>,
-    /// `minLon,minLat,maxLon,maxLat` (WGS84); a site matches when its extent meets the box.
+    /// `minLon,minLat,maxLon,maxLat` (WGS84); a site matches when its extent meets the box. A
+    /// site without location (precision `unknown`, `"geometry": null`) is in no box.
     bbox: Option<String>,
+    /// Location precision, comma list: `surveyed`, `building`, `street`, `town`, `district`,
+    /// `unknown` (no location: GeoJSON `"geometry": null`).
+    precision: Option<String>,
+    /// `false`: the sites still to be located (precision `unknown`, `district` or `town`),
+    /// ordered key enterprises, carrier platforms, then the rest; `true`: the others.
+    located: Option<bool>,
     /// Full text, Chinese or English, at most 200 characters; every whitespace-separated term
     /// must occur (substring, so 2-character words such as 石化 work).
     q: Option<String>,

@@ -4,7 +4,7 @@
 
 use super::{Coll, CONFORMANCE, CRS84, DEFAULT_LIMIT, GEOJSON, JSON, MAX_LIMIT, OPENAPI};
 use atlas_core::dataset::Reference;
-use atlas_core::{Category, Kind, Labelled, Level, Scope, Status};
+use atlas_core::{Category, Kind, Labelled, Level, LocationPrecision, Scope, Status};
 use serde_json::{json, Map, Value};
 
 fn ids<T: Labelled>() -> Vec<&'static str> {
@@ -106,6 +106,12 @@ fn parameters(reference: &Reference) -> Value {
         "link": list_param("link", "Sites on any of these chain links (`chain.link`).", links),
         "town": list_param("town", &format!("Sites in any of these townships: {town_doc}."), towns.clone()),
         "town_code": list_param("town_code", "Same as `town` (the feature property's name).", towns),
+        "precision": list_param("precision", "Any of these location precisions (property `location_precision`); `unknown` sites have no location (`\"geometry\": null`).", strings(ids::<LocationPrecision>())),
+        "located": {
+            "name": "located", "in": "query", "required": false,
+            "description": "`false`: sites still to be located (precision `unknown`, `district` or `town`), key enterprises and carrier platforms first; `true`: the others.",
+            "schema": { "type": "boolean" },
+        },
         "q": {
             "name": "q", "in": "query", "required": false,
             "description": "Full-text search (Chinese or English); every whitespace-separated term must occur.",

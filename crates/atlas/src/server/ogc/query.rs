@@ -49,7 +49,7 @@ pub(super) fn plain_query(q: &Pairs, features: bool) -> Result<(), ApiError> {
 }
 
 /// The property filters of `items`, besides `bbox`, `limit`, `offset`, `datetime` and `f`.
-pub const PROPERTY_PARAMS: [&str; 9] = [
+pub const PROPERTY_PARAMS: [&str; 11] = [
     "kind",
     "level",
     "status",
@@ -58,6 +58,8 @@ pub const PROPERTY_PARAMS: [&str; 9] = [
     "link",
     "town",
     "town_code",
+    "precision",
+    "located",
     "q",
 ];
 
