@@ -54,6 +54,10 @@ pub fn run(db: &Path, args: &ImportArgs) -> Result<ExitCode> {
     for e in &parsed.errors {
         println!("  ✗ {e}");
     }
+    for n in &parsed.notes {
+        let id = n.id.as_deref().unwrap_or("");
+        println!("  · line {} {id}: {}", n.line, n.message);
+    }
     let invalid = parsed.invalid_rows();
     println!(
         "有效 valid: {}, 无效 invalid: {invalid}",
