@@ -300,7 +300,8 @@ pub fn find_division<'a>(divisions: &'a [Division], s: &str) -> Option<&'a Divis
         .find(|d| d.code.as_str() == t || d.name_zh == t || d.name_en.eq_ignore_ascii_case(t))
 }
 
-/// The district: its boundary, and the representative point used as the last-resort fallback.
+/// The district: its boundary, and its representative point (for maps; no site is placed
+/// there).
 #[derive(Debug, Clone, PartialEq)]
 pub struct District {
     /// Chinese name.

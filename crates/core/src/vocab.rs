@@ -208,8 +208,8 @@ vocabulary! {
 }
 
 vocabulary! {
-    /// How exactly a site's coordinate is known. `town` and `district` are approximate:
-    /// the site was placed at a township seat or the district's representative point.
+    /// How exactly a site's coordinate is known. `town` and `district` are approximate (a
+    /// township seat; district-level data); `unknown` means the site has no location at all.
     LocationPrecision, "location_precision" {
         Surveyed => ("surveyed", "实测", "Surveyed"),
         Building => ("building", "建筑级", "Building"),

@@ -2,8 +2,8 @@
 //! 10k / 100k / 1M deterministic synthetic sites (no RNG: figures are comparable across runs).
 //!
 //! Two bbox+chain boxes: the *dense* one (about 1/25 of the district around the city centre; it
-//! holds the township seats and the district point where a quarter of the synthetic sites sit,
-//! so 20% of all sites) and a *viewport* (4 km square in the west, no fallback point, ~1.2%).
+//! holds the township seats where a fifth of the synthetic sites sit; a twentieth have no
+//! location) and a *viewport* (4 km square in the west, no township seat, ~1.2%).
 //! Facets are timed on the first call after the import (nothing cached) and as the median of
 //! later calls (the interned counts are then in memory).
 //!

@@ -162,8 +162,10 @@ pub async fn create(
         description = "`{\"properties\": {…only the keys that change…}, \"geometry\": …}`. A \
             `null` property clears the field. A new geometry without `location_precision` \
             makes the location `surveyed`, with `location_source` = `corrected on the map by \
-            NAME, DATE` unless given. `geometry: null` makes the location unknown (township \
-            seat or district point)."),
+            NAME, DATE` unless given. `geometry: null` makes the location unknown (precision \
+            `unknown`, `\"geometry\": null`). `properties.crs` (`gcj02`, `bd09`, `wgs84`, \
+            `cgcs2000`) says the CRS of the new geometry: converted to WGS84, the original kept \
+            as `original_crs/lon/lat`."),
     responses(
         (status = 200, description = "The stored site with its new `ETag`.", body = Object,
             content_type = "application/geo+json"),
