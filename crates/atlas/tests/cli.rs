@@ -797,3 +797,45 @@ fn locate_from_address_places_stored_unknown_sites_and_check_counts_them() {
         "the default dataset still has sites with no location"
     );
 }
+
+#[test]
+fn list_unlocated_is_the_worklist_key_enterprises_and_platforms_first() {
+    let env = Env::new();
+    env.init();
+    let out = env.ok(&["list", "--unlocated"]);
+    let pos = |name: &str| out.find(name).unwrap_or_else(|| panic!("{name} in\n{out}"));
+    // 中科云粤西产业园 (a carrier platform at its township seat) is on the worklist, before any
+    // innovation resource without a location (中国石油大学).
+    assert!(
+        pos("天源石化") < pos("中科云粤西产业园"),
+        "key enterprises first:\n{out}"
+    );
+    assert!(
+        pos("中科云粤西产业园") < pos("中国石油大学"),
+        "then platforms:\n{out}"
+    );
+    let listed_ids: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.split(['│', '┆']).nth(1))
+        .map(str::trim)
+        .collect();
+    assert!(listed_ids.contains(&"tianyuan-petrochemical"), "{out}");
+    assert!(
+        !listed_ids.contains(&"gdupt"),
+        "a site with a building-level point is located:\n{out}"
+    );
+    let total: usize = 53;
+    let listed = out
+        .lines()
+        .find_map(|l| l.strip_suffix(" 个站点 sites"))
+        .and_then(|l| l.split(" / ").next())
+        .unwrap()
+        .parse::<usize>()
+        .unwrap();
+    assert!(
+        out.contains(&format!("已定位 located {} / {total}", total - listed)),
+        "{out}"
+    );
+    let unknown = env.ok(&["list", "--precision", "unknown"]);
+    assert!(unknown.contains("中国石油大学") && !unknown.contains("中科云粤西产业园"));
+}

@@ -32,6 +32,13 @@ pub struct FilterArgs {
     /// Township code(s), e.g. 440902100.
     #[arg(long)]
     pub town: Option<String>,
+    /// Location precision(s): surveyed, building, street, town, district, unknown (位置待定).
+    #[arg(long)]
+    pub precision: Option<String>,
+    /// true: sites placed exactly; false: the worklist of sites to locate (unknown, district- or
+    /// township-level), key enterprises and carrier platforms first.
+    #[arg(long)]
+    pub located: Option<String>,
     /// minLon,minLat,maxLon,maxLat (WGS84).
     #[arg(long, allow_hyphen_values = true)]
     pub bbox: Option<String>,
@@ -59,6 +66,8 @@ impl FilterArgs {
             ("status", &self.status),
             ("scope", &self.scope),
             ("town", &self.town),
+            ("precision", &self.precision),
+            ("located", &self.located),
             ("bbox", &self.bbox),
             ("q", &self.q),
             ("limit", &self.limit),

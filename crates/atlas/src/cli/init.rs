@@ -21,6 +21,7 @@ pub fn run(db: &Path, force: bool) -> Result<ExitCode> {
     }
     let mut store =
         atlas_store::Store::open(db).with_context(|| format!("creating {}", db.display()))?;
+    store.set_clock(crate::app::clock::current());
     let report = store
         .load_default(crate::app::clock::current().today())
         .context("loading the default dataset")?;

@@ -7,9 +7,13 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use std::path::Path;
 use std::process::ExitCode;
 
-pub fn run(db: &Path, args: &FilterArgs) -> Result<ExitCode> {
+/// Prints the sites `args` filter (with `unlocated`, the worklist of sites to locate).
+pub fn run(db: &Path, args: &FilterArgs, unlocated: bool) -> Result<ExitCode> {
     let store = open_existing(db)?;
-    let filter = args.to_filter()?;
+    let mut filter = args.to_filter()?;
+    if unlocated {
+        filter.located = Some(false);
+    }
     store.validate_filter(&filter)?;
     let total = store.count(&filter)?;
     let sites = store.query(&filter)?;
@@ -50,5 +54,9 @@ pub fn run(db: &Path, args: &FilterArgs) -> Result<ExitCode> {
     }
     println!("{table}");
     println!("{} / {} 个站点 sites", sites.len(), total);
+    if unlocated {
+        let all = store.count(&atlas_core::SiteFilter::default())?;
+        println!("已定位 located {} / {all}", all - total);
+    }
     Ok(ExitCode::SUCCESS)
 }

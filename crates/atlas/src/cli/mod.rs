@@ -56,6 +56,10 @@ pub enum Command {
     List {
         #[command(flatten)]
         filter: FilterArgs,
+        /// The editors' worklist: sites with no location or only a township- or district-level
+        /// one, most important first (= --located false) (待定位).
+        #[arg(long, conflicts_with = "located")]
+        unlocated: bool,
     },
     /// Place sites without a location at their township seat from their address (按地址定位到镇街).
     Locate(locate::LocateArgs),
@@ -107,7 +111,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Init { force } => init::run(&cli.db, force),
         Command::Import(args) => import::run(&cli.db, &args),
         Command::Export(args) => export::run(&cli.db, &args),
-        Command::List { filter } => list::run(&cli.db, &filter),
+        Command::List { filter, unlocated } => list::run(&cli.db, &filter, unlocated),
         Command::Locate(args) => locate::run(&cli.db, &args),
         Command::Check => check::run(&cli.db),
         Command::ChainReport(args) => chain_report::run(&cli.db, &args),
@@ -144,7 +148,10 @@ pub fn open_existing(db: &Path) -> Result<atlas_store::Store> {
             db.display()
         );
     }
-    atlas_store::Store::open(db).with_context(|| format!("opening {}", db.display()))
+    let mut store =
+        atlas_store::Store::open(db).with_context(|| format!("opening {}", db.display()))?;
+    store.set_clock(crate::app::clock::current());
+    Ok(store)
 }
 
 /// Reads `file` as UTF-8 text; returns its display name too.

@@ -31,6 +31,7 @@ pub fn run(db: &Path, file: &Path) -> Result<ExitCode> {
     let existed = db.exists();
     let mut store =
         atlas_store::Store::open(db).with_context(|| format!("opening {}", db.display()))?;
+    store.set_clock(crate::app::clock::current());
     if existed {
         let keep = before_restore_name(db);
         store

@@ -32,8 +32,11 @@ impl Db {
         readers: usize,
         timeout: Duration,
         today: chrono::NaiveDate,
+        clock: atlas_core::clock::Clock,
     ) -> Result<Arc<Self>, StoreError> {
         let mut writer = Store::open(path)?;
+        // The one writer stamps revisions and users with the server's clock.
+        writer.set_clock(clock);
         if writer.is_empty()? {
             writer.load_default(today)?;
         }
@@ -155,6 +158,7 @@ mod tests {
             1,
             Duration::from_millis(200),
             today(),
+            atlas_core::clock::Clock::system(),
         )
         .unwrap();
         let slow = db
@@ -176,7 +180,14 @@ mod tests {
     async fn a_missing_database_is_created_with_the_default_dataset() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("new.db");
-        let db = Db::open(&path, 2, DEFAULT_QUERY_TIMEOUT, today()).unwrap();
+        let db = Db::open(
+            &path,
+            2,
+            DEFAULT_QUERY_TIMEOUT,
+            today(),
+            atlas_core::clock::Clock::system(),
+        )
+        .unwrap();
         assert!(path.exists());
         let n = db
             .read(|s| Ok(s.count(&atlas_core::SiteFilter::default())?))

@@ -152,7 +152,7 @@ pub async fn start_with(
     clock: Clock,
     config: ServerConfig,
 ) -> anyhow::Result<RunningServer> {
-    let db = Db::open(db_path, 4, db::DEFAULT_QUERY_TIMEOUT, today)?;
+    let db = Db::open(db_path, 4, db::DEFAULT_QUERY_TIMEOUT, today, clock)?;
     let state = AppState::new(db, config, clock);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
