@@ -347,6 +347,12 @@ impl TestApp {
         .await
     }
 
+    /// GET with a token.
+    pub async fn get_as(&self, path: &str, token: &str) -> Answer {
+        self.send(reqwest::Method::GET, path, Some(token), &[], None)
+            .await
+    }
+
     /// GET with the answer's headers.
     pub async fn fetch(&self, path: &str) -> Answer {
         self.send(reqwest::Method::GET, path, None, &[], None).await
@@ -385,6 +391,24 @@ impl TestApp {
             .await
     }
 
+    /// `POST path` with a body of the given content type.
+    pub async fn post_body(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Answer {
+        self.send(
+            reqwest::Method::POST,
+            path,
+            token,
+            &[],
+            Some((content_type, body)),
+        )
+        .await
+    }
+
     /// `POST path` without a body.
     pub async fn post(&self, path: &str, token: Option<&str>) -> Answer {
         self.send(reqwest::Method::POST, path, token, &[], None)
@@ -412,8 +436,7 @@ impl TestApp {
         fields: &[(&str, &str)],
     ) -> Answer {
         let (ct, body) = multipart(file_name, file, fields);
-        self.send(reqwest::Method::POST, path, token, &[], Some((&ct, body)))
-            .await
+        self.post_body(path, token, &ct, body).await
     }
 }
 
