@@ -142,11 +142,19 @@ impl TestApp {
 
 /// The ids of a FeatureCollection's features.
 pub fn feature_ids(fc: &Value) -> Vec<String> {
+    features_by_id(fc, |_| ())
+        .into_iter()
+        .map(|(id, ())| id)
+        .collect()
+}
+
+/// (id, what `read` takes from it) of each of a FeatureCollection's features.
+pub fn features_by_id<T>(fc: &Value, read: impl Fn(&Value) -> T) -> Vec<(String, T)> {
     fc["features"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["id"].as_str().unwrap().to_string())
+        .map(|f| (f["id"].as_str().unwrap().to_string(), read(f)))
         .collect()
 }
 
