@@ -18,6 +18,17 @@ fn atlas(db: &Path) -> Command {
     c
 }
 
+/// Runs an `atlas` command that must succeed (its stderr otherwise) and returns its stdout.
+fn succeeds(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 fn today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
 }
@@ -102,12 +113,7 @@ fn survivors(db: &Path) -> (u64, u64) {
 fn a_cli_import_killed_with_sigkill_leaves_all_of_it_or_none() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("atlas.db");
-    let out = atlas(&db).arg("init").output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeds(atlas(&db).arg("init"));
     let (before, before_revisions) = survivors(&db);
     // Large enough for the bulk path (indexes dropped and rebuilt inside the transaction) and
     // for the writing to take a while; the debug binary spends most of the time parsing.
@@ -145,15 +151,7 @@ fn a_cli_import_killed_with_sigkill_leaves_all_of_it_or_none() {
     // The database works on: another import completes.
     let small = dir.path().join("small.csv");
     synthetic_csv(&small, 500, 99, "small-");
-    let out = atlas(&db)
-        .args(["import", small.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeds(atlas(&db).args(["import", small.to_str().unwrap()]));
     assert_eq!(survivors(&db).0, sites + 500);
 }
 
@@ -191,16 +189,9 @@ fn serve(db: &Path) -> (Child, String, std::thread::JoinHandle<String>) {
 }
 
 fn add_user(db: &Path, name: &str, role: &str) -> String {
-    let out = atlas(db)
-        .args(["user", "add", name, "--role", role])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
+    succeeds(atlas(db).args(["user", "add", name, "--role", role]))
+        .trim()
+        .to_string()
 }
 
 fn multipart(file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
@@ -218,7 +209,7 @@ fn multipart(file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
 fn a_server_killed_with_sigkill_during_an_import_leaves_all_of_it_or_none() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("atlas.db");
-    assert!(atlas(&db).arg("init").output().unwrap().status.success());
+    succeeds(atlas(&db).arg("init"));
     let token = add_user(&db, "importer", "editor");
     let (before, before_revisions) = survivors(&db);
     // As large as an upload may be (20 MiB).
@@ -266,7 +257,7 @@ fn a_server_killed_with_sigkill_during_an_import_leaves_all_of_it_or_none() {
 fn tokens_never_reach_the_server_log() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("atlas.db");
-    assert!(atlas(&db).arg("init").output().unwrap().status.success());
+    succeeds(atlas(&db).arg("init"));
     let token = add_user(&db, "logcheck", "editor");
     let secret = token.split_once('.').unwrap().1.to_string();
     let (mut server, url, log) = serve(&db);

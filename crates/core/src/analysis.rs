@@ -394,7 +394,7 @@ impl ChainAnalysis {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::coord::Position;
     use crate::site::{ChainRef, Location, SiteGeometry};
@@ -432,7 +432,9 @@ mod tests {
         }
     }
 
-    fn site(id: &str, kind: Kind, chains: &str) -> Site {
+    /// A test site: operating, local, a building-precise point, nothing else known (matching's
+    /// tests start from it too).
+    pub(crate) fn site(id: &str, kind: Kind, chains: &str) -> Site {
         Site {
             id: SiteId::new(id).unwrap(),
             name_zh: format!("站点{id}"),

@@ -409,9 +409,9 @@ pub fn compare(a: &(Site, MatchInfo), b: &(Site, MatchInfo)) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::{SiteId, TownCode};
-    use crate::site::{Area, ChainRef, Location, SiteGeometry};
-    use crate::vocab::{Kind, Level, LocationPrecision, Scope, Status};
+    use crate::ids::TownCode;
+    use crate::site::{Area, SiteGeometry};
+    use crate::vocab::Kind;
 
     #[test]
     fn fits_serialise_as_their_ids() {
@@ -424,37 +424,12 @@ mod tests {
     }
 
     fn platform(id: &str, chains: &str, area: Option<f64>, lon: f64, lat: f64) -> Site {
-        Site {
-            id: SiteId::new(id).unwrap(),
-            name_zh: format!("平台{id}"),
-            name_en: None,
-            category: Category::CarrierPlatform,
-            kind: Kind::IndustrialPark,
-            level: Level::None,
-            status: Status::Operating,
-            scope: Scope::Local,
-            chains: ChainRef::parse_list(chains).unwrap(),
-            town_code: Some(TownCode::new("440902100").unwrap()),
-            address: None,
-            location: Location {
-                geometry: Some(SiteGeometry::Point(Position::new(lon, lat).unwrap())),
-                precision: LocationPrecision::Building,
-                source: None,
-                original: None,
-            },
-            area_m2: None,
-            available_area_m2: area.map(|a| Area::new(a).unwrap()),
-            established: None,
-            website: None,
-            phone: None,
-            contact: None,
-            source: "test".into(),
-            source_quote: None,
-            notes: None,
-            outside_district: false,
-            updated_at: None,
-            verified_at: None,
-        }
+        let mut site = crate::analysis::tests::site(id, Kind::IndustrialPark, chains);
+        site.name_zh = format!("平台{id}");
+        site.town_code = Some(TownCode::new("440902100").unwrap());
+        site.location.geometry = Some(SiteGeometry::Point(Position::new(lon, lat).unwrap()));
+        site.available_area_m2 = area.map(|a| Area::new(a).unwrap());
+        site
     }
 
     fn query(qs: &str) -> Result<MatchQuery, FilterError> {

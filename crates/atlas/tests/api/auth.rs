@@ -128,9 +128,7 @@ async fn editors_may_not_manage_users_or_chains() {
 async fn auth_me_names_the_tokens_user_and_role() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let a = app
-        .send(Method::GET, "/api/v1/auth/me", Some(&admin), &[], None)
-        .await;
+    let a = app.get_as("/api/v1/auth/me", &admin).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!(a.json(), json!({"name": "admin", "role": "admin"}));
     assert_eq!(a.header("cache-control").as_deref(), Some("no-store"));
@@ -163,15 +161,7 @@ async fn repeated_failures_from_one_address_are_refused_for_a_while() {
             .expect_error(StatusCode::UNAUTHORIZED, "unauthorized");
     }
     for i in 0..10 {
-        let a = app
-            .send(
-                Method::GET,
-                "/api/v1/auth/me",
-                Some("editor.wrong"),
-                &[],
-                None,
-            )
-            .await;
+        let a = app.get_as("/api/v1/auth/me", "editor.wrong").await;
         assert_eq!(
             a.status,
             StatusCode::UNAUTHORIZED,
@@ -179,23 +169,13 @@ async fn repeated_failures_from_one_address_are_refused_for_a_while() {
             a.text
         );
     }
-    let a = app
-        .send(
-            Method::GET,
-            "/api/v1/auth/me",
-            Some("editor.wrong"),
-            &[],
-            None,
-        )
-        .await;
+    let a = app.get_as("/api/v1/auth/me", "editor.wrong").await;
     let msg = a.expect_error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
     let retry: u64 = a.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
     assert!(msg.contains("try again"), "{msg}");
     // Even the right token waits: the address is blocked, not the token.
-    let a = app
-        .send(Method::GET, "/api/v1/auth/me", Some(&editor), &[], None)
-        .await;
+    let a = app.get_as("/api/v1/auth/me", &editor).await;
     a.expect_error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
     let a = app
         .post_json("/api/v1/sites", Some(&editor), &json!({}))
@@ -228,17 +208,13 @@ async fn admins_add_list_and_revoke_users_and_a_revoked_token_stops_at_once() {
     );
     let token = body["token"].as_str().unwrap().to_string();
     assert!(token.starts_with("li_si.") && token.len() >= 40, "{token}");
-    let me = app
-        .send(Method::GET, "/api/v1/auth/me", Some(&token), &[], None)
-        .await;
+    let me = app.get_as("/api/v1/auth/me", &token).await;
     assert_eq!(me.json()["role"], "editor");
     // The new editor can write.
     let v = app.post("/api/v1/sites/gdupt/verify", Some(&token)).await;
     assert_eq!(v.status, StatusCode::OK, "{}", v.text);
 
-    let list = app
-        .send(Method::GET, "/api/v1/users", Some(&admin), &[], None)
-        .await;
+    let list = app.get_as("/api/v1/users", &admin).await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(
         !list.text.contains("argon2") && !list.text.contains("hash"),
@@ -288,15 +264,11 @@ async fn admins_add_list_and_revoke_users_and_a_revoked_token_stops_at_once() {
 
     let r = app.delete("/api/v1/users/li_si", Some(&admin), &[]).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
-    let me = app
-        .send(Method::GET, "/api/v1/auth/me", Some(&token), &[], None)
-        .await;
+    let me = app.get_as("/api/v1/auth/me", &token).await;
     me.expect_error(StatusCode::UNAUTHORIZED, "unauthorized");
     let r = app.delete("/api/v1/users/nobody", Some(&admin), &[]).await;
     r.expect_error(StatusCode::NOT_FOUND, "not_found");
-    let list = app
-        .send(Method::GET, "/api/v1/users", Some(&admin), &[], None)
-        .await;
+    let list = app.get_as("/api/v1/users", &admin).await;
     let users = list.json();
     let li = users["users"]
         .as_array()
@@ -312,9 +284,7 @@ async fn admins_add_list_and_revoke_users_and_a_revoked_token_stops_at_once() {
 async fn a_user_revoked_in_the_store_is_refused_even_while_remembered() {
     let app = spawn_app().await;
     let editor = app.editor().await;
-    let ok = app
-        .send(Method::GET, "/api/v1/auth/me", Some(&editor), &[], None)
-        .await;
+    let ok = app.get_as("/api/v1/auth/me", &editor).await;
     assert_eq!(ok.status, StatusCode::OK);
     // As `atlas user revoke` in another process would: straight in the database.
     app.server
@@ -323,8 +293,6 @@ async fn a_user_revoked_in_the_store_is_refused_even_while_remembered() {
         .write(|s| Ok(s.revoke_user("editor")?))
         .await
         .unwrap();
-    let a = app
-        .send(Method::GET, "/api/v1/auth/me", Some(&editor), &[], None)
-        .await;
+    let a = app.get_as("/api/v1/auth/me", &editor).await;
     a.expect_error(StatusCode::UNAUTHORIZED, "unauthorized");
 }

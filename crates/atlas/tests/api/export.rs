@@ -1,7 +1,9 @@
 //! `GET /api/v1/export`: every format read back by a real reader and compared with the rows of
 //! the same filter from `/api/v1/sites`.
 
-use crate::helpers::{feature_ids, ogrinfo, spawn_app, spawn_app_with_synthetic, TestApp};
+use crate::helpers::{
+    feature_ids, features_by_id, ogrinfo, spawn_app, spawn_app_with_synthetic, TestApp,
+};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -11,17 +13,9 @@ const FILTER: &str = "chain=petrochemical,health&scope=local";
 /// (id, name_zh) of the sites of `qs`, from `/api/v1/sites`.
 async fn listed(app: &TestApp, qs: &str) -> Vec<(String, String)> {
     let fc = app.json(&format!("/api/v1/sites?{qs}&limit=10000")).await;
-    fc["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["id"].as_str().unwrap().to_string(),
-                f["properties"]["name_zh"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    features_by_id(&fc, |f| {
+        f["properties"]["name_zh"].as_str().unwrap().to_string()
+    })
 }
 
 /// Downloads an export; checks status, media type and disposition; returns the bytes.
@@ -149,17 +143,9 @@ async fn the_geojson_export_reads_back_in_serde_and_gdal_with_chinese_intact() {
     )
     .await;
     let fc: Value = serde_json::from_slice(&bytes).unwrap();
-    let got: Vec<(String, String)> = fc["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["id"].as_str().unwrap().to_string(),
-                f["properties"]["name_zh"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let got = features_by_id(&fc, |f| {
+        f["properties"]["name_zh"].as_str().unwrap().to_string()
+    });
     assert_eq!(got, expected);
     let _: geojson::GeoJson = std::str::from_utf8(&bytes).unwrap().parse().unwrap();
     // The export's features are the list's features.

@@ -142,11 +142,19 @@ impl TestApp {
 
 /// The ids of a FeatureCollection's features.
 pub fn feature_ids(fc: &Value) -> Vec<String> {
+    features_by_id(fc, |_| ())
+        .into_iter()
+        .map(|(id, ())| id)
+        .collect()
+}
+
+/// (id, what `read` takes from it) of each of a FeatureCollection's features.
+pub fn features_by_id<T>(fc: &Value, read: impl Fn(&Value) -> T) -> Vec<(String, T)> {
     fc["features"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["id"].as_str().unwrap().to_string())
+        .map(|f| (f["id"].as_str().unwrap().to_string(), read(f)))
         .collect()
 }
 
@@ -347,6 +355,12 @@ impl TestApp {
         .await
     }
 
+    /// GET with a token.
+    pub async fn get_as(&self, path: &str, token: &str) -> Answer {
+        self.send(reqwest::Method::GET, path, Some(token), &[], None)
+            .await
+    }
+
     /// GET with the answer's headers.
     pub async fn fetch(&self, path: &str) -> Answer {
         self.send(reqwest::Method::GET, path, None, &[], None).await
@@ -385,6 +399,24 @@ impl TestApp {
             .await
     }
 
+    /// `POST path` with a body of the given content type.
+    pub async fn post_body(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Answer {
+        self.send(
+            reqwest::Method::POST,
+            path,
+            token,
+            &[],
+            Some((content_type, body)),
+        )
+        .await
+    }
+
     /// `POST path` without a body.
     pub async fn post(&self, path: &str, token: Option<&str>) -> Answer {
         self.send(reqwest::Method::POST, path, token, &[], None)
@@ -412,8 +444,7 @@ impl TestApp {
         fields: &[(&str, &str)],
     ) -> Answer {
         let (ct, body) = multipart(file_name, file, fields);
-        self.send(reqwest::Method::POST, path, token, &[], Some((&ct, body)))
-            .await
+        self.post_body(path, token, &ct, body).await
     }
 }
 

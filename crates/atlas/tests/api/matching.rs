@@ -2,7 +2,9 @@
 //! unknown areas last, radius and township filters, bad parameters, and the downloads in rank
 //! order. (The default dataset has no `available_area_m2`: nothing public is known.)
 
-use crate::helpers::{error_of, etag_of, feature_ids, fixture_sites, spawn_app, TestApp};
+use crate::helpers::{
+    error_of, etag_of, feature_ids, features_by_id, fixture_sites, spawn_app, TestApp,
+};
 use atlas_core::matching::distance_km;
 use atlas_core::Position;
 use reqwest::StatusCode;
@@ -33,17 +35,7 @@ async fn app_with_platforms() -> TestApp {
 }
 
 fn matches(fc: &Value) -> Vec<(String, Value)> {
-    fc["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["id"].as_str().unwrap().to_string(),
-                f["properties"]["match"].clone(),
-            )
-        })
-        .collect()
+    features_by_id(fc, |f| f["properties"]["match"].clone())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

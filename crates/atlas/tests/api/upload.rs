@@ -4,7 +4,7 @@
 use crate::helpers::{etag_of, spawn_app, TestApp};
 use atlas_core::export::{export_sites, ExportMeta};
 use atlas_core::{ExportFormat, HeaderLang, Site, SiteFilter};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 /// Sites written in `format` with the export writers (what staff download and edit).
@@ -233,13 +233,7 @@ async fn bad_uploads_get_their_own_errors() {
     let csv = b"id,name_zh\nx,y\n".to_vec();
     // Not a multipart form.
     let a = app
-        .send(
-            Method::POST,
-            "/api/v1/import",
-            Some(&token),
-            &[],
-            Some(("text/csv", csv.clone())),
-        )
+        .post_body("/api/v1/import", Some(&token), "text/csv", csv.clone())
         .await;
     a.expect_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
     // An .xls workbook.
@@ -277,13 +271,7 @@ async fn bad_uploads_get_their_own_errors() {
         .unwrap()
         .replace("name=\"file\"", "name=\"crs\"");
     let a = app
-        .send(
-            Method::POST,
-            "/api/v1/import",
-            Some(&token),
-            &[],
-            Some((&ct, body.into_bytes())),
-        )
+        .post_body("/api/v1/import", Some(&token), &ct, body.into_bytes())
         .await;
     let msg = a.expect_error(StatusCode::BAD_REQUEST, "bad_request");
     assert!(msg.contains("'file'"), "{msg}");
@@ -329,22 +317,20 @@ async fn admins_replace_the_chains_with_a_csv_editors_may_not() {
     let editor = app.editor().await;
     let chains = atlas_core::dataset::CHAINS_CSV.as_bytes().to_vec();
     let a = app
-        .send(
-            Method::POST,
+        .post_body(
             "/api/v1/chains/import",
             Some(&editor),
-            &[],
-            Some(("text/csv", chains.clone())),
+            "text/csv",
+            chains.clone(),
         )
         .await;
     a.expect_error(StatusCode::FORBIDDEN, "forbidden");
     let a = app
-        .send(
-            Method::POST,
+        .post_body(
             "/api/v1/chains/import?dry_run=true",
             Some(&admin),
-            &[],
-            Some(("text/csv", chains.clone())),
+            "text/csv",
+            chains.clone(),
         )
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
@@ -357,12 +343,11 @@ async fn admins_replace_the_chains_with_a_csv_editors_may_not() {
         atlas_core::dataset::CHAINS_CSV.trim_end()
     );
     let a = app
-        .send(
-            Method::POST,
+        .post_body(
             "/api/v1/chains/import",
             Some(&admin),
-            &[],
-            Some(("text/csv", extended.into_bytes())),
+            "text/csv",
+            extended.into_bytes(),
         )
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
@@ -375,12 +360,11 @@ async fn admins_replace_the_chains_with_a_csv_editors_may_not() {
         .map(|l| format!("{l}\n"))
         .collect();
     let a = app
-        .send(
-            Method::POST,
+        .post_body(
             "/api/v1/chains/import",
             Some(&admin),
-            &[],
-            Some(("text/csv", without.into_bytes())),
+            "text/csv",
+            without.into_bytes(),
         )
         .await;
     let msg = a.expect_error(StatusCode::CONFLICT, "reference_in_use");
@@ -391,22 +375,20 @@ async fn admins_replace_the_chains_with_a_csv_editors_may_not() {
         .iter()
         .any(|u| u["id"] == "petrochemical"));
     let a = app
-        .send(
-            Method::POST,
+        .post_body(
             "/api/v1/chains/import",
             Some(&admin),
-            &[],
-            Some(("application/json", b"{}".to_vec())),
+            "application/json",
+            b"{}".to_vec(),
         )
         .await;
     a.expect_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
     let a = app
-        .send(
-            Method::POST,
+        .post_body(
             "/api/v1/chains/import",
             Some(&admin),
-            &[],
-            Some(("text/csv", b"nonsense\n1\n".to_vec())),
+            "text/csv",
+            b"nonsense\n1\n".to_vec(),
         )
         .await;
     a.expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_file");
@@ -421,14 +403,8 @@ async fn admins_replace_the_indicators_with_a_csv_editors_may_not() {
     let send = |token: String, path: &'static str, body: String| {
         let app = &app;
         async move {
-            app.send(
-                Method::POST,
-                path,
-                Some(&token),
-                &[],
-                Some(("text/csv", body.into_bytes())),
-            )
-            .await
+            app.post_body(path, Some(&token), "text/csv", body.into_bytes())
+                .await
         }
     };
     send(editor, "/api/v1/indicators/import", csv.to_string())

@@ -163,13 +163,19 @@ pub fn download(
 ) -> ApiResult<Response> {
     let disposition = HeaderValue::from_str(&content_disposition(utf8_name, ascii_name))
         .map_err(|e| ApiError::internal(format!("content-disposition: {e}")))?;
-    let mut res = Response::new(Body::from(body));
+    Ok(attachment(format, disposition, Body::from(body)))
+}
+
+/// A download's response: the body with its media type, `Content-Disposition`, `no-store` and
+/// `nosniff` (made in full by [`download`], or streamed by the site export).
+fn attachment(format: ExportFormat, disposition: HeaderValue, body: Body) -> Response {
+    let mut res = Response::new(body);
     let h = res.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static(format.mime_type()));
     h.insert(CONTENT_DISPOSITION, disposition);
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    Ok(res)
+    res
 }
 
 /// The `format` of a report that comes as a workbook or a CSV: `xlsx` (default) or `csv`;
@@ -324,13 +330,7 @@ pub async fn export(req: Req) -> ApiResult<Response> {
         })
         .fuse(),
     );
-    let mut res = Response::new(body);
-    let h = res.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static(format.mime_type()));
-    h.insert(CONTENT_DISPOSITION, disposition);
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    Ok(res)
+    Ok(attachment(format, disposition, body))
 }
 
 /// An export that failed after its response started: logs it (a client that went away is a
