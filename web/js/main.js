@@ -30,6 +30,7 @@ import { mountTabs } from './views/tabs.js';
 import { mountPrint, filterSummary } from './views/print.js';
 import { mountClusterList } from './views/cluster.js';
 import { mapHolder, mountMap } from './views/mapview.js';
+import { mountTray } from './views/tray.js';
 
 const PAGE = 10000; // the API's largest page: the map and list show at most this many sites
 
@@ -182,6 +183,7 @@ function mountViews() {
   app.editing = mountEditing(app);
   app.filters = mountFilters(app);
   app.list = mountList(app);
+  app.tray = mountTray(app);
   app.legend = mountLegend(app);
   app.chainPanel = mountChainPanel(app);
   app.card = mountSelection(app);
@@ -224,6 +226,7 @@ function showSites(fc, facets, fit) {
   L.learnFacetLabels(state.facets);
   state.listShown = LIST_STEP;
   renderAll();
+  app.tray.load();
   onMap((m) => {
     m.setSites(state.features, state.filter.chain || null);
     if (state.selectedFeature) m.setSelection(state.selectedFeature);
@@ -480,6 +483,7 @@ function renderAll() {
   app.filters.renderSelects();
   $('result-count').textContent = t('resultCount', { n: num(state.matched) });
   app.list.render();
+  app.tray.render();
   app.legend.render();
   app.filters.updateExport();
   app.chainPanel.render();
