@@ -31,6 +31,7 @@ import { mountPrint, filterSummary } from './views/print.js';
 import { mountClusterList } from './views/cluster.js';
 import { mapHolder, mountMap } from './views/mapview.js';
 import { mountTray } from './views/tray.js';
+import { mountWorklist } from './views/worklist.js';
 
 const PAGE = 10000; // the API's largest page: the map and list show at most this many sites
 
@@ -184,6 +185,7 @@ function mountViews() {
   app.filters = mountFilters(app);
   app.list = mountList(app);
   app.tray = mountTray(app);
+  app.worklist = mountWorklist(app);
   app.legend = mountLegend(app);
   app.chainPanel = mountChainPanel(app);
   app.card = mountSelection(app);
@@ -445,6 +447,7 @@ function bindPage() {
     if (dialogOpen()) return; // the dialog closes itself
     const card = $('card');
     if (app.editing.moveMode.moving) app.editing.moveMode.stop({ focusCard: true });
+    else if (app.worklist.locate.active) app.worklist.locate.stop();
     else if (matchPanel.picking) matchPanel.cancelPick();
     else if (!card.hidden && card.contains(document.activeElement)) app.card.close({ push: true, focusRow: true });
     else if (app.board.isOpen()) app.board.close();
@@ -458,6 +461,7 @@ function switchLanguage() {
   renderAll();
   matchPanel.relabel();
   app.editing.renderStaffBar();
+  app.worklist.relabel();
   if (state.selectedFeature) app.card.show(state.selectedFeature);
   if (app.board.isOpen()) app.board.open();
 }

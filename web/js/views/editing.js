@@ -34,6 +34,8 @@ class EditingTools {
       onNewSite: () => this.newSite(),
       onUpload: () => openUpload({ onImported: () => this.app.track(this.afterWrite(null, { focus: false })) }),
       onDeleted: () => openDeleted({ onRestored: (/** @type {string} */ id) => this.app.track(this.afterWrite(id, { focus: false, fly: true })) }),
+      onWorklist: () => this.app.worklist.toggle(),
+      worklistOpen: this.app.worklist ? this.app.worklist.isOpen() : false,
       onSignOut: () => {
         auth.signOut();
         this.app.showStatus(t('signedOut'));
@@ -45,6 +47,7 @@ class EditingTools {
   onAuthChange() {
     if (!auth.canEdit()) {
       this.moveMode.stop();
+      if (this.app.worklist) this.app.worklist.close();
       this.app.state.version = null;
       this.app.state.cardNote = null;
     }
