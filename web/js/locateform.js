@@ -96,8 +96,14 @@ export class LocateMode {
     a.els.point.dataset.lon = String(p.lon);
     a.els.point.dataset.lat = String(p.lat);
     a.els.point.dataset.crs = p.crs;
+    a.els.error.hidden = true;
     this.message('');
-    if (fromMap) return;
+    if (fromMap) {
+      // The fields follow the map: the point as WGS84 text, ready to be corrected by hand.
+      a.els.coords.value = `${lon}, ${lat}`;
+      a.els.crs.value = 'wgs84';
+      return;
+    }
     if (p.crs === 'wgs84') {
       this.clicked([p.lon, p.lat]);
       this.deps.app.onMap((m) => m.focusPoint([p.lon, p.lat]));
