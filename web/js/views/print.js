@@ -39,9 +39,9 @@ function printRow(f, i) {
     h('td', {}, L.vocabLabel('location_precision', p.location_precision, p.location_precision_zh)));
 }
 
-/** The printed table of `features`. @param {import('../sites.js').Feature[]} features */
-function printTable(features) {
-  const table = h('table', {},
+/** The printed table of `features`. @param {import('../sites.js').Feature[]} features @param {string} [id] */
+function printTable(features, id) {
+  const table = h('table', { id },
     h('thead', {}, h('tr', {}, ['#', t('colName'), t('colCategory'), t('colChains'), t('colPlace'), t('colPrecision')].map((x) => h('th', {}, x)))));
   table.appendChild(h('tbody', {}, features.map(printRow)));
   return table;
@@ -55,10 +55,10 @@ export function mountPrint(app) {
     box.appendChild(h('h2', {}, t('printTitle')));
     box.appendChild(h('p', { class: 'print-meta' }, t('printMeta', { filter: filterSummary(state.filter), n: num(state.matched), time: new Date().toLocaleString(lang() === 'zh' ? 'zh-CN' : 'en-GB') })));
     box.appendChild(printTable(state.features.filter(hasLocation)));
-    const unknown = state.unlocated.features;
+    const unknown = state.features.filter((f) => !hasLocation(f));
     if (unknown.length) {
-      box.appendChild(h('h3', { id: 'print-unknown' }, t('printUnknownTitle', { n: num(state.unlocated.matched ?? unknown.length) })));
-      box.appendChild(printTable(unknown));
+      box.appendChild(h('h3', { id: 'print-unknown' }, t('printUnknownTitle', { n: num(unknown.length) })));
+      box.appendChild(printTable(unknown, 'print-unknown-table'));
     }
     const map = app.mapNow();
     if (map) map.resize();
