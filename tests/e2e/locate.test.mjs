@@ -214,3 +214,29 @@ test('a stale version is shown and never overwritten (412)', T, async () => {
   assert.equal(after.properties.notes, 'changed elsewhere');
   await finish(o, [{ status: 412, route: `sites/${id}` }]);
 });
+
+test('typed GCJ-02 coordinates (a pasted Amap link): the server converts them and keeps the original', T, async () => {
+  const o = await open('/', { signedIn: true });
+  const { page } = o;
+  const work = await api(server.origin, 'sites?located=false&precision=unknown&limit=10000');
+  const id = work.features[work.features.length - 1].properties.id;
+  await startLocating(page, id);
+  await page.fill('#locate-link', '【高德地图】 https://uri.amap.com/marker?position=110.925,21.665&name=x');
+  await page.click('#locate-apply-link');
+  assert.equal(await page.inputValue('#locate-crs'), 'gcj02');
+  assert.match(await page.textContent('#locate-point'), /110\.925000, 21\.665000/);
+  await page.selectOption('#locate-precision', 'building');
+  await page.fill('#locate-source', '高德地图分享链接');
+  await page.click('#locate-save');
+  await page.waitForSelector('#locate-form', { state: 'detached' });
+  await settled(page);
+  const after = await api(server.origin, `sites/${id}`);
+  const p = after.properties;
+  assert.equal(p.original_crs, 'gcj02');
+  assert.deepEqual([p.original_lon, p.original_lat], [110.925, 21.665], 'the original is kept');
+  const shift = metres(after.geometry.coordinates, [110.925, 21.665]);
+  assert.ok(shift > 100 && shift < 1000, `converted to WGS84 (GCJ-02 is a few hundred metres off here: ${shift.toFixed(0)} m)`);
+  assert.equal(p.location_precision, 'building');
+  assert.ok(!(await tray(page)).ids.includes(id), 'it left the tray');
+  await finish(o);
+});
