@@ -62,7 +62,8 @@ class EditingTools {
   editActionsFor(f) {
     if (!auth.canEdit()) return null;
     const p = f.properties || {};
-    const point = !f.geometry || f.geometry.type === 'Point';
+    // Drag-to-correct moves a point; a site without a location is located from the 待定位 worklist.
+    const point = !!f.geometry && f.geometry.type === 'Point';
     /** @param {string} id @param {string} cls @param {string} label @param {(e: any) => void} fn */
     const btn = (id, cls, label, fn) => h('button', { type: 'button', id, class: cls, onclick: fn }, label);
     const note = this.app.state.cardNote && this.app.state.cardNote.id === p.id ? this.app.state.cardNote : null;
