@@ -82,7 +82,7 @@ async function noEditControls(page) {
 }
 
 test('sign-in: a wrong token is refused, the right one brings the edit controls; readers see none', T, async () => {
-  const o = await open('/?site=xinhuayue');
+  const o = await open('/?site=gdut');
   const { page } = o;
   await page.waitForSelector('#card:not([hidden])');
   await noEditControls(page);
@@ -301,7 +301,12 @@ test('every card says how old the record is; an editor marks it verified today',
 });
 
 test('drag to correct: the marker is dropped, confirmed, and the site is there with precision surveyed', T, async () => {
-  const id = 'tianyuan-petrochemical';
+  // A point in the district that is not surveyed yet (a site without a location has nothing to drag).
+  const all = await api(server.origin, 'sites?limit=10000');
+  const pick = all.features.find((f) => f.geometry && f.geometry.type === 'Point' && !f.properties.outside_district
+    && f.properties.location_precision !== 'surveyed');
+  assert.ok(pick, 'the default dataset has a located, not surveyed point in the district');
+  const id = pick.properties.id;
   const was = await site(id);
   assert.notEqual(was.feature.properties.location_precision, 'surveyed');
   const o = await open('/', { signedIn: true });

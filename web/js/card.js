@@ -5,6 +5,7 @@ import { t, num } from './i18n.js';
 import { h, clear } from './dom.js';
 import { siteChains } from './sites.js';
 import * as L from './labels.js';
+import { hasLocation } from './locate.js';
 
 function row(label, value, opts = {}) {
   const empty = value === null || value === undefined || value === '' || (Array.isArray(value) && !value.length);
@@ -34,6 +35,7 @@ function sourceNodes(text) {
 }
 
 function approxNote(p) {
+  if (p.location_precision === 'unknown') return t('approxUnknown');
   if (p.scope === 'partner' && p.location_precision === 'district') return t('approxPartner');
   if (p.location_precision === 'district') return t('approxDistrict');
   if (p.location_precision === 'town') return t('approxTown');
@@ -131,7 +133,7 @@ export function renderCard(el, f, { onClose, onPermalink, onShowOnMap, symbolFor
     row(t('verified'), p.verified_at || t('notVerified')));
 
   const foot = h('div', { class: 'card-foot' },
-    h('button', { type: 'button', class: 'show-on-map', onclick: onShowOnMap }, t('showOnMap')),
+    hasLocation(f) ? h('button', { type: 'button', class: 'show-on-map', onclick: onShowOnMap }, t('showOnMap')) : null,
     h('button', { type: 'button', class: 'permalink', onclick: (e) => onPermalink(e.currentTarget) }, t('permalink')));
 
   el.append(head, freshness(p), ...notes, dl, foot);

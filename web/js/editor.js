@@ -361,7 +361,8 @@ async function submitForm(ctx) {
   const { creating, pointEditable, summary, submit } = ctx;
   summary.classList.remove('info');
   ctx.conflictBox.hidden = true;
-  const { values, errors } = validateSite(readForm(ctx.form, creating), { creating, pointEditable });
+  const unlocated = !creating && !!ctx.current && !ctx.current.geometry;
+  const { values, errors } = validateSite(readForm(ctx.form, creating), { creating, pointEditable, unlocated });
   if (errors.length) {
     showErrors(ctx, errors.map((x) => ({ field: x.field, message: t(x.key, x.params) })), t('formErrors'));
     return;

@@ -30,6 +30,8 @@ import { mountTabs } from './views/tabs.js';
 import { mountPrint, filterSummary } from './views/print.js';
 import { mountClusterList } from './views/cluster.js';
 import { mapHolder, mountMap } from './views/mapview.js';
+import { mountTray } from './views/tray.js';
+import { mountWorklist } from './views/worklist.js';
 
 const PAGE = 10000; // the API's largest page: the map and list show at most this many sites
 
@@ -182,6 +184,8 @@ function mountViews() {
   app.editing = mountEditing(app);
   app.filters = mountFilters(app);
   app.list = mountList(app);
+  app.tray = mountTray(app);
+  app.worklist = mountWorklist(app);
   app.legend = mountLegend(app);
   app.chainPanel = mountChainPanel(app);
   app.card = mountSelection(app);
@@ -224,6 +228,7 @@ function showSites(fc, facets, fit) {
   L.learnFacetLabels(state.facets);
   state.listShown = LIST_STEP;
   renderAll();
+  app.tray.load();
   onMap((m) => {
     m.setSites(state.features, state.filter.chain || null);
     if (state.selectedFeature) m.setSelection(state.selectedFeature);
@@ -442,6 +447,7 @@ function bindPage() {
     if (dialogOpen()) return; // the dialog closes itself
     const card = $('card');
     if (app.editing.moveMode.moving) app.editing.moveMode.stop({ focusCard: true });
+    else if (app.worklist.locate.active) app.worklist.locate.stop();
     else if (matchPanel.picking) matchPanel.cancelPick();
     else if (!card.hidden && card.contains(document.activeElement)) app.card.close({ push: true, focusRow: true });
     else if (app.board.isOpen()) app.board.close();
@@ -455,6 +461,7 @@ function switchLanguage() {
   renderAll();
   matchPanel.relabel();
   app.editing.renderStaffBar();
+  app.worklist.relabel();
   if (state.selectedFeature) app.card.show(state.selectedFeature);
   if (app.board.isOpen()) app.board.open();
 }
@@ -480,6 +487,7 @@ function renderAll() {
   app.filters.renderSelects();
   $('result-count').textContent = t('resultCount', { n: num(state.matched) });
   app.list.render();
+  app.tray.render();
   app.legend.render();
   app.filters.updateExport();
   app.chainPanel.render();

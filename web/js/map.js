@@ -6,6 +6,7 @@
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs?v=6.17.0';
 import { installSymbolFactory, symbolName } from './symbols.js';
 import { siteChains, markerOf, boundsOf } from './sites.js';
+import { hasLocation } from './locate.js';
 
 export const SITE_LAYERS = ['site-clusters', 'site-points'];
 /** The graduated symbols at township seats (per-township totals of the current filter). */
@@ -220,11 +221,15 @@ export class AtlasMap {
     this.map.getSource('towns').setData({ type: 'FeatureCollection', features });
   }
 
-  /** Shows the filtered sites: markers (clustered) and park outlines. */
+  /**
+   * Shows the filtered sites: markers (clustered) and park outlines. A site without a location
+   * (precision `unknown`, `geometry: null`) never reaches a source: it is listed, not drawn.
+   */
   setSites(features, chosenChain) {
     const points = [];
     const areas = [];
     for (const f of features) {
+      if (!hasLocation(f)) continue;
       const p = f.properties || {};
       const pt = markerOf(f);
       const chains = siteChains(p.chains);

@@ -30,6 +30,8 @@
  * @property {ReturnType<typeof import('./views/editing.js').mountEditing>} editing
  * @property {ReturnType<typeof import('./views/filters.js').mountFilters>} filters
  * @property {ReturnType<typeof import('./views/list.js').mountList>} list
+ * @property {ReturnType<typeof import('./views/tray.js').mountTray>} tray
+ * @property {ReturnType<typeof import('./views/worklist.js').mountWorklist>} worklist
  * @property {ReturnType<typeof import('./views/legend.js').mountLegend>} legend
  * @property {ReturnType<typeof import('./views/chainpanel.js').mountChainPanel>} chainPanel
  * @property {ReturnType<typeof import('./views/selection.js').mountSelection>} card

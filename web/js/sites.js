@@ -23,12 +23,14 @@ export function siteChains(chainsText) {
 }
 
 /**
- * The marker point of a feature: its point, or the marker (`lon`/`lat`) of a polygon.
+ * The marker point of a feature: its point, or the marker (`lon`/`lat`) of a polygon; none for a
+ * site of precision `unknown` (`geometry: null`: it has no place and is never drawn).
  * @param {Feature} f
  * @returns {number[] | null}
  */
 export function markerOf(f) {
   const g = f.geometry;
+  if (!g && f.properties && f.properties.location_precision === 'unknown') return null;
   if (g && g.type === 'Point') return g.coordinates;
   const p = f.properties || {};
   if (Number.isFinite(p.lon) && Number.isFinite(p.lat)) return [p.lon, p.lat];

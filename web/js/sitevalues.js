@@ -57,10 +57,11 @@ export function valuesOf(f) {
  * The client's checks: `raw` holds the form's texts (`*Bad` = the browser could not read a
  * number). Returns `{values, errors: [{field, key, params}]}`.
  * @param {Record<string, any>} raw
- * @param {{creating: boolean, pointEditable: boolean}} opts
+ * `unlocated`: the record has no location yet (precision unknown), so blank lon/lat stay blank.
+ * @param {{creating: boolean, pointEditable: boolean, unlocated?: boolean}} opts
  * @returns {{values: Values, errors: FieldError[]}}
  */
-export function validateSite(raw, { creating, pointEditable }) {
+export function validateSite(raw, { creating, pointEditable, unlocated = false }) {
   /** @type {FieldError[]} */
   const errors = [];
   /** @param {string} field @param {string} key @param {Record<string, any>} [params] */
@@ -119,7 +120,7 @@ export function validateSite(raw, { creating, pointEditable }) {
     const lonGiven = !blank(raw.lon) || raw.lonBad;
     const latGiven = !blank(raw.lat) || raw.latBad;
     if (lonGiven !== latGiven) err(lonGiven ? 'lat' : 'lon', creating ? 'errLonLatBoth' : 'errLonLatNeeded');
-    else if (!lonGiven && !creating) {
+    else if (!lonGiven && !creating && !unlocated) {
       err('lon', 'errLonLatNeeded');
     }
     if (lon !== null && Math.abs(lon) > 180) err('lon', 'errLon');

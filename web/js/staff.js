@@ -1,7 +1,7 @@
 // @ts-check
 // The staff controls: the "sign in" button (for everyone), the sign-in dialog, and — only while an
 // editor or admin is signed in — the staff bar (who is signed in, new site, upload, recently
-// deleted, sign out). Nothing of the bar exists in the page for a reader.
+// deleted, the 待定位 worklist, sign out). Nothing of the bar exists in the page for a reader.
 
 import { t } from './i18n.js';
 import { h, clear, $ } from './dom.js';
@@ -58,7 +58,7 @@ export function openSignIn({ onSignedIn } = {}) {
 
 /**
  * Shows the staff bar for the signed-in user (or removes it) and the sign-in button for readers.
- * `actions`: {onNewSite, onUpload, onDeleted, onSignOut}.
+ * `actions`: {onNewSite, onUpload, onDeleted, onWorklist, onSignOut}.
  */
 export function renderStaff(user, actions) {
   const bar = $('staff-bar');
@@ -78,7 +78,8 @@ export function renderStaff(user, actions) {
     ? h('span', { class: 'staff-tools', role: 'group', 'aria-label': t('staffTools') },
       h('button', { type: 'button', id: 'btn-new-site', onclick: actions.onNewSite }, t('newSite')),
       h('button', { type: 'button', id: 'btn-upload', title: t('uploadTitle'), onclick: actions.onUpload }, t('upload')),
-      h('button', { type: 'button', id: 'btn-deleted', onclick: actions.onDeleted }, t('recentlyDeleted')))
+      h('button', { type: 'button', id: 'btn-deleted', onclick: actions.onDeleted }, t('recentlyDeleted')),
+      h('button', { type: 'button', id: 'btn-worklist', 'aria-controls': 'worklist', 'aria-expanded': actions.worklistOpen ? 'true' : 'false', onclick: actions.onWorklist }, t('worklist')))
     : h('span', { class: 'staff-note' }, t('readOnlyRole'));
   bar.append(who, tools, h('button', { type: 'button', id: 'btn-signout', class: 'signout', onclick: actions.onSignOut }, t('signOut')));
 }

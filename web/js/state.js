@@ -5,6 +5,7 @@
 /** @typedef {import('./urlstate.js').UrlState} UrlState */
 /** @typedef {import('./sites.js').Feature} Feature */
 /** @typedef {{key: string | null, data: any, error: string | null}} Fetched  a fetched document and what it was fetched for */
+/** @typedef {{features: Feature[], matched: number | null, error: string | null}} Unlocated  `matched` null: the server counts no precision */
 
 /**
  * @typedef {object} State
@@ -21,6 +22,7 @@
  * @property {Map<string, Feature>} byId
  * @property {number} matched  how many sites the filter matches
  * @property {Record<string, any[]> | null} facets  counts per value of the filter's result
+ * @property {Unlocated} unlocated  the filter's sites without a location (the 位置待定 tray)
  * @property {number} listShown  list rows rendered
  * @property {Feature | null} selectedFeature
  * @property {{id: string, etag: string} | null} version  (editors) what a write's If-Match holds
@@ -51,6 +53,7 @@ export function initialState(url, listShown) {
     byId: new Map(),
     matched: 0,
     facets: null,
+    unlocated: { features: [], matched: null, error: null },
     listShown,
     selectedFeature: null,
     version: null,

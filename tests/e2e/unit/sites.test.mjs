@@ -20,6 +20,7 @@ test('markerOf: a point, a polygon with its marker, or nothing', () => {
   assert.deepEqual(markerOf({ geometry: polygon, properties: { lon: 0.5, lat: 0.4 } }), [0.5, 0.4]);
   assert.equal(markerOf({ geometry: polygon, properties: {} }), null);
   assert.equal(markerOf({ geometry: null, properties: { lon: 'x', lat: 1 } }), null);
+  assert.equal(markerOf({ geometry: null, properties: { location_precision: 'unknown', lon: 110.9, lat: 21.6 } }), null, 'a site of unknown location has no marker');
 });
 
 test('boundsOf spans points and polygons; null when there is nothing', () => {

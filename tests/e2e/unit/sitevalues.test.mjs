@@ -53,6 +53,9 @@ test('validateSite: numbers, years, coordinates', () => {
   assert.deepEqual(one.errors.map((e) => `${e.field}:${e.key}`), ['lat:errLonLatNeeded']);
   const none = validateSite(raw({ lon: '', lat: '' }), opts);
   assert.deepEqual(none.errors.map((e) => `${e.field}:${e.key}`), ['lon:errLonLatNeeded'], 'an edited point keeps a position');
+  const unlocated = validateSite(raw({ lon: '', lat: '' }), { ...opts, unlocated: true });
+  assert.deepEqual(unlocated.errors, [], 'a site without a location (precision unknown) may be edited without giving one');
+  assert.equal(unlocated.values.lon, null);
   const ok = validateSite(raw({ area_m2: ' 12.5 ', established: '2008', chains: ['b', 'a'] }), opts);
   assert.deepEqual(ok.errors, []);
   assert.equal(ok.values.area_m2, 12.5);

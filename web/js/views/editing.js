@@ -34,6 +34,8 @@ class EditingTools {
       onNewSite: () => this.newSite(),
       onUpload: () => openUpload({ onImported: () => this.app.track(this.afterWrite(null, { focus: false })) }),
       onDeleted: () => openDeleted({ onRestored: (/** @type {string} */ id) => this.app.track(this.afterWrite(id, { focus: false, fly: true })) }),
+      onWorklist: () => this.app.worklist.toggle(),
+      worklistOpen: this.app.worklist ? this.app.worklist.isOpen() : false,
       onSignOut: () => {
         auth.signOut();
         this.app.showStatus(t('signedOut'));
@@ -45,6 +47,7 @@ class EditingTools {
   onAuthChange() {
     if (!auth.canEdit()) {
       this.moveMode.stop();
+      if (this.app.worklist) this.app.worklist.close();
       this.app.state.version = null;
       this.app.state.cardNote = null;
     }
@@ -59,7 +62,8 @@ class EditingTools {
   editActionsFor(f) {
     if (!auth.canEdit()) return null;
     const p = f.properties || {};
-    const point = !f.geometry || f.geometry.type === 'Point';
+    // Drag-to-correct moves a point; a site without a location is located from the 待定位 worklist.
+    const point = !!f.geometry && f.geometry.type === 'Point';
     /** @param {string} id @param {string} cls @param {string} label @param {(e: any) => void} fn */
     const btn = (id, cls, label, fn) => h('button', { type: 'button', id, class: cls, onclick: fn }, label);
     const note = this.app.state.cardNote && this.app.state.cardNote.id === p.id ? this.app.state.cardNote : null;

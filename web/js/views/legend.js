@@ -1,9 +1,10 @@
 // @ts-check
 // The map legend: the symbols of the colour mode (categories or chains), approximate locations,
+// the count of sites without a location (not drawn; the entry opens the 位置待定 tray),
 // clusters, the township totals and the matching markers when shown, and the colour-mode switch.
 // It stays open or closed as the user left it across re-renders.
 
-import { t } from '../i18n.js';
+import { t, num } from '../i18n.js';
 import { h, clear, $, keepFocus } from '../dom.js';
 import { symbolCanvas } from '../symbols.js';
 import * as L from '../labels.js';
@@ -31,6 +32,11 @@ export function mountLegend(app) {
       }
     }
     out.push(h('li', {}, symbolCanvas('circle', 'hollow', '#475569', 16), t('legendApprox')));
+    const unknown = state.unlocated.matched;
+    if (unknown) {
+      out.push(h('li', { class: 'legend-unknown-item' }, h('span', { class: 'unknown-mark', 'aria-hidden': 'true' }, '?'),
+        h('button', { type: 'button', class: 'legend-unknown', id: 'legend-unknown', onclick: () => app.tray.reveal() }, t('legendUnknown', { n: num(unknown) }))));
+    }
     out.push(h('li', {}, h('span', { class: 'cluster-swatch' }, '9'), t('legendCluster')));
     if (state.townTotals) out.push(h('li', {}, h('span', { class: 'town-swatch' }), t('legendTownTotals')));
     if (state.tab === 'match') out.push(h('li', {}, h('span', { class: 'match-swatch' }, '1'), t('legendMatch')));

@@ -18,7 +18,7 @@ function rowMeta(p) {
   const parts = [L.vocabLabel('kind', p.kind, p.kind_zh)];
   if (p.town_code) parts.push(L.townLabel(p.town_code, p.town_name));
   if (p.scope === 'partner') parts.push(L.vocabLabel('scope', 'partner', p.scope_zh));
-  if (p.approximate) parts.push(L.vocabLabel('location_precision', p.location_precision, p.location_precision_zh));
+  if (p.approximate || p.location_precision === 'unknown') parts.push(L.vocabLabel('location_precision', p.location_precision, p.location_precision_zh));
   return parts.filter(Boolean).join(' · ');
 }
 
@@ -69,7 +69,7 @@ export function mountList(app) {
         'aria-current': selected ? 'true' : null,
         onclick: () => app.select(p.id, { fly: true }),
       },
-      symbolCanvas(st.shape, p.approximate ? 'hollow' : 'solid', color, 16),
+      p.location_precision === 'unknown' ? h('span', { class: 'unknown-mark', 'aria-hidden': 'true' }, '?') : symbolCanvas(st.shape, p.approximate ? 'hollow' : 'solid', color, 16),
       h('span', { class: 'names' },
         h('span', { class: 'zh', lang: 'zh-CN' }, p.name_zh),
         p.name_en ? h('span', { class: 'en', lang: 'en' }, p.name_en) : null,

@@ -1,11 +1,13 @@
 // @ts-check
-// Printing: a table of the shown sites with the filter and the time, under the printed map, and
-// the filter as one line of text (also the progress board's "current filter").
+// Printing: a table of the shown sites with the filter and the time, under the printed map, then
+// the sites without a location (not on the map: the 位置待定 tray), and the filter as one line of
+// text (also the progress board's "current filter").
 
 import { t, num, lang } from '../i18n.js';
 import { h, clear, $ } from '../dom.js';
 import { siteChains } from '../sites.js';
 import * as L from '../labels.js';
+import { hasLocation } from '../locate.js';
 
 /** @typedef {import('../page.js').App} App */
 /** @typedef {import('../urlstate.js').Filter} Filter */
@@ -37,6 +39,14 @@ function printRow(f, i) {
     h('td', {}, L.vocabLabel('location_precision', p.location_precision, p.location_precision_zh)));
 }
 
+/** The printed table of `features`. @param {import('../sites.js').Feature[]} features @param {string} [id] */
+function printTable(features, id) {
+  const table = h('table', { id },
+    h('thead', {}, h('tr', {}, ['#', t('colName'), t('colCategory'), t('colChains'), t('colPlace'), t('colPrecision')].map((x) => h('th', {}, x)))));
+  table.appendChild(h('tbody', {}, features.map(printRow)));
+  return table;
+}
+
 /** @param {App} app */
 export function mountPrint(app) {
   const { state } = app;
@@ -44,10 +54,12 @@ export function mountPrint(app) {
     const box = clear($('print-list'));
     box.appendChild(h('h2', {}, t('printTitle')));
     box.appendChild(h('p', { class: 'print-meta' }, t('printMeta', { filter: filterSummary(state.filter), n: num(state.matched), time: new Date().toLocaleString(lang() === 'zh' ? 'zh-CN' : 'en-GB') })));
-    const table = h('table', {},
-      h('thead', {}, h('tr', {}, ['#', t('colName'), t('colCategory'), t('colChains'), t('colPlace'), t('colPrecision')].map((x) => h('th', {}, x)))));
-    table.appendChild(h('tbody', {}, state.features.map(printRow)));
-    box.appendChild(table);
+    box.appendChild(printTable(state.features.filter(hasLocation)));
+    const unknown = state.features.filter((f) => !hasLocation(f));
+    if (unknown.length) {
+      box.appendChild(h('h3', { id: 'print-unknown' }, t('printUnknownTitle', { n: num(unknown.length) })));
+      box.appendChild(printTable(unknown, 'print-unknown-table'));
+    }
     const map = app.mapNow();
     if (map) map.resize();
   }
