@@ -42,6 +42,32 @@ impl Env {
     fn init(&self) {
         self.ok(&["init"]);
     }
+    /// Exports the sites `filter` selects as an English-header CSV named `name`: its header
+    /// and rows.
+    fn export_csv_en(
+        &self,
+        name: &str,
+        filter: &[&str],
+    ) -> (csv::StringRecord, Vec<csv::StringRecord>) {
+        let out = self.path(name);
+        let mut args = vec![
+            "export",
+            "--format",
+            "csv",
+            "--lang",
+            "en",
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(filter);
+        self.ok(&args);
+        let rows = csv_rows(&out);
+        let headers = csv::Reader::from_reader(&std::fs::read(&out).unwrap()[3..])
+            .headers()
+            .unwrap()
+            .clone();
+        (headers, rows)
+    }
 }
 
 fn csv_rows(path: &Path) -> Vec<csv::StringRecord> {
@@ -251,24 +277,8 @@ fn gcj02_import_is_converted_and_keeps_the_original() {
     let file = env.path("gcj.csv");
     std::fs::write(&file, "id,name_zh,category,kind,source,lon,lat,location_precision\ngcj-site,高德坐标站点,carrier_platform,incubator,test,110.9253,21.6739,building\n").unwrap();
     env.ok(&["import", file.to_str().unwrap(), "--crs", "gcj02"]);
-    let out = env.path("gcj-out.csv");
-    env.ok(&[
-        "export",
-        "--format",
-        "csv",
-        "--lang",
-        "en",
-        "--q",
-        "高德坐标",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    let rows = csv_rows(&out);
+    let (headers, rows) = env.export_csv_en("gcj-out.csv", &["--q", "高德坐标"]);
     assert_eq!(rows.len(), 1);
-    let headers = csv::Reader::from_reader(&std::fs::read(&out).unwrap()[3..])
-        .headers()
-        .unwrap()
-        .clone();
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
     let lon: f64 = rows[0][col("lon")].parse().unwrap();
     assert!(
@@ -701,21 +711,7 @@ fn a_gbk_sheet_of_addresses_lands_on_townships_and_places_nothing_invented() {
         out.contains("xc-farm") && out.contains("several townships"),
         "{out}"
     );
-    let csv_file = env.path("out.csv");
-    env.ok(&[
-        "export",
-        "--format",
-        "csv",
-        "--lang",
-        "en",
-        "-o",
-        csv_file.to_str().unwrap(),
-    ]);
-    let rows = csv_rows(&csv_file);
-    let reader = csv::Reader::from_reader(&std::fs::read(&csv_file).unwrap()[3..])
-        .headers()
-        .unwrap()
-        .clone();
+    let (reader, rows) = env.export_csv_en("out.csv", &[]);
     let col = |name: &str| reader.iter().position(|h| h == name).unwrap();
     let (id, town, lon, lat, precision) = (
         col("id"),
