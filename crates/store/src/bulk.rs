@@ -80,6 +80,7 @@ impl Store {
             tx.execute(sql::BUMP_DATA_VERSION, [])?;
         }
         tx.commit()?;
+        self.index_moved();
         Ok(report)
     }
 
@@ -116,6 +117,7 @@ impl Store {
         let report = import(&tx, &sites, &journal)?;
         tx.execute(sql::BUMP_DATA_VERSION, [])?;
         tx.commit()?;
+        self.index_moved();
         self.optimize();
         Ok(report)
     }

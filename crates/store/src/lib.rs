@@ -84,6 +84,7 @@ mod write;
 pub use backup::check_database;
 pub use error::{ErrorKind, InUse, Result, StoreError};
 pub use facets::{ChainCount, FacetCount, Facets, LinkCount};
+pub use index::shared::SharedIndex;
 pub use read::TownCounts;
 pub use reference::ChainsReplaced;
 pub use revisions::{DeletedSite, Revision, Saved};

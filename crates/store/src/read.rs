@@ -3,6 +3,7 @@
 //! returns exactly the sites [`SiteFilter::matches`] accepts.
 
 use crate::error::{Result, StoreError};
+use crate::index::listing;
 use crate::index::plan::{self, CountPath, RowsPath};
 use crate::{facets, query, row, sql, ChainCount, Facets, Store};
 use atlas_core::analysis::CategoryCounts;
@@ -58,15 +59,12 @@ impl Store {
     /// Calls `f` with each site of `filter`, in list order, one row at a time (exports never
     /// hold all rows). Honours `limit` and `offset` like [`Store::query`]; clear them to export
     /// everything. Stops at the first error, store's or `f`'s.
-    pub fn for_each<E, F>(&self, filter: &SiteFilter, f: F) -> Result<(), E>
+    pub fn for_each<E, F>(&self, filter: &SiteFilter, mut f: F) -> Result<(), E>
     where
         F: FnMut(Site) -> Result<(), E>,
         E: From<StoreError>,
     {
-        match plan::stream_path(filter) {
-            RowsPath::ListIndex => self.each_indexed(filter, f).map(|_| ()),
-            RowsPath::Sql => self.each_sql(filter, f),
-        }
+        self.each_row(filter, |reader, r| f(reader.read(r)?))
     }
 
     /// [`Store::for_each`] on two threads: this one reads and decodes the sites, a second one
@@ -140,22 +138,18 @@ impl Store {
         F: FnMut(&mut row::SiteReader, &rusqlite::Row<'_>) -> Result<(), E>,
         E: From<StoreError>,
     {
-        match plan::stream_path(filter) {
-            RowsPath::ListIndex => self.rows_indexed(filter, f).map(|_| ()),
-            RowsPath::Sql => self.rows_sql(filter, f),
+        if plan::stream_path(filter) == RowsPath::ListIndex {
+            let _snapshot = self.read_snapshot()?;
+            if let Some(scan) = self.scan_index(filter)? {
+                return self.rows_by_key(&scan.page, f);
+            }
+            // The list index cannot answer now: the SQL path, in the same snapshot.
+            return self.rows_sql(filter, f);
         }
+        self.rows_sql(filter, f)
     }
 
-    /// [`Store::for_each`] through the SQL list query.
-    fn each_sql<E, F>(&self, filter: &SiteFilter, mut f: F) -> Result<(), E>
-    where
-        F: FnMut(Site) -> Result<(), E>,
-        E: From<StoreError>,
-    {
-        self.rows_sql(filter, |reader, r| f(reader.read(r)?))
-    }
-
-    /// The rows of [`Store::each_sql`].
+    /// The rows of `filter` through the SQL list query.
     fn rows_sql<E, F>(&self, filter: &SiteFilter, mut f: F) -> Result<(), E>
     where
         F: FnMut(&mut row::SiteReader, &rusqlite::Row<'_>) -> Result<(), E>,
@@ -216,10 +210,13 @@ impl Store {
         F: FnMut(&mut row::SiteReader, &rusqlite::Row<'_>) -> Result<(), E>,
         E: From<StoreError>,
     {
-        if plan::page_path(filter) == RowsPath::ListIndex {
-            return self.rows_indexed(filter, f);
-        }
         let _snapshot = self.read_snapshot()?;
+        if plan::page_path(filter) == RowsPath::ListIndex {
+            if let Some(scan) = self.scan_index(filter)? {
+                self.rows_by_key(&scan.page, f)?;
+                return Ok(scan.matched);
+            }
+        }
         let mut returned = 0_u64;
         let limit = filter.limit.unwrap_or(u64::MAX);
         self.rows_sql(filter, |reader, r| {
@@ -234,25 +231,19 @@ impl Store {
         })
     }
 
-    /// The sites of the page of `filter` from one pass over the list index (a filter without a
-    /// search), read by key; returns the number of all matches.
-    fn each_indexed<E, F>(&self, filter: &SiteFilter, mut f: F) -> Result<u64, E>
-    where
-        F: FnMut(Site) -> Result<(), E>,
-        E: From<StoreError>,
-    {
-        self.rows_indexed(filter, |reader, r| f(reader.read(r)?))
+    /// One pass over the list index for `filter` (a filter without a search): the number of
+    /// all matches and the keys of the page; `None` when the index cannot answer now (see
+    /// [`Store::with_list_index`]). Call inside a read snapshot when rows are read after it.
+    fn scan_index(&self, filter: &SiteFilter) -> Result<Option<listing::Scan>> {
+        self.with_list_index(filter, |ix, passes| ix.scan(filter, passes))
     }
 
-    /// The rows of [`Store::each_indexed`].
-    fn rows_indexed<E, F>(&self, filter: &SiteFilter, mut f: F) -> Result<u64, E>
+    /// Calls `f` with each site of keys `pks`, in that order.
+    fn rows_by_key<E, F>(&self, pks: &[i64], mut f: F) -> Result<(), E>
     where
         F: FnMut(&mut row::SiteReader, &rusqlite::Row<'_>) -> Result<(), E>,
         E: From<StoreError>,
     {
-        let _snapshot = self.read_snapshot()?;
-        let (ix, passes) = self.list_index(filter)?;
-        let scan = ix.scan(filter, &passes);
         let q = sql::SITE_BY_PK.replace("{columns}", sql::SITE_COLUMNS);
         let mut st = self.conn.prepare_cached(&q).map_err(StoreError::from)?;
         // A callback reading through this store again gets a reader of its own.
@@ -260,13 +251,13 @@ impl Store {
         let reader = kept
             .as_deref_mut()
             .unwrap_or_else(|| own.insert(row::SiteReader::default()));
-        for pk in scan.page {
+        for &pk in pks {
             let mut rows = st.query([pk]).map_err(StoreError::from)?;
             if let Some(r) = rows.next().map_err(StoreError::from)? {
                 f(reader, r)?;
             }
         }
-        Ok(scan.matched)
+        Ok(())
     }
 
     /// How many sites match `filter` (limit and offset ignored). The one count of the store:
@@ -289,16 +280,21 @@ impl Store {
                 })
             }
             CountPath::ListIndex => {
-                let (ix, passes) = self.list_index(filter)?;
                 let mut f = filter.clone();
                 f.limit = Some(0);
-                Ok(ix.scan(&f, &passes).matched)
+                match self.with_list_index(&f, |ix, passes| ix.scan(&f, passes).matched)? {
+                    Some(n) => Ok(n),
+                    // The list index cannot answer now: the SQL count gives the same number.
+                    None => self.count_sql(filter),
+                }
             }
-            CountPath::Sql => {
-                let (q, values) = query::count_sql(filter, self.access(filter)?);
-                self.scalar_u64(&q, &values)
-            }
+            CountPath::Sql => self.count_sql(filter),
         }
+    }
+
+    fn count_sql(&self, filter: &SiteFilter) -> Result<u64> {
+        let (q, values) = query::count_sql(filter, self.access(filter)?);
+        self.scalar_u64(&q, &values)
     }
 
     fn scalar_u64(&self, q: &str, values: &[Value]) -> Result<u64> {

@@ -274,6 +274,7 @@ impl Store {
         replace(&tx, r)?;
         tx.execute(sql::BUMP_DATA_VERSION, [])?;
         tx.commit()?;
+        self.index_moved();
         Ok(())
     }
 
@@ -368,6 +369,7 @@ impl Store {
         insert_chains(&tx, cat)?;
         tx.execute(sql::BUMP_DATA_VERSION, [])?;
         tx.commit()?;
+        self.index_moved();
         Ok(diff)
     }
 
@@ -431,6 +433,7 @@ impl Store {
         insert_indicators(&tx, list)?;
         tx.execute(sql::BUMP_DATA_VERSION, [])?;
         tx.commit()?;
+        self.index_moved();
         Ok(list.len())
     }
 

@@ -17,6 +17,7 @@
 //! - A change that leaves the record as it is writes nothing (no revision, same version).
 
 use crate::error::{Result, StoreError};
+use crate::index::shared::SiteChange;
 use crate::write::{self, Action, Journal};
 use crate::{row, sql, Store};
 use atlas_core::{Category, Labelled, Site, SiteId};
@@ -173,20 +174,37 @@ fn latest_revision(conn: &Connection, id: &str) -> Result<Option<RawRevision>> {
 impl Store {
     /// Runs `f` in one `IMMEDIATE` transaction that bumps the data version when `f` wrote
     /// something (`f` returns whether it did); `f` gets the time of the change (the store's
-    /// clock).
+    /// clock). `id`: the one site `f` changes. With a shared index attached, the change moves
+    /// it in place before the commit, and the commit's outcome is reported to it (see
+    /// `index::shared`).
     fn change<T>(
         &mut self,
+        id: &SiteId,
         f: impl FnOnce(&Connection, DateTime<Utc>) -> Result<(T, bool)>,
     ) -> Result<T> {
         let at = self.clock.now();
+        let shared = self.shared.clone();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let old = match &shared {
+            Some(_) => SiteChange::before(&tx, id.as_str())?,
+            None => None,
+        };
         let (out, wrote) = f(&tx, at)?;
-        if wrote {
-            tx.execute(sql::BUMP_DATA_VERSION, [])?;
+        if !wrote {
+            tx.commit()?;
+            return Ok(out);
         }
-        tx.commit()?;
+        tx.execute(sql::BUMP_DATA_VERSION, [])?;
+        let Some(shared) = shared else {
+            tx.commit()?;
+            return Ok(out);
+        };
+        let pending = shared.begin(SiteChange::read(&tx, id.as_str(), old)?);
+        let committed = tx.commit();
+        pending.end(committed.is_ok());
+        committed?;
         Ok(out)
     }
 
@@ -215,7 +233,7 @@ impl Store {
     /// when its id is taken; an unknown chain, link or township is
     /// [`StoreError::InvalidSite`]. A deleted site's id may be used again.
     pub fn create_site(&mut self, site: &Site, who: &str) -> Result<Saved> {
-        self.change(|conn, at| {
+        self.change(&site.id, |conn, at| {
             if stored_version(conn, site.id.as_str())?.is_some() {
                 return Err(StoreError::SiteExists(site.id.to_string()));
             }
@@ -241,7 +259,7 @@ impl Store {
         who: &str,
         action: Action,
     ) -> Result<Saved> {
-        self.change(|conn, at| {
+        self.change(&site.id, |conn, at| {
             check_version(conn, site.id.as_str(), expected)?;
             let journal = Journal { who, action, at };
             let written = write::write_one(conn, site, &journal, None)?;
@@ -254,7 +272,7 @@ impl Store {
     /// forgets it at once) and keeps its whole record in the deletion's revision, so that
     /// [`Store::restore_site`] can put it back. Returns the revision.
     pub fn delete_site(&mut self, id: &SiteId, expected: Option<u64>, who: &str) -> Result<u64> {
-        self.change(|conn, at| {
+        self.change(id, |conn, at| {
             check_version(conn, id.as_str(), expected)?;
             let journal = Journal {
                 who,
@@ -273,7 +291,7 @@ impl Store {
     /// [`StoreError::InvalidSite`] when it uses a chain, link or township the store no longer
     /// has.
     pub fn restore_site(&mut self, id: &SiteId, who: &str) -> Result<Saved> {
-        self.change(|conn, at| {
+        self.change(id, |conn, at| {
             if stored_version(conn, id.as_str())?.is_some() {
                 return Err(StoreError::NotDeleted(id.to_string()));
             }
@@ -308,7 +326,7 @@ impl Store {
         expected: Option<u64>,
         who: &str,
     ) -> Result<Saved> {
-        self.change(|conn, at| {
+        self.change(id, |conn, at| {
             let no_such = || StoreError::NoSuchRevision {
                 id: id.to_string(),
                 rev,

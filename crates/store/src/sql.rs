@@ -118,6 +118,12 @@ pub const INSERT_COMBO: &str = "INSERT INTO facet_combos \
 pub const ADD_COMBO_SITES: &str = "UPDATE facet_combos SET sites = sites + ?2 WHERE id = ?1";
 /// Chain sets with their site counts.
 pub const CHAIN_SETS: &str = "SELECT id, category_rank, refs, sites FROM chain_sets";
+/// One chain set by id, with [`CHAIN_SETS`]' columns.
+pub const CHAIN_SET_BY_ID: &str =
+    "SELECT id, category_rank, refs, sites FROM chain_sets WHERE id = ?1";
+/// One combination by id, with [`COMBOS`]' columns.
+pub const COMBO_BY_ID: &str = "SELECT id, category_rank, kind, level, status, scope, town_code, \
+    sites FROM facet_combos WHERE id = ?1";
 /// Interns a chain set (?1 category rank, ?2 refs as `ChainRef::format_list` writes them).
 pub const INSERT_CHAIN_SET: &str = "INSERT INTO chain_sets (category_rank, refs) VALUES (?1, ?2)";
 /// One chain or link of a chain set.
@@ -295,6 +301,13 @@ pub const LIST: &str =
 /// The list index as the in-memory copy reads it (`listing`): an index-only scan in list order.
 pub const LIST_INDEX: &str = "SELECT pk, combo, chainset, min_lon, max_lon, min_lat, max_lat \
     FROM sites INDEXED BY sites_order ORDER BY category_rank, name_zh, id";
+/// One site's list index entry and list key by id (the columns of [`LIST_INDEX`], then
+/// `category_rank, name_zh`).
+pub const LIST_ENTRY: &str = "SELECT pk, combo, chainset, min_lon, max_lon, min_lat, max_lat, \
+    category_rank, name_zh FROM sites WHERE id = ?1";
+/// The key of the site after list key (?1 category rank, ?2 name, ?3 id) in list order.
+pub const LIST_NEXT: &str = "SELECT pk FROM sites INDEXED BY sites_order \
+    WHERE (category_rank, name_zh, id) > (?1, ?2, ?3) ORDER BY category_rank, name_zh, id LIMIT 1";
 /// One site by key, with [`SITE_COLUMNS`].
 pub const SITE_BY_PK: &str = "SELECT {columns} FROM sites AS s WHERE s.pk = ?1";
 /// A page in list order that sorts keys only: the site columns (and their chain set) are read for

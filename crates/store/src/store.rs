@@ -2,7 +2,7 @@
 //! what describes the whole database (schema version, `meta`, the data version).
 
 use crate::error::{Result, StoreError};
-use crate::index::{dicts, listing};
+use crate::index::{dicts, listing, shared};
 use crate::{migrations, reference, row, sql};
 use atlas_core::clock::Clock;
 use rusqlite::{Connection, InterruptHandle, OpenFlags};
@@ -24,16 +24,20 @@ pub struct Store {
     pub(crate) clock: Clock,
     /// The interned facet combinations and chain sets as last read, with the version read at.
     pub(crate) dicts: std::cell::RefCell<Option<(dicts::Version, std::sync::Arc<dicts::Dicts>)>>,
-    /// The list index as last read, with the version read at (see `index::listing`).
-    #[allow(clippy::type_complexity)]
-    pub(crate) list_index: std::cell::RefCell<
+    /// This connection's own list index as last read, with the version read at (see
+    /// `index::listing`); unused while a shared index is attached.
+    pub(crate) list_index:
+        std::cell::RefCell<Option<(dicts::Version, std::sync::Arc<listing::ListIndex>)>>,
+    /// The verdicts of the last filter parts asked, with what they were computed against.
+    pub(crate) passes: std::cell::RefCell<
         Option<(
-            dicts::Version,
-            std::sync::Arc<listing::ListIndex>,
+            listing::IndexVersion,
             String,
             std::sync::Arc<listing::Passes>,
         )>,
     >,
+    /// The process's one list index, when attached (see `index::shared`).
+    pub(crate) shared: Option<std::sync::Arc<shared::SharedIndex>>,
     /// The site reader of this connection, with the chain lists it has parsed (kept from one
     /// page to the next).
     pub(crate) reader: std::cell::RefCell<row::SiteReader>,
@@ -112,6 +116,8 @@ impl Store {
             clock: Clock::system(),
             dicts: std::cell::RefCell::new(None),
             list_index: std::cell::RefCell::new(None),
+            passes: std::cell::RefCell::new(None),
+            shared: None,
             reader: std::cell::RefCell::new(row::SiteReader::default()),
         }
     }
@@ -140,6 +146,18 @@ impl Store {
     /// of users' creation and revocation. Tests and reproducible runs fix it.
     pub fn set_clock(&mut self, clock: Clock) {
         self.clock = clock;
+    }
+
+    /// Makes this store answer from `index`, the process's one list index and interned values,
+    /// instead of copies of its own (which it drops): every connection of a server attaches
+    /// the same one. A read uses it when it holds exactly the data version the read's
+    /// transaction sees, and the SQL path otherwise (same results, never a wait for a build);
+    /// a single-site change through this store moves it to the new version in place. See
+    /// [`SharedIndex`](crate::SharedIndex).
+    pub fn attach_index(&mut self, index: std::sync::Arc<shared::SharedIndex>) {
+        *self.list_index.get_mut() = None;
+        *self.passes.get_mut() = None;
+        self.shared = Some(index);
     }
 
     /// A handle that interrupts this store's running statement from another thread (the call

@@ -4,7 +4,9 @@
 //! A store keeps the last copy it read and reuses it while the database is unchanged: no
 //! commit by another connection (`PRAGMA data_version`) and no change by its own
 //! (`total_changes`). Reading them is one pass over two small tables; the copy saves that on
-//! every request.
+//! every request. With a shared index attached (`index::shared`), its copy answers while it
+//! holds the data version a read sees (a single-site change re-reads the rows of the few ids
+//! it touched, [`Dicts::apply`]); the connection's own copy otherwise.
 
 use crate::error::{Result, StoreError};
 use crate::query;
@@ -22,7 +24,7 @@ pub(crate) const SCALAR_DIMS: usize = 6;
 pub(crate) const NONE: u16 = u16::MAX;
 
 /// An interned facet combination.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Combo {
     /// Per dimension, the position of the value in [`Dicts::values`] (or [`NONE`]).
     pub values: [u16; SCALAR_DIMS],
@@ -30,7 +32,7 @@ pub(crate) struct Combo {
 }
 
 /// An interned chain set.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct ChainSet {
     /// The category's position in its vocabulary.
     pub rank: usize,
@@ -48,7 +50,7 @@ pub(crate) struct ChainSet {
 }
 
 /// Chains and links in catalogue order.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Catalogue {
     pub chain_ids: Vec<String>,
     pub link_ids: Vec<String>,
@@ -62,7 +64,7 @@ pub(crate) struct Catalogue {
 }
 
 /// Everything interned, by id (`by_id[id]`).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Dicts {
     pub cat: Catalogue,
     pub combos: Vec<Option<Combo>>,
@@ -99,9 +101,15 @@ fn put<T>(v: &mut Vec<Option<T>>, id: i64, t: T) {
     }
 }
 
+fn drop_id<T>(v: &mut [Option<T>], id: i64) {
+    if let Some(slot) = index(id).and_then(|i| v.get_mut(i)) {
+        *slot = None;
+    }
+}
+
 impl Dicts {
     /// Reads the chains, then every combination and chain set.
-    fn load(store: &Store) -> Result<Self> {
+    pub(crate) fn load(store: &Store) -> Result<Self> {
         let cat = Catalogue::load(store)?;
         let (combos, values) = load_combos(store)?;
         let sets = load_sets(store, &cat)?;
@@ -111,6 +119,26 @@ impl Dicts {
             values,
             sets,
         })
+    }
+
+    /// Takes in the rows a single-site change left (see [`Touched`]): the same values a fresh
+    /// [`Dicts::load`] would read, a new value of a dimension appended to its list.
+    pub(crate) fn apply(&mut self, t: &Touched) {
+        for (id, row) in &t.combos {
+            match row {
+                Some(row) => {
+                    let c = combo(row, &mut self.values);
+                    put(&mut self.combos, *id, c);
+                }
+                None => drop_id(&mut self.combos, *id),
+            }
+        }
+        for (id, row) in &t.sets {
+            match row {
+                Some(row) => put(&mut self.sets, *id, chain_set(row, &self.cat)),
+                None => drop_id(&mut self.sets, *id),
+            }
+        }
     }
 
     /// How each combination and chain set fares against `f`.
@@ -253,42 +281,88 @@ impl Catalogue {
     }
 }
 
+/// A row of `facet_combos` ([`sql::COMBOS`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ComboRow {
+    id: i64,
+    rank: i64,
+    /// Kind, level, status, scope, town.
+    values: [Option<String>; SCALAR_DIMS - 1],
+    sites: i64,
+}
+
+impl ComboRow {
+    pub(crate) fn read(r: &Row<'_>) -> Result<Self> {
+        let mut values: [Option<String>; SCALAR_DIMS - 1] = Default::default();
+        for (d, v) in values.iter_mut().enumerate() {
+            *v = text(r, d + 2)?.map(str::to_string);
+        }
+        Ok(Self {
+            id: r.get(0)?,
+            rank: r.get(1)?,
+            values,
+            sites: r.get(7)?,
+        })
+    }
+}
+
+/// A row of `chain_sets` ([`sql::CHAIN_SETS`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SetRow {
+    id: i64,
+    rank: i64,
+    refs: Option<String>,
+    sites: i64,
+}
+
+impl SetRow {
+    pub(crate) fn read(r: &Row<'_>) -> Result<Self> {
+        Ok(Self {
+            id: r.get(0)?,
+            rank: r.get(1)?,
+            refs: text(r, 2)?.map(str::to_string),
+            sites: r.get(3)?,
+        })
+    }
+}
+
 /// Every combination by id, and the distinct values of each scalar dimension.
 #[allow(clippy::type_complexity)]
 fn load_combos(store: &Store) -> Result<(Vec<Option<Combo>>, [Vec<String>; SCALAR_DIMS])> {
     let mut values: [Vec<String>; SCALAR_DIMS] = Default::default();
-    let mut positions: [HashMap<String, u16>; SCALAR_DIMS] = Default::default();
     values[0] = Category::ALL.iter().map(|c| c.id().to_string()).collect();
     let mut combos = Vec::new();
     let mut st = store.conn.prepare_cached(sql::COMBOS)?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
-        let mut combo = Combo {
-            values: [NONE; SCALAR_DIMS],
-            sites: u64::try_from(r.get::<_, i64>(7)?).unwrap_or(0),
-        };
-        combo.values[0] = u16::try_from(r.get::<_, i64>(1)?)
-            .ok()
-            .filter(|v| usize::from(*v) < values[0].len())
-            .unwrap_or(NONE);
-        for d in 1..SCALAR_DIMS {
-            if let Some(v) = text(r, d + 1)? {
-                let next = values[d].len();
-                let p = match positions[d].get(v) {
-                    Some(p) => *p,
-                    None => {
-                        let p = u16::try_from(next).unwrap_or(NONE);
-                        positions[d].insert(v.to_string(), p);
-                        values[d].push(v.to_string());
-                        p
-                    }
-                };
-                combo.values[d] = p;
-            }
-        }
-        put(&mut combos, r.get(0)?, combo);
+        let row = ComboRow::read(r)?;
+        put(&mut combos, row.id, combo(&row, &mut values));
     }
     Ok((combos, values))
+}
+
+/// The combination of `row`, its values' positions in `values` (new values appended).
+fn combo(row: &ComboRow, values: &mut [Vec<String>; SCALAR_DIMS]) -> Combo {
+    let mut combo = Combo {
+        values: [NONE; SCALAR_DIMS],
+        sites: u64::try_from(row.sites).unwrap_or(0),
+    };
+    combo.values[0] = u16::try_from(row.rank)
+        .ok()
+        .filter(|v| usize::from(*v) < values[0].len())
+        .unwrap_or(NONE);
+    for (d, v) in row.values.iter().enumerate() {
+        let Some(v) = v else { continue };
+        let known = &mut values[d + 1];
+        combo.values[d + 1] = match known.iter().position(|k| k == v) {
+            Some(p) => u16::try_from(p).unwrap_or(NONE),
+            None => {
+                known.push(v.clone());
+                u16::try_from(known.len() - 1).unwrap_or(NONE)
+            }
+        };
+    }
+    combo
 }
 
 /// Every chain set by id, its chains and links as positions in `cat`.
@@ -297,45 +371,89 @@ fn load_sets(store: &Store, cat: &Catalogue) -> Result<Vec<Option<ChainSet>>> {
     let mut st = store.conn.prepare_cached(sql::CHAIN_SETS)?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
-        let mut set = ChainSet {
-            rank: usize::try_from(r.get::<_, i64>(1)?).unwrap_or(usize::MAX),
-            chains: Vec::new(),
-            links: Vec::new(),
-            no_link: Vec::new(),
-            sites: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
-            chain_bits: 0,
-            link_bits: 0,
-        };
-        // `refs` as `ChainRef::format_list` writes them: `chain` or `chain.link`, `;`
-        // between. Reference data guards its ids (`replace_reference`); an unknown one
-        // counts nowhere.
-        for part in text(r, 2)?
-            .unwrap_or("")
-            .split(';')
-            .filter(|p| !p.is_empty())
-        {
-            let chain = if let Some(&l) = cat.link_pos.get(part) {
-                set.links.push(l);
-                Some(cat.link_chain[l])
-            } else if let Some(&c) = cat.chain_pos.get(part) {
-                set.no_link.push(c);
-                Some(c)
-            } else {
-                None
-            };
-            if let Some(c) = chain {
-                if !set.chains.contains(&c) {
-                    set.chains.push(c);
-                }
-            }
-        }
-        if cat.bits {
-            set.chain_bits = set.chains.iter().fold(0, |m, &c| m | (1u64 << c));
-            set.link_bits = set.links.iter().fold(0, |m, &l| m | (1u128 << l));
-        }
-        put(&mut sets, r.get(0)?, set);
+        let row = SetRow::read(r)?;
+        put(&mut sets, row.id, chain_set(&row, cat));
     }
     Ok(sets)
+}
+
+/// The chain set of `row`, its chains and links as positions in `cat`.
+fn chain_set(row: &SetRow, cat: &Catalogue) -> ChainSet {
+    let mut set = ChainSet {
+        rank: usize::try_from(row.rank).unwrap_or(usize::MAX),
+        chains: Vec::new(),
+        links: Vec::new(),
+        no_link: Vec::new(),
+        sites: u64::try_from(row.sites).unwrap_or(0),
+        chain_bits: 0,
+        link_bits: 0,
+    };
+    // `refs` as `ChainRef::format_list` writes them: `chain` or `chain.link`, `;`
+    // between. Reference data guards its ids (`replace_reference`); an unknown one
+    // counts nowhere.
+    for part in row
+        .refs
+        .as_deref()
+        .unwrap_or("")
+        .split(';')
+        .filter(|p| !p.is_empty())
+    {
+        let chain = if let Some(&l) = cat.link_pos.get(part) {
+            set.links.push(l);
+            Some(cat.link_chain[l])
+        } else if let Some(&c) = cat.chain_pos.get(part) {
+            set.no_link.push(c);
+            Some(c)
+        } else {
+            None
+        };
+        if let Some(c) = chain {
+            if !set.chains.contains(&c) {
+                set.chains.push(c);
+            }
+        }
+    }
+    if cat.bits {
+        set.chain_bits = set.chains.iter().fold(0, |m, &c| m | (1u64 << c));
+        set.link_bits = set.links.iter().fold(0, |m, &l| m | (1u128 << l));
+    }
+    set
+}
+
+/// The rows of the combinations and chain sets a single-site change touched, as they are after
+/// it (`None`: dropped, no site uses it any more).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Touched {
+    pub combos: Vec<(i64, Option<ComboRow>)>,
+    pub sets: Vec<(i64, Option<SetRow>)>,
+}
+
+impl Touched {
+    /// Reads the rows of combinations `combos` and chain sets `sets` (ids repeated or missing
+    /// are fine).
+    pub(crate) fn read(
+        conn: &rusqlite::Connection,
+        combos: &[Option<i64>],
+        sets: &[Option<i64>],
+    ) -> Result<Self> {
+        use rusqlite::OptionalExtension;
+        let mut out = Self::default();
+        let mut st = conn.prepare_cached(sql::COMBO_BY_ID)?;
+        for &id in combos.iter().flatten() {
+            if out.combos.iter().all(|(i, _)| *i != id) {
+                let row = st.query_row([id], |r| Ok(ComboRow::read(r))).optional()?;
+                out.combos.push((id, row.transpose()?));
+            }
+        }
+        let mut st = conn.prepare_cached(sql::CHAIN_SET_BY_ID)?;
+        for &id in sets.iter().flatten() {
+            if out.sets.iter().all(|(i, _)| *i != id) {
+                let row = st.query_row([id], |r| Ok(SetRow::read(r))).optional()?;
+                out.sets.push((id, row.transpose()?));
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// How each interned value fares against a filter.
@@ -393,8 +511,15 @@ impl Store {
         ))
     }
 
-    /// The interned values, from the copy of the last read while the database is unchanged.
+    /// The interned values: the shared index's when attached and at the data version this
+    /// connection sees, else the copy of the last read while the database is unchanged.
     pub(crate) fn dicts(&self) -> Result<Arc<Dicts>> {
+        if let Some(shared) = &self.shared {
+            let at = self.data_version()?;
+            if let Some(d) = shared.with_current(at, |held| held.dicts.clone()) {
+                return Ok(d);
+            }
+        }
         let version = self.version()?;
         if let Some((v, d)) = self.dicts.borrow().as_ref() {
             if *v == version {

@@ -57,30 +57,73 @@ struct Cell {
 }
 
 impl Grid {
-    fn add(&mut self, pos: u32, b: &[f64; 4]) {
+    /// The cells of box `b`, or `None` when it touches more than [`MAX_CELLS_PER_SITE`] (the
+    /// site then goes to [`Grid::wide`]).
+    fn cover(b: &[f64; 4]) -> Option<impl Iterator<Item = (i32, i32)>> {
         let (x0, y0) = cell_of(b[0], b[2]);
         let (x1, y1) = cell_of(b[1], b[3]);
         let n = (i64::from(x1) - i64::from(x0) + 1) * (i64::from(y1) - i64::from(y0) + 1);
-        if n > MAX_CELLS_PER_SITE {
-            self.wide.push(pos);
+        (n <= MAX_CELLS_PER_SITE)
+            .then(|| (x0..=x1).flat_map(move |x| (y0..=y1).map(move |y| (x, y))))
+    }
+
+    /// Puts list position `pos` (its box `b`) in its cells, keeping each list ascending (a load
+    /// appends; an edit inserts).
+    fn add(&mut self, pos: u32, b: &[f64; 4]) {
+        let Some(cover) = Self::cover(b) else {
+            insert_sorted(&mut self.wide, pos);
             return;
+        };
+        for xy in cover {
+            let c = self.cells.entry(xy).or_insert_with(|| Cell {
+                sites: Vec::new(),
+                bounds: *b,
+            });
+            insert_sorted(&mut c.sites, pos);
+            let u = &mut c.bounds;
+            *u = [
+                u[0].min(b[0]),
+                u[1].max(b[1]),
+                u[2].min(b[2]),
+                u[3].max(b[3]),
+            ];
         }
-        for x in x0..=x1 {
-            for y in y0..=y1 {
-                let c = self.cells.entry((x, y)).or_insert_with(|| Cell {
-                    sites: Vec::new(),
-                    bounds: *b,
-                });
-                c.sites.push(pos);
-                let u = &mut c.bounds;
-                *u = [
-                    u[0].min(b[0]),
-                    u[1].max(b[1]),
-                    u[2].min(b[2]),
-                    u[3].max(b[3]),
-                ];
+    }
+
+    /// Takes list position `pos` (its box `b`) out of its cells. A cell's bounds stay as they
+    /// were: a union of boxes that may now be larger than needed, which both tests on it
+    /// (meets, lies within) still answer soundly; an emptied cell goes.
+    fn remove(&mut self, pos: u32, b: &[f64; 4]) {
+        let Some(cover) = Self::cover(b) else {
+            if let Ok(k) = self.wide.binary_search(&pos) {
+                self.wide.remove(k);
+            }
+            return;
+        };
+        for xy in cover {
+            if let Some(c) = self.cells.get_mut(&xy) {
+                if let Ok(k) = c.sites.binary_search(&pos) {
+                    c.sites.remove(k);
+                }
+                if c.sites.is_empty() {
+                    self.cells.remove(&xy);
+                }
             }
         }
+    }
+
+    /// Adds `by` (±1) to every list position in `from..=to`, after a site left or entered the
+    /// list before them. The caller has freed the positions they move onto, so every list
+    /// stays ascending.
+    fn shift(&mut self, from: u32, to: u32, by: i8) {
+        let shift = |v: &mut Vec<u32>| {
+            let start = v.partition_point(|&p| p < from);
+            for p in v[start..].iter_mut().take_while(|p| **p <= to) {
+                *p = p.wrapping_add_signed(i32::from(by));
+            }
+        };
+        self.cells.values_mut().for_each(|c| shift(&mut c.sites));
+        shift(&mut self.wide);
     }
 
     /// The cells of box `q` (`[min_lon, max_lon, min_lat, max_lat]`): the list positions of the
@@ -126,6 +169,18 @@ impl Grid {
             }
         }
         (total <= budget).then_some(out)
+    }
+}
+
+/// Inserts `pos` into the ascending list `v` (appends when it is the largest).
+fn insert_sorted(v: &mut Vec<u32>, pos: u32) {
+    if v.last().is_none_or(|&last| last < pos) {
+        v.push(pos);
+    } else {
+        let k = v.partition_point(|&p| p < pos);
+        if v.get(k) != Some(&pos) {
+            v.insert(k, pos);
+        }
     }
 }
 
@@ -195,7 +250,7 @@ pub(crate) struct Passes {
 }
 
 impl Passes {
-    fn new(f: &SiteFilter, v: &Verdicts, ix: &ListIndex) -> Self {
+    pub(crate) fn new(f: &SiteFilter, v: &Verdicts, ix: &ListIndex) -> Self {
         let combos: Option<Vec<bool>> =
             crate::query::has_scalar(f).then(|| v.combo_fails.iter().map(|m| *m == 0).collect());
         let sets: Option<Vec<bool>> = crate::query::has_chains(f)
@@ -288,49 +343,202 @@ pub(crate) struct Scan {
     pub page: Vec<i64>,
 }
 
-impl ListIndex {
-    /// Reads `sites_order` (an index-only scan).
-    fn load(store: &Store) -> Result<Self> {
-        let mut ix = ListIndex::default();
-        let mut st = store.conn.prepare_cached(sql::LIST_INDEX)?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let pk: i64 = r.get(0)?;
-            // A missing id (never written by the store) passes no filter on its part.
-            let combo: Option<i64> = r.get(1)?;
-            let set: Option<i64> = r.get(2)?;
-            let b: [Option<f64>; 4] = [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?];
-            let b = match b {
+/// One site as the list index holds it: what each per-site column stores for it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Entry {
+    /// The key (`sites.pk`).
+    pub pk: i64,
+    /// The interned combination and chain set (a missing id, never written by the store,
+    /// passes no filter on its part).
+    pub combo: Option<i64>,
+    pub set: Option<i64>,
+    /// The exact stored box `[min_lon, max_lon, min_lat, max_lat]`; `None` without location.
+    pub bbox: Option<[f64; 4]>,
+}
+
+impl Entry {
+    /// An `Entry` from the columns `pk, combo, chainset, min_lon, max_lon, min_lat, max_lat`
+    /// starting at `first` (as [`sql::LIST_INDEX`] and [`sql::LIST_ENTRY`] select them).
+    pub(crate) fn from_row(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Self> {
+        let b: [Option<f64>; 4] = [
+            r.get(first + 3)?,
+            r.get(first + 4)?,
+            r.get(first + 5)?,
+            r.get(first + 6)?,
+        ];
+        Ok(Self {
+            pk: r.get(first)?,
+            combo: r.get(first + 1)?,
+            set: r.get(first + 2)?,
+            bbox: match b {
                 [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
                 _ => None,
-            };
-            ix.push(pk, combo, set, b);
+            },
+        })
+    }
+}
+
+/// How [`ListIndex::write`] puts an entry at a list position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// Before the entry at that position (at the end: appended).
+    Insert,
+    /// Over the entry at that position.
+    Replace,
+    /// Over the entry at that position, after the entries between it and position `from`
+    /// (whose entry is dropped) moved one step towards `from`.
+    MoveFrom(usize),
+}
+
+/// Puts `value` at `pos` of one column as `how` says (see [`Place`]).
+fn place<T>(v: &mut Vec<T>, pos: usize, value: T, how: Place) {
+    match how {
+        Place::Insert => v.insert(pos, value),
+        Place::Replace => v[pos] = value,
+        Place::MoveFrom(from) => {
+            if from < pos {
+                v[from..=pos].rotate_left(1);
+            } else {
+                v[pos..=from].rotate_right(1);
+            }
+            v[pos] = value;
+        }
+    }
+}
+
+/// Where a single-site change puts a site in the list (see [`ListIndex::change`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Placed {
+    /// The site as stored after the change.
+    pub entry: Entry,
+    /// The key of the site that follows it in list order (`None`: it comes last).
+    pub before: Option<i64>,
+}
+
+impl ListIndex {
+    /// Reads `sites_order` (an index-only scan).
+    pub(crate) fn load(conn: &rusqlite::Connection) -> Result<Self> {
+        let mut ix = ListIndex::default();
+        let mut st = conn.prepare_cached(sql::LIST_INDEX)?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            ix.push(&Entry::from_row(r, 0)?);
         }
         Ok(ix)
     }
 
-    /// Appends a site: key, interned ids, exact box `[min_lon, max_lon, min_lat, max_lat]`.
-    /// A site without location (`None`) gets a box of NaNs, which meets no box (every
-    /// comparison with NaN is false), and no grid cell.
-    fn push(&mut self, pk: i64, combo: Option<i64>, set: Option<i64>, b: Option<[f64; 4]>) {
-        if let (Ok(pos), Some(b)) = (u32::try_from(self.pks.len()), b.as_ref()) {
+    /// Appends a site (a load).
+    fn push(&mut self, e: &Entry) {
+        if let (Ok(pos), Some(b)) = (u32::try_from(self.len()), e.bbox.as_ref()) {
             self.grid.add(pos, b);
         }
-        let b = b.unwrap_or([f64::NAN; 4]);
-        self.pks.push(pk);
-        self.ids.push((
-            combo
-                .and_then(|c| u32::try_from(c).ok())
-                .unwrap_or(u32::MAX),
-            set.and_then(|c| u32::try_from(c).ok()).unwrap_or(u32::MAX),
-        ));
+        self.write(self.len(), e, Place::Insert);
+    }
+
+    /// The number of sites.
+    pub(crate) fn len(&self) -> usize {
+        self.pks.len()
+    }
+
+    /// The list position of the site with key `pk`.
+    pub(crate) fn position(&self, pk: i64) -> Option<usize> {
+        self.pks.iter().position(|&p| p == pk)
+    }
+
+    /// Writes entry `e` at list position `pos` into every per-site column, as `how` says. A
+    /// site without location gets a box of NaNs, which meets no box (every comparison with NaN
+    /// is false). The grid is the caller's (its positions depend on the whole change).
+    ///
+    /// This and [`ListIndex::remove`] are the only writers of the columns ([`ListIndex::push`]
+    /// and [`ListIndex::change`] go through them).
+    fn write(&mut self, pos: usize, e: &Entry, how: Place) {
+        let b = e.bbox.unwrap_or([f64::NAN; 4]);
+        let id = |v: Option<i64>| v.and_then(|c| u32::try_from(c).ok()).unwrap_or(u32::MAX);
+        place(&mut self.pks, pos, e.pk, how);
+        place(&mut self.ids, pos, (id(e.combo), id(e.set)), how);
         for (k, v) in [down(b[0]), up(b[1]), down(b[2]), up(b[3])]
             .into_iter()
             .enumerate()
         {
-            self.boxes.0[k].push(v);
+            place(&mut self.boxes.0[k], pos, v, how);
         }
-        self.exact.push(b);
+        place(&mut self.exact, pos, b, how);
+    }
+
+    /// Drops the entry at list position `pos` from every per-site column (the grid is the
+    /// caller's).
+    fn remove(&mut self, pos: usize) {
+        self.pks.remove(pos);
+        self.ids.remove(pos);
+        for column in &mut self.boxes.0 {
+            column.remove(pos);
+        }
+        self.exact.remove(pos);
+    }
+
+    /// The exact box at `pos`, `None` for a site without location.
+    fn bbox_at(&self, pos: usize) -> Option<[f64; 4]> {
+        self.exact.get(pos).copied().filter(|b| !b[0].is_nan())
+    }
+
+    /// Applies a change of one site: the site at list position `from` leaves (a deletion, or
+    /// its old place), and `to` enters (a creation or restoration, or its new place) before
+    /// the site named by [`Placed::before`]. Moves only the entries between the two places;
+    /// the grid's positions in that range shift by one. Fails (leaving the index as it was)
+    /// when a key is not found: the caller then reloads.
+    pub(crate) fn change(&mut self, from: Option<usize>, to: Option<&Placed>) -> Option<()> {
+        let len = self.len();
+        if from.is_some_and(|i| i >= len) {
+            return None;
+        }
+        let next = match to {
+            Some(p) => Some(match p.before {
+                Some(pk) => self.position(pk)?,
+                None => len,
+            }),
+            None => None,
+        };
+        let pos32 = |i: usize| u32::try_from(i).ok();
+        let last = pos32(len)?;
+        if let Some(i) = from {
+            if let Some(b) = self.bbox_at(i) {
+                self.grid.remove(pos32(i)?, &b);
+            }
+        }
+        let target = match (from, next, to) {
+            (Some(i), None, _) => {
+                self.remove(i);
+                self.grid.shift(pos32(i)? + 1, last, -1);
+                None
+            }
+            (None, Some(j), Some(p)) => {
+                self.grid.shift(pos32(j)?, last, 1);
+                self.write(j, &p.entry, Place::Insert);
+                Some((j, p))
+            }
+            (Some(i), Some(s), Some(p)) => {
+                // The site's place once it has left its old one.
+                let j = if i < s { s - 1 } else { s };
+                if j == i {
+                    self.write(j, &p.entry, Place::Replace);
+                } else {
+                    if i < j {
+                        self.grid.shift(pos32(i)? + 1, pos32(j)?, -1);
+                    } else {
+                        self.grid.shift(pos32(j)?, pos32(i)? - 1, 1);
+                    }
+                    self.write(j, &p.entry, Place::MoveFrom(i));
+                }
+                Some((j, p))
+            }
+            _ => None,
+        };
+        if let Some((j, p)) = target {
+            if let Some(b) = p.entry.bbox.as_ref() {
+                self.grid.add(pos32(j)?, b);
+            }
+        }
+        Some(())
     }
 
     /// One pass in list order: counts the sites of `f` and keeps the keys of its page (`offset`,
@@ -460,29 +668,72 @@ pub(crate) fn answers(f: &SiteFilter) -> bool {
 }
 
 impl Store {
-    /// The list index, from the copy of the last read while the database is unchanged, with
-    /// the verdicts of `f`'s scalar and chain parts (reused while they and the database are
-    /// unchanged).
-    pub(crate) fn list_index(&self, f: &SiteFilter) -> Result<(Arc<ListIndex>, Arc<Passes>)> {
-        let version: Version = self.version()?;
+    /// Runs `body` with the list index and the verdicts of `f`'s scalar and chain parts, and
+    /// returns what it returns; `None` when the index cannot answer now (a shared index not yet
+    /// built, or at another data version than this connection's transaction sees): the caller
+    /// then takes the SQL path, which gives the same result.
+    ///
+    /// With a shared index attached ([`Store::attach_index`]) the process's one copy answers
+    /// when it holds exactly the data version this connection sees; never a build. Without
+    /// one, this connection's own copy answers, read on the first request and after every
+    /// change. The verdicts are kept per connection for the last filter parts asked.
+    pub(crate) fn with_list_index<T>(
+        &self,
+        f: &SiteFilter,
+        body: impl FnOnce(&ListIndex, &Passes) -> T,
+    ) -> Result<Option<T>> {
         let key = parts_key(f);
-        let cached = |c: &Option<(Version, Arc<ListIndex>, String, Arc<Passes>)>| {
-            c.as_ref()
-                .filter(|(v, _, k, _)| *v == version && *k == key)
-                .map(|(_, ix, _, p)| (ix.clone(), p.clone()))
+        let cached = |at: &IndexVersion, key: &str| {
+            self.passes
+                .borrow()
+                .as_ref()
+                .filter(|(v, k, _)| v == at && k == key)
+                .map(|(_, _, p)| p.clone())
         };
-        if let Some(hit) = cached(&self.list_index.borrow()) {
-            return Ok(hit);
-        }
-        let d = self.dicts()?;
-        let ix = match self.list_index.borrow().as_ref() {
-            Some((v, ix, _, _)) if *v == version => ix.clone(),
-            _ => Arc::new(ListIndex::load(self)?),
+        let Some(shared) = &self.shared else {
+            let version = IndexVersion::Local(self.version()?);
+            let d = self.dicts()?;
+            let ix = match self.list_index.borrow().as_ref() {
+                Some((v, ix)) if IndexVersion::Local(*v) == version => Some(ix.clone()),
+                _ => None,
+            };
+            let ix = match ix {
+                Some(ix) => ix,
+                None => {
+                    let ix = Arc::new(ListIndex::load(&self.conn)?);
+                    if let IndexVersion::Local(v) = version {
+                        *self.list_index.borrow_mut() = Some((v, ix.clone()));
+                    }
+                    ix
+                }
+            };
+            let passes = match cached(&version, &key) {
+                Some(p) => p,
+                None => Arc::new(Passes::new(f, &d.verdicts(f), &ix)),
+            };
+            *self.passes.borrow_mut() = Some((version, key, passes.clone()));
+            return Ok(Some(body(&ix, &passes)));
         };
-        let passes = Arc::new(Passes::new(f, &d.verdicts(f), &ix));
-        *self.list_index.borrow_mut() = Some((version, ix.clone(), key, passes.clone()));
-        Ok((ix, passes))
+        let version = self.data_version()?;
+        Ok(shared.with_current(version, |held| {
+            let at = IndexVersion::Shared(version);
+            let passes = match cached(&at, &key) {
+                Some(p) => p,
+                None => Arc::new(Passes::new(f, &held.dicts.verdicts(f), &held.list)),
+            };
+            *self.passes.borrow_mut() = Some((at, key, passes.clone()));
+            body(&held.list, &passes)
+        }))
     }
+}
+
+/// What a connection's kept verdicts ([`Passes`]) were computed against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IndexVersion {
+    /// The connection's own list index, read at this version.
+    Local(Version),
+    /// The shared index at this data version.
+    Shared(u64),
 }
 
 #[cfg(test)]
@@ -521,19 +772,34 @@ mod tests {
                 (0.0, 0.0)
             };
             let b = [x, x + w, y, y + h];
-            ix.push(pk, Some(0), Some(0), Some(b));
+            ix.push(&Entry {
+                pk,
+                combo: Some(0),
+                set: Some(0),
+                bbox: Some(b),
+            });
             boxes.push(b);
         }
         // Far away, so that the box's cells hold under a third of all sites (the grid answers).
         for pk in 4000..30_000_i64 {
             let b = [111.5 + g.unit() * 0.1, 0.0, 21.0 + g.unit() * 0.1, 0.0];
             let b = [b[0], b[0], b[2], b[2]];
-            ix.push(pk, Some(0), Some(0), Some(b));
+            ix.push(&Entry {
+                pk,
+                combo: Some(0),
+                set: Some(0),
+                bbox: Some(b),
+            });
             boxes.push(b);
         }
         // Sites without location: in no box, by either path.
         for pk in 30_000..30_100_i64 {
-            ix.push(pk, Some(0), Some(0), None);
+            ix.push(&Entry {
+                pk,
+                combo: Some(0),
+                set: Some(0),
+                bbox: None,
+            });
         }
         let all = Passes {
             sites: None,

@@ -1,6 +1,8 @@
 //! What the store keeps beside the rows to answer reads fast, and how a read chooses its path:
 //!
 //! - [`listing`]: the in-memory list index (pages and counts of filters without a search);
+//! - [`shared`]: one list index and one copy of the interned values for a whole process,
+//!   shared by its connections, built in the background and moved along by single-site edits;
 //! - [`dicts`]: the interned facet combinations and chain sets with their site counts;
 //! - [`plan`]: which index drives a query (the one place a read's strategy is chosen);
 //! - [`rtree`]: the R*Tree packed at once by a bulk import;
@@ -11,3 +13,4 @@ pub(crate) mod listing;
 pub(crate) mod plan;
 pub(crate) mod rtree;
 pub(crate) mod search;
+pub(crate) mod shared;

@@ -1,0 +1,767 @@
+//! One list index per process: the list index and the interned values, held once and shared
+//! by every connection of a server ([`SharedIndex`], attached with [`Store::attach_index`]).
+//!
+//! - **What it holds**: the [`ListIndex`] and the [`Dicts`] at one *data version* (the `meta`
+//!   counter [`Store::data_version`], moved in the same transaction by every write of a site,
+//!   of the reference data or of the indicators). Equal versions mean equal data, so an index
+//!   at the version a read's transaction sees answers exactly what SQL would.
+//! - **Readers never wait for a build**: a read compares the version its transaction sees with
+//!   the index's. Equal: the index answers (under a read lock, for the length of the scan).
+//!   Different, or no index yet: that read takes the SQL path, which gives the same result, and
+//!   asks for a build if the index is behind.
+//! - **Builds** run on a thread of their own with their own read-only connection: started once
+//!   by the server at start (it answers on the SQL path meanwhile), and again when the index
+//!   falls behind a change it could not follow (an import, reference data, a write by another
+//!   process). A build publishes the index under the version it read, never a later one; a
+//!   build finishing after newer single-site changes first replays them (in order, each from
+//!   the version before it) and otherwise stays at its own version, where no newer read uses it.
+//! - **Single-site changes** (create, update, delete, restore, revert through
+//!   `Store::change`) move the index in place rather than rebuilding it: the writer reads, in
+//!   its transaction, the site's entry after the change, the key of the site following it in
+//!   list order (one seek of `sites_order`) and the rows of the combinations and chain sets it
+//!   touched; then, before committing, it takes the write lock, marks the index *updating*
+//!   (a version no read has), moves the one site (the entries between its old and new list
+//!   places shift by one; the grid's positions too) and re-reads those few interned rows.
+//!   After the commit it sets the new version. The index therefore never claims a version it
+//!   does not hold: a failed commit drops it (and a build follows).
+//! - **Memory**: one copy. Updating in place under a short write lock was chosen over
+//!   copy-on-write because a copy of the index per save would allocate (and keep alive next to
+//!   the old one while readers finish) the whole index several times a second under steady
+//!   editing. A build that replaces a stale index drops the stale one before it starts. The
+//!   interned values are small and are copied on write (`Arc::make_mut`) when a reader still
+//!   holds them.
+//! - **Locks**: readers take only the read lock. The writer and the builder take the `changes`
+//!   mutex first, then the write lock; neither waits for anything a reader holds but the read
+//!   lock, and readers take nothing else while holding it.
+
+use crate::error::Result;
+use crate::index::dicts::{Dicts, Touched};
+use crate::index::listing::{Entry, ListIndex, Placed};
+use crate::{sql, Store};
+use rusqlite::{Connection, OptionalExtension};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
+
+/// The version of an index being moved by a single-site change whose commit has not yet
+/// returned: no read's transaction sees it.
+const UPDATING: u64 = u64::MAX;
+
+/// Single-site changes kept for a running build to replay; past this many, the build rebuilds
+/// once more instead.
+const LOG_LIMIT: usize = 10_000;
+
+/// The index at one data version.
+#[derive(Debug)]
+pub(crate) struct Held {
+    version: AtomicU64,
+    pub(crate) dicts: Arc<Dicts>,
+    pub(crate) list: ListIndex,
+}
+
+impl Held {
+    fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    /// Moves the index by one committed change; `None` (index unchanged) when it does not fit
+    /// (a key not found).
+    fn apply(&mut self, c: &SiteChange) -> Option<()> {
+        let from = match c.old {
+            Some(pk) => Some(self.list.position(pk)?),
+            None => None,
+        };
+        self.list.change(from, c.new.as_ref())?;
+        Arc::make_mut(&mut self.dicts).apply(&c.touched);
+        Some(())
+    }
+}
+
+/// The process's one list index and interned values, shared by every connection that
+/// attaches it (see the module documentation of `index::shared`).
+#[derive(Debug)]
+pub struct SharedIndex {
+    /// Where a build opens its read-only connection (`None`: builds are run by the caller).
+    path: Option<PathBuf>,
+    held: RwLock<Option<Held>>,
+    /// Taken by the writer around a single-site change and by a build publishing; holds the
+    /// committed single-site changes a running build will replay.
+    changes: Mutex<Changes>,
+    builds: Mutex<Builds>,
+    idle: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct Changes {
+    log: Vec<SiteChange>,
+    /// Changes were left out of `log` (it was full).
+    overflowed: bool,
+}
+
+#[derive(Debug, Default)]
+struct Builds {
+    running: bool,
+    /// The highest data version a reader or writer asked the index to reach.
+    wanted: u64,
+    /// Builds published so far.
+    published: u64,
+}
+
+/// One committed single-site change, as the index needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SiteChange {
+    /// The data version it committed.
+    version: u64,
+    /// The key the site had before (`None`: it was not in the catalogue).
+    old: Option<i64>,
+    /// Where it is after (`None`: deleted).
+    new: Option<Placed>,
+    /// The interned rows it touched, as they are after.
+    touched: Touched,
+}
+
+/// The data version as `conn` sees it.
+fn data_version(conn: &Connection) -> Result<u64> {
+    let v: i64 = conn
+        .prepare_cached(sql::DATA_VERSION)?
+        .query_row([], |r| r.get(0))?;
+    Ok(u64::try_from(v).unwrap_or(0))
+}
+
+/// The list index entry of site `id` and its list key (rank, Chinese name).
+fn entry(conn: &Connection, id: &str) -> Result<Option<(Entry, i64, String)>> {
+    Ok(conn
+        .prepare_cached(sql::LIST_ENTRY)?
+        .query_row([id], |r| Ok((Entry::from_row(r, 0)?, r.get(7)?, r.get(8)?)))
+        .optional()?)
+}
+
+impl SiteChange {
+    /// Site `id`'s entry before a change (inside the writing transaction, before the write).
+    pub(crate) fn before(conn: &Connection, id: &str) -> Result<Option<Entry>> {
+        Ok(entry(conn, id)?.map(|(e, _, _)| e))
+    }
+
+    /// The change of site `id` that `conn`'s transaction has just written (and versioned);
+    /// `old`: its entry before ([`SiteChange::before`]).
+    pub(crate) fn read(conn: &Connection, id: &str, old: Option<Entry>) -> Result<Self> {
+        let version = data_version(conn)?;
+        let new = match entry(conn, id)? {
+            Some((entry, rank, name)) => {
+                let before: Option<i64> = conn
+                    .prepare_cached(sql::LIST_NEXT)?
+                    .query_row(rusqlite::params![rank, name, id], |r| r.get(0))
+                    .optional()?;
+                Some(Placed { entry, before })
+            }
+            None => None,
+        };
+        let touched = Touched::read(
+            conn,
+            &[old.and_then(|e| e.combo), new.and_then(|p| p.entry.combo)],
+            &[old.and_then(|e| e.set), new.and_then(|p| p.entry.set)],
+        )?;
+        Ok(Self {
+            version,
+            old: old.map(|e| e.pk),
+            new,
+            touched,
+        })
+    }
+}
+
+impl SharedIndex {
+    /// An empty shared index over the database at `path`; builds open their own read-only
+    /// connection to it. Nothing is built until [`SharedIndex::start_build`] or a read asks.
+    pub fn new(path: impl Into<PathBuf>) -> Arc<Self> {
+        Self::with_path(Some(path.into()))
+    }
+
+    /// A shared index whose builds are run by the caller ([`SharedIndex::build_with`]): tests.
+    #[cfg(test)]
+    pub(crate) fn manual() -> Arc<Self> {
+        Self::with_path(None)
+    }
+
+    fn with_path(path: Option<PathBuf>) -> Arc<Self> {
+        Arc::new(Self {
+            path,
+            held: RwLock::new(None),
+            changes: Mutex::new(Changes::default()),
+            builds: Mutex::new(Builds::default()),
+            idle: Condvar::new(),
+        })
+    }
+
+    /// Starts a build in the background (unless one is running); returns at once.
+    pub fn start_build(self: &Arc<Self>) {
+        self.request_build(0);
+    }
+
+    /// The data version the index holds; `None` before its first build, after a build was
+    /// found stale (until the next one) and while a single-site change is being committed.
+    pub fn version(&self) -> Option<u64> {
+        let held = self.held.read().ok()?;
+        held.as_ref().map(Held::version).filter(|v| *v != UPDATING)
+    }
+
+    /// How many builds have been published (a single-site change builds nothing).
+    pub fn builds(&self) -> u64 {
+        self.builds.lock().map_or(0, |b| b.published)
+    }
+
+    /// Waits until no build is running or asked for, and returns [`SharedIndex::version`].
+    pub fn wait_idle(&self) -> Option<u64> {
+        if let Ok(mut b) = self.builds.lock() {
+            while b.running {
+                match self.idle.wait(b) {
+                    Ok(next) => b = next,
+                    Err(_) => return None,
+                }
+            }
+        }
+        self.version()
+    }
+
+    /// Runs `f` with the index when it holds data version `version`; else `None` (the caller
+    /// takes the SQL path) after asking for a build when the index is missing or behind.
+    pub(crate) fn with_current<T>(
+        self: &Arc<Self>,
+        version: u64,
+        f: impl FnOnce(&Held) -> T,
+    ) -> Option<T> {
+        let behind = {
+            let held = self.held.read().ok()?;
+            match held.as_ref() {
+                Some(h) if h.version() == version => return Some(f(h)),
+                Some(h) => h.version() != UPDATING && h.version() < version,
+                None => true,
+            }
+        };
+        if behind {
+            self.request_build(version);
+        }
+        None
+    }
+
+    /// Asks for the index to reach data version `version`: starts a build unless one is
+    /// running (a running one builds again when it ends short of it).
+    pub(crate) fn request_build(self: &Arc<Self>, version: u64) {
+        let Ok(mut b) = self.builds.lock() else {
+            return;
+        };
+        b.wanted = b.wanted.max(version);
+        if b.running || self.path.is_none() {
+            return;
+        }
+        b.running = true;
+        drop(b);
+        let this = Arc::clone(self);
+        let spawned = std::thread::Builder::new()
+            .name("list-index-build".into())
+            .spawn(move || this.run_builds());
+        if spawned.is_err() {
+            self.stop_running();
+        }
+    }
+
+    fn stop_running(&self) {
+        if let Ok(mut b) = self.builds.lock() {
+            b.running = false;
+        }
+        self.idle.notify_all();
+    }
+
+    /// The build thread: builds until the index reaches the version asked for (or a build
+    /// fails: the next read that finds the index behind asks again).
+    fn run_builds(&self) {
+        /// Clears `running` however the thread ends.
+        struct Running<'a>(&'a SharedIndex);
+        impl Drop for Running<'_> {
+            fn drop(&mut self) {
+                self.0.stop_running();
+            }
+        }
+        let _running = Running(self);
+        let Some(path) = &self.path else { return };
+        let Ok(store) = Store::open_readonly(path) else {
+            return;
+        };
+        while let Ok(reached) = self.build_with(&store) {
+            let Ok(b) = self.builds.lock() else { return };
+            if reached >= b.wanted {
+                return;
+            }
+        }
+    }
+
+    /// Builds the index from `store` (at the data version its read transaction sees) and
+    /// publishes it; returns the version the index then holds.
+    pub(crate) fn build_with(&self, store: &Store) -> Result<u64> {
+        match self.load(store)? {
+            Some(built) => Ok(self.publish(built)),
+            None => Ok(self.version().unwrap_or(0)),
+        }
+    }
+
+    /// Reads the index from `store` at the data version its read transaction sees; `None` when
+    /// the index already holds that version.
+    fn load(&self, store: &Store) -> Result<Option<Held>> {
+        let _snapshot = store.read_snapshot()?;
+        let version = store.data_version()?;
+        if self.version() == Some(version) {
+            return Ok(None);
+        }
+        self.drop_older_than(version);
+        Ok(Some(Held {
+            version: AtomicU64::new(version),
+            dicts: Arc::new(Dicts::load(store)?),
+            list: ListIndex::load(&store.conn)?,
+        }))
+    }
+
+    /// Drops the index when it holds a version older than `version` (no newer read can use
+    /// it): one copy at a time, also while a build runs.
+    fn drop_older_than(&self, version: u64) {
+        let Ok(_changes) = self.changes.lock() else {
+            return;
+        };
+        let stale = match self.held.write() {
+            Ok(mut held) if held.as_ref().is_some_and(|h| h.version() < version) => held.take(),
+            _ => None,
+        };
+        drop(stale);
+    }
+
+    /// Publishes a built index after replaying the single-site changes committed since its
+    /// version, unless the index held is as new; returns the version held.
+    fn publish(&self, mut built: Held) -> u64 {
+        let Ok(mut changes) = self.changes.lock() else {
+            return 0;
+        };
+        let mut at = built.version();
+        for c in &changes.log {
+            if c.version <= at {
+                continue;
+            }
+            if c.version != at + 1 || built.apply(c).is_none() {
+                break;
+            }
+            at = c.version;
+        }
+        built.version.store(at, Ordering::Release);
+        changes.log.retain(|c| c.version > at);
+        if changes.log.is_empty() {
+            changes.overflowed = false;
+        }
+        let old = match self.held.write() {
+            Ok(mut held) => match held.as_ref() {
+                Some(h) if h.version() >= at => {
+                    at = h.version();
+                    None
+                }
+                _ => held.replace(built),
+            },
+            Err(_) => None,
+        };
+        drop(changes);
+        drop(old);
+        if let Ok(mut b) = self.builds.lock() {
+            b.published += 1;
+        }
+        at
+    }
+
+    /// Starts moving the index by `change` (inside the writer's transaction, before its
+    /// commit): applied in place when the index holds the version just before it (then marked
+    /// [`UPDATING`] until [`Pending::end`]); else kept for a build to replay.
+    pub(crate) fn begin(self: &Arc<Self>, change: SiteChange) -> Pending<'_> {
+        let mut changes = self.changes.lock().ok();
+        let mut applied = false;
+        if let Ok(mut held) = self.held.write() {
+            if let Some(h) = held.as_mut() {
+                if h.version().checked_add(1) == Some(change.version) {
+                    h.version.store(UPDATING, Ordering::Release);
+                    applied = h.apply(&change).is_some();
+                    if !applied {
+                        *held = None;
+                    }
+                }
+            }
+        }
+        let logged = !applied
+            && match changes.as_mut() {
+                Some(c) if c.log.len() < LOG_LIMIT => {
+                    c.log.push(change.clone());
+                    true
+                }
+                Some(c) => {
+                    c.overflowed = true;
+                    c.log.clear();
+                    false
+                }
+                None => false,
+            };
+        Pending {
+            shared: self,
+            changes,
+            version: change.version,
+            applied,
+            logged,
+        }
+    }
+}
+
+/// A single-site change under way (see [`SharedIndex::begin`]); [`Pending::end`] says how
+/// its commit went.
+pub(crate) struct Pending<'a> {
+    shared: &'a Arc<SharedIndex>,
+    /// Held until the end: a build does not publish between the change and its commit.
+    changes: Option<MutexGuard<'a, Changes>>,
+    version: u64,
+    applied: bool,
+    logged: bool,
+}
+
+impl Pending<'_> {
+    /// Committed: the index (moved in place) now holds the new version; a change kept for a
+    /// build asks for one. Not committed: the index moved in place is dropped, the kept change
+    /// forgotten, and a build asked for.
+    pub(crate) fn end(mut self, committed: bool) {
+        let shared = Arc::clone(self.shared);
+        match (committed, self.applied) {
+            (true, true) => {
+                if let Ok(held) = shared.held.read() {
+                    if let Some(h) = held.as_ref() {
+                        h.version.store(self.version, Ordering::Release);
+                    }
+                }
+                return;
+            }
+            (false, true) => {
+                if let Ok(mut held) = shared.held.write() {
+                    *held = None;
+                }
+            }
+            (false, false) => {
+                if let (true, Some(c)) = (self.logged, self.changes.as_mut()) {
+                    c.log.retain(|c| c.version != self.version);
+                }
+            }
+            (true, false) => {}
+        }
+        drop(self.changes.take());
+        let wanted = if committed {
+            self.version
+        } else {
+            self.version.saturating_sub(1)
+        };
+        shared.request_build(wanted);
+    }
+}
+
+impl Store {
+    /// After a committed write a shared index does not follow in place (an import, reference
+    /// data, indicators): asks it for a build to the new version. Reads would ask too, on
+    /// finding it behind; this starts the build at once.
+    pub(crate) fn index_moved(&self) {
+        if let (Some(shared), Ok(v)) = (&self.shared, self.data_version()) {
+            shared.request_build(v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::index::listing::Passes;
+    use crate::synth::{self, Lcg};
+    use crate::Action;
+    use atlas_core::dataset::Reference;
+    use atlas_core::{Labelled, Site, SiteFilter, SiteId, Status};
+
+    /// A store (a file, so other connections can open it) with `n` synthetic sites.
+    fn synth_file(n: usize) -> (tempfile::TempDir, std::path::PathBuf, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shared.db");
+        let mut store = Store::open(&path).unwrap();
+        store
+            .replace_reference(&Reference::embedded().unwrap())
+            .unwrap();
+        store.import_sites(&synth::sites(n, 21)).unwrap();
+        (dir, path, store)
+    }
+
+    /// A random filter the list index answers (no search, no precision).
+    fn random_filter(g: &mut Lcg) -> SiteFilter {
+        let scalars = [
+            "category=carrier_platform",
+            "category=key_enterprise,innovation_resource",
+            "kind=incubator",
+            "level=provincial",
+            "status=operating,planned",
+            "status=under_construction",
+            "scope=partner",
+            "town=440902100,440902103",
+        ];
+        let chains = [
+            "chain=petrochemical",
+            "chain=health,modern_agriculture",
+            "link=petrochemical.refining",
+        ];
+        let mut p: Vec<String> = Vec::new();
+        for (set, chance) in [(&scalars[..], 0.5), (&chains[..], 0.4)] {
+            if g.chance(chance) {
+                p.push(g.pick(set).unwrap().to_string());
+            }
+        }
+        if g.chance(0.6) {
+            let (x, y) = (110.75 + g.unit() * 0.3, 21.5 + g.unit() * 0.3);
+            let (w, h) = (g.unit() * 0.25, g.unit() * 0.25);
+            p.push(format!("bbox={x},{y},{},{}", x + w, y + h));
+        }
+        if g.chance(0.7) {
+            p.push(format!("limit={}&offset={}", 1 + g.below(80), g.below(40)));
+        }
+        SiteFilter::parse_query(&p.join("&")).unwrap()
+    }
+
+    /// What an index answers for `f`: the page's keys and the number of matches, and the
+    /// stored counts of its scalar and chain parts.
+    fn answer(list: &ListIndex, dicts: &Dicts, f: &SiteFilter) -> (Vec<i64>, u64, u64, u64) {
+        let v = dicts.verdicts(f);
+        let scan = list.scan(f, &Passes::new(f, &v, list));
+        (
+            scan.page,
+            scan.matched,
+            dicts.scalar_sites(&v),
+            dicts.chain_sites(&v),
+        )
+    }
+
+    /// The shared index answers every filter as an index freshly read from the database does.
+    fn assert_equals_fresh(shared: &Arc<SharedIndex>, store: &Store, g: &mut Lcg) {
+        let version = store.data_version().unwrap();
+        let fresh_list = ListIndex::load(&store.conn).unwrap();
+        let fresh_dicts = Dicts::load(store).unwrap();
+        assert_eq!(shared.version(), Some(version));
+        for _ in 0..40 {
+            let f = random_filter(g);
+            let got = shared
+                .with_current(version, |h| answer(&h.list, &h.dicts, &f))
+                .unwrap();
+            assert_eq!(got, answer(&fresh_list, &fresh_dicts, &f), "{f:?}");
+        }
+    }
+
+    /// One random single-site change through `store`: an update to another synthetic record
+    /// of the same id (new name, category, place, chains: the site moves in the list), a
+    /// status change (it stays in place), a deletion, a restoration, a creation or a revert.
+    fn random_edit(g: &mut Lcg, store: &mut Store, other: &[Site], deleted: &mut Vec<SiteId>) {
+        let pick = g.pick(other).unwrap().clone();
+        let result = match g.below(8) {
+            0 | 1 => store
+                .update_site(&pick, None, "t", Action::Update)
+                .map(|_| ()),
+            2 | 3 => match store.get(&pick.id).unwrap() {
+                Some(mut s) => {
+                    s.status = *g.pick(Status::ALL).unwrap();
+                    store.update_site(&s, None, "t", Action::Update).map(|_| ())
+                }
+                None => Ok(()),
+            },
+            4 => store.delete_site(&pick.id, None, "t").map(|_| {
+                deleted.push(pick.id.clone());
+            }),
+            5 => match deleted.pop() {
+                Some(id) => store.restore_site(&id, "t").map(|_| ()),
+                None => Ok(()),
+            },
+            6 => {
+                let mut s = pick.clone();
+                s.id = SiteId::new(format!("new-{}", g.next_u32())).unwrap();
+                store.create_site(&s, "t").map(|_| ())
+            }
+            _ => {
+                let history = store.history(&pick.id).unwrap();
+                match g.pick(&history).filter(|r| r.after.is_some()) {
+                    Some(r) => store.revert_site(&pick.id, r.rev, None, "t").map(|_| ()),
+                    None => Ok(()),
+                }
+            }
+        };
+        // A site deleted meanwhile cannot be updated: nothing is written then.
+        if let Err(e) = result {
+            assert!(
+                matches!(e, crate::StoreError::NoSuchSite(_)),
+                "unexpected error {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn single_site_changes_move_the_index_to_what_a_full_reload_reads() {
+        let (_dir, _path, mut store) = synth_file(3000);
+        let shared = SharedIndex::manual();
+        store.attach_index(shared.clone());
+        shared.build_with(&store).unwrap();
+        assert_eq!(shared.builds(), 1);
+        let other = synth::sites(3000, 77);
+        let mut deleted = Vec::new();
+        let mut g = Lcg::new(3);
+        for round in 0..300 {
+            random_edit(&mut g, &mut store, &other, &mut deleted);
+            // Moved in place at every commit: never behind, never rebuilt.
+            assert_eq!(shared.version(), Some(store.data_version().unwrap()));
+            if round % 25 == 0 {
+                assert_equals_fresh(&shared, &store, &mut g);
+            }
+        }
+        assert_equals_fresh(&shared, &store, &mut g);
+        assert_eq!(shared.builds(), 1);
+    }
+
+    #[test]
+    fn a_build_publishes_the_version_it_read_and_replays_later_edits() {
+        let (_dir, path, mut writer) = synth_file(1500);
+        let reader = {
+            let mut r = Store::open_readonly(&path).unwrap();
+            let shared = SharedIndex::manual();
+            r.attach_index(shared.clone());
+            writer.attach_index(shared.clone());
+            (r, shared)
+        };
+        let (mut reader, shared) = reader;
+        let v = writer.data_version().unwrap();
+        // A build reads at v; single-site edits commit v + 1, v + 2 before it publishes.
+        let built = shared.load(&reader).unwrap().unwrap();
+        let other = synth::sites(1500, 5);
+        writer
+            .update_site(&other[10], None, "t", Action::Update)
+            .unwrap();
+        writer.delete_site(&other[11].id, None, "t").unwrap();
+        assert_eq!(shared.version(), None);
+        assert_eq!(shared.publish(built), v + 2);
+        assert_equals_fresh(&shared, &writer, &mut Lcg::new(9));
+
+        // A build read at v + 2 publishing after an import (which it cannot replay) stays at
+        // v + 2, where no newer read uses it.
+        shared.drop_older_than(u64::MAX);
+        let built = shared.load(&reader).unwrap().unwrap();
+        let moved: Vec<Site> = synth::sites(1500, 6).into_iter().take(200).collect();
+        writer.import_sites(&moved).unwrap();
+        assert_eq!(shared.publish(built), v + 2);
+        assert_eq!(shared.version(), Some(v + 2));
+        // Every reader's next read sees the import (on the SQL path).
+        let f = SiteFilter::parse_query("bbox=110.7,21.4,111.2,21.9&limit=500").unwrap();
+        let unattached = Store::open_readonly(&path).unwrap();
+        let ids = |s: &Store| {
+            let mut out = Vec::new();
+            let n = s
+                .page(&f, |site| {
+                    out.push(site);
+                    Ok::<(), crate::StoreError>(())
+                })
+                .unwrap();
+            (out, n)
+        };
+        assert_eq!(ids(&reader), ids(&unattached));
+        assert_eq!(ids(&writer), ids(&unattached));
+        // The next build reaches the import.
+        assert_eq!(shared.build_with(&reader).unwrap(), v + 3);
+        assert_equals_fresh(&shared, &writer, &mut Lcg::new(10));
+        reader.set_spatial_threshold(1);
+        assert_eq!(ids(&reader), ids(&unattached));
+    }
+
+    #[test]
+    fn an_edit_is_in_the_next_read_of_every_connection() {
+        let (_dir, path, mut writer) = synth_file(2000);
+        let shared = SharedIndex::manual();
+        writer.attach_index(shared.clone());
+        let mut readers: Vec<Store> = (0..3)
+            .map(|_| {
+                let mut r = Store::open_readonly(&path).unwrap();
+                r.attach_index(shared.clone());
+                r
+            })
+            .collect();
+        // Before any build: the SQL path answers.
+        let bbox = "bbox=111.50,22.50,111.51,22.51";
+        let list = SiteFilter::parse_query(&format!("{bbox}&limit=10")).unwrap();
+        let by_name = SiteFilter::parse_query("category=key_enterprise&limit=1").unwrap();
+        let read = |s: &Store, f: &SiteFilter| {
+            let mut ids = Vec::new();
+            let n = s
+                .page(f, |site| {
+                    ids.push(site.id.to_string());
+                    Ok::<(), crate::StoreError>(())
+                })
+                .unwrap();
+            (ids, n, s.count(f).unwrap())
+        };
+        for r in &readers {
+            assert_eq!(read(r, &list), (vec![], 0, 0));
+        }
+        shared.build_with(&readers[0]).unwrap();
+        let first = read(&readers[1], &by_name);
+        for r in &readers {
+            assert_eq!(read(r, &by_name), first);
+        }
+        // An edit moves a site into the empty box and to the head of its category.
+        let mut site = writer.query(&SiteFilter::default()).unwrap().remove(500);
+        site.category = atlas_core::Category::KeyEnterprise;
+        site.kind = atlas_core::Kind::Enterprise;
+        site.name_zh = "〇 最先".into();
+        site.location.geometry = Some(atlas_core::SiteGeometry::Point(
+            atlas_core::Position::new(111.505, 22.505).unwrap(),
+        ));
+        site.location.precision = atlas_core::LocationPrecision::Building;
+        writer
+            .update_site(&site, None, "t", Action::Update)
+            .unwrap();
+        let id = site.id.to_string();
+        for r in &mut readers {
+            assert_eq!(read(r, &list), (vec![id.clone()], 1, 1));
+            assert_eq!(read(r, &by_name).0, vec![id.clone()]);
+            r.set_spatial_threshold(1);
+            assert_eq!(read(r, &list).1, 1);
+        }
+        // In place, not rebuilt; and the readers' answers came from the index at the new
+        // version.
+        assert_eq!(shared.builds(), 1);
+        assert_eq!(shared.version(), Some(writer.data_version().unwrap()));
+        // Deleted: gone from every connection's next read.
+        writer.delete_site(&site.id, None, "t").unwrap();
+        for r in &readers {
+            assert_eq!(read(r, &list), (vec![], 0, 0));
+        }
+        assert_eq!(shared.builds(), 1);
+    }
+
+    #[test]
+    fn readers_answer_on_the_sql_path_before_the_index_is_built() {
+        let (_dir, path, _writer) = synth_file(1000);
+        let shared = SharedIndex::manual();
+        let mut attached = Store::open_readonly(&path).unwrap();
+        attached.attach_index(shared.clone());
+        let alone = Store::open_readonly(&path).unwrap();
+        let mut g = Lcg::new(4);
+        for _ in 0..30 {
+            let f = random_filter(&mut g);
+            let page = |s: &Store| {
+                let mut ids = Vec::new();
+                let n = s
+                    .page(&f, |site| {
+                        ids.push(site.id.to_string());
+                        Ok::<(), crate::StoreError>(())
+                    })
+                    .unwrap();
+                (ids, n, s.count(&f).unwrap())
+            };
+            assert_eq!(page(&attached), page(&alone), "{f:?}");
+        }
+        assert_eq!(shared.version(), None);
+    }
+}
