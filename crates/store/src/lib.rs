@@ -40,7 +40,7 @@
 //! | Imports (many sites in one transaction, the bulk path) | `bulk.rs` | [`Store::import_sites`], [`Store::import_sites_by`], [`Store::load_default`] |
 //! | One site at a time, with history | `revisions.rs` | [`Store::create_site`], [`Store::update_site`], [`Store::delete_site`], [`Store::restore_site`], [`Store::revert_site`], [`Store::history`], [`Store::deleted_sites`] |
 //! | Chains, links, townships, indicators, boundary | `reference.rs` | [`Store::reference`], [`Store::replace_reference`], [`Store::replace_chains`], [`Store::check_chains`], [`Store::replace_indicators`] |
-//! | How a read is answered fast | `index/` | `plan` (which path a read takes), `listing` (in-memory list index), `dicts` (interned counts), `rtree`, `search` |
+//! | How a read is answered fast | `index/` | `plan` (which path a read takes), `listing` (in-memory list index), `shared` ([`SharedIndex`]: one list index per process, [`Store::attach_index`]), `dicts` (interned counts), `rtree`, `search` |
 //! | `SiteFilter` → SQL | `query.rs` | `list_sql`, `count_sql` |
 //! | Facets and counts per chain | `facets.rs` | [`Facets`], [`ChainCount`] |
 //! | Rows ↔ `Site`, SQL text | `row.rs`, `sql.rs` | |
@@ -61,7 +61,9 @@
 //! - "Now" comes from the store's [`atlas_core::clock::Clock`] (the system's by default).
 //!
 //! A `Store` owns one connection: it is `Send`, not `Sync`. A server opens one read-write store
-//! and, if it wants parallel reads, several [`Store::open_readonly`] ones (WAL allows both).
+//! and, if it wants parallel reads, several [`Store::open_readonly`] ones (WAL allows both),
+//! all attached to one [`SharedIndex`] (one in-memory list index for the process, moved in
+//! place by the writer's single-site changes).
 
 mod backup;
 mod bulk;

@@ -3,9 +3,14 @@
 //! in parallel (WAL lets them run beside the writer); one read-write connection serves writes.
 //! Every call has a time limit: when it passes, the statement is interrupted (SQLite
 //! `sqlite3_interrupt`) and the caller gets `query_timeout`.
+//!
+//! Every connection, readers and writer, shares the process's one list index
+//! ([`SharedIndex`]): built once in the background at start (reads take the SQL path until it
+//! is ready, never waiting for it), moved in place by every single-site change of the writer,
+//! rebuilt in the background after an import.
 
 use super::error::ApiError;
-use atlas_store::{Store, StoreError};
+use atlas_store::{SharedIndex, Store, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,11 +27,14 @@ pub struct Db {
     permits: Arc<Semaphore>,
     writer: tokio::sync::Mutex<Option<Store>>,
     timeout: Duration,
+    /// The list index every connection shares.
+    index: Arc<SharedIndex>,
 }
 
 impl Db {
     /// Opens the database (creating it with the default dataset when missing or empty) and
-    /// `readers` read-only connections.
+    /// `readers` read-only connections, all attached to one shared list index whose first
+    /// build starts in the background (on a thread and a connection of its own).
     pub fn open(
         path: &Path,
         readers: usize,
@@ -40,22 +48,35 @@ impl Db {
         if writer.is_empty()? {
             writer.load_default(today)?;
         }
+        let index = SharedIndex::new(path);
+        writer.attach_index(Arc::clone(&index));
         let readers = readers.max(1);
         let pool = (0..readers)
-            .map(|_| Store::open_readonly(path))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|_| {
+                let mut reader = Store::open_readonly(path)?;
+                reader.attach_index(Arc::clone(&index));
+                Ok(reader)
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        index.start_build();
         Ok(Arc::new(Self {
             path: path.to_path_buf(),
             readers: Mutex::new(pool),
             permits: Arc::new(Semaphore::new(readers)),
             writer: tokio::sync::Mutex::new(Some(writer)),
             timeout,
+            index,
         }))
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The list index every connection shares.
+    pub fn index(&self) -> &Arc<SharedIndex> {
+        &self.index
     }
 
     /// Takes a reader out of the pool, waiting for a free slot; dropping the permit frees it.
@@ -145,6 +166,7 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use atlas_core::Labelled;
 
     fn today() -> chrono::NaiveDate {
         chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
@@ -194,5 +216,94 @@ mod tests {
             .await
             .unwrap();
         assert!(n >= 50);
+    }
+
+    /// Runs one read on every reader connection at once (each holds its connection until all
+    /// have one), returning what each saw.
+    async fn on_every_reader<T: Send + 'static>(
+        db: &Arc<Db>,
+        n: usize,
+        f: impl Fn(&Store) -> T + Send + Sync + 'static,
+    ) -> Vec<T> {
+        let barrier = Arc::new(std::sync::Barrier::new(n));
+        let f = Arc::new(f);
+        let calls = (0..n).map(|_| {
+            let (barrier, f) = (Arc::clone(&barrier), Arc::clone(&f));
+            db.read(move |s| {
+                barrier.wait();
+                Ok(f(s))
+            })
+        });
+        futures_util::future::join_all(calls)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap())
+            .collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn an_edit_is_in_the_next_read_of_every_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let readers = 3;
+        let db = Db::open(
+            &dir.path().join("t.db"),
+            readers,
+            DEFAULT_QUERY_TIMEOUT,
+            today(),
+            atlas_core::clock::Clock::system(),
+        )
+        .unwrap();
+        // Readers answer at once, built or not.
+        let all = atlas_core::SiteFilter::parse_query("limit=1000").unwrap();
+        let ids = move |s: &Store| {
+            let mut ids = Vec::new();
+            let n = s
+                .page(&all, |site| {
+                    ids.push(site.id.to_string());
+                    Ok::<(), StoreError>(())
+                })
+                .unwrap();
+            (ids, n)
+        };
+        let before = on_every_reader(&db, readers, ids.clone()).await;
+        assert!(before.iter().all(|b| *b == before[0] && b.1 >= 50));
+        let index = Arc::clone(db.index());
+        let built = tokio::task::spawn_blocking(move || index.wait_idle())
+            .await
+            .unwrap();
+        let version = db.write(|s| Ok(s.data_version()?)).await.unwrap();
+        assert_eq!(built, Some(version));
+
+        // Renamed to the head of the list and moved into a box of its own.
+        let mut site = db
+            .read(|s| Ok(s.query(&atlas_core::SiteFilter::default())?))
+            .await
+            .unwrap()
+            .remove(20);
+        site.name_zh = "0 最先".into();
+        site.category = atlas_core::Category::ALL[0];
+        site.kind = *atlas_core::Kind::ALL
+            .iter()
+            .find(|k| k.category() == site.category)
+            .unwrap();
+        site.location.geometry = Some(atlas_core::SiteGeometry::Point(
+            atlas_core::Position::new(111.505, 22.505).unwrap(),
+        ));
+        site.location.precision = atlas_core::LocationPrecision::Building;
+        let id = site.id.to_string();
+        db.write(move |s| {
+            Ok(s.update_site(&site, None, "t", atlas_store::Action::Update)?)
+        })
+        .await
+        .unwrap();
+        let boxed = atlas_core::SiteFilter::parse_query("bbox=111.50,22.50,111.51,22.51").unwrap();
+        let seen = on_every_reader(&db, readers, move |s| {
+            (ids(s).0.first().cloned(), s.count(&boxed).unwrap())
+        })
+        .await;
+        assert!(seen.iter().all(|(first, n)| first.as_deref() == Some(&id) && *n == 1), "{seen:?}");
+        // Moved in place: no second build, and at the new version.
+        assert_eq!(db.index().builds(), 1);
+        assert_eq!(db.index().version(), Some(version + 1));
     }
 }

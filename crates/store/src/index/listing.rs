@@ -1,17 +1,26 @@
 //! The list index: an in-memory copy of the covering list index `sites_order` (every site's
-//! key, interned combination, chain set and bounding box, in list order), kept per connection
-//! and reused while the database is unchanged, like the interned values of `index::dicts`.
+//! key, interned combination, chain set and bounding box, in list order). A store keeps its
+//! own copy, reused while the database is unchanged, like the interned values of
+//! `index::dicts`; a server's connections share one instead (`index::shared`), which a
+//! single-site change moves in place ([`ListIndex::change`]).
 //!
 //! A page of a filter without a search is one pass over it: the pass counts every match
 //! (`numberMatched`) and keeps the keys of the page, which are then read by key. That replaces
 //! three walks of SQLite indexes (a probe, the page and a count, each stepping through the
-//! R*Tree or the list index) by one pass over plain arrays. Results are the same as the SQL path's: the same bbox test (intersects, on the stored
-//! bounds), the same verdicts per combination and chain set, the same order (the tests compare
-//! both on random filters).
+//! R*Tree or the list index) by one pass over plain arrays. Results are the same as the SQL
+//! path's: the same bbox test (intersects, on the stored bounds), the same verdicts per
+//! combination and chain set, the same order (the tests compare both on random filters).
+//! When the index cannot answer (a shared one not built yet, or at another data version),
+//! [`Store::with_list_index`] says so and the read takes the SQL path.
+//!
+//! Per-site columns are written in one place: [`ListIndex::write`] (append, insert, replace
+//! or move an [`Entry`]) and [`ListIndex::remove`]; the grid's positions follow in
+//! [`ListIndex::push`] and [`ListIndex::change`].
 //!
 //! Memory: 24 bytes a site in the scanned arrays (the box as outward-rounded `f32`, the two
 //! interned ids) plus 40 bytes touched only for candidates (the key and the exact box) and 4
-//! to 16 in the grid; plus one bit a site for the verdicts of the last filter asked.
+//! to 16 in the grid; plus one bit a site for the verdicts of the last filter asked, per
+//! connection.
 
 use crate::error::Result;
 use crate::index::dicts::{Verdicts, Version};
