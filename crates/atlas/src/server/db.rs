@@ -291,17 +291,19 @@ mod tests {
         ));
         site.location.precision = atlas_core::LocationPrecision::Building;
         let id = site.id.to_string();
-        db.write(move |s| {
-            Ok(s.update_site(&site, None, "t", atlas_store::Action::Update)?)
-        })
-        .await
-        .unwrap();
+        db.write(move |s| Ok(s.update_site(&site, None, "t", atlas_store::Action::Update)?))
+            .await
+            .unwrap();
         let boxed = atlas_core::SiteFilter::parse_query("bbox=111.50,22.50,111.51,22.51").unwrap();
         let seen = on_every_reader(&db, readers, move |s| {
             (ids(s).0.first().cloned(), s.count(&boxed).unwrap())
         })
         .await;
-        assert!(seen.iter().all(|(first, n)| first.as_deref() == Some(&id) && *n == 1), "{seen:?}");
+        assert!(
+            seen.iter()
+                .all(|(first, n)| first.as_deref() == Some(&id) && *n == 1),
+            "{seen:?}"
+        );
         // Moved in place: no second build, and at the new version.
         assert_eq!(db.index().builds(), 1);
         assert_eq!(db.index().version(), Some(version + 1));
