@@ -298,13 +298,25 @@ pub const COL_TOWN: &str = "town_code";
 /// Sites in list order: category (vocabulary order), Chinese name, id.
 pub const LIST: &str =
     "SELECT {columns} {source} ORDER BY s.category_rank, s.name_zh, s.id LIMIT {limit} OFFSET {offset}";
+/// The columns of one list index entry (`listing::Entry::from_row` reads them in this order),
+/// as [`LIST_INDEX`] and [`LIST_ENTRY`] both select them.
+macro_rules! list_entry_columns {
+    () => {
+        "pk, combo, chainset, min_lon, max_lon, min_lat, max_lat"
+    };
+}
 /// The list index as the in-memory copy reads it (`listing`): an index-only scan in list order.
-pub const LIST_INDEX: &str = "SELECT pk, combo, chainset, min_lon, max_lon, min_lat, max_lat \
-    FROM sites INDEXED BY sites_order ORDER BY category_rank, name_zh, id";
-/// One site's list index entry and list key by id (the columns of [`LIST_INDEX`], then
-/// `category_rank, name_zh`).
-pub const LIST_ENTRY: &str = "SELECT pk, combo, chainset, min_lon, max_lon, min_lat, max_lat, \
-    category_rank, name_zh FROM sites WHERE id = ?1";
+pub const LIST_INDEX: &str = concat!(
+    "SELECT ",
+    list_entry_columns!(),
+    " FROM sites INDEXED BY sites_order ORDER BY category_rank, name_zh, id"
+);
+/// One site's list key (`category_rank, name_zh`) and list index entry, by id.
+pub const LIST_ENTRY: &str = concat!(
+    "SELECT category_rank, name_zh, ",
+    list_entry_columns!(),
+    " FROM sites WHERE id = ?1"
+);
 /// The key of the site after list key (?1 category rank, ?2 name, ?3 id) in list order.
 pub const LIST_NEXT: &str = "SELECT pk FROM sites INDEXED BY sites_order \
     WHERE (category_rank, name_zh, id) > (?1, ?2, ?3) ORDER BY category_rank, name_zh, id LIMIT 1";

@@ -366,8 +366,9 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
-    /// An `Entry` from the columns `pk, combo, chainset, min_lon, max_lon, min_lat, max_lat`
-    /// starting at `first` (as [`sql::LIST_INDEX`] and [`sql::LIST_ENTRY`] select them).
+    /// An `Entry` from the columns of `sql::list_entry_columns!` (`pk, combo, chainset, min_lon,
+    /// max_lon, min_lat, max_lat`) starting at `first`, as [`sql::LIST_INDEX`] and
+    /// [`sql::LIST_ENTRY`] select them.
     pub(crate) fn from_row(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Self> {
         let b: [Option<f64>; 4] = [
             r.get(first + 3)?,

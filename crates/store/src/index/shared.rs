@@ -132,7 +132,7 @@ fn data_version(conn: &Connection) -> Result<u64> {
 fn entry(conn: &Connection, id: &str) -> Result<Option<(Entry, i64, String)>> {
     Ok(conn
         .prepare_cached(sql::LIST_ENTRY)?
-        .query_row([id], |r| Ok((Entry::from_row(r, 0)?, r.get(7)?, r.get(8)?)))
+        .query_row([id], |r| Ok((Entry::from_row(r, 2)?, r.get(0)?, r.get(1)?)))
         .optional()?)
 }
 
