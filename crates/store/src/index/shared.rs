@@ -79,7 +79,6 @@ impl Held {
 
 /// The process's one list index and interned values, shared by every connection that
 /// attaches it (see the module documentation of `index::shared`).
-#[derive(Debug)]
 pub struct SharedIndex {
     /// Where a build opens its read-only connection (`None`: builds are run by the caller).
     path: Option<PathBuf>,
@@ -89,6 +88,17 @@ pub struct SharedIndex {
     changes: Mutex<Changes>,
     builds: Mutex<Builds>,
     idle: Condvar,
+}
+
+impl std::fmt::Debug for SharedIndex {
+    /// The version held and the builds, not the index.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedIndex")
+            .field("path", &self.path)
+            .field("version", &self.version())
+            .field("builds", &self.builds())
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Default)]
