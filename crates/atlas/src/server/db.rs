@@ -307,5 +307,35 @@ mod tests {
         // Moved in place: no second build, and at the new version.
         assert_eq!(db.index().builds(), 1);
         assert_eq!(db.index().version(), Some(version + 1));
+
+        // An import: every reader's next read has it (on the SQL path until the index is
+        // rebuilt, once, in the background).
+        let total = before[0].1;
+        db.write(|s| Ok(s.import_sites(&atlas_store::synth::sites(300, 3))?))
+            .await
+            .unwrap();
+        let in_box = || atlas_core::SiteFilter::parse_query("bbox=110,21,112,23&limit=5").unwrap();
+        let alone = Store::open_readonly(dir.path().join("t.db")).unwrap();
+        let want = (
+            total + 300,
+            alone.count(&in_box()).unwrap(),
+            alone.query(&in_box()).unwrap(),
+        );
+        assert!(want.1 > 100 && want.2.len() == 5);
+        let seen = on_every_reader(&db, readers, move |s| {
+            (
+                s.count(&atlas_core::SiteFilter::default()).unwrap(),
+                s.count(&in_box()).unwrap(),
+                s.query(&in_box()).unwrap(),
+            )
+        })
+        .await;
+        assert!(seen.iter().all(|s| *s == want));
+        let index = Arc::clone(db.index());
+        let built = tokio::task::spawn_blocking(move || index.wait_idle())
+            .await
+            .unwrap();
+        assert_eq!(built, Some(version + 2));
+        assert_eq!(db.index().builds(), 2);
     }
 }
