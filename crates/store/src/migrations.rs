@@ -591,28 +591,7 @@ mod tests {
 
     /// Writes `sites` as version 1 stored them (rows, `site_chains`, R*Tree, tokens).
     fn write_version_1(conn: &Connection, r: &Reference, sites: &[Site]) {
-        for c in &r.chains.chains {
-            conn.execute(
-                sql::INSERT_CHAIN,
-                params![c.id.as_str(), c.order, c.name_zh, c.name_en],
-            )
-            .unwrap();
-            for l in &c.links {
-                conn.execute(
-                    sql::INSERT_LINK,
-                    params![
-                        l.id.as_str(),
-                        c.id.as_str(),
-                        l.order,
-                        l.name_zh,
-                        l.name_en,
-                        l.description_zh,
-                        l.source
-                    ],
-                )
-                .unwrap();
-            }
-        }
+        crate::reference::insert_chains(conn, &r.chains).unwrap();
         for (i, d) in r.divisions.iter().enumerate() {
             conn.execute(
                 "INSERT INTO divisions (code, ord, name_zh, name_en, kind) VALUES (?1, ?2, ?3, ?4, 'town')",

@@ -4,7 +4,7 @@
 //! admins' replacement of the chains by a CSV (`POST /chains/import`). The analysis itself is
 //! `atlas_core::analysis`; the sites come from the store's filter (`chain=…`).
 
-use super::export::{download, parse_report_format, REPORT_TITLE};
+use super::export::{data_source, download, parse_report_format, REPORT_TITLE};
 use super::import::csv_body;
 use super::params;
 use super::PathId;
@@ -24,7 +24,6 @@ use axum::extract::Request;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use std::sync::Arc;
 use utoipa::ToSchema;
 
 /// A count per category.
@@ -504,16 +503,11 @@ pub async fn report(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
     let (_, extras) = params::split(&req.query, &[], &["weak_below", "format"])?;
     let weak_below = weak_below(&extras)?;
     let format = parse_report_format(params::last(&extras, "format"))?;
-    let cache = Arc::clone(&req.state.cache);
     let now = req.state.clock.now_china();
     let today = req.today();
     let (bytes, names) = req
-        .state
-        .db
-        .read(move |store| {
+        .read_with_reference(move |store, reference, version| {
             chain_exists(store, &id)?;
-            let version = store.data_version()?;
-            let reference = cache.reference(store, version)?;
             let chain = reference
                 .chains
                 .chain(&id)
@@ -525,10 +519,7 @@ pub async fn report(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
                     ..SiteFilter::default()
                 },
                 now,
-                format!(
-                    "Innovation Atlas {} /api/v1/chains/{id}/report, data version {version}",
-                    env!("CARGO_PKG_VERSION")
-                ),
+                data_source(&format!("/api/v1/chains/{id}/report"), version),
             );
             let ctx = reference.context(today);
             let (bytes, _) =

@@ -2,7 +2,7 @@
 //! of target), `/indicators/export` (the progress board as a workbook or CSV) and
 //! `POST /indicators/import` (admins: an indicators CSV replaces them).
 
-use super::export::{download, parse_report_format, REPORT_TITLE};
+use super::export::{data_source, download, parse_report_format, REPORT_TITLE};
 use super::import::csv_body;
 use super::{params, to_json, Req, GEOJSON, JSON};
 use crate::app::reports::{indicators_filename, write_indicators};
@@ -154,11 +154,7 @@ pub async fn export(req: Req) -> ApiResult<Response> {
                 format!("{REPORT_TITLE} · 规划指标进度 plan progress"),
                 &SiteFilter::default(),
                 now,
-                format!(
-                    "Innovation Atlas {} /api/v1/indicators/export, data version {}",
-                    env!("CARGO_PKG_VERSION"),
-                    store.data_version()?
-                ),
+                data_source("/api/v1/indicators/export", store.data_version()?),
             );
             Ok(write_indicators(store, format, &meta, Vec::new())?)
         })
