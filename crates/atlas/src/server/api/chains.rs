@@ -42,18 +42,9 @@ pub struct CategoryCount {
 /// A chain link with its counts.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LinkEntry {
-    /// `chain.link` id.
-    pub id: String,
-    /// Position from upstream (1).
-    pub order: u32,
-    /// Chinese name.
-    pub name_zh: String,
-    /// English name.
-    pub name_en: String,
-    /// What belongs here (Chinese).
-    pub description_zh: Option<String>,
-    /// Where the plan says so.
-    pub source: Option<String>,
+    /// The link as the chains catalogue defines it.
+    #[serde(flatten)]
+    pub link: atlas_core::Link,
     /// Sites on this link (matching the filter).
     pub total: u64,
     /// The same by category.
@@ -117,12 +108,7 @@ fn chain_entries(base: &str, r: &Reference, counts: &[ChainCount]) -> Vec<ChainE
                 .map(|l| {
                     let lc = count.and_then(|x| x.links.iter().find(|y| y.link == l.id));
                     LinkEntry {
-                        id: l.id.to_string(),
-                        order: l.order,
-                        name_zh: l.name_zh.clone(),
-                        name_en: l.name_en.clone(),
-                        description_zh: l.description_zh.clone(),
-                        source: l.source.clone(),
+                        link: l.clone(),
                         total: lc.map_or(0, |x| x.total),
                         by_category: by_category(lc.map_or(&[][..], |x| &x.by_category)),
                     }
