@@ -43,16 +43,20 @@ async function drawnAndCounted(page, filterQ = '') {
   return { drawn: await renderedSites(page), counted: await matched(`${filterQ ? `${filterQ}&` : ''}bbox=${bbox}`) };
 }
 
-/** Scrolls the list's end into view until it loads nothing more (at most `max` times). */
+/**
+ * Scrolls the list's end into view until it has no more to load (at most `max` times); after each
+ * scroll waits for the rows to grow (the page loads them when its end comes into view).
+ */
 async function scrollListToEnd(page, max) {
   for (let i = 0; i < max; i++) {
-    const more = await page.evaluate(() => {
+    const rows = await page.evaluate(() => {
       const b = document.getElementById('btn-more');
-      if (b.hidden) return false;
+      if (b.hidden) return -1;
       b.scrollIntoView({ block: 'end' });
-      return true;
+      return document.querySelectorAll('#list button.row').length;
     });
-    if (!more) return;
+    if (rows < 0) return;
+    await page.waitForFunction((n) => document.querySelectorAll('#list button.row').length > n, rows, { timeout: 30_000 });
     await settled(page);
   }
 }
