@@ -99,6 +99,36 @@ test("the clusters drawn add up to the API's count for the filter and the view",
   await finish(o);
 });
 
+test("a township's clusters, zoomed to it, add up to the API's count; a site opens its card", T, async () => {
+  const facets = await api(server.origin, 'facets');
+  const town = [...facets.facets.town].sort((a, b) => b.count - a.count)[0].id;
+  const o = await openPage(browser, server.origin, `/?town=${town}`);
+  const { page } = o;
+  const { drawn, counted } = await drawnAndCounted(page, `town=${town}`);
+  assert.ok(drawn.clusters > 5, `many clusters are drawn (${drawn.clusters})`);
+  assert.equal(drawn.total, counted, 'sum of cluster counts and single sites = numberMatched of the view');
+  assert.equal(counted, (await matched(`town=${town}`)) - (await matched(`town=${town}&precision=unknown`)));
+  // Close in, a site is a symbol of its own: a click opens its card.
+  const site = (await api(server.origin, `sites?town=${town}&precision=building&limit=1`)).features[0];
+  await page.evaluate((c) => window.atlas.map.jumpTo({ center: c, zoom: 17 }), site.geometry.coordinates);
+  await settled(page);
+  const pt = await page.evaluate((id) => {
+    const map = window.atlas.map;
+    const f = map.queryRenderedFeatures({ layers: ['site-points'] }).find((x) => x.properties.id === id);
+    if (!f) return null;
+    const p = map.project(f.geometry.coordinates);
+    const r = map.getContainer().getBoundingClientRect();
+    return { x: r.left + p.x, y: r.top + p.y, approximate: f.properties.approximate };
+  }, site.properties.id);
+  assert.ok(pt, 'the site is drawn as a symbol of its own');
+  assert.equal(pt.approximate, false);
+  await page.mouse.click(pt.x, pt.y);
+  await settled(page);
+  assert.equal(await page.evaluate(() => window.atlas.state.site), site.properties.id, 'the click selects the site');
+  assert.equal(await page.isHidden('#card'), false, 'its card is open');
+  await finish(o);
+});
+
 test('a search narrows the tiles and the total', T, async () => {
   const o = await openPage(browser, server.origin, '/');
   const { page } = o;
