@@ -16,7 +16,7 @@ let server;
 let browser;
 
 before(async () => {
-  server = await startServer([], { synth: N });
+  server = await startServer([], { synth: N, users: [{ name: 'editor', role: 'editor' }] });
   browser = await launchBrowser();
 });
 
@@ -192,5 +192,26 @@ test('a cluster of the tiles opens its sites through the API, a page at a time',
     const rows = await page.$$eval('.cluster-list button.row', (r) => r.length);
     assert.equal(rows, Math.min(400, inBox), '"more" adds the next page');
   }
+  await finish(o);
+});
+
+test("an editor's delete is gone from the tiles at once: the clusters count one site less", T, async () => {
+  const facets = await api(server.origin, 'facets');
+  const town = [...facets.facets.town].sort((a, b) => b.count - a.count)[1].id;
+  const site = (await api(server.origin, `sites?town=${town}&precision=building&limit=1`)).features[0];
+  const id = site.properties.id;
+  const o = await openPage(browser, server.origin, `/?town=${town}&site=${id}`, { token: server.tokens.editor });
+  const { page } = o;
+  await page.waitForSelector(`#card[data-id="${id}"]:not([hidden])`);
+  const before = await drawnAndCounted(page, `town=${town}`);
+  assert.equal(before.drawn.total, before.counted);
+  await page.click('#card-delete');
+  await page.waitForSelector('dialog.confirm[open]');
+  await page.click('dialog.confirm .confirm-yes');
+  await page.waitForSelector('#card', { state: 'hidden' });
+  await settled(page);
+  const after = await drawnAndCounted(page, `town=${town}`);
+  assert.equal(after.counted, before.counted - 1, 'the API counts one less');
+  assert.equal(after.drawn.total, after.counted, 'the tiles drawn count one less too');
   await finish(o);
 });

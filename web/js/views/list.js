@@ -119,7 +119,8 @@ export function mountList(app) {
       const got = fc.features || [];
       for (const f of got) state.byId.set(f.properties.id, f);
       base.push(...got);
-      if (!got.length || fc.numberMatched !== undefined) state.matched = got.length ? fc.numberMatched : base.length;
+      // An empty page: the catalogue shrank since the count; the count follows what is there.
+      state.matched = got.length ? fc.numberMatched ?? state.matched : base.length;
     } catch (e) {
       app.showStatus(t('loadError', { msg: /** @type {any} */ (e).message || String(e) }), true);
     } finally {
