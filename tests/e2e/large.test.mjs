@@ -192,6 +192,25 @@ test('a cluster of the tiles opens its sites through the API, a page at a time',
     const rows = await page.$$eval('.cluster-list button.row', (r) => r.length);
     assert.equal(rows, Math.min(400, inBox), '"more" adds the next page');
   }
+  // Close in, a small cluster names its sites: the list holds exactly them.
+  await page.click('.maplibregl-popup-close-button');
+  await page.waitForSelector('.cluster-box', { state: 'detached' });
+  await page.evaluate(() => window.atlas.map.jumpTo({ center: [110.92, 21.66], zoom: 15 }));
+  await settled(page);
+  const small = await page.evaluate(() => {
+    const map = window.atlas.map;
+    const c = map.queryRenderedFeatures({ layers: ['site-clusters'] }).find((f) => f.properties.count <= 16 && f.properties.ids);
+    if (!c) return null;
+    const pt = map.project(c.geometry.coordinates);
+    const r = map.getContainer().getBoundingClientRect();
+    return { x: r.left + pt.x, y: r.top + pt.y, ids: c.properties.ids.split(',') };
+  });
+  assert.ok(small, 'a small cluster is drawn at zoom 15');
+  await page.mouse.click(small.x, small.y);
+  await page.waitForSelector('.cluster-box');
+  await settled(page);
+  const listed = await page.$$eval('.cluster-list button.row', (r) => r.map((x) => x.dataset.id));
+  assert.deepEqual([...listed].sort(), [...small.ids].sort(), 'the list holds the cluster\'s sites');
   await finish(o);
 });
 
@@ -213,5 +232,32 @@ test("an editor's delete is gone from the tiles at once: the clusters count one 
   const after = await drawnAndCounted(page, `town=${town}`);
   assert.equal(after.counted, before.counted - 1, 'the API counts one less');
   assert.equal(after.drawn.total, after.counted, 'the tiles drawn count one less too');
+  await finish(o);
+});
+
+test('the tray and the worklist show their true counts and load a page at a time', T, async () => {
+  const o = await openPage(browser, server.origin, '/', { token: server.tokens.editor });
+  const { page } = o;
+  const unknown = await matched('precision=unknown');
+  const rows = (sel) => page.$$eval(sel, (r) => r.length);
+  assert.equal(Number(await page.getAttribute('#tray', 'data-count')), unknown);
+  assert.equal(await rows('#tray-list button.row'), 200);
+  await page.click('#tray summary');
+  await page.click('#tray-more');
+  await settled(page);
+  assert.equal(await rows('#tray-list button.row'), 400, '"more" adds the next page');
+  const trayIds = await page.$$eval('#tray-list button.row', (r) => r.map((x) => x.dataset.id));
+  const api400 = await api(server.origin, 'sites?precision=unknown&limit=400');
+  assert.deepEqual(trayIds, api400.features.map((f) => f.properties.id), 'in the API order');
+
+  await page.click('#btn-worklist');
+  await page.waitForSelector('#worklist-list button.row');
+  await settled(page);
+  const work = await matched('located=false');
+  assert.equal(await page.getAttribute('#worklist-counter', 'data-located'), String((await matched()) - work));
+  assert.equal(await rows('#worklist-list button.row'), 200);
+  await page.click('#worklist-more');
+  await settled(page);
+  assert.equal(await rows('#worklist-list button.row'), 400);
   await finish(o);
 });
