@@ -471,8 +471,7 @@ mod tests {
                 let mut holders = 0;
                 for dx in 0..3 {
                     for dy in 0..3 {
-                        let n =
-                            TileId::new(z.into(), u64::from(t.x + dx - 1), u64::from(t.y + dy - 1));
+                        let n = TileId::new(z, u64::from(t.x + dx - 1), u64::from(t.y + dy - 1));
                         let mut bin = Binner::new(n.unwrap());
                         if bin.add(&m) {
                             holders += 1;
