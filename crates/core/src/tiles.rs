@@ -136,25 +136,43 @@ pub fn world_position(lon: f64, lat: f64, z: u8) -> (f64, f64) {
     (x, y)
 }
 
-/// The tile column (or row) and the position inside it of a world position `v` along one axis
-/// at a zoom of `n` tiles per side: half-open, the world's far edge in the last tile.
-fn split_axis(v: f64, n: u32) -> (u32, f64) {
-    let e = f64::from(EXTENT);
-    let max = f64::from(n - 1);
-    // Truncation of a value clamped to [0, n - 1] is exact.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let t = (v / e).floor().clamp(0.0, max) as u32;
-    (t, v - f64::from(t) * e)
+/// The latitude of the north edge of row `k` of a grid of `n` rows over the Web Mercator world
+/// (`k = n` is the south edge); the world's top and bottom rows reach the poles.
+fn row_edge(k: u64, n: u64) -> f64 {
+    if k == 0 {
+        return f64::INFINITY;
+    }
+    if k >= n {
+        return f64::NEG_INFINITY;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let t = 1.0 - 2.0 * (k as f64) / (n as f64);
+    (std::f64::consts::PI * t).sinh().atan().to_degrees()
 }
 
-/// The cell (`0..GRID`) of a position inside a tile (`0..=EXTENT`).
-fn cell_of(local: f64) -> usize {
-    // Truncation of a value clamped to [0, GRID - 1] is exact.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let c = (local / f64::from(CELL))
-        .floor()
-        .clamp(0.0, f64::from(GRID - 1)) as usize;
+/// The column of `lon` in a grid of `n` columns over the world: half-open, the east edge of
+/// the world in the last column.
+fn column_of(lon: f64, n: u64) -> u64 {
+    #[allow(clippy::cast_precision_loss)]
+    let c = ((lon + 180.0) / 360.0 * n as f64).floor();
+    // Truncation of a value clamped to [0, n - 1] is exact.
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let c = c.clamp(0.0, (n - 1) as f64) as u64;
     c
+}
+
+/// A marker's position in tile `t`, in tile units (`0..=EXTENT`).
+fn tile_position(t: TileId, lon: f64, lat: f64) -> (f64, f64) {
+    let (wx, wy) = world_position(lon, lat, t.z);
+    let e = f64::from(EXTENT);
+    (
+        (wx - f64::from(t.x) * e).clamp(0.0, e),
+        (wy - f64::from(t.y) * e).clamp(0.0, e),
+    )
 }
 
 /// A located site as the binning sees it.
@@ -174,8 +192,8 @@ pub struct Marker {
 pub struct CellGroup {
     /// Sites in the cell (≥ 1).
     pub count: u64,
-    /// Position in the tile (`0..=EXTENT`): the marker of a single site, else the mean of the
-    /// sites' positions.
+    /// Position in the tile (`0..=EXTENT`): the marker of a single site, else the position of
+    /// the mean of the sites' longitudes and latitudes (inside the cell).
     pub x: f64,
     pub y: f64,
     /// Sites per category, in [`Category::ALL`] order.
@@ -187,22 +205,50 @@ pub struct CellGroup {
     /// Keys of the sites, in the order they were added, when there are at most [`MAX_IDS`]
     /// (else empty).
     pub keys: Vec<i64>,
-    /// The category of the first site (the single site's).
-    pub first_category: Category,
+}
+
+/// A cell being filled.
+#[derive(Debug, Clone)]
+struct Acc {
+    count: u64,
+    sum_lon: f64,
+    sum_lat: f64,
+    by_category: [u64; 3],
+    approximate: u64,
+    bbox: BBox,
+    keys: Vec<i64>,
 }
 
 /// Sorts the markers of a tile into its cells.
+///
+/// A cell is decided on the marker's longitude and latitude against the cells' edges, which
+/// are the same numbers for every tile that shares them (computed from the cell's index in the
+/// grid of `2^z · GRID` cells per side over the world): a marker lands in one cell of one tile,
+/// however it rounds. No projection per site; only the features' positions are projected.
 #[derive(Debug)]
 pub struct Binner {
     tile: TileId,
-    cells: Vec<Option<CellGroup>>,
+    /// Cells per side over the world.
+    n: u64,
+    /// North edges of the tile's rows of cells, and the south edge of the last: `GRID + 1`
+    /// latitudes, decreasing.
+    edges: [f64; GRID as usize + 1],
+    cells: Vec<Option<Acc>>,
 }
 
 impl Binner {
     /// An empty tile.
     pub fn new(tile: TileId) -> Self {
+        let n = (1_u64 << tile.z) * u64::from(GRID);
+        let first = u64::from(tile.y) * u64::from(GRID);
+        let mut edges = [0.0; GRID as usize + 1];
+        for (k, e) in (first..).zip(edges.iter_mut()) {
+            *e = row_edge(k, n);
+        }
         Self {
             tile,
+            n,
+            edges,
             cells: vec![None; (GRID * GRID) as usize],
         }
     }
@@ -212,17 +258,31 @@ impl Binner {
         self.tile
     }
 
+    /// The cell (row-major index) of a marker, when it lies in this tile: a row holds the
+    /// latitudes up to its north edge and above its south edge (a marker on an edge is in the
+    /// cell south of it), a column the longitudes from its west edge to below its east edge.
+    fn cell(&self, lon: f64, lat: f64) -> Option<usize> {
+        let g = GRID as usize;
+        if !(lat <= self.edges[0] && lat > self.edges[g]) {
+            return None;
+        }
+        let col = column_of(lon, self.n);
+        if col / u64::from(GRID) != u64::from(self.tile.x) {
+            return None;
+        }
+        let row = self.edges[1..g].iter().take_while(|e| lat <= **e).count();
+        // The remainder is below GRID.
+        #[allow(clippy::cast_possible_truncation)]
+        let col = (col % u64::from(GRID)) as usize;
+        Some(row * g + col)
+    }
+
     /// Adds `m` to its cell when its marker lies in this tile; false (nothing added) when it
     /// lies in another.
     pub fn add(&mut self, m: &Marker) -> bool {
-        let n = 1_u32 << self.tile.z;
-        let (wx, wy) = world_position(m.lon, m.lat, self.tile.z);
-        let (tx, x) = split_axis(wx, n);
-        let (ty, y) = split_axis(wy, n);
-        if (tx, ty) != (self.tile.x, self.tile.y) {
+        let Some(i) = self.cell(m.lon, m.lat) else {
             return false;
-        }
-        let i = cell_of(y) * GRID as usize + cell_of(x);
+        };
         let rank = Category::ALL
             .iter()
             .position(|c| *c == m.category)
@@ -230,52 +290,60 @@ impl Binner {
         let Some(slot) = self.cells.get_mut(i) else {
             return false;
         };
-        match slot {
-            None => {
-                let mut by_category = [0; 3];
-                by_category[rank] = 1;
-                *slot = Some(CellGroup {
-                    count: 1,
-                    x,
-                    y,
-                    by_category,
-                    approximate: u64::from(m.approximate),
-                    bbox: BBox {
-                        min_lon: m.lon,
-                        min_lat: m.lat,
-                        max_lon: m.lon,
-                        max_lat: m.lat,
-                    },
-                    keys: vec![m.key],
-                    first_category: m.category,
-                });
-            }
-            Some(g) => {
-                // Running mean: stays inside the cell.
-                g.count += 1;
-                #[allow(clippy::cast_precision_loss)]
-                let k = g.count as f64;
-                g.x += (x - g.x) / k;
-                g.y += (y - g.y) / k;
-                g.by_category[rank] += 1;
-                g.approximate += u64::from(m.approximate);
-                g.bbox.min_lon = g.bbox.min_lon.min(m.lon);
-                g.bbox.min_lat = g.bbox.min_lat.min(m.lat);
-                g.bbox.max_lon = g.bbox.max_lon.max(m.lon);
-                g.bbox.max_lat = g.bbox.max_lat.max(m.lat);
-                if g.count as usize <= MAX_IDS {
-                    g.keys.push(m.key);
-                } else {
-                    g.keys.clear();
-                }
-            }
+        let point = BBox {
+            min_lon: m.lon,
+            min_lat: m.lat,
+            max_lon: m.lon,
+            max_lat: m.lat,
+        };
+        let acc = slot.get_or_insert_with(|| Acc {
+            count: 0,
+            sum_lon: 0.0,
+            sum_lat: 0.0,
+            by_category: [0; 3],
+            approximate: 0,
+            bbox: point,
+            keys: Vec::new(),
+        });
+        acc.count += 1;
+        acc.sum_lon += m.lon;
+        acc.sum_lat += m.lat;
+        acc.by_category[rank] += 1;
+        acc.approximate += u64::from(m.approximate);
+        acc.bbox = acc.bbox.union(&point);
+        if acc.count as usize <= MAX_IDS {
+            acc.keys.push(m.key);
+        } else if !acc.keys.is_empty() {
+            acc.keys = Vec::new();
         }
         true
     }
 
     /// The non-empty cells, row by row from the north-west.
     pub fn finish(self) -> Vec<CellGroup> {
-        self.cells.into_iter().flatten().collect()
+        let tile = self.tile;
+        self.cells
+            .into_iter()
+            .flatten()
+            .map(|a| {
+                #[allow(clippy::cast_precision_loss)]
+                let k = a.count as f64;
+                let (x, y) = if a.count == 1 {
+                    tile_position(tile, a.bbox.min_lon, a.bbox.min_lat)
+                } else {
+                    tile_position(tile, a.sum_lon / k, a.sum_lat / k)
+                };
+                CellGroup {
+                    count: a.count,
+                    x,
+                    y,
+                    by_category: a.by_category,
+                    approximate: a.approximate,
+                    bbox: a.bbox,
+                    keys: a.keys,
+                }
+            })
+            .collect()
     }
 }
 
@@ -456,12 +524,15 @@ mod tests {
             b.max_lon,
             b.min_lon - 1e-12,
             (b.min_lon + b.max_lon) / 2.0,
+            // A cell's edge inside the tile.
+            b.min_lon + (b.max_lon - b.min_lon) * 3.0 / 8.0,
         ];
         let lats = [
             b.min_lat,
             b.max_lat,
             b.max_lat + 1e-12,
             (b.min_lat + b.max_lat) / 2.0,
+            row_edge(u64::from(t.y) * 8 + 3, (1 << z) * 8),
         ];
         let mut key = 0;
         for lon in lons {
@@ -471,8 +542,7 @@ mod tests {
                 let mut holders = 0;
                 for dx in 0..3 {
                     for dy in 0..3 {
-                        let n =
-                            TileId::new(z.into(), u64::from(t.x + dx - 1), u64::from(t.y + dy - 1));
+                        let n = TileId::new(z, u64::from(t.x + dx - 1), u64::from(t.y + dy - 1));
                         let mut bin = Binner::new(n.unwrap());
                         if bin.add(&m) {
                             holders += 1;
@@ -483,6 +553,16 @@ mod tests {
                 assert_eq!(holders, 1, "{lon} {lat}");
             }
         }
+    }
+
+    #[test]
+    fn a_marker_on_a_cell_edge_is_in_the_cell_south_of_it() {
+        let t = TileId::new(14, 13240, 7183).unwrap();
+        let lat = row_edge(u64::from(t.y) * 8 + 3, (1 << 14) * 8);
+        let mut bin = Binner::new(t);
+        assert!(bin.add(&marker(1, t.bounds().min_lon + 1e-6, lat)));
+        let g = &bin.finish()[0];
+        assert!((g.y - 3.0 * f64::from(CELL)).abs() < 1e-6, "{}", g.y);
     }
 
     #[test]

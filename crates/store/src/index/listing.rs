@@ -501,12 +501,16 @@ impl ListIndex {
 impl ListIndex {
     /// The marker (`[lon, lat]`) of list position `i`; `None` without a location.
     fn marker(&self, i: usize) -> Option<[f64; 2]> {
-        let pos = u32::try_from(i).ok()?;
-        if let Some(m) = self.markers.get(&pos) {
-            return Some(*m);
-        }
         let b = self.exact.get(i)?;
-        (!b[0].is_nan() && !b[2].is_nan()).then_some([b[0], b[2]])
+        if b[0] == b[1] && b[2] == b[3] {
+            // A point (NaNs, for a site without location, equal nothing).
+            return Some([b[0], b[2]]);
+        }
+        let pos = u32::try_from(i).ok()?;
+        match self.markers.get(&pos) {
+            Some(m) => Some(*m),
+            None => (!b[0].is_nan() && !b[2].is_nan()).then_some([b[0], b[2]]),
+        }
     }
 
     /// Calls `f` once for every site passing `t` whose marker lies in `q` (`[min_lon, max_lon,
