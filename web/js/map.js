@@ -425,7 +425,9 @@ export class AtlasMap {
     catColor.push('#6b7280');
     let color = catColor;
     if (this.colorMode === 'chain') {
-      color = ['match', ['coalesce', ['get', 'chain_primary'], this.tileChain || 'none']];
+      // A tile site has no chain_primary: the filter's chain (every site drawn is on it), else
+      // its `chain` should the tiles carry one, else none.
+      color = ['match', ['coalesce', ['get', 'chain_primary'], ...(this.tileChain ? [this.tileChain] : []), ['get', 'chain'], 'none']];
       for (const [id, c] of Object.entries(chainColors)) if (id !== 'none') color.push(id, c);
       color.push(chainColors.none || '#6b7280');
     }
