@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! `Store::tile` against the same binning done in memory over the sites `SiteFilter::matches`
 //! accepts: whichever path finds the markers (the list index, or SQL for a search or a
 //! location filter), a tile holds exactly those sites, cell by cell.
