@@ -6,9 +6,13 @@
 #   - random map views: for each view a zoom from 8 to 16 and a centre in the district, the
 #     tiles a 1280×800 map shows (512-pixel tiles, as MapLibre draws vector tiles); wrk asks
 #     for them in turn, at concurrency 1 and 8 (throughput, p50, p99);
-#   - the tile holding the district's centre at every zoom from 0 to 16, timed one by one
-#     (the best of 5 after a warm-up: low zooms hold every site, the densest tiles), and the
-#     worst of them.
+#   - first, before any other request: the tile holding the district's centre at every zoom
+#     from 0 to 16, timed one by one (low zooms hold every site: the densest tiles) — its first
+#     request, which makes the tile, and the best of 5 more (the server keeps the tiles that
+#     took 2 ms or more to make, per data version: those are then served from its cache); the
+#     worst first request is the figure for the densest tile.
+# The random views run after that, so the tiles they share with it (and with each other) that
+# are costly come from the server's cache, as they do for a map's users.
 # FILTER adds filter parameters to every tile (e.g. FILTER=chain=petrochemical). Prints a
 # Markdown table on stdout (progress on stderr). All traffic goes to 127.0.0.1; every run is
 # bounded in time.
@@ -113,11 +117,34 @@ with open(out_centre, "w") as o:
 PY
 TILES="$(wc -l <"$WORK/views.txt")"
 
-# Every tile answers 200 before any timing (a 4xx would make the figures meaningless).
-while read -r _z path; do
-  code="$(curl -s -o /dev/null -w '%{http_code}' "$BASE$path")"
-  [ "$code" = 200 ] || { echo "error: GET $path answered $code" >&2; curl -s "$BASE$path" >&2; exit 1; }
+# Warm-up without making any timed tile: empty tiles far from the district, with the same
+# filter, load the server's in-memory list index (and the filter's verdicts) first.
+Q="$(sed -n 's/^0 [^?]*//p' "$WORK/centre.txt")"
+for _ in 1 2 3; do curl -s -o /dev/null "$BASE/tiles/sites/10/0/0.mvt$Q"; done
+
+echo "== the district's centre tile at each zoom (first request, then best of 5)" >&2
+: >"$WORK/centre.md"
+WORST_MS=0
+WORST_Z=""
+while read -r z path; do
+  read -r code first < <(curl -s -o "$WORK/tile.mvt" -w '%{http_code} %{time_total}\n' "$BASE$path")
+  [ "$code" = 200 ] || { echo "error: GET $path answered $code" >&2; cat "$WORK/tile.mvt" >&2; exit 1; }
+  best=""
+  for _ in 1 2 3 4 5; do
+    t="$(curl -s -o /dev/null -w '%{time_total}' "$BASE$path")"
+    best="$(python3 -c "import sys; print(min(float(x) for x in sys.argv[1:] if x))" "$t" $best)"
+  done
+  bytes="$(wc -c <"$WORK/tile.mvt")"
+  first_ms="$(python3 -c "print(f'{float(\"$first\") * 1000:.2f}')")"
+  best_ms="$(python3 -c "print(f'{float(\"$best\") * 1000:.2f}')")"
+  echo "| $z | \`$path\` | $bytes | $first_ms | $best_ms |" >>"$WORK/centre.md"
+  if python3 -c "import sys; sys.exit(not (float('$first_ms') > float('$WORST_MS')))"; then
+    WORST_MS="$first_ms"
+    WORST_Z="$z"
+  fi
 done <"$WORK/centre.txt"
+
+# The views' tiles answer 200 (a 4xx would make the figures meaningless).
 code="$(curl -s -o /dev/null -w '%{http_code}' "$BASE$(head -1 "$WORK/views.txt")")"
 [ "$code" = 200 ] || { echo "error: the first view tile answered $code" >&2; exit 1; }
 
@@ -168,25 +195,6 @@ for c in 1 8; do
   wrk_run "random views, zooms 8–16 ($TILES tiles of $VIEWS views)" "$c"
 done
 
-echo "== the district's centre tile at each zoom (best of 5)" >&2
-: >"$WORK/centre.md"
-WORST_MS=0
-WORST_Z=""
-while read -r z path; do
-  curl -s -o /dev/null "$BASE$path"
-  best=""
-  for _ in 1 2 3 4 5; do
-    t="$(curl -s -o "$WORK/tile.mvt" -w '%{time_total}' "$BASE$path")"
-    best="$(python3 -c "import sys; a=[float(x) for x in sys.argv[1:] if x]; print(min(a))" "$t" "$best")"
-  done
-  bytes="$(wc -c <"$WORK/tile.mvt")"
-  ms="$(python3 -c "print(f'{float(\"$best\") * 1000:.2f}')")"
-  echo "| $z | \`$path\` | $bytes | $ms |" >>"$WORK/centre.md"
-  if python3 -c "import sys; sys.exit(not (float('$ms') > float('$WORST_MS')))"; then
-    WORST_MS="$ms"
-    WORST_Z="$z"
-  fi
-done <"$WORK/centre.txt"
 
 echo
 echo "Tiles: $N synthetic sites + the default dataset, filter \`${FILTER:-none}\`, commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), binary \`$BIN\`, load average before $LOAD_BEFORE."
@@ -195,8 +203,8 @@ echo "| load | connections | requests/s | p50 ms | p99 ms | requests |"
 echo "|---|---|---|---|---|---|"
 cat "$WORK/rows.md"
 echo
-echo "| zoom | district-centre tile | bytes | ms (best of 5, curl total) |"
-echo "|---|---|---|---|"
+echo "| zoom | district-centre tile | bytes | first request ms (made) | best of 5 more ms | "
+echo "|---|---|---|---|---|"
 cat "$WORK/centre.md"
 echo
-echo "Worst tile: zoom $WORST_Z, $WORST_MS ms."
+echo "Worst tile (first request, made by the server): zoom $WORST_Z, $WORST_MS ms."

@@ -39,7 +39,8 @@
 //! Version 1 had `site_chains` (one row per chain reference of a site) and per-column attribute
 //! indexes; version 2 replaces them; version 3 adds `users` and `revisions`; version 4 rewrites
 //! the search tokens in fewer, shorter tokens; version 5 lets a site have no location and
-//! removes the old district fallback point (see [`migrations`]).
+//! removes the old district fallback point (see [`migrations`]); version 6 widens the list
+//! index `sites_order` to cover each site's location precision and marker (for vector tiles).
 
 use rusqlite_migration::{Migrations, M};
 

@@ -15,7 +15,10 @@
 //! 0 to 22 are served (16 is advertised as `maxzoom`); a zoom, column or row out of range, or a
 //! last segment that is not `{y}.mvt`, is `400 invalid_tile`. Both routes carry the weak `ETag`
 //! (data version + filter + tile) and `Cache-Control` of every data GET and answer `304` to a
-//! current `If-None-Match` ([`crate::server::cache`]).
+//! current `If-None-Match` ([`crate::server::cache`]). Tiles that take a while to make (the
+//! dense low-zoom ones) are kept per data version by the server's cache ([`Cache::tile`]).
+//!
+//! [`Cache::tile`]: crate::server::cache::Cache::tile
 
 use super::api::params;
 use super::error::{ApiError, ApiResult};
@@ -120,13 +123,18 @@ pub async fn tile(
         params::canonical(&filter)
     );
     let check = filter.clone();
+    let cache = std::sync::Arc::clone(&req.state.cache);
+    let kept = key.clone();
     req.cached(
         key,
         MEDIA_TYPE,
         move |store| Ok(store.validate_filter(&check)?),
         move |store, _| {
-            let features = store.tile(&filter, id)?;
-            tiles::encode(&features).map_err(|e| ApiError::internal(e.to_string()))
+            let bytes = cache.tile(store.data_version()?, &kept, || {
+                let features = store.tile(&filter, id)?;
+                tiles::encode(&features).map_err(|e| ApiError::internal(e.to_string()))
+            })?;
+            Ok(bytes.as_ref().clone())
         },
     )
     .await

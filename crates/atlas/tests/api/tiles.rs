@@ -481,3 +481,33 @@ async fn gdal_reads_a_tile() {
         "{out}"
     );
 }
+
+/// A change of the data shows in the next tile, whether the tile was made or kept by the
+/// server (dense tiles are kept per data version), and moves its ETag.
+#[tokio::test]
+async fn an_import_shows_in_the_next_tile() {
+    let app = spawn_app_with_synthetic(3000).await;
+    let world = TileId::new(0, 0, 0).unwrap();
+    let path = "/tiles/sites/0/0/0.mvt";
+    let count = |fs: Vec<Decoded>| fs.iter().map(Decoded::count).sum::<u64>();
+    let before = count(tile(&app, world, "").await);
+    assert_eq!(before, count(tile(&app, world, "").await));
+    let etag = etag_of(&app, path).await;
+    app.import(crate::helpers::fixture_sites(
+        "id,name_zh,category,kind,lon,lat,location_precision,source\n\
+         tile-lab,瓦片实验室,innovation_resource,laboratory,110.92,21.66,building,plan p. 2\n",
+    ))
+    .await;
+    assert_eq!(count(tile(&app, world, "").await), before + 1);
+    assert_ne!(etag, etag_of(&app, path).await);
+    let z18 = tile_at(110.92, 21.66, 18);
+    let ids: Vec<String> = tile(&app, z18, "")
+        .await
+        .iter()
+        .filter_map(|f| f.text("ids").or(f.text("id")).map(str::to_string))
+        .collect();
+    assert!(
+        ids.iter().any(|i| i.split(',').any(|i| i == "tile-lab")),
+        "{ids:?}"
+    );
+}

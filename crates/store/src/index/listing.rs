@@ -9,9 +9,15 @@
 //! bounds), the same verdicts per combination and chain set, the same order (the tests compare
 //! both on random filters).
 //!
+//! Vector tiles visit the passing sites of a box by marker ([`ListIndex::each_marker`]): a point
+//! site's marker is its box; the others' (polygons) are kept apart, with one bit a site for an
+//! approximate precision, both read in the same index-only scan (`sites_order` covers
+//! `location_precision`, `lon`, `lat` since migration V6).
+//!
 //! Memory: 24 bytes a site in the scanned arrays (the box as outward-rounded `f32`, the two
 //! interned ids) plus 40 bytes touched only for candidates (the key and the exact box) and 4
-//! to 16 in the grid; plus one bit a site for the verdicts of the last filter asked.
+//! to 16 in the grid; plus one bit a site for the verdicts of the last filter asked and one
+//! for the approximate precision, and about 40 bytes per polygon site for its marker.
 
 use crate::error::Result;
 use crate::index::dicts::{Verdicts, Version};
