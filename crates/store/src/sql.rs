@@ -293,8 +293,15 @@ pub const COL_TOWN: &str = "town_code";
 pub const LIST: &str =
     "SELECT {columns} {source} ORDER BY s.category_rank, s.name_zh, s.id LIMIT {limit} OFFSET {offset}";
 /// The list index as the in-memory copy reads it (`listing`): an index-only scan in list order.
-pub const LIST_INDEX: &str = "SELECT pk, combo, chainset, min_lon, max_lon, min_lat, max_lat \
-    FROM sites INDEXED BY sites_order ORDER BY category_rank, name_zh, id";
+pub const LIST_INDEX: &str = "SELECT pk, combo, chainset, min_lon, max_lon, min_lat, max_lat, \
+    location_precision, lon, lat FROM sites INDEXED BY sites_order ORDER BY category_rank, name_zh, id";
+/// What a vector tile shows of a single site, by key.
+pub const TILE_SITE: &str =
+    "SELECT id, category, kind, location_precision, name_zh, name_en FROM sites WHERE pk = ?1";
+/// A site's id by key (the ids of a small cluster in a vector tile).
+pub const TILE_SITE_ID: &str = "SELECT id FROM sites WHERE pk = ?1";
+/// What vector tiles bin of the sites of a filter: key, marker, category, precision.
+pub const MARKERS: &str = "SELECT s.pk, s.lon, s.lat, s.category, s.location_precision {source}";
 /// One site by key, with [`SITE_COLUMNS`].
 pub const SITE_BY_PK: &str = "SELECT {columns} FROM sites AS s WHERE s.pk = ?1";
 /// A page in list order that sorts keys only: the site columns (and their chain set) are read for

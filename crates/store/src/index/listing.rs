@@ -9,14 +9,20 @@
 //! bounds), the same verdicts per combination and chain set, the same order (the tests compare
 //! both on random filters).
 //!
+//! Vector tiles visit the passing sites of a box by marker ([`ListIndex::each_marker`]): a point
+//! site's marker is its box; the others' (polygons) are kept apart, with one bit a site for an
+//! approximate precision, both read in the same index-only scan (`sites_order` covers
+//! `location_precision`, `lon`, `lat` since migration V6).
+//!
 //! Memory: 24 bytes a site in the scanned arrays (the box as outward-rounded `f32`, the two
 //! interned ids) plus 40 bytes touched only for candidates (the key and the exact box) and 4
-//! to 16 in the grid; plus one bit a site for the verdicts of the last filter asked.
+//! to 16 in the grid; plus one bit a site for the verdicts of the last filter asked and one
+//! for the approximate precision, and about 40 bytes per polygon site for its marker.
 
 use crate::error::Result;
 use crate::index::dicts::{Verdicts, Version};
 use crate::{sql, Store};
-use atlas_core::SiteFilter;
+use atlas_core::{Labelled, LocationPrecision, SiteFilter};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -159,6 +165,19 @@ pub(crate) struct ListIndex {
     pks: Vec<i64>,
     /// List positions by grid cell.
     grid: Grid,
+    /// Per site, one bit: its location precision is approximate (`town`, `district`).
+    approximate: Vec<u64>,
+    /// The marker of each site whose marker is not its box's south-west corner (polygons:
+    /// their representative point); a point site's marker is its (degenerate) box.
+    markers: HashMap<u32, [f64; 2]>,
+}
+
+/// A located site's marker (`[lon, lat]`) and whether its precision is approximate: what
+/// vector tiles bin and count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Placed {
+    pub marker: [f64; 2],
+    pub approximate: bool,
 }
 
 /// `v` rounded towards negative infinity to `f32` (never above `v`).
@@ -258,21 +277,31 @@ struct QueryBox {
 }
 
 fn query_box(f: &SiteFilter) -> Option<QueryBox> {
-    f.bbox.map(|b| QueryBox {
-        exact: [b.min_lon, b.max_lon, b.min_lat, b.max_lat],
-        outward: [
-            down(b.min_lon),
-            up(b.max_lon),
-            down(b.min_lat),
-            up(b.max_lat),
-        ],
-        inward: [
-            up(b.min_lon),
-            down(b.max_lon),
-            up(b.min_lat),
-            down(b.max_lat),
-        ],
-    })
+    f.bbox
+        .map(|b| QueryBox::of([b.min_lon, b.max_lon, b.min_lat, b.max_lat]))
+}
+
+impl QueryBox {
+    /// The query box `b` (`[min_lon, max_lon, min_lat, max_lat]`) with its rounded forms.
+    fn of(b: [f64; 4]) -> Self {
+        QueryBox {
+            exact: b,
+            outward: [down(b[0]), up(b[1]), down(b[2]), up(b[3])],
+            inward: [up(b[0]), down(b[1]), up(b[2]), down(b[3])],
+        }
+    }
+}
+
+/// A site found by [`ListIndex::each_marker`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MarkerHit {
+    /// `sites.pk`.
+    pub pk: i64,
+    /// The interned combination (its category is the site's).
+    pub combo: u32,
+    /// `[lon, lat]`.
+    pub marker: [f64; 2],
+    pub approximate: bool,
 }
 
 fn passes(list: &Option<Vec<bool>>, id: u32) -> bool {
@@ -304,17 +333,47 @@ impl ListIndex {
                 [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
                 _ => None,
             };
-            ix.push(pk, combo, set, b);
+            let precision: Option<String> = r.get(7)?;
+            let placed = match (r.get::<_, Option<f64>>(8)?, r.get::<_, Option<f64>>(9)?) {
+                (Some(lon), Some(lat)) => Some(Placed {
+                    marker: [lon, lat],
+                    approximate: precision
+                        .as_deref()
+                        .and_then(LocationPrecision::from_id)
+                        .is_some_and(LocationPrecision::is_approximate),
+                }),
+                _ => None,
+            };
+            ix.push(pk, combo, set, b, placed);
         }
         Ok(ix)
     }
 
-    /// Appends a site: key, interned ids, exact box `[min_lon, max_lon, min_lat, max_lat]`.
-    /// A site without location (`None`) gets a box of NaNs, which meets no box (every
-    /// comparison with NaN is false), and no grid cell.
-    fn push(&mut self, pk: i64, combo: Option<i64>, set: Option<i64>, b: Option<[f64; 4]>) {
+    /// Appends a site: key, interned ids, exact box `[min_lon, max_lon, min_lat, max_lat]`,
+    /// marker and approximate precision. A site without location (`None`) gets a box of NaNs,
+    /// which meets no box (every comparison with NaN is false), and no grid cell.
+    fn push(
+        &mut self,
+        pk: i64,
+        combo: Option<i64>,
+        set: Option<i64>,
+        b: Option<[f64; 4]>,
+        placed: Option<Placed>,
+    ) {
         if let (Ok(pos), Some(b)) = (u32::try_from(self.pks.len()), b.as_ref()) {
             self.grid.add(pos, b);
+            if let Some(p) = placed {
+                if p.marker != [b[0], b[2]] {
+                    self.markers.insert(pos, p.marker);
+                }
+            }
+        }
+        let i = self.pks.len();
+        if i / 64 >= self.approximate.len() {
+            self.approximate.push(0);
+        }
+        if placed.is_some_and(|p| p.approximate) {
+            self.approximate[i / 64] |= 1 << (i % 64);
         }
         let b = b.unwrap_or([f64::NAN; 4]);
         self.pks.push(pk);
@@ -445,6 +504,61 @@ impl ListIndex {
     }
 }
 
+impl ListIndex {
+    /// The marker (`[lon, lat]`) of list position `i`; `None` without a location.
+    fn marker(&self, i: usize) -> Option<[f64; 2]> {
+        let b = self.exact.get(i)?;
+        if b[0] == b[1] && b[2] == b[3] {
+            // A point (NaNs, for a site without location, equal nothing).
+            return Some([b[0], b[2]]);
+        }
+        let pos = u32::try_from(i).ok()?;
+        match self.markers.get(&pos) {
+            Some(m) => Some(*m),
+            None => (!b[0].is_nan() && !b[2].is_nan()).then_some([b[0], b[2]]),
+        }
+    }
+
+    /// Calls `f` once for every site passing `t` whose marker lies in `q` (`[min_lon, max_lon,
+    /// min_lat, max_lat]`, edges included), in no particular order. A marker lies within its
+    /// site's box, so the sites whose box meets `q` (found as [`ListIndex::scan`] finds them:
+    /// the grid for small boxes, else a test of every box) hold them all; the marker decides.
+    pub(crate) fn each_marker(&self, t: &Passes, q: [f64; 4], mut f: impl FnMut(MarkerHit)) {
+        let mut visit = |i: usize| {
+            let Some(m) = self.marker(i) else { return };
+            if m[0] >= q[0] && m[0] <= q[1] && m[1] >= q[2] && m[1] <= q[3] {
+                f(MarkerHit {
+                    pk: self.pks[i],
+                    combo: self.ids[i].0,
+                    marker: m,
+                    approximate: self.approximate[i / 64] & (1 << (i % 64)) != 0,
+                });
+            }
+        };
+        match self.grid.cells(&q, self.pks.len() / GRID_SHARE) {
+            Some(cells) => {
+                // A point is in one cell; a site with an extent may be in several: once each.
+                let mut seen = std::collections::HashSet::new();
+                for (_, v) in cells {
+                    for &i in v {
+                        let e = &self.exact[i as usize];
+                        let point = e[0] == e[1] && e[2] == e[3];
+                        if t.get(i as usize) && (point || seen.insert(i)) {
+                            visit(i as usize);
+                        }
+                    }
+                }
+                for &i in &self.grid.wide {
+                    if t.get(i as usize) {
+                        visit(i as usize);
+                    }
+                }
+            }
+            None => self.each_in_box(&QueryBox::of(q), t, |i, _| visit(i)),
+        }
+    }
+}
+
 /// A box whose grid cells hold at most 1 / `GRID_SHARE` of all sites is answered from the grid;
 /// a larger one by testing every site's box.
 const GRID_SHARE: usize = 3;
@@ -521,19 +635,19 @@ mod tests {
                 (0.0, 0.0)
             };
             let b = [x, x + w, y, y + h];
-            ix.push(pk, Some(0), Some(0), Some(b));
+            ix.push(pk, Some(0), Some(0), Some(b), None);
             boxes.push(b);
         }
         // Far away, so that the box's cells hold under a third of all sites (the grid answers).
         for pk in 4000..30_000_i64 {
             let b = [111.5 + g.unit() * 0.1, 0.0, 21.0 + g.unit() * 0.1, 0.0];
             let b = [b[0], b[0], b[2], b[2]];
-            ix.push(pk, Some(0), Some(0), Some(b));
+            ix.push(pk, Some(0), Some(0), Some(b), None);
             boxes.push(b);
         }
         // Sites without location: in no box, by either path.
         for pk in 30_000..30_100_i64 {
-            ix.push(pk, Some(0), Some(0), None);
+            ix.push(pk, Some(0), Some(0), None, None);
         }
         let all = Passes {
             sites: None,
