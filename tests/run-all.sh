@@ -37,6 +37,8 @@ target_dir="$(cargo metadata --format-version 1 --no-deps --locked | python3 -c 
 # `cargo test` built it for the integration tests (with the test build's features: a separate
 # `cargo build` would resolve other features and rebuild every dependency); build it only if absent.
 [ -x "$target_dir/debug/atlas" ] || cargo build --locked -p atlas --bin atlas
+# large.test.mjs makes its 50,000-site database with the synth_db example.
+[ -x "$target_dir/debug/examples/synth_db" ] || cargo build --locked -p atlas-store --example synth_db
 if [ ! -d tests/e2e/node_modules/playwright-core ]; then
   echo "== installing the end-to-end test packages (npm ci)"
   (cd tests/e2e && npm ci --no-audit --no-fund)

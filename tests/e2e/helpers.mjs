@@ -27,6 +27,18 @@ export function atlasBinary() {
   return found[0];
 }
 
+/**
+ * The example that makes a database of synthetic sites (crates/store/examples/synth_db.rs):
+ * $SYNTH_BIN, else `examples/synth_db` beside the atlas binary (`cargo build -p atlas-store
+ * --example synth_db`).
+ */
+export function synthBinary() {
+  if (process.env.SYNTH_BIN) return process.env.SYNTH_BIN;
+  const bin = join(dirname(atlasBinary()), 'examples', 'synth_db');
+  if (!existsSync(bin)) throw new Error(`no ${bin}: run \`cargo build -p atlas-store --example synth_db\` or set SYNTH_BIN`);
+  return bin;
+}
+
 /** The token `atlas user add` printed (the one long token-like word of its output). */
 export function tokenOf(output) {
   const words = String(output).split(/\s+/).map((w) => w.replace(/^["'`]|["'`.,;:]$/g, '')).filter((w) => !w.startsWith('/') && /^[A-Za-z0-9_\-.~+/=]{20,}$/.test(w));
@@ -62,11 +74,12 @@ function boundOrigin(child, log) {
 }
 
 /**
- * Starts `atlas serve` on a temporary database (the default dataset, plus `imports`, files that
- * `atlas import` loads first, and `users` ({name, role}) made with `atlas user add`, whose
- * tokens come back in `tokens[name]`); resolves when the server printed the address it listens on.
+ * Starts `atlas serve` on a temporary database (the default dataset, plus `synth` synthetic
+ * sites made by synth_db, plus `imports`, files that `atlas import` loads first, and `users`
+ * ({name, role}) made with `atlas user add`, whose tokens come back in `tokens[name]`); resolves
+ * when the server printed the address it listens on.
  */
-export async function startServer(extraArgs = [], { imports = [], users = [] } = {}) {
+export async function startServer(extraArgs = [], { imports = [], users = [], synth = 0 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'atlas-e2e-'));
   const db = join(dir, 'atlas.db');
   const run = (args) => {
@@ -74,7 +87,10 @@ export async function startServer(extraArgs = [], { imports = [], users = [] } =
     if (r.status !== 0) throw new Error(`atlas ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
     return r;
   };
-  if (imports.length || users.length) run(['init']);
+  if (synth > 0) {
+    const r = spawnSync(synthBinary(), [db, String(synth), '42'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`synth_db ${synth} failed:\n${r.stdout}\n${r.stderr}`);
+  } else if (imports.length || users.length) run(['init']);
   for (const f of imports) run(['import', f]);
   const tokens = {};
   for (const u of users) tokens[u.name] = tokenOf(run(['user', 'add', u.name, '--role', u.role]).stdout);
@@ -151,8 +167,9 @@ export async function openPage(browser, origin, path = '/', { viewport = { width
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('requestfailed', (r) => {
-    // A request the page itself aborted (a newer filter replaced it) is not a failure.
-    if (r.failure() && /ERR_ABORTED/.test(r.failure().errorText) && r.url().includes('/api/v1/')) return;
+    // A request the page itself aborted (a newer filter replaced it, the map moved past a tile)
+    // is not a failure.
+    if (r.failure() && /ERR_ABORTED/.test(r.failure().errorText) && /\/(api\/v1|tiles)\//.test(r.url())) return;
     problems.push(`requestfailed: ${r.url()} ${r.failure() && r.failure().errorText}`);
   });
   page.on('response', (r) => {
@@ -202,24 +219,36 @@ export async function apiSend(origin, route, { method = 'GET', token, body, ifMa
 }
 
 /**
- * Site features drawn on the map: zooms to the results, then sums the clusters' point_count and
- * the unclustered points among the rendered features (each cluster or site counted once).
+ * Site features drawn on the map: zooms to the results, then sums the clusters' counts and the
+ * unclustered points among the rendered features (each cluster or site counted once): the
+ * browser's clusters (`cluster_id`, `point_count`) or the tiles' (`count`, `bbox`).
  */
 export async function renderedSiteCount(page) {
   await page.click('#btn-fit');
   await settled(page); // waits for the fit animation's end too
+  return (await renderedSites(page)).total;
+}
+
+/**
+ * The sites drawn in the current view: `total` (clusters' counts + single sites), `clusters`
+ * (how many bubbles) and `sites` (how many single symbols), each feature counted once.
+ */
+export function renderedSites(page) {
   return page.evaluate(() => {
     const map = window.atlas.map;
     const seen = new Set();
-    let n = 0;
+    const out = { total: 0, clusters: 0, sites: 0 };
     for (const f of map.queryRenderedFeatures({ layers: ['site-clusters', 'site-points'] })) {
       const p = f.properties;
-      const key = p.cluster ? `c${p.cluster_id}` : `s${p.id}`;
+      const cluster = p.cluster === true;
+      const key = !cluster ? `s${p.id}` : p.cluster_id !== undefined ? `c${p.cluster_id}` : `t${p.bbox}|${f.geometry.coordinates}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      n += p.cluster ? p.point_count : 1;
+      out.total += cluster ? p.point_count ?? p.count : 1;
+      if (cluster) out.clusters++;
+      else out.sites++;
     }
-    return n;
+    return out;
   });
 }
 

@@ -69,6 +69,7 @@ test('the map renders the offline base map and exactly the sites the API counts'
   assert.ok(info.townLabels >= 8, `township labels are drawn (${info.townLabels})`);
   assert.ok(info.district > 0 && info.context > 0, 'district boundary and Maoming context are drawn');
   assert.ok(info.clusters > 0, 'dense sites are clustered');
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.mapMode), 'geojson', 'a small catalogue is clustered in the browser');
   await page.screenshot({ path: join(ARTIFACTS, 'map-desktop.png') });
 
   const all = await api(server.origin, 'sites?limit=10000');

@@ -23,6 +23,11 @@ export function setRevalidate(on) {
   revalidate = !!on;
 }
 
+/** Whether reads revalidate with the server (the map's tile requests follow it too). */
+export function revalidating() {
+  return revalidate;
+}
+
 /** @param {Response} res */
 async function errorOf(res) {
   let code = 'http_' + res.status;

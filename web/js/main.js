@@ -32,8 +32,11 @@ import { mountClusterList } from './views/cluster.js';
 import { mapHolder, mountMap } from './views/mapview.js';
 import { mountTray } from './views/tray.js';
 import { mountWorklist } from './views/worklist.js';
+import { mapMode, PAGE_SIZE, pageQuery, tileTemplate, tileJsonUrl } from './sitepages.js';
 
-const PAGE = 10000; // the API's largest page: the map and list show at most this many sites
+// The GeoJSON path (a catalogue of at most TILE_THRESHOLD sites, see sitepages.js) fetches the
+// filter's sites whole, in one page of the API's largest size; the tile path one list page.
+const PAGE = 10000;
 
 const store = createStore(initialState(urlstate.parse(location.search), LIST_STEP));
 const { state } = store;
@@ -162,15 +165,18 @@ const ready = start().catch((e) => {
 
 async function start() {
   document.documentElement.dataset.state = 'busy';
-  const [config, style, chains, divisions, vocab] = await Promise.all([
+  const [config, style, chains, divisions, vocab, all] = await Promise.all([
     getJSON('config.json').catch(() => ({})),
     loadStyle('style/atlas-style.json'),
     getJSON(apiUrl('chains')),
     getJSON(apiUrl('divisions')),
     getJSON(apiUrl('vocabularies')),
+    getJSON(apiUrl('sites', new URLSearchParams({ limit: '1' }))),
     auth.restore(),
   ]);
   state.config = config || {};
+  state.mode = mapMode(all && all.numberMatched);
+  document.documentElement.dataset.mapMode = state.mode;
   L.loadVocabularies(vocab);
   L.loadChains(chains);
   const divisionList = L.loadDivisions(divisions);
@@ -204,24 +210,35 @@ const analysisChannel = latest(track);
 const townChannel = latest(track);
 let firstData = true;
 
-/** Fetches the filtered sites and facets, then redraws map, list, counts and filters. */
+/**
+ * Fetches the filter's sites (GeoJSON path: all of them; tile path: the list's first page and
+ * the TileJSON's bounds, while the map loads the filter's tiles) and facets, then redraws map,
+ * list, counts and filters.
+ */
 function reload({ fit = false } = {}) {
   const q = urlstate.filterQuery(state.filter);
-  const siteQ = new URLSearchParams(q);
-  siteQ.set('limit', String(PAGE));
+  const tiles = state.mode === 'tiles';
+  const siteQ = pageQuery(q, 0, tiles ? PAGE_SIZE : PAGE);
+  if (tiles) {
+    const template = tileTemplate(document.baseURI, q);
+    const refresh = !firstData; // after an edit the same filter's tiles changed too
+    onMap((m) => m.setTileFilter(template, state.filter.chain, { refresh }));
+  }
   showStatus(t('loading'));
+  const bounds = (/** @type {AbortSignal} */ signal) => (tiles ? getJSON(tileJsonUrl(document.baseURI, q), { signal }).catch(() => null) : null);
   const job = sitesChannel.run(
-    (signal) => Promise.all([getJSON(apiUrl('sites', siteQ), { signal }), getJSON(apiUrl('facets', q), { signal })]),
-    { ok: ([fc, facets]) => showSites(fc, facets, fit), fail: (e) => showStatus(t('loadError', { msg: e.message }), true) },
+    (signal) => Promise.all([getJSON(apiUrl('sites', siteQ), { signal }), getJSON(apiUrl('facets', q), { signal }), bounds(signal)]),
+    { ok: ([fc, facets, tj]) => showSites(fc, facets, fit, tj), fail: (e) => showStatus(t('loadError', { msg: e.message }), true) },
   );
   ensureAnalysis();
   ensureTownCounts();
   return job;
 }
 
-/** @param {any} fc @param {any} facets @param {boolean} fit */
-function showSites(fc, facets, fit) {
+/** @param {any} fc @param {any} facets @param {boolean} fit @param {any} tileJson */
+function showSites(fc, facets, fit, tileJson) {
   state.features = fc.features || [];
+  state.bounds = boundsOfTileJson(tileJson);
   state.matched = fc.numberMatched ?? state.features.length;
   state.byId = new Map(state.features.map((/** @type {any} */ f) => [f.properties.id, f]));
   state.facets = facets && facets.facets ? facets.facets : facets;
@@ -230,7 +247,7 @@ function showSites(fc, facets, fit) {
   renderAll();
   app.tray.load();
   onMap((m) => {
-    m.setSites(state.features, state.filter.chain || null);
+    if (state.mode === 'geojson') m.setSites(state.features, state.filter.chain || null);
     if (state.selectedFeature) m.setSelection(state.selectedFeature);
   });
   if (fit) fitResults();
@@ -241,8 +258,15 @@ function showSites(fc, facets, fit) {
     // The selected site left the filter: keep its card, drop the list highlight.
     app.list.highlight(null);
   }
+  // Only a catalogue that grew past the threshold since the page loaded can show fewer.
   const shown = state.features.length;
-  showStatus(shown < state.matched ? t('showingFirst', { shown: num(shown), n: num(state.matched) }) : '');
+  showStatus(state.mode === 'geojson' && shown < state.matched ? t('showingFirst', { shown: num(shown), n: num(state.matched) }) : '');
+}
+
+/** A TileJSON's `bounds` as [[w, s], [e, n]], or null. @param {any} tj @returns {import('./state.js').Bounds | null} */
+function boundsOfTileJson(tj) {
+  const b = tj && Array.isArray(tj.bounds) ? tj.bounds.map(Number) : [];
+  return b.length === 4 && b.every(Number.isFinite) ? [[b[0], b[1]], [b[2], b[3]]] : null;
 }
 
 /** Fetches the chain view's analysis when the chain or the threshold changed. */
@@ -363,8 +387,12 @@ function showMatches(features, center, radiusKm, { fit = false } = {}) {
   });
 }
 
+/** Fits the map to the filter's sites: their features (GeoJSON path) or their bounds (tiles). */
 function fitResults() {
-  if (state.features.length) onMap((m) => m.fitTo(state.features));
+  const b = state.bounds;
+  if (state.mode === 'tiles') {
+    if (b && state.matched) onMap((m) => m.fitTo(b));
+  } else if (state.features.length) onMap((m) => m.fitTo(state.features));
 }
 
 /** @param {string} href @param {HTMLElement} btn */

@@ -7,6 +7,8 @@ import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs?v=6.17.0';
 import { installSymbolFactory, symbolName } from './symbols.js';
 import { siteChains, markerOf, boundsOf } from './sites.js';
 import { hasLocation } from './locate.js';
+import { clusterInfo } from './sitepages.js';
+import { revalidating } from './api.js';
 
 export const SITE_LAYERS = ['site-clusters', 'site-points'];
 /** The graduated symbols at township seats (per-township totals of the current filter). */
@@ -82,11 +84,17 @@ async function withBasemap(style, basemap) {
 export class AtlasMap {
   /**
    * @param {HTMLElement} container
-   * @param {object} opts {style, config, view, onMove, onSiteClick, onClusterClick, onError}
+   * @param {object} opts {style, config, view, tiles, onMove, onSiteClick, onClusterClick, onError};
+   *   `tiles`: the tile URL template the style's `sites` source draws from (see sitepages.js), or
+   *   null when the page fills a GeoJSON source (setSites)
    */
   constructor(container, opts) {
     this.opts = opts;
     this.colorMode = 'category';
+    /** The `sites` source's tile URL template, or null (GeoJSON). */
+    this.tiles = opts.tiles || null;
+    /** The filter's chain: what chain colour a tile site takes (tiles carry no chains). */
+    this.tileChain = '';
     this.meta = opts.style.metadata || {};
     this.ready = false;
     this.readyPromise = new Promise((resolve) => (this._resolveReady = resolve));
@@ -112,6 +120,8 @@ export class AtlasMap {
       dragRotate: false,
       pitchWithRotate: false,
       touchPitch: false,
+      // After a write, tiles revalidate with the server like every other read (api.js).
+      transformRequest: (url, type) => (type === 'Tile' && revalidating() ? { url, cache: 'no-cache' } : undefined),
     });
     const map = this.map;
     map.touchZoomRotate.disableRotation();
@@ -158,7 +168,10 @@ export class AtlasMap {
         return;
       }
       const c = hit(['site-clusters']);
-      if (c) this._clusterClick(c);
+      if (c) {
+        if (this.tiles) this._tileClusterClick(c);
+        else this._clusterClick(c);
+      }
     });
     await new Promise((resolve) => map.once('load', resolve));
     // On a phone the attribution starts folded behind its (i) button, so it covers nothing.
@@ -250,6 +263,21 @@ export class AtlasMap {
     this.map.getSource('sites').setData({ type: 'FeatureCollection', features: points });
     this.map.getSource('site-areas').setData({ type: 'FeatureCollection', features: areas });
     this.pointCount = points.length;
+  }
+
+  /**
+   * Draws the sites of another filter from the tiles (`template`: tileTemplate(…)); `refresh`
+   * loads the tiles again even when the filter is the same (the data changed).
+   * @param {string} template @param {string} chain  the filter's chain ('' for none)
+   */
+  setTileFilter(template, chain, { refresh = false } = {}) {
+    if (!this.tiles) return;
+    const chainChanged = chain !== this.tileChain;
+    this.tileChain = chain;
+    if (chainChanged) this.setColorMode(this.colorMode);
+    if (template === this.tiles && !refresh) return;
+    this.tiles = template;
+    this.map.getSource('sites').setTiles([template]);
   }
 
   /**
@@ -397,7 +425,9 @@ export class AtlasMap {
     catColor.push('#6b7280');
     let color = catColor;
     if (this.colorMode === 'chain') {
-      color = ['match', ['get', 'chain_primary']];
+      // A tile site has no chain_primary: the filter's chain (every site drawn is on it), else
+      // its `chain` should the tiles carry one, else none.
+      color = ['match', ['coalesce', ['get', 'chain_primary'], ...(this.tileChain ? [this.tileChain] : []), ['get', 'chain'], 'none']];
       for (const [id, c] of Object.entries(chainColors)) if (id !== 'none') color.push(id, c);
       color.push(chainColors.none || '#6b7280');
     }
@@ -479,6 +509,23 @@ export class AtlasMap {
       ids: leaves.map((l) => l.properties.id),
       samePlace,
       zoomIn: canZoom ? () => this.map.easeTo({ center: f.geometry.coordinates, zoom: expansionZoom + 0.1 }) : null,
+    });
+  }
+
+  /** A cluster of the tiles: its members are listed through the API (views/cluster.js). */
+  _tileClusterClick(f) {
+    const c = clusterInfo(f.properties);
+    const [w, s, e, n] = c.bbox || [];
+    const zoomIn = c.bbox && !c.samePlace && this.map.getZoom() < MAX_ZOOM
+      ? () => this.map.fitBounds([[w, s], [e, n]], { padding: 48, maxZoom: MAX_ZOOM, duration: 800 })
+      : null;
+    this.opts.onClusterClick && this.opts.onClusterClick({
+      lngLat: f.geometry.coordinates,
+      ids: c.ids,
+      count: c.count,
+      bbox: c.bbox,
+      samePlace: c.samePlace,
+      zoomIn,
     });
   }
 

@@ -6,6 +6,7 @@
 /** @typedef {import('./sites.js').Feature} Feature */
 /** @typedef {{key: string | null, data: any, error: string | null}} Fetched  a fetched document and what it was fetched for */
 /** @typedef {{features: Feature[], matched: number | null, error: string | null}} Unlocated  `matched` null: the server counts no precision */
+/** @typedef {[[number, number], [number, number]]} Bounds */
 
 /**
  * @typedef {object} State
@@ -18,9 +19,12 @@
  * @property {'sites' | 'match'} tab  the sidebar tab
  * @property {Fetched} analysis  the chain view's analysis
  * @property {Fetched} townCounts  /divisions/counts of the current filter
- * @property {Feature[]} features  the filter's sites (at most one page)
+ * @property {'tiles' | 'geojson'} mode  how the map draws the sites (sitepages.js mapMode, at load)
+ * @property {Feature[]} features  the filter's sites loaded so far, in the API's order: all of
+ *   them on the GeoJSON path (the map draws them), the list's pages on the tile path
  * @property {Map<string, Feature>} byId
- * @property {number} matched  how many sites the filter matches
+ * @property {number} matched  how many sites the filter matches (numberMatched)
+ * @property {Bounds | null} bounds  where the filter's sites are (tile path: the TileJSON's bounds)
  * @property {Record<string, any[]> | null} facets  counts per value of the filter's result
  * @property {Unlocated} unlocated  the filter's sites without a location (the 位置待定 tray)
  * @property {number} listShown  list rows rendered
@@ -49,9 +53,11 @@ export function initialState(url, listShown) {
     tab: url.tab,
     analysis: { key: null, data: null, error: null },
     townCounts: { key: null, data: null, error: null },
+    mode: 'geojson',
     features: [],
     byId: new Map(),
     matched: 0,
+    bounds: null,
     facets: null,
     unlocated: { features: [], matched: null, error: null },
     listShown,

@@ -42,6 +42,16 @@ impl Env {
     fn init(&self) {
         self.ok(&["init"]);
     }
+    /// Runs a command line whose arguments contain no spaces, `{path}` standing for `path`, and
+    /// returns its output, failing on an error.
+    fn ok_line(&self, line: &str, path: &Path) -> String {
+        let path = path.to_str().unwrap();
+        let args: Vec<&str> = line
+            .split_whitespace()
+            .map(|a| if a == "{path}" { path } else { a })
+            .collect();
+        self.ok(&args)
+    }
     /// Exports the sites `filter` selects as an English-header CSV named `name`: its header
     /// and rows.
     fn export_csv_en(
@@ -50,15 +60,8 @@ impl Env {
         filter: &[&str],
     ) -> (csv::StringRecord, Vec<csv::StringRecord>) {
         let out = self.path(name);
-        let mut args = vec![
-            "export",
-            "--format",
-            "csv",
-            "--lang",
-            "en",
-            "-o",
-            out.to_str().unwrap(),
-        ];
+        let mut args = vec!["export", "--format", "csv", "--lang", "en", "-o"];
+        args.push(out.to_str().unwrap());
         args.extend_from_slice(filter);
         self.ok(&args);
         let rows = csv_rows(&out);
@@ -152,15 +155,10 @@ fn xlsx_export_of_carrier_platforms_has_chinese_headers_and_exactly_those_rows()
     let env = Env::new();
     env.init();
     let file = env.path("x.xlsx");
-    env.ok(&[
-        "export",
-        "--format",
-        "xlsx",
-        "--category",
-        "carrier_platform",
-        "-o",
-        file.to_str().unwrap(),
-    ]);
+    env.ok_line(
+        "export --format xlsx --category carrier_platform -o {path}",
+        &file,
+    );
     let mut wb: Xlsx<_> = open_workbook(&file).unwrap();
     let names = wb.sheet_names().to_vec();
     assert_eq!(names.len(), 2, "{names:?}");
@@ -324,16 +322,10 @@ fn chain_report_xlsx_has_a_summary_a_sheet_per_link_and_an_about_sheet() {
     let env = Env::new();
     env.init();
     let file = env.path("petro.xlsx");
-    env.ok(&[
-        "chain-report",
-        "petrochemical",
-        "--format",
-        "xlsx",
-        "-o",
-        file.to_str().unwrap(),
-        "--weak-below",
-        "1",
-    ]);
+    env.ok_line(
+        "chain-report petrochemical --format xlsx -o {path} --weak-below 1",
+        &file,
+    );
     let mut wb: Xlsx<_> = open_workbook(&file).unwrap();
     let names = wb.sheet_names().to_vec();
     let summary = wb.worksheet_range("汇总 Summary").unwrap();
@@ -533,15 +525,7 @@ fn history_lists_the_revisions_of_imports_with_who_and_what_changed() {
     assert!(h.contains("init") && h.contains("import"), "{h}");
     // Change one site by re-importing an edited export.
     let csv = env.path("sites.csv");
-    env.ok(&[
-        "export",
-        "--format",
-        "csv",
-        "--lang",
-        "en",
-        "-o",
-        csv.to_str().unwrap(),
-    ]);
+    env.ok_line("export --format csv --lang en -o {path}", &csv);
     let text = std::fs::read_to_string(&csv).unwrap();
     let edited = text.replacen(
         "广东石油化工学院,Guangdong University",

@@ -23,6 +23,8 @@
 //! - **Reading files**: [`import`] (CSV in any common encoding, XLSX, GeoJSON) with row-level
 //!   reports ([`ParsedFile`], [`RowError`]).
 //! - **Writing files**: [`export`] (XLSX, CSV, GeoJSON, KML), streaming one site at a time.
+//! - **Vector tiles**: [`tiles`] (Web Mercator tiles, exact clusters per cell, MVT encoding,
+//!   TileJSON).
 //! - **Editing**: [`edit`] turns a GeoJSON Feature into a site, or merges a partial Feature onto
 //!   one (the write API), with the import's rules.
 //! - **Analyses**: [`analysis`] (missing / weak / present links of a chain and who serves each),
@@ -127,6 +129,7 @@ pub mod record;
 pub mod reference;
 pub mod report;
 mod site;
+pub mod tiles;
 mod vocab;
 
 pub use columns::{Column, HeaderLang};

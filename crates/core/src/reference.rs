@@ -84,8 +84,10 @@ fn opt(s: &str) -> Option<String> {
 
 /// One stage of an industry chain.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Link {
     /// `chain.link` id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub id: LinkId,
     /// Position from upstream (1) to downstream.
     pub order: u32,
@@ -391,6 +393,7 @@ impl District {
 
 /// How the catalogue can measure an indicator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Measure {
     /// Number of sites matching the filter.
@@ -404,6 +407,7 @@ pub enum Measure {
 /// One of the plan's indicators: its baseline and target, and how the catalogue measures progress
 /// towards it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Indicator {
     /// Id.
     pub id: String,

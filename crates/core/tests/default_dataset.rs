@@ -1,23 +1,28 @@
 //! The embedded default dataset parses, validates and is placed honestly.
 
 use atlas_core::dataset::{Reference, SITES_CSV};
-use atlas_core::import::{parse_sites, FileFormat};
+use atlas_core::import::{parse_sites, FileFormat, ParsedFile};
 use atlas_core::{LocationPrecision, Scope};
 
 fn today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 11, 26).expect("valid date")
 }
 
-#[test]
-fn every_default_site_is_valid() {
-    let r = Reference::embedded().unwrap();
+/// The embedded reference and the default dataset parsed against it.
+fn default_sites() -> (Reference, ParsedFile) {
+    let r = Reference::embedded().expect("the embedded reference loads");
     let parsed = parse_sites(
         SITES_CSV.as_bytes(),
         FileFormat::Csv,
         &r.context(today()),
         None,
-    )
-    .unwrap();
+    );
+    (r, parsed.expect("the default dataset parses"))
+}
+
+#[test]
+fn every_default_site_is_valid() {
+    let (_, parsed) = default_sites();
     assert!(parsed.errors.is_empty(), "{:#?}", parsed.errors);
     assert_eq!(parsed.sites.len() as u64, parsed.rows);
     assert!(parsed.sites.len() >= 50);
@@ -25,14 +30,7 @@ fn every_default_site_is_valid() {
 
 #[test]
 fn sites_without_coordinates_are_at_a_township_seat_or_have_no_location() {
-    let r = Reference::embedded().unwrap();
-    let parsed = parse_sites(
-        SITES_CSV.as_bytes(),
-        FileFormat::Csv,
-        &r.context(today()),
-        None,
-    )
-    .unwrap();
+    let (r, parsed) = default_sites();
     let rep = r.district.representative_point().unwrap();
     assert!(r.district.contains(rep));
     let mut unknown = 0;
@@ -70,14 +68,7 @@ fn sites_without_coordinates_are_at_a_township_seat_or_have_no_location() {
 
 #[test]
 fn converted_coordinates_keep_their_original() {
-    let r = Reference::embedded().unwrap();
-    let parsed = parse_sites(
-        SITES_CSV.as_bytes(),
-        FileFormat::Csv,
-        &r.context(today()),
-        None,
-    )
-    .unwrap();
+    let (_, parsed) = default_sites();
     let converted: Vec<_> = parsed
         .sites
         .iter()

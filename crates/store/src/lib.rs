@@ -45,6 +45,7 @@
 //! | Facets and counts per chain | `facets.rs` | [`Facets`], [`ChainCount`] |
 //! | Rows ↔ `Site`, SQL text | `row.rs`, `sql.rs` | |
 //! | Users, backups, schema | `users.rs`, `backup.rs`, `migrations.rs` | [`Role`], [`Store::backup_to`], [`check_database`] |
+//! | Vector tiles: markers of a filter in a tile, binned into exact clusters | `tiles.rs` | [`Store::tile`], [`Store::marker_bounds`] |
 //! | Errors | `error.rs` | [`StoreError`], [`ErrorKind`] |
 //!
 //! ## Invariants
@@ -80,6 +81,7 @@ mod sql;
 mod store;
 #[cfg(feature = "test-support")]
 pub mod synth;
+mod tiles;
 pub mod users;
 mod write;
 

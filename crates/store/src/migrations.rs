@@ -39,7 +39,8 @@
 //! Version 1 had `site_chains` (one row per chain reference of a site) and per-column attribute
 //! indexes; version 2 replaces them; version 3 adds `users` and `revisions`; version 4 rewrites
 //! the search tokens in fewer, shorter tokens; version 5 lets a site have no location and
-//! removes the old district fallback point (see [`migrations`]).
+//! removes the old district fallback point (see [`migrations`]); version 6 widens the list
+//! index `sites_order` to cover each site's location precision and marker (for vector tiles).
 
 use rusqlite_migration::{Migrations, M};
 
@@ -539,6 +540,15 @@ fn unplace_fallbacks(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::Hook
     Ok(())
 }
 
+/// V6: the list index also covers each site's location precision and marker, so the in-memory
+/// list index (`index::listing`) reads them in its index-only scan: vector tiles bin sites by
+/// marker and count those at approximate precision without reading a row.
+const V6: &str = r#"
+DROP INDEX sites_order;
+CREATE INDEX sites_order ON sites(category_rank, name_zh, id, combo, chainset,
+    min_lon, max_lon, min_lat, max_lat, location_precision, lon, lat);
+"#;
+
 /// Writes the search tokens of every stored site (migration V4), from its `search_text`.
 fn retokenise(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
     let mut read = tx.prepare("SELECT pk, search_text FROM sites ORDER BY pk")?;
@@ -562,6 +572,7 @@ pub fn all() -> Vec<M<'static>> {
         M::up(V3),
         M::up_with_hook(V4, retokenise),
         M::up_with_hook(V5, unplace_fallbacks),
+        M::up(V6),
     ]
 }
 
@@ -591,28 +602,7 @@ mod tests {
 
     /// Writes `sites` as version 1 stored them (rows, `site_chains`, R*Tree, tokens).
     fn write_version_1(conn: &Connection, r: &Reference, sites: &[Site]) {
-        for c in &r.chains.chains {
-            conn.execute(
-                sql::INSERT_CHAIN,
-                params![c.id.as_str(), c.order, c.name_zh, c.name_en],
-            )
-            .unwrap();
-            for l in &c.links {
-                conn.execute(
-                    sql::INSERT_LINK,
-                    params![
-                        l.id.as_str(),
-                        c.id.as_str(),
-                        l.order,
-                        l.name_zh,
-                        l.name_en,
-                        l.description_zh,
-                        l.source
-                    ],
-                )
-                .unwrap();
-            }
-        }
+        crate::reference::insert_chains(conn, &r.chains).unwrap();
         for (i, d) in r.divisions.iter().enumerate() {
             conn.execute(
                 "INSERT INTO divisions (code, ord, name_zh, name_en, kind) VALUES (?1, ?2, ?3, ?4, 'town')",

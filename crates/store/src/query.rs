@@ -392,6 +392,13 @@ pub(crate) fn list_sql(f: &SiteFilter, access: Access) -> (String, Vec<Value>) {
     (q, b.values)
 }
 
+/// Key, marker, category and precision of the sites of `f` (in no order; limit and offset
+/// ignored): what vector tiles bin when the list index cannot answer `f`.
+pub(crate) fn markers_sql(f: &SiteFilter, access: Access) -> (String, Vec<Value>) {
+    let b = build(f, access, Parts::ALL);
+    (b.statement(sql::MARKERS), b.values)
+}
+
 /// `count(*)` of `f` (ignoring limit and offset).
 pub(crate) fn count_sql(f: &SiteFilter, access: Access) -> (String, Vec<Value>) {
     if !has_spatial_text(f) {

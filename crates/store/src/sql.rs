@@ -302,7 +302,7 @@ pub const LIST: &str =
 /// as [`LIST_INDEX`] and [`LIST_ENTRY`] both select them.
 macro_rules! list_entry_columns {
     () => {
-        "pk, combo, chainset, min_lon, max_lon, min_lat, max_lat"
+        "pk, combo, chainset, min_lon, max_lon, min_lat, max_lat, location_precision, lon, lat"
     };
 }
 /// The list index as the in-memory copy reads it (`listing`): an index-only scan in list order.
@@ -320,6 +320,13 @@ pub const LIST_ENTRY: &str = concat!(
 /// The key of the site after list key (?1 category rank, ?2 name, ?3 id) in list order.
 pub const LIST_NEXT: &str = "SELECT pk FROM sites INDEXED BY sites_order \
     WHERE (category_rank, name_zh, id) > (?1, ?2, ?3) ORDER BY category_rank, name_zh, id LIMIT 1";
+/// What a vector tile shows of a single site, by key.
+pub const TILE_SITE: &str =
+    "SELECT id, category, kind, location_precision, name_zh, name_en FROM sites WHERE pk = ?1";
+/// A site's id by key (the ids of a small cluster in a vector tile).
+pub const TILE_SITE_ID: &str = "SELECT id FROM sites WHERE pk = ?1";
+/// What vector tiles bin of the sites of a filter: key, marker, category, precision.
+pub const MARKERS: &str = "SELECT s.pk, s.lon, s.lat, s.category, s.location_precision {source}";
 /// One site by key, with [`SITE_COLUMNS`].
 pub const SITE_BY_PK: &str = "SELECT {columns} FROM sites AS s WHERE s.pk = ?1";
 /// A page in list order that sorts keys only: the site columns (and their chain set) are read for

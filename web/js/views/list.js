@@ -1,14 +1,20 @@
 // @ts-check
-// The result list: one row per site of the filter (LIST_STEP at a time, "more" adds rows), the
-// selected row highlighted, arrow keys between rows. Rows select their site.
+// The result list: one row per site of the filter, LIST_STEP at a time: when the "more" button at
+// its end scrolls into view (or is pressed) the next rows come, from the sites already loaded or,
+// past them, as the next page of the API. The count is the API's numberMatched. The selected row
+// is highlighted, arrow keys move between rows, rows select their site.
 
 import { t, num } from '../i18n.js';
 import { h, clear, $ } from '../dom.js';
 import { symbolCanvas } from '../symbols.js';
 import { siteChains } from '../sites.js';
 import * as L from '../labels.js';
+import { getJSON, apiUrl } from '../api.js';
+import { filterQuery } from '../urlstate.js';
+import { pageQuery, PAGE_SIZE } from '../sitepages.js';
 
 /** @typedef {import('../page.js').App} App */
+/** @typedef {import('../sites.js').Feature} Feature */
 
 /** List rows rendered at once. */
 export const LIST_STEP = 200;
@@ -78,13 +84,74 @@ export function mountList(app) {
 
   function render() {
     const list = clear($('list'));
-    const shown = state.features.slice(0, state.listShown);
     if (!state.features.length && state.facets) list.appendChild(h('li', { class: 'empty' }, t('noResults')));
-    for (const f of shown) list.appendChild(row(f));
-    const left = state.features.length - shown.length;
+    appendRows(0);
+    renderMore();
+  }
+
+  /** Appends the rows from `from` up to listShown. @param {number} from */
+  function appendRows(from) {
+    const list = $('list');
+    for (const f of state.features.slice(from, state.listShown)) list.appendChild(row(f));
+  }
+
+  /** The "more" button: how many sites are not listed yet. */
+  function renderMore() {
+    const shown = Math.min(state.listShown, state.features.length);
+    const left = Math.max(0, state.matched - shown);
     const more = $('btn-more');
     more.hidden = left <= 0;
     more.textContent = t('more', { n: num(left) });
+    watchEnd();
+  }
+
+  /** @type {Feature[] | null} the list a page is being loaded for */
+  let loadingFor = null;
+
+  /** Loads the filter's next page of sites from the API and appends it (one at a time). */
+  async function loadPage() {
+    const base = state.features;
+    if (loadingFor === base || base.length >= state.matched) return;
+    loadingFor = base;
+    try {
+      const fc = await getJSON(apiUrl('sites', pageQuery(filterQuery(state.filter), base.length, PAGE_SIZE)));
+      if (state.features !== base) return; // another filter meanwhile
+      const got = fc.features || [];
+      for (const f of got) state.byId.set(f.properties.id, f);
+      base.push(...got);
+      // An empty page: the catalogue shrank since the count; the count follows what is there.
+      state.matched = got.length ? fc.numberMatched ?? state.matched : base.length;
+    } catch (e) {
+      app.showStatus(t('loadError', { msg: /** @type {any} */ (e).message || String(e) }), true);
+    } finally {
+      if (loadingFor === base) loadingFor = null;
+    }
+  }
+
+  /** The next LIST_STEP rows: loaded ones first, then a page from the API. */
+  async function more() {
+    const base = state.features;
+    const rendered = Math.min(state.listShown, base.length);
+    if (rendered >= base.length) await loadPage();
+    if (state.features !== base || rendered >= base.length) return;
+    state.listShown = rendered + LIST_STEP;
+    appendRows(rendered);
+    renderMore();
+  }
+
+  // The "more" button doubles as the sentinel: in view, it loads the next rows by itself.
+  const watcher = typeof IntersectionObserver === 'function'
+    ? new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting) && !$('btn-more').hidden) app.track(more());
+    })
+    : null;
+
+  /** Observes the button afresh: an observer tells the state at once, so rows still short of the
+   * pane's end load the next ones too. */
+  function watchEnd() {
+    if (!watcher) return;
+    watcher.disconnect();
+    if (!$('btn-more').hidden) watcher.observe($('btn-more'));
   }
 
   /** Marks the row of `id` (none: null) and scrolls it into view. @param {string | null} id */
@@ -111,10 +178,7 @@ export function mountList(app) {
     }
   }
 
-  $('btn-more').addEventListener('click', () => {
-    state.listShown += LIST_STEP;
-    render();
-  });
+  $('btn-more').addEventListener('click', () => app.track(more()));
   $('list').addEventListener('keydown', listKeys);
   $('match-list').addEventListener('keydown', listKeys);
   app.store.subscribe(['color'], render);

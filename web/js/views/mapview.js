@@ -6,6 +6,8 @@
 import { t } from '../i18n.js';
 import { $ } from '../dom.js';
 import { AtlasMap } from '../map.js';
+import { tileTemplate, vectorSitesStyle } from '../sitepages.js';
+import { filterQuery } from '../urlstate.js';
 
 /** @typedef {import('../page.js').App} App */
 
@@ -51,10 +53,13 @@ export function mapHolder() {
  */
 export function mountMap(app, holder, style, divisionList) {
   const { state } = app;
+  // A large catalogue: the sites come from the server's vector tiles of the current filter.
+  const tiles = state.mode === 'tiles' ? tileTemplate(document.baseURI, filterQuery(state.filter)) : null;
   let m;
   try {
     m = new AtlasMap($('map'), {
-      style,
+      style: tiles ? vectorSitesStyle(style, tiles) : style,
+      tiles,
       config: state.config,
       view: state.view,
       onMove: (/** @type {any} */ view) => {
@@ -72,6 +77,7 @@ export function mountMap(app, holder, style, divisionList) {
     mapUnavailable(e);
     return;
   }
+  m.tileChain = state.filter.chain;
   holder.created(m);
   app.store.subscribe(['color'], () => holder.onMap((x) => x.setColorMode(state.color)));
   app.store.subscribe(['townTotals'], () => holder.onMap((x) => x.setTownCountsVisible(state.townTotals)));

@@ -54,6 +54,10 @@ export function mountPrint(app) {
     const box = clear($('print-list'));
     box.appendChild(h('h2', {}, t('printTitle')));
     box.appendChild(h('p', { class: 'print-meta' }, t('printMeta', { filter: filterSummary(state.filter), n: num(state.matched), time: new Date().toLocaleString(lang() === 'zh' ? 'zh-CN' : 'en-GB') })));
+    // A large catalogue's list holds the pages loaded so far: the print says so (export has all).
+    if (state.features.length < state.matched) {
+      box.appendChild(h('p', { class: 'print-meta' }, t('printPartial', { shown: num(state.features.length), n: num(state.matched) })));
+    }
     box.appendChild(printTable(state.features.filter(hasLocation)));
     const unknown = state.features.filter((f) => !hasLocation(f));
     if (unknown.length) {

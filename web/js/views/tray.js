@@ -2,6 +2,7 @@
 // The 位置待定 tray beside the list: the current filter's sites without a location (precision
 // `unknown`, `geometry: null`), fetched as `sites?<filter>&precision=unknown` (N = numberMatched),
 // each row opening the site's card. The map never draws them; the layer toggles still count them.
+// The rows come a page at a time ("more" asks the API for the next page).
 
 import { t, num } from '../i18n.js';
 import { h, clear, $ } from '../dom.js';
@@ -11,11 +12,10 @@ import * as urlstate from '../urlstate.js';
 import { unknownCount } from '../locate.js';
 import * as L from '../labels.js';
 import { listKeys } from './list.js';
+import { pageList, pageQuery } from '../sitepages.js';
 
 /** @typedef {import('../page.js').App} App */
 /** @typedef {import('../sites.js').Feature} Feature */
-
-const PAGE = 10000; // the API's largest page
 
 /** @param {Record<string, any>} p a site's properties */
 function trayMeta(p) {
@@ -29,6 +29,8 @@ function trayMeta(p) {
 export function mountTray(app) {
   const { state } = app;
   const channel = latest(app.track);
+  /** @type {import('../sitepages.js').PageList | null} the current filter's pages */
+  let pages = null;
 
   /** @param {Feature} f */
   function row(f) {
@@ -57,6 +59,33 @@ export function mountTray(app) {
     err.hidden = !u.error;
     const list = clear($('tray-list'));
     for (const f of u.features) list.appendChild(row(f));
+    renderMore();
+  }
+
+  function renderMore() {
+    const u = state.unlocated;
+    const left = (u.matched || 0) - u.features.length;
+    const more = $('tray-more');
+    more.hidden = left <= 0 || !!u.error;
+    more.textContent = t('more', { n: num(left) });
+  }
+
+  /** Appends the tray's next page. */
+  async function more() {
+    const list = pages;
+    if (!list) return;
+    const from = list.items.length;
+    try {
+      await list.next();
+    } catch (e) {
+      if (list === pages) show({ error: /** @type {any} */ (e).message || String(e) });
+      return;
+    }
+    if (list !== pages) return; // another filter meanwhile
+    state.unlocated.matched = list.matched;
+    const box = $('tray-list');
+    for (const f of list.items.slice(from)) box.appendChild(row(f));
+    renderMore();
   }
 
   /** @param {Partial<import('../state.js').Unlocated>} patch */
@@ -72,15 +101,16 @@ export function mountTray(app) {
    */
   function load() {
     if (unknownCount(state.facets) === null) {
+      pages = null;
       channel.cancel();
       show({});
       return Promise.resolve();
     }
     const q = urlstate.filterQuery(state.filter);
-    q.set('precision', 'unknown');
-    q.set('limit', String(PAGE));
-    return channel.run((signal) => getJSON(apiUrl('sites', q), { signal }), {
-      ok: (fc) => show({ features: fc.features || [], matched: fc.numberMatched ?? (fc.features || []).length }),
+    const list = pageList((offset, limit) => getJSON(apiUrl('sites', pageQuery(q, offset, limit, { precision: 'unknown' }))));
+    pages = list;
+    return channel.run(() => list.next().then(() => list), {
+      ok: (l) => show({ features: l.items, matched: l.matched }),
       fail: (e) => show({ error: e.message || String(e) }),
     });
   }
@@ -95,5 +125,6 @@ export function mountTray(app) {
   }
 
   $('tray-list').addEventListener('keydown', listKeys);
+  $('tray-more').addEventListener('click', () => app.track(more()));
   return { load, render, reveal };
 }

@@ -3,7 +3,8 @@
 // unknown, district or town (`sites?located=false`, ordered by the API: key enterprises, carrier
 // platforms, then the rest), the counter "已定位 X / N" (N = all sites, X = N − the worklist's
 // count), and locate mode (locateform.js) for the picked site. After a save everything that shows
-// data is fetched again: the site leaves the tray and the worklist and appears on the map.
+// data is fetched again: the site leaves the tray and the worklist and appears on the map. The
+// list comes a page at a time ("more" asks the API for the next page).
 
 import { t, num } from '../i18n.js';
 import { h, clear, $ } from '../dom.js';
@@ -15,11 +16,10 @@ import { locatedCount } from '../locate.js';
 import { LocateMode } from '../locateform.js';
 import { errorText } from '../editor.js';
 import { listKeys } from './list.js';
+import { PAGE_SIZE } from '../sitepages.js';
 
 /** @typedef {import('../page.js').App} App */
 /** @typedef {import('../sites.js').Feature} Feature */
-
-const PAGE = 10000;
 
 /** @param {Record<string, any>} p */
 function workMeta(p) {
@@ -77,7 +77,8 @@ class Worklist {
       h('p', { class: 'hint' }, t('worklistHint')),
       h('p', { id: 'worklist-status', class: 'status-line', role: 'status' }),
       h('div', { id: 'locate-box' }),
-      h('ol', { id: 'worklist-list', class: 'site-list worklist-list', 'aria-labelledby': 'worklist-title', onkeydown: listKeys }));
+      h('ol', { id: 'worklist-list', class: 'site-list worklist-list', 'aria-labelledby': 'worklist-title', onkeydown: listKeys }),
+      h('button', { type: 'button', id: 'worklist-more', class: 'more', hidden: true, onclick: () => this.app.track(this.more()) }));
     const sidebar = $('sidebar');
     sidebar.insertBefore(this.box, sidebar.firstChild);
   }
@@ -109,11 +110,37 @@ class Worklist {
     if (this.data.error) this.status(t('loadError', { msg: this.data.error }), true);
     else if (!this.data.features.length) list.appendChild(h('li', { class: 'empty' }, t('worklistEmpty')));
     for (const f of this.data.features) list.appendChild(this.row(f));
+    this.renderMore();
   }
 
-  /** Fetches the worklist and the number of all sites (fresh: it changes with every locate). */
+  renderMore() {
+    const more = this.part('#worklist-more');
+    const left = this.data.unlocated - this.data.features.length;
+    more.hidden = left <= 0 || !!this.data.error;
+    more.textContent = t('more', { n: num(left) });
+  }
+
+  /** Appends the worklist's next page. */
+  async more() {
+    const data = this.data;
+    const q = new URLSearchParams({ located: 'false', limit: String(PAGE_SIZE), offset: String(data.features.length) });
+    try {
+      const w = await getJSON(apiUrl('sites', q), { fresh: true });
+      if (this.data !== data || !this.box) return; // loaded afresh meanwhile
+      const got = w.features || [];
+      data.features.push(...got);
+      data.unlocated = got.length ? w.numberMatched ?? data.unlocated : data.features.length;
+      const list = this.part('#worklist-list');
+      for (const f of got) list.appendChild(this.row(f));
+      this.renderMore();
+    } catch (e) {
+      this.status(t('loadError', { msg: /** @type {any} */ (e).message || String(e) }), true);
+    }
+  }
+
+  /** Fetches the worklist's first page and the number of all sites (fresh: it changes with every locate). */
   load() {
-    const wl = new URLSearchParams({ located: 'false', limit: String(PAGE) });
+    const wl = new URLSearchParams({ located: 'false', limit: String(PAGE_SIZE) });
     const all = new URLSearchParams({ limit: '1' });
     const get = (/** @type {URLSearchParams} */ q, /** @type {AbortSignal} */ signal) => getJSON(apiUrl('sites', q), { signal, fresh: true });
     return this.channel.run((signal) => Promise.all([get(wl, signal), get(all, signal)]), {

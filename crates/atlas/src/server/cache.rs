@@ -14,6 +14,9 @@
 //! never the reverse. Tags are weak because the bytes differ with the content coding
 //! (gzip/brotli) while the data is the same.
 //!
+//! Vector tiles that are costly to make (the dense low-zoom ones every map view starts from)
+//! are kept too, per data version, within a small budget ([`Cache::tile`]).
+//!
 //! `Cache-Control: public, max-age=60, must-revalidate`: the catalogue changes a few times a
 //! year, by import, and is public; a minute of reuse without asking keeps a map's repeated
 //! panning free, and after that a revalidation is a cheap `304`, so an import shows everywhere
@@ -38,12 +41,22 @@ pub const MAX_CONCURRENT_EXPORTS: usize = 2;
 /// `None` where there is no site.
 pub type Extents = [Option<BBox>; 4];
 
+/// Vector tiles that took at least this long to make are kept (per data version), so the
+/// few dense low-zoom tiles every map starts from are made once per change of the data.
+pub const TILE_KEEP_AFTER: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// At most this many bytes of kept tiles; past it, the kept tiles are dropped.
+const TILE_BYTES: usize = 8 << 20;
+
 /// What is kept for one data version.
 #[derive(Debug, Default)]
 struct Entry {
     version: u64,
     reference: Option<Arc<Reference>>,
     extents: Option<Arc<Extents>>,
+    /// Costly vector tiles by route key (tile and canonical filter), with their total size.
+    tiles: std::collections::HashMap<String, Arc<Vec<u8>>>,
+    tile_bytes: usize,
 }
 
 /// The cache (one per server, shared by every handler).
@@ -153,6 +166,44 @@ impl Cache {
                 Ok(out)
             },
         )
+    }
+}
+
+impl Cache {
+    /// The vector tile of route key `key` at `version`: kept, or made by `make` (and kept when
+    /// making it took [`TILE_KEEP_AFTER`] or more).
+    pub fn tile(
+        &self,
+        version: u64,
+        key: &str,
+        make: impl FnOnce() -> ApiResult<Vec<u8>>,
+    ) -> ApiResult<Arc<Vec<u8>>> {
+        if let Ok(entry) = self.entry.lock() {
+            if entry.version == version {
+                if let Some(hit) = entry.tiles.get(key) {
+                    return Ok(Arc::clone(hit));
+                }
+            }
+        }
+        let started = std::time::Instant::now();
+        let bytes = Arc::new(make()?);
+        if started.elapsed() >= TILE_KEEP_AFTER {
+            if let Ok(mut entry) = self.entry.lock() {
+                if entry.version != version {
+                    *entry = Entry {
+                        version,
+                        ..Entry::default()
+                    };
+                }
+                if entry.tile_bytes + bytes.len() > TILE_BYTES {
+                    entry.tiles.clear();
+                    entry.tile_bytes = 0;
+                }
+                entry.tile_bytes += bytes.len();
+                entry.tiles.insert(key.to_string(), Arc::clone(&bytes));
+            }
+        }
+        Ok(bytes)
     }
 }
 

@@ -7,6 +7,8 @@ use super::error::{ApiError, ApiResult};
 use super::{features, AppState, BODY_LIMIT_BYTES};
 use atlas_core::dataset::Reference;
 use atlas_core::filter::form_pairs;
+use atlas_core::record::Context;
+use atlas_core::SiteFilter;
 use atlas_store::Store;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{CONTENT_TYPE, IF_NONE_MATCH};
@@ -88,6 +90,47 @@ impl Req {
             Outcome::NotModified(etag) => not_modified(&etag),
             Outcome::Fresh(etag, body) => with_etag(content_type, &etag, body),
         })
+    }
+
+    /// [`Req::cached`] for a body made from the sites of `filter`: the filter's chains, links
+    /// and townships are checked against the catalogue first (an unknown one is a 400, not an
+    /// empty answer), and `f` gets the labels' context of today.
+    pub async fn cached_sites<F>(
+        &self,
+        key: String,
+        content_type: &'static str,
+        filter: SiteFilter,
+        f: F,
+    ) -> ApiResult<Response>
+    where
+        F: FnOnce(&Store, &Context<'_>) -> ApiResult<Vec<u8>> + Send + 'static,
+    {
+        let today = self.today();
+        self.cached(
+            key,
+            content_type,
+            move |store| Ok(store.validate_filter(&filter)?),
+            move |store, reference| f(store, &reference.context(today)),
+        )
+        .await
+    }
+
+    /// Runs `f` on a reader with the reference data and the data version it belongs to: for
+    /// bodies made outside the `ETag` cache (downloads and reports).
+    pub async fn read_with_reference<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store, &Arc<Reference>, u64) -> ApiResult<T> + Send + 'static,
+    {
+        let cache = Arc::clone(&self.state.cache);
+        self.state
+            .db
+            .read(move |store| {
+                let version = store.data_version()?;
+                let reference = cache.reference(store, version)?;
+                f(store, &reference, version)
+            })
+            .await
     }
 
     /// The reference data of the current data version (from the cache).

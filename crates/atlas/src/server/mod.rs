@@ -10,6 +10,7 @@
 //! - [`auth`]: bearer tokens on writes (roles, remembered checks, failures per address).
 //! - [`api`]: `/api/v1/…`, one file per URL space.
 //! - [`ogc`]: OGC API – Features (Part 1 Core + GeoJSON) under `/ogc`.
+//! - [`tiles`]: vector tiles (MVT) with exact clusters and their TileJSON, under `/tiles`.
 
 pub mod api;
 pub mod assets;
@@ -23,6 +24,7 @@ pub mod features;
 pub mod headers;
 pub mod ogc;
 pub mod state;
+pub mod tiles;
 
 pub use config::{ServerConfig, BODY_LIMIT_BYTES, IMPORT_LIMIT_BYTES};
 pub use state::AppState;
@@ -88,6 +90,7 @@ pub fn app(state: AppState) -> Router {
     let small = tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT_BYTES);
     let others = Router::new()
         .nest("/ogc", ogc::router())
+        .nest("/tiles", tiles::router())
         .route("/ogc/", axum::routing::get(ogc::landing))
         .merge(api::root_router())
         .merge(assets::router())

@@ -98,6 +98,24 @@ impl TestApp {
         error_of(self.get(path).await).await
     }
 
+    /// Checks a table of bad requests, one a line: `PATH CODE NEEDLE` (blank lines ignored):
+    /// each GET answers 400 with that error code and a message containing the needle.
+    pub async fn assert_bad_requests(&self, table: &str) {
+        for line in table.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let cells: Vec<&str> = line.split_whitespace().collect();
+            let [path, code, needle] = cells[..] else {
+                panic!("a case is `PATH CODE NEEDLE`: {line}");
+            };
+            let (status, got, message) = self.error(path).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {message}");
+            assert_eq!(got, code, "{path}: {message}");
+            assert!(
+                message.contains(needle),
+                "{path}: message {message:?} names {needle}"
+            );
+        }
+    }
+
     /// Upserts sites through the server's own writer connection.
     pub async fn import(&self, sites: Vec<Site>) {
         self.server

@@ -16,4 +16,5 @@ mod matching;
 mod progress;
 mod security;
 mod sites;
+mod tiles;
 mod upload;

@@ -17,15 +17,21 @@
 //! or move an [`Entry`]) and [`ListIndex::remove`]; the grid's positions follow in
 //! [`ListIndex::push`] and [`ListIndex::change`].
 //!
+//! Vector tiles visit the passing sites of a box by marker ([`ListIndex::each_marker`]): a point
+//! site's marker is its box; the others' (polygons) are kept apart, with one bit a site for an
+//! approximate precision, both read in the same index-only scan (`sites_order` covers
+//! `location_precision`, `lon`, `lat` since migration V6).
+//!
 //! Memory: 24 bytes a site in the scanned arrays (the box as outward-rounded `f32`, the two
 //! interned ids) plus 40 bytes touched only for candidates (the key and the exact box) and 4
 //! to 16 in the grid; plus one bit a site for the verdicts of the last filter asked, per
-//! connection.
+//! connection; one byte a site for the approximate precision, and about 40 bytes per
+//! polygon site for its marker.
 
 use crate::error::Result;
 use crate::index::dicts::{Verdicts, Version};
 use crate::{sql, Store};
-use atlas_core::SiteFilter;
+use atlas_core::{Labelled, LocationPrecision, SiteFilter};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -223,6 +229,19 @@ pub(crate) struct ListIndex {
     pks: Vec<i64>,
     /// List positions by grid cell.
     grid: Grid,
+    /// Per site: its location precision is approximate (`town`, `district`).
+    approximate: Vec<bool>,
+    /// By key, the marker of each site whose marker is not its box's south-west corner
+    /// (polygons: their representative point); a point site's marker is its (degenerate) box.
+    markers: HashMap<i64, [f64; 2]>,
+}
+
+/// A located site's marker (`[lon, lat]`) and whether its precision is approximate: what
+/// vector tiles bin and count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct SiteMarker {
+    pub marker: [f64; 2],
+    pub approximate: bool,
 }
 
 /// `v` rounded towards negative infinity to `f32` (never above `v`).
@@ -322,21 +341,31 @@ struct QueryBox {
 }
 
 fn query_box(f: &SiteFilter) -> Option<QueryBox> {
-    f.bbox.map(|b| QueryBox {
-        exact: [b.min_lon, b.max_lon, b.min_lat, b.max_lat],
-        outward: [
-            down(b.min_lon),
-            up(b.max_lon),
-            down(b.min_lat),
-            up(b.max_lat),
-        ],
-        inward: [
-            up(b.min_lon),
-            down(b.max_lon),
-            up(b.min_lat),
-            down(b.max_lat),
-        ],
-    })
+    f.bbox
+        .map(|b| QueryBox::of([b.min_lon, b.max_lon, b.min_lat, b.max_lat]))
+}
+
+impl QueryBox {
+    /// The query box `b` (`[min_lon, max_lon, min_lat, max_lat]`) with its rounded forms.
+    fn of(b: [f64; 4]) -> Self {
+        QueryBox {
+            exact: b,
+            outward: [down(b[0]), up(b[1]), down(b[2]), up(b[3])],
+            inward: [up(b[0]), down(b[1]), up(b[2]), down(b[3])],
+        }
+    }
+}
+
+/// A site found by [`ListIndex::each_marker`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MarkerHit {
+    /// `sites.pk`.
+    pub pk: i64,
+    /// The interned combination (its category is the site's).
+    pub combo: u32,
+    /// `[lon, lat]`.
+    pub marker: [f64; 2],
+    pub approximate: bool,
 }
 
 fn passes(list: &Option<Vec<bool>>, id: u32) -> bool {
@@ -363,11 +392,13 @@ pub(crate) struct Entry {
     pub set: Option<i64>,
     /// The exact stored box `[min_lon, max_lon, min_lat, max_lat]`; `None` without location.
     pub bbox: Option<[f64; 4]>,
+    /// The marker and whether the precision is approximate; `None` without location.
+    pub marker: Option<SiteMarker>,
 }
 
 impl Entry {
     /// An `Entry` from the columns of `sql::list_entry_columns!` (`pk, combo, chainset, min_lon,
-    /// max_lon, min_lat, max_lat`) starting at `first`, as [`sql::LIST_INDEX`] and
+    /// max_lon, min_lat, max_lat, location_precision, lon, lat`) starting at `first`, as [`sql::LIST_INDEX`] and
     /// [`sql::LIST_ENTRY`] select them.
     pub(crate) fn from_row(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Self> {
         let b: [Option<f64>; 4] = [
@@ -384,8 +415,24 @@ impl Entry {
                 [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
                 _ => None,
             },
+            marker: marker_of(
+                r.get(first + 7)?,
+                r.get(first + 8)?,
+                r.get(first + 9)?,
+            ),
         })
     }
+}
+
+/// A site's marker from its stored precision, longitude and latitude.
+fn marker_of(precision: Option<String>, lon: Option<f64>, lat: Option<f64>) -> Option<SiteMarker> {
+    Some(SiteMarker {
+        marker: [lon?, lat?],
+        approximate: precision
+            .as_deref()
+            .and_then(LocationPrecision::from_id)
+            .is_some_and(LocationPrecision::is_approximate),
+    })
 }
 
 /// How [`ListIndex::write`] puts an entry at a list position.
@@ -473,11 +520,22 @@ impl ListIndex {
             place(&mut self.boxes.0[k], pos, v, how);
         }
         place(&mut self.exact, pos, b, how);
+        let marker = e.marker.map(|m| m.marker).filter(|m| *m != [b[0], b[2]]);
+        match marker {
+            Some(m) => self.markers.insert(e.pk, m),
+            None => self.markers.remove(&e.pk),
+        };
+        let approximate = e.marker.is_some_and(|m| m.approximate);
+        place(&mut self.approximate, pos, approximate, how);
     }
 
     /// Drops the entry at list position `pos` from every per-site column (the grid is the
     /// caller's).
     fn remove(&mut self, pos: usize) {
+        if let Some(pk) = self.pks.get(pos) {
+            self.markers.remove(pk);
+        }
+        self.approximate.remove(pos);
         self.pks.remove(pos);
         self.ids.remove(pos);
         for column in &mut self.boxes.0 {
@@ -663,6 +721,60 @@ impl ListIndex {
     }
 }
 
+impl ListIndex {
+    /// The marker (`[lon, lat]`) of list position `i`; `None` without a location.
+    fn marker(&self, i: usize) -> Option<[f64; 2]> {
+        let b = self.exact.get(i)?;
+        if b[0] == b[1] && b[2] == b[3] {
+            // A point (NaNs, for a site without location, equal nothing).
+            return Some([b[0], b[2]]);
+        }
+        match self.markers.get(self.pks.get(i)?) {
+            Some(m) => Some(*m),
+            None => (!b[0].is_nan() && !b[2].is_nan()).then_some([b[0], b[2]]),
+        }
+    }
+
+    /// Calls `f` once for every site passing `t` whose marker lies in `q` (`[min_lon, max_lon,
+    /// min_lat, max_lat]`, edges included), in no particular order. A marker lies within its
+    /// site's box, so the sites whose box meets `q` (found as [`ListIndex::scan`] finds them:
+    /// the grid for small boxes, else a test of every box) hold them all; the marker decides.
+    pub(crate) fn each_marker(&self, t: &Passes, q: [f64; 4], mut f: impl FnMut(MarkerHit)) {
+        let mut visit = |i: usize| {
+            let Some(m) = self.marker(i) else { return };
+            if m[0] >= q[0] && m[0] <= q[1] && m[1] >= q[2] && m[1] <= q[3] {
+                f(MarkerHit {
+                    pk: self.pks[i],
+                    combo: self.ids[i].0,
+                    marker: m,
+                    approximate: self.approximate.get(i).copied().unwrap_or(false),
+                });
+            }
+        };
+        match self.grid.cells(&q, self.pks.len() / GRID_SHARE) {
+            Some(cells) => {
+                // A point is in one cell; a site with an extent may be in several: once each.
+                let mut seen = std::collections::HashSet::new();
+                for (_, v) in cells {
+                    for &i in v {
+                        let e = &self.exact[i as usize];
+                        let point = e[0] == e[1] && e[2] == e[3];
+                        if t.get(i as usize) && (point || seen.insert(i)) {
+                            visit(i as usize);
+                        }
+                    }
+                }
+                for &i in &self.grid.wide {
+                    if t.get(i as usize) {
+                        visit(i as usize);
+                    }
+                }
+            }
+            None => self.each_in_box(&QueryBox::of(q), t, |i, _| visit(i)),
+        }
+    }
+}
+
 /// A box whose grid cells hold at most 1 / `GRID_SHARE` of all sites is answered from the grid;
 /// a larger one by testing every site's box.
 const GRID_SHARE: usize = 3;
@@ -783,6 +895,7 @@ mod tests {
             };
             let b = [x, x + w, y, y + h];
             ix.push(&Entry {
+                marker: None,
                 pk,
                 combo: Some(0),
                 set: Some(0),
@@ -795,6 +908,7 @@ mod tests {
             let b = [111.5 + g.unit() * 0.1, 0.0, 21.0 + g.unit() * 0.1, 0.0];
             let b = [b[0], b[0], b[2], b[2]];
             ix.push(&Entry {
+                marker: None,
                 pk,
                 combo: Some(0),
                 set: Some(0),
@@ -805,6 +919,7 @@ mod tests {
         // Sites without location: in no box, by either path.
         for pk in 30_000..30_100_i64 {
             ix.push(&Entry {
+                marker: None,
                 pk,
                 combo: Some(0),
                 set: Some(0),

@@ -4,7 +4,7 @@
 //! admins' replacement of the chains by a CSV (`POST /chains/import`). The analysis itself is
 //! `atlas_core::analysis`; the sites come from the store's filter (`chain=…`).
 
-use super::export::{download, parse_report_format, REPORT_TITLE};
+use super::export::{data_source, download, parse_report_format, REPORT_TITLE};
 use super::import::csv_body;
 use super::params;
 use super::PathId;
@@ -24,7 +24,6 @@ use axum::extract::Request;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use std::sync::Arc;
 use utoipa::ToSchema;
 
 /// A count per category.
@@ -43,18 +42,9 @@ pub struct CategoryCount {
 /// A chain link with its counts.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LinkEntry {
-    /// `chain.link` id.
-    pub id: String,
-    /// Position from upstream (1).
-    pub order: u32,
-    /// Chinese name.
-    pub name_zh: String,
-    /// English name.
-    pub name_en: String,
-    /// What belongs here (Chinese).
-    pub description_zh: Option<String>,
-    /// Where the plan says so.
-    pub source: Option<String>,
+    /// The link as the chains catalogue defines it.
+    #[serde(flatten)]
+    pub link: atlas_core::Link,
     /// Sites on this link (matching the filter).
     pub total: u64,
     /// The same by category.
@@ -118,12 +108,7 @@ fn chain_entries(base: &str, r: &Reference, counts: &[ChainCount]) -> Vec<ChainE
                 .map(|l| {
                     let lc = count.and_then(|x| x.links.iter().find(|y| y.link == l.id));
                     LinkEntry {
-                        id: l.id.to_string(),
-                        order: l.order,
-                        name_zh: l.name_zh.clone(),
-                        name_en: l.name_en.clone(),
-                        description_zh: l.description_zh.clone(),
-                        source: l.source.clone(),
+                        link: l.clone(),
                         total: lc.map_or(0, |x| x.total),
                         by_category: by_category(lc.map_or(&[][..], |x| &x.by_category)),
                     }
@@ -504,16 +489,11 @@ pub async fn report(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
     let (_, extras) = params::split(&req.query, &[], &["weak_below", "format"])?;
     let weak_below = weak_below(&extras)?;
     let format = parse_report_format(params::last(&extras, "format"))?;
-    let cache = Arc::clone(&req.state.cache);
     let now = req.state.clock.now_china();
     let today = req.today();
     let (bytes, names) = req
-        .state
-        .db
-        .read(move |store| {
+        .read_with_reference(move |store, reference, version| {
             chain_exists(store, &id)?;
-            let version = store.data_version()?;
-            let reference = cache.reference(store, version)?;
             let chain = reference
                 .chains
                 .chain(&id)
@@ -525,10 +505,7 @@ pub async fn report(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
                     ..SiteFilter::default()
                 },
                 now,
-                format!(
-                    "Innovation Atlas {} /api/v1/chains/{id}/report, data version {version}",
-                    env!("CARGO_PKG_VERSION")
-                ),
+                data_source(&format!("/api/v1/chains/{id}/report"), version),
             );
             let ctx = reference.context(today);
             let (bytes, _) =

@@ -32,6 +32,7 @@ use axum::response::Response;
 use futures_util::StreamExt;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::io::{self, Write};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -196,6 +197,15 @@ pub fn parse_report_format(v: Option<&str>) -> ApiResult<ExportFormat> {
 /// Title recorded in reports.
 pub const REPORT_TITLE: &str = TITLE;
 
+/// The data-source line of a download: this program, the route that made it and the data
+/// version it shows.
+pub fn data_source(route: &str, version: u64) -> String {
+    format!(
+        "Innovation Atlas {} {route}, data version {version}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
 fn parse_format(v: Option<&str>) -> ApiResult<ExportFormat> {
     match v.map(str::trim) {
         None | Some("") => Ok(ExportFormat::Xlsx),
@@ -261,16 +271,11 @@ pub async fn export(req: Req) -> ApiResult<Response> {
     let lang = parse_lang(params::last(&extras, "lang"))?;
 
     // Everything that can fail is checked before the first byte.
-    let cache = std::sync::Arc::clone(&req.state.cache);
     let check = filter.clone();
     let (reference, total, version) = req
-        .state
-        .db
-        .read(move |store| {
+        .read_with_reference(move |store, reference, version| {
             store.validate_filter(&check)?;
-            let version = store.data_version()?;
-            let reference = cache.reference(store, version)?;
-            Ok((reference, store.count(&check)?, version))
+            Ok((Arc::clone(reference), store.count(&check)?, version))
         })
         .await?;
     let slot = tokio::time::timeout(
@@ -288,15 +293,7 @@ pub async fn export(req: Req) -> ApiResult<Response> {
     })?;
 
     let now = req.state.clock.now_china();
-    let mut meta = ExportMeta::new(
-        TITLE,
-        &filter,
-        now,
-        format!(
-            "Innovation Atlas {} /api/v1/export, data version {version}",
-            env!("CARGO_PKG_VERSION")
-        ),
-    );
+    let mut meta = ExportMeta::new(TITLE, &filter, now, data_source("/api/v1/export", version));
     meta.row_count = Some(rows_of(&filter, total));
     let (utf8_name, ascii_name) =
         suggested_filename(&export_label(&filter), format, now.naive_local());

@@ -2,7 +2,7 @@
 //! of target), `/indicators/export` (the progress board as a workbook or CSV) and
 //! `POST /indicators/import` (admins: an indicators CSV replaces them).
 
-use super::export::{download, parse_report_format, REPORT_TITLE};
+use super::export::{data_source, download, parse_report_format, REPORT_TITLE};
 use super::import::csv_body;
 use super::{params, to_json, Req, GEOJSON, JSON};
 use crate::app::reports::{indicators_filename, write_indicators};
@@ -10,7 +10,7 @@ use crate::server::auth::Admin;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::features::Link;
 use atlas_core::export::ExportMeta;
-use atlas_core::{Measure, SiteFilter};
+use atlas_core::{Indicator, Measure, SiteFilter};
 use axum::extract::Request;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
@@ -20,32 +20,9 @@ use utoipa::ToSchema;
 /// One of the plan's indicators with the catalogue's own value.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IndicatorEntry {
-    /// Id.
-    pub id: String,
-    /// Chinese name.
-    pub name_zh: String,
-    /// English name.
-    pub name_en: String,
-    /// Unit (家, m², %).
-    pub unit: String,
-    /// Baseline value.
-    pub baseline: Option<f64>,
-    /// Baseline year.
-    pub baseline_year: Option<i32>,
-    /// Target value.
-    pub target: Option<f64>,
-    /// `>=` or `=`.
-    pub target_op: Option<String>,
-    /// Target year.
-    pub target_year: Option<i32>,
-    /// `count`, `sum_area` or `none` (the catalogue cannot measure it).
-    pub measure: &'static str,
-    /// Which sites count (filter syntax).
-    pub count_filter: String,
-    /// Citation.
-    pub source: String,
-    /// The plan's exact words.
-    pub source_quote: Option<String>,
+    /// The indicator as the plan sets it.
+    #[serde(flatten)]
+    pub indicator: Indicator,
     /// What the catalogue counts today (sites, or m² for `sum_area`); null when it cannot
     /// (including `sum_area` when no counted site has an area: unknown, not 0).
     pub catalogue_value: Option<f64>,
@@ -98,19 +75,7 @@ pub async fn indicators(req: Req) -> ApiResult<Response> {
                         title: ind.name_zh.clone(),
                     });
                     IndicatorEntry {
-                        measure: ind.measure.as_str(),
-                        id: ind.id,
-                        name_zh: ind.name_zh,
-                        name_en: ind.name_en,
-                        unit: ind.unit,
-                        baseline: ind.baseline,
-                        baseline_year: ind.baseline_year,
-                        target: ind.target,
-                        target_op: ind.target_op,
-                        target_year: ind.target_year,
-                        count_filter: ind.count_filter,
-                        source: ind.source,
-                        source_quote: ind.source_quote,
+                        indicator: ind,
                         catalogue_value: value,
                         percent_of_target: percent,
                         sites,
@@ -154,11 +119,7 @@ pub async fn export(req: Req) -> ApiResult<Response> {
                 format!("{REPORT_TITLE} · 规划指标进度 plan progress"),
                 &SiteFilter::default(),
                 now,
-                format!(
-                    "Innovation Atlas {} /api/v1/indicators/export, data version {}",
-                    env!("CARGO_PKG_VERSION"),
-                    store.data_version()?
-                ),
+                data_source("/api/v1/indicators/export", store.data_version()?),
             );
             Ok(write_indicators(store, format, &meta, Vec::new())?)
         })

@@ -4,7 +4,7 @@
 //! feature; `xlsx`, `csv`, `geojson` and `kml` download the same rows in rank order with the
 //! site export writers.
 
-use super::export::{download, REPORT_TITLE};
+use super::export::{data_source, download, REPORT_TITLE};
 use super::params;
 use super::sites::MAX_LIMIT;
 use super::{to_json, Req, GEOJSON};
@@ -16,7 +16,6 @@ use atlas_core::report::report_filename;
 use atlas_core::{HeaderLang, Site};
 use axum::response::Response;
 use serde::Serialize;
-use std::sync::Arc;
 use utoipa::ToSchema;
 
 /// Platforms returned when `limit` is not given.
@@ -248,34 +247,26 @@ fn parse_request(req: &Req) -> ApiResult<(MatchQuery, Option<ExportFormat>, u64)
 /// The ranked platforms as a GeoJSON FeatureCollection (a data GET with `ETag`/`304`).
 async fn match_json(req: Req, q: MatchQuery, limit: u64) -> ApiResult<Response> {
     let echo = echo(&q, limit, None);
-    let check = q.reference_filter();
-    let today = req.today();
     let key = format!(
         "match?{}",
         serde_json::to_string(&echo).map_err(|e| ApiError::internal(format!("match key: {e}")))?
     );
-    req.cached(
-        key,
-        GEOJSON,
-        move |store| Ok(store.validate_filter(&check)?),
-        move |store, reference| {
-            let ctx = reference.context(today);
-            let ranked = ranked_matches(store, &q)?;
-            let features = ranked
-                .iter()
-                .take(usize::try_from(limit).unwrap_or(usize::MAX))
-                .enumerate()
-                .map(|(i, (s, m))| feature(s, m, i as u64 + 1, &ctx))
-                .collect::<ApiResult<Vec<_>>>()?;
-            to_json(&MatchCollection {
-                kind: "FeatureCollection",
-                number_matched: ranked.len() as u64,
-                number_returned: features.len() as u64,
-                query: echo,
-                features,
-            })
-        },
-    )
+    req.cached_sites(key, GEOJSON, q.reference_filter(), move |store, ctx| {
+        let ranked = ranked_matches(store, &q)?;
+        let features = ranked
+            .iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .enumerate()
+            .map(|(i, (s, m))| feature(s, m, i as u64 + 1, ctx))
+            .collect::<ApiResult<Vec<_>>>()?;
+        to_json(&MatchCollection {
+            kind: "FeatureCollection",
+            number_matched: ranked.len() as u64,
+            number_returned: features.len() as u64,
+            query: echo,
+            features,
+        })
+    })
     .await
 }
 
@@ -287,16 +278,11 @@ async fn match_download(
     format: ExportFormat,
 ) -> ApiResult<Response> {
     let check = q.reference_filter();
-    let cache = Arc::clone(&req.state.cache);
     let now = req.state.clock.now_china();
     let today = req.today();
     let (bytes, names) = req
-        .state
-        .db
-        .read(move |store| {
+        .read_with_reference(move |store, reference, version| {
             store.validate_filter(&check)?;
-            let version = store.data_version()?;
-            let reference = cache.reference(store, version)?;
             let ctx = reference.context(today);
             let ranked = ranked_matches(store, &q)?;
             let rows: Vec<&Site> = ranked
@@ -309,8 +295,8 @@ async fn match_download(
                 filter_description: described(&q),
                 generated_at: now,
                 data_source: format!(
-                    "Innovation Atlas {} /api/v1/match, data version {version}; rows in rank order",
-                    env!("CARGO_PKG_VERSION")
+                    "{}; rows in rank order",
+                    data_source("/api/v1/match", version)
                 ),
                 row_count: Some(rows.len() as u64),
             };

@@ -55,6 +55,37 @@ pub struct FilterParams {
     offset: Option<u64>,
 }
 
+/// The filter parameters of the tile routes (`/tiles/…`): those of `/api/v1/sites` but
+/// `bbox`, `limit` and `offset` (a tile is its own box and holds every match). Documentation
+/// only, like [`FilterParams`].
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct TileFilterParams {
+    /// As on `/api/v1/sites`.
+    category: Option<String>,
+    /// As on `/api/v1/sites`.
+    kind: Option<String>,
+    /// As on `/api/v1/sites`.
+    chain: Option<String>,
+    /// As on `/api/v1/sites`.
+    link: Option<String>,
+    /// As on `/api/v1/sites`.
+    level: Option<String>,
+    /// As on `/api/v1/sites`.
+    status: Option<String>,
+    /// As on `/api/v1/sites`.
+    scope: Option<String>,
+    /// As on `/api/v1/sites`.
+    town: Option<String>,
+    /// As on `/api/v1/sites` (`unknown` matches only sites that are in no tile).
+    precision: Option<String>,
+    /// As on `/api/v1/sites`.
+    located: Option<bool>,
+    /// As on `/api/v1/sites`.
+    q: Option<String>,
+}
+
 /// The error body of every `4xx` and `5xx`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -68,6 +99,7 @@ pub struct ErrorDetail {
     /// Stable, machine-readable: `invalid_bbox`, `invalid_limit`, `invalid_offset`,
     /// `limit_out_of_range`, `unknown_value`, `invalid_id`, `invalid_parameter`,
     /// `unknown_chain`, `unknown_link`, `unknown_town`, `unknown_parameter`, `unknown_format`,
+    /// `invalid_tile`,
     /// `invalid_area`, `invalid_near`, `invalid_radius`, `radius_without_near`,
     /// `not_found`, `method_not_allowed`, `payload_too_large`, `query_timeout`, `unavailable`,
     /// `internal_error`; writes: `unauthorized`, `forbidden`, `too_many_attempts`,
@@ -150,6 +182,8 @@ impl Modify for BearerAuth {
         users::add,
         users::revoke,
         users::me,
+        crate::server::tiles::tile,
+        crate::server::tiles::tilejson,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
@@ -164,6 +198,8 @@ impl Modify for BearerAuth {
         (name = "editing", description = "Writes (bearer token of an editor): sites, imports; \
             chains (admins). `If-Match` with the site's `ETag` guards against lost updates."),
         (name = "users", description = "Users and tokens (admins); who a token is."),
+        (name = "tiles", description = "Vector tiles (MVT) of the filtered sites with exact \
+            clusters, and their TileJSON, under `/tiles` (outside `/api/v1`)."),
     )
 )]
 pub struct ApiDoc;

@@ -92,33 +92,25 @@ pub async fn list(req: Req) -> ApiResult<Response> {
         params::canonical(&filter),
         filter.offset
     );
-    let check = filter.clone();
-    let today = req.today();
-    req.cached(
-        key,
-        GEOJSON,
-        move |store| Ok(store.validate_filter(&check)?),
-        move |store, reference| {
-            let ctx = reference.context(today);
-            let mut page = FeatureWriter::with_capacity(64 * 1024);
-            let matched = store.page_ref(&filter, |site| -> ApiResult<()> {
-                page.push(site, &ctx);
-                Ok(())
-            })?;
-            let paging = Paging {
-                offset: filter.offset,
-                limit,
-                matched,
-                returned: page.returned(),
-            };
-            page.finish(&PageTail {
-                number_matched: matched,
-                number_returned: paging.returned,
-                time_stamp: None,
-                links: page_links(paging, |o| page_href(&base, &filter, limit, o)),
-            })
-        },
-    )
+    req.cached_sites(key, GEOJSON, filter.clone(), move |store, ctx| {
+        let mut page = FeatureWriter::with_capacity(64 * 1024);
+        let matched = store.page_ref(&filter, |site| -> ApiResult<()> {
+            page.push(site, ctx);
+            Ok(())
+        })?;
+        let paging = Paging {
+            offset: filter.offset,
+            limit,
+            matched,
+            returned: page.returned(),
+        };
+        page.finish(&PageTail {
+            number_matched: matched,
+            number_returned: paging.returned,
+            time_stamp: None,
+            links: page_links(paging, |o| page_href(&base, &filter, limit, o)),
+        })
+    })
     .await
 }
 

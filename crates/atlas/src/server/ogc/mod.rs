@@ -262,31 +262,24 @@ async fn items(req: Req, path: Result<Path<String>, PathRejection>) -> ApiResult
         "ogc/items?{}@{items_url}",
         page_query(coll, &query, query.offset)
     );
-    let today = req.today();
     let stamp = time_stamp(&req.state);
-    let check = query.filter.clone();
-    req.cached(
-        key,
-        GEOJSON,
-        move |store| Ok(store.validate_filter(&check)?),
-        move |store, reference| {
-            let ctx = reference.context(today);
-            let mut page = FeatureWriter::with_capacity(512 + 1500 * 16);
-            let matched = store.page_ref(&query.filter, |site| -> ApiResult<()> {
-                page.push(site, &ctx);
-                Ok(())
-            })?;
-            write_items_tail(
-                page,
-                &query,
-                coll,
-                matched,
-                stamp,
-                &items_url,
-                collection_url,
-            )
-        },
-    )
+    let filter = query.filter.clone();
+    req.cached_sites(key, GEOJSON, filter, move |store, ctx| {
+        let mut page = FeatureWriter::with_capacity(512 + 1500 * 16);
+        let matched = store.page_ref(&query.filter, |site| -> ApiResult<()> {
+            page.push(site, ctx);
+            Ok(())
+        })?;
+        write_items_tail(
+            page,
+            &query,
+            coll,
+            matched,
+            stamp,
+            &items_url,
+            collection_url,
+        )
+    })
     .await
 }
 
