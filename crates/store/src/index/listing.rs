@@ -415,11 +415,7 @@ impl Entry {
                 [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
                 _ => None,
             },
-            marker: marker_of(
-                r.get(first + 7)?,
-                r.get(first + 8)?,
-                r.get(first + 9)?,
-            ),
+            marker: marker_of(r.get(first + 7)?, r.get(first + 8)?, r.get(first + 9)?),
         })
     }
 }
