@@ -106,13 +106,26 @@ impl Req {
         F: FnOnce(&Store, &Context<'_>) -> ApiResult<Vec<u8>> + Send + 'static,
     {
         let today = self.today();
-        self.cached(
-            key,
-            content_type,
-            move |store| Ok(store.validate_filter(&filter)?),
-            move |store, reference| f(store, &reference.context(today)),
-        )
+        self.cached_filtered(key, content_type, filter, move |store, reference| {
+            f(store, &reference.context(today))
+        })
         .await
+    }
+
+    /// [`Req::cached`] for a body made for `filter`, whose chains, links and townships are
+    /// checked against the catalogue first (an unknown one is a 400, not an empty answer).
+    pub async fn cached_filtered<F>(
+        &self,
+        key: String,
+        content_type: &'static str,
+        filter: SiteFilter,
+        f: F,
+    ) -> ApiResult<Response>
+    where
+        F: FnOnce(&Store, &Arc<Reference>) -> ApiResult<Vec<u8>> + Send + 'static,
+    {
+        let validate = move |store: &Store| Ok(store.validate_filter(&filter)?);
+        self.cached(key, content_type, validate, f).await
     }
 
     /// Runs `f` on a reader with the reference data and the data version it belongs to: for

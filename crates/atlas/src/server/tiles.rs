@@ -122,21 +122,15 @@ pub async fn tile(
         id.y,
         params::canonical(&filter)
     );
-    let check = filter.clone();
     let cache = std::sync::Arc::clone(&req.state.cache);
     let kept = key.clone();
-    req.cached(
-        key,
-        MEDIA_TYPE,
-        move |store| Ok(store.validate_filter(&check)?),
-        move |store, _| {
-            let bytes = cache.tile(store.data_version()?, &kept, || {
-                let features = store.tile(&filter, id)?;
-                tiles::encode(&features).map_err(|e| ApiError::internal(e.to_string()))
-            })?;
-            Ok(bytes.as_ref().clone())
-        },
-    )
+    req.cached_filtered(key, MEDIA_TYPE, filter.clone(), move |store, _| {
+        let bytes = cache.tile(store.data_version()?, &kept, || {
+            let features = store.tile(&filter, id)?;
+            tiles::encode(&features).map_err(|e| ApiError::internal(e.to_string()))
+        })?;
+        Ok(bytes.as_ref().clone())
+    })
     .await
 }
 
@@ -165,28 +159,22 @@ pub async fn tilejson(req: Req) -> ApiResult<Response> {
         if q.is_empty() { "" } else { "?" }
     );
     let key = format!("tiles/sites.json?{q}@{}", req.base);
-    let check = filter.clone();
-    req.cached(
-        key,
-        JSON,
-        move |store| Ok(store.validate_filter(&check)?),
-        move |store, reference| {
-            let bounds = match store.marker_bounds(&filter)? {
-                Some(b) => b,
-                None => reference
-                    .district
-                    .bbox()
-                    .ok_or_else(|| ApiError::internal("the district boundary has no extent"))?,
-            };
-            let doc = tiles::tilejson(
-                &url,
-                &bounds,
-                "创新资源布局图 Innovation Atlas — sites",
-                "茂南区科技创新“十四五”规划附件1 / Annex 1 of the Maonan District S&T \
+    req.cached_filtered(key, JSON, filter.clone(), move |store, reference| {
+        let bounds = match store.marker_bounds(&filter)? {
+            Some(b) => b,
+            None => reference
+                .district
+                .bbox()
+                .ok_or_else(|| ApiError::internal("the district boundary has no extent"))?,
+        };
+        let doc = tiles::tilejson(
+            &url,
+            &bounds,
+            "创新资源布局图 Innovation Atlas — sites",
+            "茂南区科技创新“十四五”规划附件1 / Annex 1 of the Maonan District S&T \
                  Innovation 14th Five-Year Plan",
-            );
-            super::api::to_json(&doc)
-        },
-    )
+        );
+        super::api::to_json(&doc)
+    })
     .await
 }

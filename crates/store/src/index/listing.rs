@@ -860,6 +860,17 @@ mod tests {
     use super::*;
     use crate::synth::Lcg;
 
+    /// A site of the one combination and chain set, without a marker of its own.
+    fn entry(pk: i64, bbox: Option<[f64; 4]>) -> Entry {
+        Entry {
+            pk,
+            combo: Some(0),
+            set: Some(0),
+            bbox,
+            marker: None,
+        }
+    }
+
     /// Sites on cell corners and edges, piles on one point, boxes a hair off the query's edges:
     /// the grid (with whole cells taken at once) and the scan of every box both answer exactly
     /// what the plain test on the exact bounds answers.
@@ -890,37 +901,19 @@ mod tests {
                 (0.0, 0.0)
             };
             let b = [x, x + w, y, y + h];
-            ix.push(&Entry {
-                marker: None,
-                pk,
-                combo: Some(0),
-                set: Some(0),
-                bbox: Some(b),
-            });
+            ix.push(&entry(pk, Some(b)));
             boxes.push(b);
         }
         // Far away, so that the box's cells hold under a third of all sites (the grid answers).
         for pk in 4000..30_000_i64 {
             let b = [111.5 + g.unit() * 0.1, 0.0, 21.0 + g.unit() * 0.1, 0.0];
             let b = [b[0], b[0], b[2], b[2]];
-            ix.push(&Entry {
-                marker: None,
-                pk,
-                combo: Some(0),
-                set: Some(0),
-                bbox: Some(b),
-            });
+            ix.push(&entry(pk, Some(b)));
             boxes.push(b);
         }
         // Sites without location: in no box, by either path.
         for pk in 30_000..30_100_i64 {
-            ix.push(&Entry {
-                marker: None,
-                pk,
-                combo: Some(0),
-                set: Some(0),
-                bbox: None,
-            });
+            ix.push(&entry(pk, None));
         }
         let all = Passes {
             sites: None,

@@ -160,18 +160,12 @@ pub async fn chains(req: Req) -> ApiResult<Response> {
     let filter = counts_filter(&req)?;
     let base = req.base.clone();
     let key = format!("chains?{}@{base}", params::canonical(&filter));
-    let check = filter.clone();
-    req.cached(
-        key,
-        JSON,
-        move |store| Ok(store.validate_filter(&check)?),
-        move |store, reference| {
-            let counts = store.chain_counts(&filter)?;
-            to_json(&ChainsResponse {
-                chains: chain_entries(&base, reference, &counts),
-            })
-        },
-    )
+    req.cached_filtered(key, JSON, filter.clone(), move |store, reference| {
+        let counts = store.chain_counts(&filter)?;
+        to_json(&ChainsResponse {
+            chains: chain_entries(&base, reference, &counts),
+        })
+    })
     .await
 }
 

@@ -224,36 +224,30 @@ pub async fn counts(req: Req) -> ApiResult<Response> {
     filter.limit = None;
     filter.offset = 0;
     let key = format!("divisions/counts?{}", params::canonical(&filter));
-    let check = filter.clone();
-    req.cached(
-        key,
-        JSON,
-        move |store| Ok(store.validate_filter(&check)?),
-        move |store, _| {
-            let counts = store.counts_by_town(&filter)?;
-            let towns = counts
-                .towns
-                .into_iter()
-                .map(|(d, c)| TownCount {
-                    code: d.code.to_string(),
-                    name_zh: d.name_zh,
-                    name_en: d.name_en,
-                    seat: d.seat.map(|s| SeatPoint {
-                        lon: s.position.lon.get(),
-                        lat: s.position.lat.get(),
-                    }),
-                    total: c.total,
-                    counts: c.into(),
-                })
-                .collect();
-            to_json(&TownCountsResponse {
-                towns,
-                no_town: NoTownCount {
-                    total: counts.no_town.total,
-                    counts: counts.no_town.into(),
-                },
+    req.cached_filtered(key, JSON, filter.clone(), move |store, _| {
+        let counts = store.counts_by_town(&filter)?;
+        let towns = counts
+            .towns
+            .into_iter()
+            .map(|(d, c)| TownCount {
+                code: d.code.to_string(),
+                name_zh: d.name_zh,
+                name_en: d.name_en,
+                seat: d.seat.map(|s| SeatPoint {
+                    lon: s.position.lon.get(),
+                    lat: s.position.lat.get(),
+                }),
+                total: c.total,
+                counts: c.into(),
             })
-        },
-    )
+            .collect();
+        to_json(&TownCountsResponse {
+            towns,
+            no_town: NoTownCount {
+                total: counts.no_town.total,
+                counts: counts.no_town.into(),
+            },
+        })
+    })
     .await
 }

@@ -175,18 +175,12 @@ fn facet_groups(f: &SiteFilter, facets: &atlas_store::Facets, r: &Reference) -> 
 pub async fn facets(req: Req) -> ApiResult<Response> {
     let (filter, _) = params::filter(&req.query, &[])?;
     let key = format!("facets?{}", params::canonical(&filter));
-    let check = filter.clone();
-    req.cached(
-        key,
-        JSON,
-        move |store| Ok(store.validate_filter(&check)?),
-        move |store, reference| {
-            let facets = store.facets(&filter)?;
-            to_json(&FacetsResponse {
-                total: facets.total,
-                facets: facet_groups(&filter, &facets, reference),
-            })
-        },
-    )
+    req.cached_filtered(key, JSON, filter.clone(), move |store, reference| {
+        let facets = store.facets(&filter)?;
+        to_json(&FacetsResponse {
+            total: facets.total,
+            facets: facet_groups(&filter, &facets, reference),
+        })
+    })
     .await
 }
