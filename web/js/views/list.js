@@ -55,32 +55,49 @@ export function listKeys(e) {
   }
 }
 
+/** A site's row: its symbol, names and what kind of site it is where. @param {App} app @param {Feature} f */
+function listRow(app, f) {
+  const { state } = app;
+  const p = f.properties;
+  const st = app.categoryStyle(p.category);
+  const map = app.mapNow();
+  const color = map && state.color === 'chain' ? map.chainColor(primaryChain(p, state.filter.chain)) : st.color;
+  const selected = p.id === state.site;
+  return h('li', {},
+    h('button', {
+      type: 'button',
+      class: 'row' + (selected ? ' selected' : ''),
+      id: `row-${p.id}`,
+      'data-id': p.id,
+      'aria-current': selected ? 'true' : null,
+      onclick: () => app.select(p.id, { fly: true }),
+    },
+    p.location_precision === 'unknown' ? h('span', { class: 'unknown-mark', 'aria-hidden': 'true' }, '?') : symbolCanvas(st.shape, p.approximate ? 'hollow' : 'solid', color, 16),
+    h('span', { class: 'names' },
+      h('span', { class: 'zh', lang: 'zh-CN' }, p.name_zh),
+      p.name_en ? h('span', { class: 'en', lang: 'en' }, p.name_en) : null,
+      h('span', { class: 'meta' }, rowMeta(p)))));
+}
+
+/** Marks the row of `id` (none: null) and scrolls it into view. @param {string | null} id */
+function highlightRow(id) {
+  for (const el of $('list').querySelectorAll('button.row.selected')) {
+    el.classList.remove('selected');
+    el.removeAttribute('aria-current');
+  }
+  if (!id) return null;
+  const el = document.getElementById(`row-${id}`);
+  if (el) {
+    el.classList.add('selected');
+    el.setAttribute('aria-current', 'true');
+    el.scrollIntoView({ block: 'nearest' });
+  }
+  return el;
+}
+
 /** @param {App} app */
 export function mountList(app) {
   const { state } = app;
-
-  /** @param {import('../sites.js').Feature} f */
-  function row(f) {
-    const p = f.properties;
-    const st = app.categoryStyle(p.category);
-    const map = app.mapNow();
-    const color = map && state.color === 'chain' ? map.chainColor(primaryChain(p, state.filter.chain)) : st.color;
-    const selected = p.id === state.site;
-    return h('li', {},
-      h('button', {
-        type: 'button',
-        class: 'row' + (selected ? ' selected' : ''),
-        id: `row-${p.id}`,
-        'data-id': p.id,
-        'aria-current': selected ? 'true' : null,
-        onclick: () => app.select(p.id, { fly: true }),
-      },
-      p.location_precision === 'unknown' ? h('span', { class: 'unknown-mark', 'aria-hidden': 'true' }, '?') : symbolCanvas(st.shape, p.approximate ? 'hollow' : 'solid', color, 16),
-      h('span', { class: 'names' },
-        h('span', { class: 'zh', lang: 'zh-CN' }, p.name_zh),
-        p.name_en ? h('span', { class: 'en', lang: 'en' }, p.name_en) : null,
-        h('span', { class: 'meta' }, rowMeta(p)))));
-  }
 
   function render() {
     const list = clear($('list'));
@@ -92,7 +109,7 @@ export function mountList(app) {
   /** Appends the rows from `from` up to listShown. @param {number} from */
   function appendRows(from) {
     const list = $('list');
-    for (const f of state.features.slice(from, state.listShown)) list.appendChild(row(f));
+    for (const f of state.features.slice(from, state.listShown)) list.appendChild(listRow(app, f));
   }
 
   /** The "more" button: how many sites are not listed yet. */
@@ -154,22 +171,6 @@ export function mountList(app) {
     if (!$('btn-more').hidden) watcher.observe($('btn-more'));
   }
 
-  /** Marks the row of `id` (none: null) and scrolls it into view. @param {string | null} id */
-  function highlight(id) {
-    for (const el of $('list').querySelectorAll('button.row.selected')) {
-      el.classList.remove('selected');
-      el.removeAttribute('aria-current');
-    }
-    if (!id) return null;
-    const el = document.getElementById(`row-${id}`);
-    if (el) {
-      el.classList.add('selected');
-      el.setAttribute('aria-current', 'true');
-      el.scrollIntoView({ block: 'nearest' });
-    }
-    return el;
-  }
-
   /** Makes sure the row of the site at `index` is rendered. @param {number} index */
   function reveal(index) {
     if (index >= state.listShown) {
@@ -182,5 +183,5 @@ export function mountList(app) {
   $('list').addEventListener('keydown', listKeys);
   $('match-list').addEventListener('keydown', listKeys);
   app.store.subscribe(['color'], render);
-  return { render, highlight, reveal };
+  return { render, highlight: highlightRow, reveal };
 }
