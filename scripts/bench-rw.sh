@@ -36,9 +36,9 @@ BOX_DEG="${BOX_DEG:-0.05}"
 CHAIN="${CHAIN:-petrochemical}"
 PROFILE="${PROFILE:-release}"
 
-for tool in wrk curl python3; do
-  command -v "$tool" >/dev/null || { echo "error: $tool is needed (Debian: apt-get install $tool)" >&2; exit 1; }
-done
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
+require_tools wrk curl python3
 
 TARGET="${CARGO_TARGET_DIR:-target}"
 PROFILE_FLAG=()
@@ -54,60 +54,17 @@ if [ -z "${SYNTH:-}" ]; then
   SYNTH="$TARGET/$PROFILE/examples/synth_db"
 fi
 
-WORK="$(mktemp -d /tmp/atlas-bench-rw.XXXXXX)"
-SERVER_PID=""
+bench_workdir atlas-bench-rw
 EDITOR_PID=""
-cleanup() {
-  if [ -n "$EDITOR_PID" ] && kill -0 "$EDITOR_PID" 2>/dev/null; then
-    kill -TERM "$EDITOR_PID" 2>/dev/null || true
-  fi
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
 
 echo "== database: default dataset + $N synthetic sites (seed $SEED)" >&2
 "$SYNTH" "$WORK/bench.db" "$N" "$SEED" >&2
 TOKEN="$("$BIN" --db "$WORK/bench.db" user add bench-editor --role editor 2>/dev/null)"
 [ -n "$TOKEN" ] || { echo "error: no editor token" >&2; exit 1; }
 
-# start_server: starts `atlas serve` on a free port; sets SERVER_PID and BASE once /healthz
-# answers.
-start_server() {
-  "$BIN" --db "$WORK/bench.db" serve --addr 127.0.0.1:0 >"$WORK/server.out" 2>>"$WORK/server.log" &
-  SERVER_PID=$!
-  BASE=""
-  for _ in $(seq 1 1000); do
-    BASE="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$WORK/server.out" | head -1 || true)"
-    [ -n "$BASE" ] && curl -sf "$BASE/healthz" >/dev/null && break
-    BASE=""
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
-    sleep 0.01
-  done
-  [ -n "$BASE" ] || { echo "error: the server did not start" >&2; exit 1; }
-  echo "   $BASE (pid $SERVER_PID)" >&2
-}
 
-status_kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$SERVER_PID/status"; }
 
-# The district's box, from the shipped boundary.
-read -r W S E NN < <(python3 - <<'PY'
-import json
-pts = []
-def walk(x):
-    if isinstance(x[0], (int, float)):
-        pts.append(x)
-    else:
-        for y in x:
-            walk(y)
-for f in json.load(open("data/boundary.geojson"))["features"]:
-    walk(f["geometry"]["coordinates"])
-print(min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts), max(p[1] for p in pts))
-PY
-)
+district_box
 
 cat >"$WORK/mixed.lua" <<LUA
 -- Each wrk thread draws its own sequence, the same every run.
@@ -168,12 +125,8 @@ PY
   awk '/Requests\/sec:/ { print $2 }' "$out"
 }
 
-# Other work on the machine skews every figure: wait (bounded) for a quiet moment.
-for _ in $(seq 1 "${IDLE_WAIT_S:-300}"); do
-  awk '{ exit !($1 < 0.5) }' /proc/loadavg && break
-  sleep 1
-done
-LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+# Wait (bounded) for a quiet machine.
+wait_quiet 300
 
 : >"$WORK/rows.md"
 echo "== start, then ${FIRST_S} s of mixed reads at c=$C at once" >&2

@@ -28,9 +28,9 @@ BOX_DEG="${BOX_DEG:-0.05}"
 CHAIN="${CHAIN:-petrochemical}"
 DENSE_BBOX="${DENSE_BBOX:-110.85,21.60,110.95,21.70}"
 
-for tool in wrk curl python3; do
-  command -v "$tool" >/dev/null || { echo "error: $tool is needed (Debian: apt-get install $tool)" >&2; exit 1; }
-done
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
+require_tools wrk curl python3
 
 echo "== building (release)" >&2
 cargo build --release --locked -q -p atlas --bin atlas
@@ -39,61 +39,18 @@ TARGET="${CARGO_TARGET_DIR:-target}"
 BIN="$TARGET/release/atlas"
 SYNTH="$TARGET/release/examples/synth_db"
 
-WORK="$(mktemp -d /tmp/atlas-bench.XXXXXX)"
-SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
+bench_workdir atlas-bench
 
 echo "== database: default dataset + $N synthetic sites (seed $SEED)" >&2
 "$SYNTH" "$WORK/bench.db" "$N" "$SEED" >&2
 
-# start_server: starts `atlas serve` on a free port; sets SERVER_PID and BASE.
-start_server() {
-  "$BIN" --db "$WORK/bench.db" serve --addr 127.0.0.1:0 >"$WORK/server.out" 2>>"$WORK/server.log" &
-  SERVER_PID=$!
-  BASE=""
-  for _ in $(seq 1 100); do
-    BASE="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$WORK/server.out" | head -1 || true)"
-    [ -n "$BASE" ] && curl -sf "$BASE/healthz" >/dev/null && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  [ -n "$BASE" ] || { echo "error: the server did not start" >&2; exit 1; }
-  echo "   $BASE (pid $SERVER_PID)" >&2
-}
-stop_server() {
-  kill -TERM "$SERVER_PID"
-  wait "$SERVER_PID" || true
-  SERVER_PID=""
-}
 
 echo "== starting atlas serve" >&2
 start_server
 
-status_kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$SERVER_PID/status"; }
 json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 
-# The district's box, from the shipped boundary.
-read -r W S E NN < <(python3 - <<'PY'
-import json
-pts = []
-def walk(x):
-    if isinstance(x[0], (int, float)):
-        pts.append(x)
-    else:
-        for y in x:
-            walk(y)
-for f in json.load(open("data/boundary.geojson"))["features"]:
-    walk(f["geometry"]["coordinates"])
-print(min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts), max(p[1] for p in pts))
-PY
-)
+district_box
 
 # lua_boxes FILE PATH: a wrk script requesting PATH&bbox=<a random box>, the same sequence
 # every run.
@@ -173,13 +130,9 @@ print(f"| {sys.argv[2]} | {sys.argv[3]} | {rps:,.0f} | {p['50']:.2f} | {p['99']:
 PY
 }
 
-# Other work on the machine skews every figure: wait (bounded) for a quiet moment and record
+# Wait (bounded) for a quiet machine and record
 # the load average around the runs.
-for _ in $(seq 1 "${IDLE_WAIT_S:-300}"); do
-  awk '{ exit !($1 < 0.5) }' /proc/loadavg && break
-  sleep 1
-done
-LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+wait_quiet 300
 echo "== load runs (${RUN_S} s each after ${WARM_S} s warm-up; load average $LOAD_BEFORE)" >&2
 : >"$WORK/rows.md"
 for c in 1 8; do

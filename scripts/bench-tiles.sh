@@ -32,9 +32,9 @@ WARM_S="${WARMUP_SECONDS:-2}"
 VIEWS="${VIEWS:-400}"
 FILTER="${FILTER:-}"
 
-for tool in wrk curl python3; do
-  command -v "$tool" >/dev/null || { echo "error: $tool is needed (Debian: apt-get install $tool)" >&2; exit 1; }
-done
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
+require_tools wrk curl python3
 
 TARGET="${CARGO_TARGET_DIR:-target}"
 if [ -z "${BIN:-}" ]; then
@@ -48,32 +48,13 @@ SYNTH="${SYNTH:-$TARGET/release/examples/synth_db}"
 [ -x "$BIN" ] || { echo "error: no binary at $BIN" >&2; exit 1; }
 [ -x "$SYNTH" ] || { echo "error: no synth_db at $SYNTH (cargo build -p atlas-store --example synth_db)" >&2; exit 1; }
 
-WORK="$(mktemp -d /tmp/atlas-bench-tiles.XXXXXX)"
-SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
+bench_workdir atlas-bench-tiles
 
 echo "== database: default dataset + $N synthetic sites (seed $SEED)" >&2
 timeout 1800 "$SYNTH" "$WORK/bench.db" "$N" "$SEED" >&2
 
 echo "== starting atlas serve" >&2
-"$BIN" --db "$WORK/bench.db" serve --addr 127.0.0.1:0 >"$WORK/server.out" 2>>"$WORK/server.log" &
-SERVER_PID=$!
-BASE=""
-for _ in $(seq 1 300); do
-  BASE="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$WORK/server.out" | head -1 || true)"
-  [ -n "$BASE" ] && curl -sf "$BASE/healthz" >/dev/null && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$BASE" ] || { echo "error: the server did not start" >&2; exit 1; }
-echo "   $BASE (pid $SERVER_PID)" >&2
+start_server
 
 # The tiles of the random views (one path a line) and of the district's centre at zooms 0–16
 # (zoom, path), from the shipped boundary's box.
@@ -183,12 +164,8 @@ print(f"| {sys.argv[2]} | {sys.argv[3]} | {rps:,.0f} | {p['50']:.2f} | {p['99']:
 PY
 }
 
-# Other work on the machine skews every figure: wait (bounded) for a quiet moment.
-for _ in $(seq 1 "${IDLE_WAIT_S:-120}"); do
-  awk '{ exit !($1 < 0.5) }' /proc/loadavg && break
-  sleep 1
-done
-LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+# Wait (bounded) for a quiet machine.
+wait_quiet 120
 echo "== load runs (${RUN_S} s each after ${WARM_S} s warm-up; load average $LOAD_BEFORE)" >&2
 : >"$WORK/rows.md"
 for c in 1 8; do
