@@ -40,13 +40,7 @@ async fn every_data_get_has_an_etag_and_answers_304_when_the_client_has_it() {
         );
         assert_eq!(again.bytes().await.unwrap(), body);
 
-        let r = app
-            .client
-            .get(app.url(path))
-            .header("if-none-match", &etag)
-            .send()
-            .await
-            .unwrap();
+        let r = app.get_if_none_match(path, &etag).await;
         assert_eq!(r.status(), StatusCode::NOT_MODIFIED, "{path}");
         assert_eq!(r.headers()["etag"].to_str().unwrap(), etag);
         assert!(r.headers().contains_key("cache-control"));
@@ -54,22 +48,10 @@ async fn every_data_get_has_an_etag_and_answers_304_when_the_client_has_it() {
 
         // A list of tags, one of them current, and the weak form of a strong tag, match too.
         let list = format!("\"nope\", W/{}", etag.trim_start_matches("W/"));
-        let r = app
-            .client
-            .get(app.url(path))
-            .header("if-none-match", list)
-            .send()
-            .await
-            .unwrap();
+        let r = app.get_if_none_match(path, &list).await;
         assert_eq!(r.status(), StatusCode::NOT_MODIFIED, "{path}");
 
-        let r = app
-            .client
-            .get(app.url(path))
-            .header("if-none-match", "W/\"something-else\"")
-            .send()
-            .await
-            .unwrap();
+        let r = app.get_if_none_match(path, "W/\"something-else\"").await;
         assert_eq!(r.status(), StatusCode::OK, "{path}: another tag");
     }
 }
@@ -116,12 +98,8 @@ async fn the_etag_follows_the_normalised_query_and_changes_with_the_data() {
     assert_ne!(facets, tag("/api/v1/facets").await);
     assert_ne!(chains, tag("/api/v1/chains").await);
     let r = app
-        .client
-        .get(app.url("/api/v1/sites?kind=incubator"))
-        .header("if-none-match", &a)
-        .send()
-        .await
-        .unwrap();
+        .get_if_none_match("/api/v1/sites?kind=incubator", &a)
+        .await;
     assert_eq!(r.status(), StatusCode::OK, "an old tag gets the new data");
 }
 
@@ -129,12 +107,8 @@ async fn the_etag_follows_the_normalised_query_and_changes_with_the_data() {
 async fn an_invalid_request_never_gets_a_304() {
     let app = spawn_app().await;
     let r = app
-        .client
-        .get(app.url("/api/v1/sites?chain=no_such_chain"))
-        .header("if-none-match", "*")
-        .send()
-        .await
-        .unwrap();
+        .get_if_none_match("/api/v1/sites?chain=no_such_chain", "*")
+        .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
 

@@ -92,6 +92,16 @@ impl TestApp {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: {e}: {text}"))
     }
 
+    /// GET with `If-None-Match: tag` (a revalidation).
+    pub async fn get_if_none_match(&self, path: &str, tag: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("if-none-match", tag)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// GET `path`, expecting an error status and the JSON error body; returns (status, code,
     /// message).
     pub async fn error(&self, path: &str) -> (StatusCode, String, String) {

@@ -265,13 +265,7 @@ async fn tiles_have_an_etag_and_answer_304() {
         "public, max-age=60, must-revalidate"
     );
     let etag = etag_of(&app, path).await;
-    let again = app
-        .client
-        .get(app.url(path))
-        .header("if-none-match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let again = app.get_if_none_match(path, &etag).await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     // Another tile or another filter is another tag.
     assert_ne!(
@@ -285,13 +279,7 @@ async fn tiles_have_an_etag_and_answer_304() {
     assert_ne!(etag, etag_of(&app, "/tiles/sites/10/827/448.mvt").await);
     let tj = "/tiles/sites.json?chain=petrochemical";
     let etag = etag_of(&app, tj).await;
-    let again = app
-        .client
-        .get(app.url(tj))
-        .header("if-none-match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let again = app.get_if_none_match(tj, &etag).await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 }
 
