@@ -68,6 +68,7 @@
 
 mod backup;
 mod bulk;
+mod checkpoint;
 mod error;
 mod facets;
 mod index;
@@ -86,6 +87,7 @@ pub mod users;
 mod write;
 
 pub use backup::check_database;
+pub use checkpoint::Checkpointer;
 pub use error::{ErrorKind, InUse, Result, StoreError};
 pub use facets::{ChainCount, FacetCount, Facets, LinkCount};
 pub use index::shared::SharedIndex;

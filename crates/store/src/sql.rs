@@ -112,6 +112,10 @@ pub const FTS_HASHSIZE: &str = "INSERT INTO sites_fts (sites_fts, rank) VALUES (
 pub const COMBOS: &str = "SELECT id, category_rank, kind, level, status, scope, town_code, sites \
     FROM facet_combos";
 /// Interns a facet combination (?1 category rank, ?2 kind, ?3 level, ?4 status, ?5 scope, ?6 town).
+/// The id of a combination (?1 category rank, ?2 kind, ?3 level, ?4 status, ?5 scope, ?6 town),
+/// through its unique index.
+pub const COMBO_ID: &str = "SELECT id FROM facet_combos WHERE category_rank = ?1 AND kind = ?2 \
+    AND level = ?3 AND status = ?4 AND scope = ?5 AND ifnull(town_code, '') = ifnull(?6, '')";
 pub const INSERT_COMBO: &str = "INSERT INTO facet_combos \
     (category_rank, kind, level, status, scope, town_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 /// Adds ?2 to the site count of combination ?1.
@@ -125,6 +129,8 @@ pub const CHAIN_SET_BY_ID: &str =
 pub const COMBO_BY_ID: &str = "SELECT id, category_rank, kind, level, status, scope, town_code, \
     sites FROM facet_combos WHERE id = ?1";
 /// Interns a chain set (?1 category rank, ?2 refs as `ChainRef::format_list` writes them).
+/// The id of a chain set (?1 category rank, ?2 refs), through its unique index.
+pub const CHAIN_SET_ID: &str = "SELECT id FROM chain_sets WHERE category_rank = ?1 AND refs = ?2";
 pub const INSERT_CHAIN_SET: &str = "INSERT INTO chain_sets (category_rank, refs) VALUES (?1, ?2)";
 /// One chain or link of a chain set.
 pub const INSERT_CHAIN_SET_REF: &str =

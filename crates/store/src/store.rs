@@ -45,6 +45,10 @@ pub struct Store {
 
 /// Page cache of a connection (negative: KiB), 64 MiB.
 pub(crate) const CACHE_KIB: i64 = -65_536;
+/// Page cache of a read-only connection (negative: KiB), 8 MiB: it reads the database file
+/// through the memory map and caches only pages of the write-ahead log (which a server keeps
+/// short, see [`crate::Checkpointer`]).
+const READER_CACHE_KIB: i64 = -8_192;
 /// Size the WAL file is truncated to after a checkpoint, 64 MiB.
 const WAL_LIMIT_BYTES: i64 = 64 << 20;
 /// Page size of a new database file, 16 KiB (SQLite's default is 4): a large import writes a
@@ -97,6 +101,7 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         Self::configure(&mut conn)?;
+        conn.pragma_update(None, "cache_size", READER_CACHE_KIB)?;
         conn.pragma_update(None, "query_only", "ON")?;
         let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let expected = migrations::latest_version();

@@ -11,7 +11,7 @@ use crate::row::{bind_site, category_rank, site_from_row};
 use crate::sql;
 use atlas_core::{ChainRef, Site};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use std::borrow::Cow;
 /// Hash maps and sets of the import's hot loop: a fast hash (foldhash) with a random seed.
@@ -123,7 +123,9 @@ fn normalised(s: &Site) -> Cow<'_, Site> {
 const BULK_FTS_HASHSIZE: i64 = 64 << 20;
 
 /// Facet combinations and chain sets of the store, interned: ids by key, and the change in the
-/// number of sites using each, written back at the end of the import.
+/// number of sites using each, written back at the end of the import. A bulk import loads every
+/// id at once; a single-site change looks up the one or two it meets through the tables' unique
+/// indexes (loading tens of thousands of keys would cost every save milliseconds).
 struct Interned {
     combos: HashMap<String, i64>,
     sets: HashMap<String, i64>,
@@ -153,6 +155,16 @@ fn set_key(rank: i64, refs: &str) -> String {
 }
 
 impl Interned {
+    fn empty() -> Self {
+        Self {
+            combos: HashMap::default(),
+            sets: HashMap::default(),
+            combo_delta: HashMap::default(),
+            set_delta: HashMap::default(),
+            cell_delta: HashMap::default(),
+        }
+    }
+
     fn load(conn: &Connection) -> Result<Self> {
         let mut combos = HashMap::default();
         let mut st = conn.prepare_cached(sql::COMBOS)?;
@@ -188,8 +200,8 @@ impl Interned {
     fn ids(&mut self, conn: &Connection, s: &Site, k: &Keys) -> Result<(i64, i64)> {
         let rank = category_rank(s.category);
         let town = s.town_code.as_ref().map(|t| t.as_str());
-        let combo = match self.combos.get(&k.combo) {
-            Some(id) => *id,
+        let combo = match self.combo_id(conn, s, &k.combo)? {
+            Some(id) => id,
             None => {
                 conn.prepare_cached(sql::INSERT_COMBO)?.execute(params![
                     rank,
@@ -204,8 +216,8 @@ impl Interned {
                 id
             }
         };
-        let set = match self.sets.get(&k.set) {
-            Some(id) => *id,
+        let set = match self.set_id(conn, rank, k)? {
+            Some(id) => id,
             None => {
                 conn.prepare_cached(sql::INSERT_CHAIN_SET)?
                     .execute(params![rank, k.refs])?;
@@ -223,6 +235,46 @@ impl Interned {
             }
         };
         Ok((combo, set))
+    }
+
+    /// The id of the combination of `s` (key `key`) when it is interned.
+    fn combo_id(&mut self, conn: &Connection, s: &Site, key: &str) -> Result<Option<i64>> {
+        if let Some(id) = self.combos.get(key) {
+            return Ok(Some(*id));
+        }
+        let found = conn
+            .prepare_cached(sql::COMBO_ID)?
+            .query_row(
+                params![
+                    category_rank(s.category),
+                    s.kind.as_str(),
+                    s.level.as_str(),
+                    s.status.as_str(),
+                    s.scope.as_str(),
+                    s.town_code.as_ref().map(|t| t.as_str())
+                ],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?;
+        if let Some(id) = found {
+            self.combos.insert(key.to_owned(), id);
+        }
+        Ok(found)
+    }
+
+    /// The id of the chain set of a site (category rank `rank`, keys `k`) when it is interned.
+    fn set_id(&mut self, conn: &Connection, rank: i64, k: &Keys) -> Result<Option<i64>> {
+        if let Some(id) = self.sets.get(&k.set) {
+            return Ok(Some(*id));
+        }
+        let found = conn
+            .prepare_cached(sql::CHAIN_SET_ID)?
+            .query_row(params![rank, k.refs], |r| r.get::<_, i64>(0))
+            .optional()?;
+        if let Some(id) = found {
+            self.sets.insert(k.set.clone(), id);
+        }
+        Ok(found)
     }
 
     /// Counts a site (`by` = 1) or uncounts it (-1): its combination, chain set and the grid
@@ -552,7 +604,11 @@ impl<'c> Writer<'c> {
                 .at
                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             report: ImportReport::default(),
-            interned: Interned::load(conn)?,
+            interned: if bulk {
+                Interned::load(conn)?
+            } else {
+                Interned::empty()
+            },
             stored_ids,
             indexes,
             max_pk,

@@ -461,3 +461,50 @@ fn revisions_and_users_take_their_time_from_the_stores_clock() {
     let revoked = store.revoke_user("clocked").unwrap();
     assert_eq!(revoked.revoked_at.as_deref(), Some("2026-03-05T00:00:00Z"));
 }
+
+#[test]
+fn single_site_updates_reuse_stored_combinations_and_chain_sets_and_intern_new_ones() {
+    let (mut store, mut sites) = synth_store(400, 23);
+    // Site 0 takes site 1's attributes and chains (a combination and a chain set the store
+    // already holds), then a status no site has (a new combination).
+    let mut s = sites[0].clone();
+    s.category = sites[1].category;
+    s.kind = sites[1].kind;
+    s.level = sites[1].level;
+    s.status = sites[1].status;
+    s.scope = sites[1].scope;
+    s.town_code = sites[1].town_code.clone();
+    s.chains = sites[1].chains.clone();
+    store
+        .update_site(&s, None, "alice", Action::Update)
+        .unwrap();
+    sites[0] = s.clone();
+    assert_reads_match(&store, &sites);
+    // A combination no site has: a new one is interned.
+    let key = |x: &Site| {
+        (
+            x.category,
+            x.kind,
+            x.level,
+            x.status,
+            x.scope,
+            x.town_code.clone(),
+        )
+    };
+    let held: std::collections::HashSet<_> = sites.iter().map(key).collect();
+    let fresh = atlas_core::Status::ALL
+        .iter()
+        .flat_map(|st| atlas_core::Level::ALL.iter().map(move |l| (*st, *l)))
+        .map(|(status, level)| Site {
+            status,
+            level,
+            ..s.clone()
+        })
+        .find(|x| !held.contains(&key(x)))
+        .unwrap();
+    store
+        .update_site(&fresh, None, "alice", Action::Update)
+        .unwrap();
+    sites[0] = fresh;
+    assert_reads_match(&store, &sites);
+}

@@ -4,13 +4,16 @@
 //! Every call has a time limit: when it passes, the statement is interrupted (SQLite
 //! `sqlite3_interrupt`) and the caller gets `query_timeout`.
 //!
+//! The writer does not checkpoint the write-ahead log in its commits: a [`Checkpointer`] does,
+//! on a thread of its own, shortly after each write.
+//!
 //! Every connection, readers and writer, shares the process's one list index
 //! ([`SharedIndex`]): built once in the background at start (reads take the SQL path until it
 //! is ready, never waiting for it), moved in place by every single-site change of the writer,
 //! rebuilt in the background after an import.
 
 use super::error::ApiError;
-use atlas_store::{SharedIndex, Store, StoreError};
+use atlas_store::{Checkpointer, SharedIndex, Store, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -29,6 +32,9 @@ pub struct Db {
     timeout: Duration,
     /// The list index every connection shares.
     index: Arc<SharedIndex>,
+    /// Checkpoints the write-ahead log after writes, off the writer's path (`None`: the
+    /// writer checkpoints in its commits, SQLite's default).
+    checkpoints: Option<Checkpointer>,
 }
 
 impl Db {
@@ -48,6 +54,10 @@ impl Db {
         if writer.is_empty()? {
             writer.load_default(today)?;
         }
+        let checkpoints = Checkpointer::start(path)?;
+        if checkpoints.is_some() {
+            writer.defer_checkpoints()?;
+        }
         let index = SharedIndex::new(path);
         writer.attach_index(Arc::clone(&index));
         let readers = readers.max(1);
@@ -66,6 +76,7 @@ impl Db {
             writer: tokio::sync::Mutex::new(Some(writer)),
             timeout,
             index,
+            checkpoints,
         }))
     }
 
@@ -140,6 +151,9 @@ impl Db {
         .await
         .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?;
         *guard = Some(store);
+        if let Some(c) = &self.checkpoints {
+            c.nudge();
+        }
         out
     }
 

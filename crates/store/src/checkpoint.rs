@@ -1,0 +1,85 @@
+//! WAL checkpoints off the writer's path.
+//!
+//! By default SQLite checkpoints inside the commit that takes the write-ahead log past 1,000
+//! pages: that commit copies the log into the database file and syncs it, and the one save
+//! that happens to cross the mark waits for all of it. A server instead defers checkpoints on
+//! its writer ([`Store::defer_checkpoints`]) and nudges a [`Checkpointer`] after each write:
+//! a thread with a connection of its own that runs a passive checkpoint (it never blocks a
+//! reader or the writer) shortly after the last nudge. The log then stays short, so readers
+//! also keep fewer of its pages in their caches.
+
+use crate::error::Result;
+use crate::Store;
+use rusqlite::Connection;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long the checkpointer waits after a nudge for more writes before it checkpoints.
+const SETTLE: Duration = Duration::from_millis(100);
+
+/// Runs passive checkpoints of one database on a thread of its own (see the module
+/// documentation). Dropping it ends the thread after its current checkpoint.
+#[derive(Debug)]
+pub struct Checkpointer {
+    nudge: SyncSender<()>,
+    frames: Arc<AtomicU64>,
+}
+
+impl Checkpointer {
+    /// Opens a connection to the database at `path` and starts the thread; `None` when the
+    /// system refuses a thread (the writer then keeps checkpointing in its commits).
+    pub fn start(path: &Path) -> Result<Option<Self>> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(crate::BUSY_TIMEOUT)?;
+        let (nudge, nudged) = sync_channel(1);
+        let frames = Arc::new(AtomicU64::new(0));
+        let counted = Arc::clone(&frames);
+        let spawned = std::thread::Builder::new()
+            .name("atlas-checkpoint".into())
+            .spawn(move || run(&conn, &nudged, &counted));
+        Ok(spawned.ok().map(|_| Self { nudge, frames }))
+    }
+
+    /// Asks for a checkpoint soon (a write has just committed). Never blocks.
+    pub fn nudge(&self) {
+        match self.nudge.try_send(()) {
+            // A nudge already waiting covers this one; a stopped thread has nothing to do.
+            Ok(()) | Err(TrySendError::Full(()) | TrySendError::Disconnected(())) => {}
+        }
+    }
+
+    /// The log frames copied into the database file so far.
+    pub fn frames_checkpointed(&self) -> u64 {
+        self.frames.load(Ordering::Relaxed)
+    }
+}
+
+fn run(conn: &Connection, nudged: &Receiver<()>, frames: &AtomicU64) {
+    while nudged.recv().is_ok() {
+        std::thread::sleep(SETTLE);
+        // Nudges that came while settling are covered by this checkpoint.
+        while nudged.try_recv().is_ok() {}
+        // (busy, frames in the log, frames checkpointed); a failure (e.g. a full disk) is
+        // retried at the next nudge, and the log stays valid meanwhile.
+        if let Ok((_, _, done)) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        }) {
+            frames.fetch_add(u64::try_from(done).unwrap_or(0), Ordering::Relaxed);
+        }
+    }
+}
+
+impl Store {
+    /// Stops this connection from checkpointing in its commits: a [`Checkpointer`] does it.
+    pub fn defer_checkpoints(&self) -> Result<()> {
+        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,71 @@
+#![allow(clippy::unwrap_used)]
+//! Checkpoints off the writer's path: a writer that defers them leaves its commits in the
+//! write-ahead log, and a nudged `Checkpointer` copies them into the database file.
+
+use atlas_core::dataset::Reference;
+use atlas_store::{Action, Checkpointer, Store};
+use std::time::{Duration, Instant};
+
+/// The size of the write-ahead log of `path`.
+fn wal_bytes(path: &std::path::Path) -> u64 {
+    std::fs::metadata(path.with_extension("db-wal")).map_or(0, |m| m.len())
+}
+
+#[test]
+fn a_deferring_writer_leaves_the_log_to_the_checkpointer_which_copies_it_after_a_nudge() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("atlas.db");
+    let mut store = Store::open(&path).unwrap();
+    store
+        .replace_reference(&Reference::embedded().unwrap())
+        .unwrap();
+    let sites = atlas_store::synth::sites(300, 3);
+    store.import_sites_by(&sites, "test", false).unwrap();
+    // Start from a database file holding everything so far.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    let checkpointer = Checkpointer::start(&path).unwrap().unwrap();
+    store.defer_checkpoints().unwrap();
+    assert_eq!(checkpointer.frames_checkpointed(), 0);
+
+    for (i, s) in sites.iter().take(40).enumerate() {
+        let mut changed = s.clone();
+        changed.name_zh = format!("{}（{i}）", s.name_zh);
+        store
+            .update_site(&changed, None, "alice", Action::Update)
+            .unwrap();
+    }
+    assert!(wal_bytes(&path) > 0, "the commits are in the log");
+    let name_in_file = |copy: &str| {
+        let copy = dir.path().join(copy);
+        std::fs::copy(&path, &copy).unwrap();
+        Store::open_readonly(&copy)
+            .unwrap()
+            .get(&sites[0].id)
+            .unwrap()
+            .unwrap()
+            .name_zh
+    };
+    assert_eq!(
+        name_in_file("before.db"),
+        sites[0].name_zh,
+        "not yet in the file"
+    );
+    checkpointer.nudge();
+    let start = Instant::now();
+    while checkpointer.frames_checkpointed() == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no checkpoint after a nudge"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The database file alone now holds the changes.
+    drop(checkpointer);
+    assert_eq!(
+        name_in_file("after.db"),
+        format!("{}（0）", sites[0].name_zh)
+    );
+}
