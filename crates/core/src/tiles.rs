@@ -219,36 +219,89 @@ struct Acc {
     keys: Vec<i64>,
 }
 
+/// `log2(GRID)`: a tile of zoom `z` is cut into the cells of level `z + GRID_BITS`.
+const GRID_BITS: u8 = 3;
+/// The level of [`CellAddress`]: the cells of tiles of [`MAX_ZOOM`].
+const ADDRESS_LEVEL: u8 = MAX_ZOOM + GRID_BITS;
+
+/// Where a marker lies in the finest grid of cells over the world (`2^ADDRESS_LEVEL` cells a
+/// side; the cells of tiles of [`MAX_ZOOM`]): its column and row. The grids of every zoom nest
+/// exactly — their edges are the same numbers (see [`Binner`]) — so the cell of zoom `z` is the
+/// address shifted right by `MAX_ZOOM - z` bits, and its tile by 3 more: computed once for a
+/// site, the address places it at every zoom with integer operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CellAddress {
+    col: u32,
+    row: u32,
+}
+
+impl CellAddress {
+    /// The address of no cell: in no tile at any zoom (for a site without location).
+    pub const NOWHERE: Self = Self {
+        col: u32::MAX,
+        row: u32::MAX,
+    };
+
+    /// The cell holding the marker (`lon`, `lat`): a row holds the latitudes up to its north
+    /// edge and above its south edge (a marker on an edge is in the row south of it), a column
+    /// the longitudes from its west edge to below its east edge.
+    pub fn of(lon: f64, lat: f64) -> Self {
+        let n = 1_u64 << ADDRESS_LEVEL;
+        // The projection's estimate, then the exact edges decide (the estimate may be a row off
+        // where it rounds differently from them).
+        let (_, y) = world_position(0.0, lat, MAX_ZOOM);
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let mut row = (y / f64::from(CELL)).floor().clamp(0.0, (n - 1) as f64) as u64;
+        while row > 0 && lat > row_edge(row, n) {
+            row -= 1;
+        }
+        while row + 1 < n && lat <= row_edge(row + 1, n) {
+            row += 1;
+        }
+        // Both are below 2^ADDRESS_LEVEL, within u32.
+        #[allow(clippy::cast_possible_truncation)]
+        Self {
+            col: column_of(lon, n) as u32,
+            row: row as u32,
+        }
+    }
+
+    /// At zoom `z` (≤ [`MAX_ZOOM`]): the tile's column and row, and the cell's (row-major)
+    /// index within it.
+    fn at(self, z: u8) -> (u32, u32, usize) {
+        let shift = MAX_ZOOM.saturating_sub(z);
+        let (col, row) = (self.col >> shift, self.row >> shift);
+        let mask = GRID - 1;
+        (
+            col >> GRID_BITS,
+            row >> GRID_BITS,
+            ((row & mask) * GRID + (col & mask)) as usize,
+        )
+    }
+}
+
 /// Sorts the markers of a tile into its cells.
 ///
 /// A cell is decided on the marker's longitude and latitude against the cells' edges, which
 /// are the same numbers for every tile that shares them (computed from the cell's index in the
 /// grid of `2^z · GRID` cells per side over the world): a marker lands in one cell of one tile,
-/// however it rounds. No projection per site; only the features' positions are projected.
+/// however it rounds. No projection per site but the [`CellAddress`] (which a caller may keep
+/// per site); only the features' positions are projected.
 #[derive(Debug)]
 pub struct Binner {
     tile: TileId,
-    /// Cells per side over the world.
-    n: u64,
-    /// North edges of the tile's rows of cells, and the south edge of the last: `GRID + 1`
-    /// latitudes, decreasing.
-    edges: [f64; GRID as usize + 1],
     cells: Vec<Option<Acc>>,
 }
 
 impl Binner {
     /// An empty tile.
     pub fn new(tile: TileId) -> Self {
-        let n = (1_u64 << tile.z) * u64::from(GRID);
-        let first = u64::from(tile.y) * u64::from(GRID);
-        let mut edges = [0.0; GRID as usize + 1];
-        for (k, e) in (first..).zip(edges.iter_mut()) {
-            *e = row_edge(k, n);
-        }
         Self {
             tile,
-            n,
-            edges,
             cells: vec![None; (GRID * GRID) as usize],
         }
     }
@@ -258,29 +311,27 @@ impl Binner {
         self.tile
     }
 
-    /// The cell (row-major index) of a marker, when it lies in this tile: a row holds the
-    /// latitudes up to its north edge and above its south edge (a marker on an edge is in the
-    /// cell south of it), a column the longitudes from its west edge to below its east edge.
-    fn cell(&self, lon: f64, lat: f64) -> Option<usize> {
-        let g = GRID as usize;
-        if !(lat <= self.edges[0] && lat > self.edges[g]) {
-            return None;
-        }
-        let col = column_of(lon, self.n);
-        if col / u64::from(GRID) != u64::from(self.tile.x) {
-            return None;
-        }
-        let row = self.edges[1..g].iter().take_while(|e| lat <= **e).count();
-        // The remainder is below GRID.
-        #[allow(clippy::cast_possible_truncation)]
-        let col = (col % u64::from(GRID)) as usize;
-        Some(row * g + col)
+    /// The cell (row-major index) of a marker at `a`, when it lies in this tile.
+    fn cell(&self, a: CellAddress) -> Option<usize> {
+        let (x, y, cell) = a.at(self.tile.z);
+        (x == self.tile.x && y == self.tile.y).then_some(cell)
+    }
+
+    /// Whether a marker at `a` lies in this tile.
+    pub fn holds(&self, a: CellAddress) -> bool {
+        self.cell(a).is_some()
     }
 
     /// Adds `m` to its cell when its marker lies in this tile; false (nothing added) when it
     /// lies in another.
     pub fn add(&mut self, m: &Marker) -> bool {
-        let Some(i) = self.cell(m.lon, m.lat) else {
+        self.add_at(CellAddress::of(m.lon, m.lat), m)
+    }
+
+    /// [`Binner::add`] for a marker whose address is known (`a` must be
+    /// `CellAddress::of(m.lon, m.lat)`).
+    pub fn add_at(&mut self, a: CellAddress, m: &Marker) -> bool {
+        let Some(i) = self.cell(a) else {
             return false;
         };
         let rank = Category::ALL
@@ -593,5 +644,53 @@ mod tests {
         .unwrap();
         assert!(!bytes.is_empty());
         assert!(encode(&[]).unwrap().is_empty());
+    }
+
+    /// The cell of a marker in tile `t` as the edges of the tile's own level define it.
+    fn cell_by_edges(t: TileId, lon: f64, lat: f64) -> Option<usize> {
+        let n = (1_u64 << t.z) * u64::from(GRID);
+        let first = u64::from(t.y) * u64::from(GRID);
+        let edges: Vec<f64> = (first..=first + 8).map(|k| row_edge(k, n)).collect();
+        if !(lat <= edges[0] && lat > edges[8]) {
+            return None;
+        }
+        let col = column_of(lon, n);
+        if col / u64::from(GRID) != u64::from(t.x) {
+            return None;
+        }
+        let row = edges[1..8].iter().take_while(|e| lat <= **e).count();
+        Some(row * 8 + (col % 8) as usize)
+    }
+
+    #[test]
+    fn a_cell_address_places_a_marker_as_the_edges_of_every_zoom_do() {
+        // Points of the district and the world, and points exactly on (and a hair beside)
+        // row edges of several levels, where rounding would show.
+        let mut points = vec![(110.9, 21.65), (-180.0, 85.1), (180.0, -85.1), (0.0, 0.0)];
+        let mut seed = 7_u64;
+        for _ in 0..400 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let u = (seed >> 11) as f64 / (1_u64 << 53) as f64;
+            let v = ((seed >> 3) % 1000) as f64 / 1000.0;
+            points.push((110.6 + 0.6 * u, 21.3 + 0.6 * v));
+        }
+        for level in [8_u64, 14, 19, 25] {
+            let n = 1 << level;
+            let k = (n as f64 * 0.4377) as u64;
+            let lat = row_edge(k, n);
+            points.extend([
+                (110.9, lat),
+                (110.9, lat.next_up()),
+                (110.9, lat.next_down()),
+            ]);
+        }
+        for (lon, lat) in points {
+            let a = CellAddress::of(lon, lat);
+            for z in 0..=MAX_ZOOM {
+                let (x, y, cell) = a.at(z);
+                let t = TileId::new(u64::from(z), u64::from(x), u64::from(y)).unwrap();
+                assert_eq!(cell_by_edges(t, lon, lat), Some(cell), "{lon} {lat} z{z}");
+            }
+        }
     }
 }

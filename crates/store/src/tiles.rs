@@ -11,7 +11,9 @@
 use crate::error::{Result, StoreError};
 use crate::index::listing;
 use crate::{query, sql, Store};
-use atlas_core::tiles::{Binner, CellGroup, Marker, SiteProps, TileFeature, TileId, MAX_IDS};
+use atlas_core::tiles::{
+    Binner, CellAddress, CellGroup, Marker, SiteProps, TileFeature, TileId, MAX_IDS,
+};
 use atlas_core::{BBox, Category, Kind, Labelled, LocationPrecision, SiteFilter};
 
 impl Store {
@@ -21,8 +23,8 @@ impl Store {
     pub fn tile(&self, filter: &SiteFilter, tile: TileId) -> Result<Vec<TileFeature>> {
         let b = tile.search_box();
         let mut bin = Binner::new(tile);
-        self.each_marker(filter, &b, |m| {
-            bin.add(&m);
+        self.each_marker(filter, &b, |m, a| {
+            bin.add_at(a, &m);
         })?;
         bin.finish()
             .into_iter()
@@ -40,7 +42,7 @@ impl Store {
             max_lat: 90.0,
         };
         let mut out: Option<BBox> = None;
-        self.each_marker(filter, &world, |m| {
+        self.each_marker(filter, &world, |m, _| {
             let p = BBox {
                 min_lon: m.lon,
                 min_lat: m.lat,
@@ -53,12 +55,12 @@ impl Store {
     }
 
     /// Calls `visit` once for every located site of `filter` whose marker lies in `b` (edges
-    /// included), in no particular order.
+    /// included), with the marker's cell address, in no particular order.
     fn each_marker(
         &self,
         filter: &SiteFilter,
         b: &BBox,
-        mut visit: impl FnMut(Marker),
+        mut visit: impl FnMut(Marker, CellAddress),
     ) -> Result<()> {
         let f = SiteFilter {
             bbox: None,
@@ -82,13 +84,16 @@ impl Store {
             let answered = self.with_list_index(&f, |ix, passes| {
                 ix.each_marker(passes, q, |h| {
                     match categories.get(h.combo as usize).copied().flatten() {
-                        Some(category) => visit(Marker {
-                            key: h.pk,
-                            lon: h.marker[0],
-                            lat: h.marker[1],
-                            category,
-                            approximate: h.approximate,
-                        }),
+                        Some(category) => visit(
+                            Marker {
+                                key: h.pk,
+                                lon: h.marker[0],
+                                lat: h.marker[1],
+                                category,
+                                approximate: h.approximate,
+                            },
+                            h.address,
+                        ),
                         None => missing = true,
                     }
                 });
@@ -119,13 +124,17 @@ impl Store {
             if !(lon >= q[0] && lon <= q[1] && lat >= q[2] && lat <= q[3]) {
                 continue;
             }
-            visit(Marker {
-                key: r.get(0)?,
-                lon,
-                lat,
-                category: parse(&r.get::<_, String>(3)?)?,
-                approximate: parse::<LocationPrecision>(&r.get::<_, String>(4)?)?.is_approximate(),
-            });
+            visit(
+                Marker {
+                    key: r.get(0)?,
+                    lon,
+                    lat,
+                    category: parse(&r.get::<_, String>(3)?)?,
+                    approximate: parse::<LocationPrecision>(&r.get::<_, String>(4)?)?
+                        .is_approximate(),
+                },
+                CellAddress::of(lon, lat),
+            );
         }
         Ok(())
     }

@@ -31,6 +31,7 @@
 use crate::error::Result;
 use crate::index::dicts::{Verdicts, Version};
 use crate::{sql, Store};
+use atlas_core::tiles::CellAddress;
 use atlas_core::{Labelled, LocationPrecision, SiteFilter};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -231,6 +232,9 @@ pub(crate) struct ListIndex {
     grid: Grid,
     /// Per site: its location precision is approximate (`town`, `district`).
     approximate: Vec<bool>,
+    /// Per site: the cell address of its marker (`CellAddress::NOWHERE` without location), which
+    /// places it in the tiles of every zoom.
+    addresses: Vec<CellAddress>,
     /// By key, the marker of each site whose marker is not its box's south-west corner
     /// (polygons: their representative point); a point site's marker is its (degenerate) box.
     markers: HashMap<i64, [f64; 2]>,
@@ -366,6 +370,8 @@ pub(crate) struct MarkerHit {
     /// `[lon, lat]`.
     pub marker: [f64; 2],
     pub approximate: bool,
+    /// The marker's cell address.
+    pub address: CellAddress,
 }
 
 fn passes(list: &Option<Vec<bool>>, id: u32) -> bool {
@@ -523,6 +529,10 @@ impl ListIndex {
         };
         let approximate = e.marker.is_some_and(|m| m.approximate);
         place(&mut self.approximate, pos, approximate, how);
+        let address = e.marker.map_or(CellAddress::NOWHERE, |m| {
+            CellAddress::of(m.marker[0], m.marker[1])
+        });
+        place(&mut self.addresses, pos, address, how);
     }
 
     /// Drops the entry at list position `pos` from every per-site column (the grid is the
@@ -532,6 +542,7 @@ impl ListIndex {
             self.markers.remove(pk);
         }
         self.approximate.remove(pos);
+        self.addresses.remove(pos);
         self.pks.remove(pos);
         self.ids.remove(pos);
         for column in &mut self.boxes.0 {
@@ -744,6 +755,11 @@ impl ListIndex {
                     combo: self.ids[i].0,
                     marker: m,
                     approximate: self.approximate.get(i).copied().unwrap_or(false),
+                    address: self
+                        .addresses
+                        .get(i)
+                        .copied()
+                        .unwrap_or(CellAddress::NOWHERE),
                 });
             }
         };
