@@ -31,7 +31,7 @@ pub struct Store {
     /// The verdicts of the last filter parts asked, with what they were computed against.
     pub(crate) passes: std::cell::RefCell<
         Option<(
-            listing::IndexVersion,
+            dicts::Version,
             String,
             std::sync::Arc<listing::Passes>,
         )>,

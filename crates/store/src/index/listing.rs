@@ -810,14 +810,15 @@ impl Store {
     /// With a shared index attached ([`Store::attach_index`]) the process's one copy answers
     /// when it holds exactly the data version this connection sees; never a build. Without
     /// one, this connection's own copy answers, read on the first request and after every
-    /// change. The verdicts are kept per connection for the last filter parts asked.
+    /// change. The verdicts of the last filter parts asked are kept: by the shared index for
+    /// the process, else per connection.
     pub(crate) fn with_list_index<T>(
         &self,
         f: &SiteFilter,
         body: impl FnOnce(&ListIndex, &Passes) -> T,
     ) -> Result<Option<T>> {
         let key = parts_key(f);
-        let cached = |at: &IndexVersion, key: &str| {
+        let cached = |at: &Version, key: &str| {
             self.passes
                 .borrow()
                 .as_ref()
@@ -825,19 +826,17 @@ impl Store {
                 .map(|(_, _, p)| p.clone())
         };
         let Some(shared) = &self.shared else {
-            let version = IndexVersion::Local(self.version()?);
+            let version = self.version()?;
             let d = self.dicts()?;
             let ix = match self.list_index.borrow().as_ref() {
-                Some((v, ix)) if IndexVersion::Local(*v) == version => Some(ix.clone()),
+                Some((v, ix)) if *v == version => Some(ix.clone()),
                 _ => None,
             };
             let ix = match ix {
                 Some(ix) => ix,
                 None => {
                     let ix = Arc::new(ListIndex::load(&self.conn)?);
-                    if let IndexVersion::Local(v) = version {
-                        *self.list_index.borrow_mut() = Some((v, ix.clone()));
-                    }
+                    *self.list_index.borrow_mut() = Some((version, ix.clone()));
                     ix
                 }
             };
@@ -850,24 +849,12 @@ impl Store {
         };
         let version = self.data_version()?;
         Ok(shared.with_current(version, |held| {
-            let at = IndexVersion::Shared(version);
-            let passes = match cached(&at, &key) {
-                Some(p) => p,
-                None => Arc::new(Passes::new(f, &held.dicts.verdicts(f), &held.list)),
-            };
-            *self.passes.borrow_mut() = Some((at, key, passes.clone()));
+            let passes = shared.passes(version, &key, || {
+                Passes::new(f, &held.dicts.verdicts(f), &held.list)
+            });
             body(&held.list, &passes)
         }))
     }
-}
-
-/// What a connection's kept verdicts ([`Passes`]) were computed against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum IndexVersion {
-    /// The connection's own list index, read at this version.
-    Local(Version),
-    /// The shared index at this data version.
-    Shared(u64),
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@
 
 use crate::error::Result;
 use crate::index::dicts::{Dicts, Touched};
-use crate::index::listing::{Entry, ListIndex, Placed};
+use crate::index::listing::{Entry, ListIndex, Passes, Placed};
 use crate::{sql, Store};
 use rusqlite::{Connection, OptionalExtension};
 use std::path::PathBuf;
@@ -88,7 +88,14 @@ pub struct SharedIndex {
     changes: Mutex<Changes>,
     builds: Mutex<Builds>,
     idle: Condvar,
+    /// The verdicts of the filters asked last, shared by the connections (a reader takes any
+    /// free connection, so a cache per connection would mostly miss): data version, filter
+    /// parts, verdicts; the most recent last.
+    passes: Mutex<Vec<(u64, String, Arc<Passes>)>>,
 }
+
+/// How many filters' verdicts [`SharedIndex`] keeps (one bit a site each).
+const KEPT_PASSES: usize = 8;
 
 impl std::fmt::Debug for SharedIndex {
     /// The version held and the builds, not the index.
@@ -200,6 +207,7 @@ impl SharedIndex {
             changes: Mutex::new(Changes::default()),
             builds: Mutex::new(Builds::default()),
             idle: Condvar::new(),
+            passes: Mutex::new(Vec::new()),
         })
     }
 
@@ -252,6 +260,35 @@ impl SharedIndex {
             self.request_build(version);
         }
         None
+    }
+
+    /// The verdicts of the filter parts `key` at data version `version`: kept ones, else
+    /// `make`'s, then kept (the oldest dropped past [`KEPT_PASSES`]).
+    pub(crate) fn passes(
+        &self,
+        version: u64,
+        key: &str,
+        make: impl FnOnce() -> Passes,
+    ) -> Arc<Passes> {
+        let kept = self.passes.lock().ok().and_then(|mut kept| {
+            let i = kept.iter().position(|(v, k, _)| *v == version && k == key)?;
+            let hit = kept.remove(i);
+            let p = Arc::clone(&hit.2);
+            kept.push(hit);
+            Some(p)
+        });
+        if let Some(p) = kept {
+            return p;
+        }
+        let p = Arc::new(make());
+        if let Ok(mut kept) = self.passes.lock() {
+            kept.retain(|(v, _, _)| *v == version);
+            if kept.len() >= KEPT_PASSES {
+                kept.remove(0);
+            }
+            kept.push((version, key.to_owned(), Arc::clone(&p)));
+        }
+        p
     }
 
     /// Asks for the index to reach data version `version`: starts a build unless one is
