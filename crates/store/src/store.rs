@@ -29,13 +29,8 @@ pub struct Store {
     pub(crate) list_index:
         std::cell::RefCell<Option<(dicts::Version, std::sync::Arc<listing::ListIndex>)>>,
     /// The verdicts of the last filter parts asked, with what they were computed against.
-    pub(crate) passes: std::cell::RefCell<
-        Option<(
-            dicts::Version,
-            String,
-            std::sync::Arc<listing::Passes>,
-        )>,
-    >,
+    pub(crate) passes:
+        std::cell::RefCell<Option<(dicts::Version, String, std::sync::Arc<listing::Passes>)>>,
     /// The process's one list index, when attached (see `index::shared`).
     pub(crate) shared: Option<std::sync::Arc<shared::SharedIndex>>,
     /// The site reader of this connection, with the chain lists it has parsed (kept from one

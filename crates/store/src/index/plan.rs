@@ -152,7 +152,12 @@ impl Store {
         if !scalar && !chains {
             return Ok((None, None));
         }
-        let d = self.dicts()?;
+        // Estimates only (they choose the access path, never the result): the shared index's
+        // values may be a change behind; without them, this connection's.
+        let d = match self.shared.as_ref().and_then(|s| s.any_dicts()) {
+            Some(d) => d,
+            None => self.dicts()?,
+        };
         let v = d.verdicts(filter);
         let n = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         Ok((

@@ -92,7 +92,15 @@ pub struct SharedIndex {
     /// free connection, so a cache per connection would mostly miss): data version, filter
     /// parts, verdicts; the most recent last.
     passes: Mutex<Vec<(u64, String, Arc<Passes>)>>,
+    /// The version a single-site change in place is moving the index to (while it is
+    /// [`UPDATING`]), and the signal that it got there: a read whose transaction already sees
+    /// that commit waits for its end (microseconds) rather than reading without the index.
+    moving_to: Mutex<u64>,
+    moved: Condvar,
 }
+
+/// The longest a read waits for a single-site change in place to be marked done.
+const MOVE_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// How many filters' verdicts [`SharedIndex`] keeps (one bit a site each).
 const KEPT_PASSES: usize = 8;
@@ -208,6 +216,8 @@ impl SharedIndex {
             builds: Mutex::new(Builds::default()),
             idle: Condvar::new(),
             passes: Mutex::new(Vec::new()),
+            moving_to: Mutex::new(0),
+            moved: Condvar::new(),
         })
     }
 
@@ -248,6 +258,7 @@ impl SharedIndex {
         version: u64,
         f: impl FnOnce(&Held) -> T,
     ) -> Option<T> {
+        self.await_move_to(version);
         let behind = {
             let held = self.held.read().ok()?;
             match held.as_ref() {
@@ -262,6 +273,29 @@ impl SharedIndex {
         None
     }
 
+    /// The interned values held, whatever their version (`None` before the first build):
+    /// good for estimates, which a change or two in flight cannot make wrong.
+    pub(crate) fn any_dicts(&self) -> Option<Arc<Dicts>> {
+        let held = self.held.read().ok()?;
+        held.as_ref().map(|h| Arc::clone(&h.dicts))
+    }
+
+    /// When a single-site change in place is moving the index to `version` (committed, as the
+    /// caller's transaction sees it, but not yet marked done), waits for it (at most
+    /// [`MOVE_WAIT`]).
+    fn await_move_to(&self, version: u64) {
+        let Ok(moving) = self.moving_to.lock() else {
+            return;
+        };
+        if *moving != version {
+            return;
+        }
+        // `moving_to` is reset to 0 when the change ends (committed or not).
+        let _ = self
+            .moved
+            .wait_timeout_while(moving, MOVE_WAIT, |m| *m == version);
+    }
+
     /// The verdicts of the filter parts `key` at data version `version`: kept ones, else
     /// `make`'s, then kept (the oldest dropped past [`KEPT_PASSES`]).
     pub(crate) fn passes(
@@ -271,7 +305,9 @@ impl SharedIndex {
         make: impl FnOnce() -> Passes,
     ) -> Arc<Passes> {
         let kept = self.passes.lock().ok().and_then(|mut kept| {
-            let i = kept.iter().position(|(v, k, _)| *v == version && k == key)?;
+            let i = kept
+                .iter()
+                .position(|(v, k, _)| *v == version && k == key)?;
             let hit = kept.remove(i);
             let p = Arc::clone(&hit.2);
             kept.push(hit);
@@ -429,6 +465,9 @@ impl SharedIndex {
             if let Some(h) = held.as_mut() {
                 if h.version().checked_add(1) == Some(change.version) {
                     h.version.store(UPDATING, Ordering::Release);
+                    if let Ok(mut m) = self.moving_to.lock() {
+                        *m = change.version;
+                    }
                     applied = h.apply(&change).is_some();
                     if !applied {
                         *held = None;
@@ -476,6 +515,9 @@ impl Pending<'_> {
     /// forgotten, and a build asked for.
     pub(crate) fn end(mut self, committed: bool) {
         let shared = Arc::clone(self.shared);
+        // When this returns, readers waiting for the change go on (they re-check the version
+        // under the index's lock).
+        let _wake = self.applied.then(|| Wake(&shared));
         match (committed, self.applied) {
             (true, true) => {
                 if let Ok(held) = shared.held.read() {
@@ -504,6 +546,19 @@ impl Pending<'_> {
             self.version.saturating_sub(1)
         };
         shared.request_build(wanted);
+    }
+}
+
+/// Marks the end of a single-site change in place when dropped: readers waiting for it
+/// ([`SharedIndex::await_move_to`]) wake.
+struct Wake<'a>(&'a SharedIndex);
+
+impl Drop for Wake<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut m) = self.0.moving_to.lock() {
+            *m = 0;
+        }
+        self.0.moved.notify_all();
     }
 }
 
