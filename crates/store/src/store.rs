@@ -38,8 +38,10 @@ pub struct Store {
     pub(crate) reader: std::cell::RefCell<row::SiteReader>,
 }
 
-/// Page cache of a connection (negative: KiB), 64 MiB.
-pub(crate) const CACHE_KIB: i64 = -65_536;
+/// Page cache of a read-write connection (negative: KiB), 16 MiB: a single-site change touches
+/// a few dozen pages, reads go through the memory map, and a bulk import raises it for its own
+/// duration.
+pub(crate) const CACHE_KIB: i64 = -16_384;
 /// Page cache of a read-only connection (negative: KiB), 8 MiB: it reads the database file
 /// through the memory map and caches only pages of the write-ahead log (which a server keeps
 /// short, see [`crate::Checkpointer`]).
