@@ -27,7 +27,9 @@
 #     lowercased in `sites.search_text` (crates/store/src/index/search.rs); `sites_fts` holds
 #     atlas's own bigram tokens, so for a 2-character Chinese word the FTS phrase `"石化"` finds
 #     exactly the sites containing it. SQL: that MATCH narrows, `instr(search_text, lower(:q))`
-#     decides (exact for any term whose text is one token; the counts are checked anyway).
+#     decides. That phrase is right for a 2-character Chinese Q only (longer words are phrases
+#     of bigrams, ASCII words of trigrams): another Q makes the counts differ, and the script
+#     stops there.
 #   - site by id: a random synthetic id. SQL: `WHERE s.id = :id` (unique index `sites_id`).
 #   - CSV export of EXPORT_CATEGORY + EXPORT_CHAIN: atlas `/api/v1/export?format=csv&…`;
 #     Datasette's way to export every matching row is its table view streamed
@@ -130,7 +132,7 @@ COLS="s.id, s.name_zh, s.name_en, s.category, s.kind, s.level, s.status, s.scope
 JOINS="LEFT JOIN chain_sets AS cs ON cs.id = s.chainset
           LEFT JOIN divisions AS d ON d.code = s.town_code"
 # page_sql MATCHES OFFSET [MATERIALIZED]: a page of 100 of the sites MATCHES selects (pk and
-# list key), with the total. MATERIALIZED (map view, search: 1.5–2× faster at 100k) makes SQLite
+# list key), each row with the total (a page past the end: one row of NULLs with the total). MATERIALIZED (map view, search: 1.5–2× faster at 100k) makes SQLite
 # find the matches once for both the page and the count; the category page is faster without
 # it (its count is a count of index entries).
 page_sql() {
@@ -139,9 +141,10 @@ page_sql() {
             $1
           )
           SELECT $COLS,
-            (SELECT count(*) FROM m) AS total
-          FROM (SELECT pk FROM m ORDER BY category_rank, name_zh, id LIMIT 100 OFFSET $2) AS p
-          JOIN sites AS s ON s.pk = p.pk
+            c.total
+          FROM (SELECT count(*) AS total FROM m) AS c
+          LEFT JOIN (SELECT pk FROM m ORDER BY category_rank, name_zh, id LIMIT 100 OFFSET $2) AS p
+          LEFT JOIN sites AS s ON s.pk = p.pk
           $JOINS
           ORDER BY s.category_rank, s.name_zh, s.id
 SQL
@@ -242,11 +245,11 @@ def page(what, a_path, d_path):
     if code != 200:
         sys.exit(f"error: {what}: datasette answered {code}: {body[:500]!r}")
     rows = json.loads(body)
-    total = rows[0]["total"] if rows else 0
+    total = rows[0]["total"]
     if fc["numberMatched"] != total:
         fail(what + " total", fc["numberMatched"], total)
     a_ids = [f["id"] for f in fc["features"]]
-    d_ids = [r["id"] for r in rows]
+    d_ids = [r["id"] for r in rows if r["id"] is not None]
     if a_ids != d_ids:
         fail(what + " page ids", a_ids[:5], d_ids[:5])
     return total
