@@ -21,11 +21,13 @@ use std::time::Duration;
 const SETTLE: Duration = Duration::from_millis(100);
 
 /// Runs passive checkpoints of one database on a thread of its own (see the module
-/// documentation). Dropping it ends the thread after its current checkpoint.
+/// documentation). Dropping it ends the thread after its current checkpoint and waits for it,
+/// so its connection is closed (the last connection to close removes the log).
 #[derive(Debug)]
 pub struct Checkpointer {
-    nudge: SyncSender<()>,
+    nudge: Option<SyncSender<()>>,
     frames: Arc<AtomicU64>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Checkpointer {
@@ -40,20 +42,36 @@ impl Checkpointer {
         let spawned = std::thread::Builder::new()
             .name("atlas-checkpoint".into())
             .spawn(move || run(&conn, &nudged, &counted));
-        Ok(spawned.ok().map(|_| Self { nudge, frames }))
+        Ok(spawned.ok().map(|thread| Self {
+            nudge: Some(nudge),
+            frames,
+            thread: Some(thread),
+        }))
     }
 
     /// Asks for a checkpoint soon (a write has just committed). Never blocks.
     pub fn nudge(&self) {
-        match self.nudge.try_send(()) {
-            // A nudge already waiting covers this one; a stopped thread has nothing to do.
-            Ok(()) | Err(TrySendError::Full(()) | TrySendError::Disconnected(())) => {}
+        if let Some(nudge) = &self.nudge {
+            match nudge.try_send(()) {
+                // A nudge already waiting covers this one; a stopped thread has nothing to do.
+                Ok(()) | Err(TrySendError::Full(()) | TrySendError::Disconnected(())) => {}
+            }
         }
     }
 
     /// The log frames copied into the database file so far.
     pub fn frames_checkpointed(&self) -> u64 {
         self.frames.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread's loop.
+        drop(self.nudge.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
