@@ -152,7 +152,7 @@ fn counts_filter(req: &Req) -> ApiResult<SiteFilter> {
         (status = 200, description = "Chains in display order with their links (upstream \
             first) and the number of sites on each, by category. A filter restricts the \
             counted sites; `limit` and `offset` are ignored.", body = ChainsResponse),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "A bad filter parameter.", body = super::openapi::ErrorBody),
     )
 )]
@@ -178,7 +178,7 @@ pub async fn chains(req: Req) -> ApiResult<Response> {
         super::openapi::FilterParams),
     responses(
         (status = 200, description = "The chain.", body = ChainEntry),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "`invalid_id` or a bad filter parameter.",
             body = super::openapi::ErrorBody),
         (status = 404, description = "`not_found`: no chain has this id.",
@@ -426,7 +426,7 @@ fn weak_below(extras: &params::Extras) -> ApiResult<u32> {
         (status = 200, description = "The analysis, links upstream first. A site can sit on \
             several links and chains; it counts once on each link it is attached to.",
             body = AnalysisResponse),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "`invalid_id`, `invalid_parameter` (weak_below) or \
             `unknown_parameter`.", body = super::openapi::ErrorBody),
         (status = 404, description = "`not_found`: no chain has this id.",
@@ -544,8 +544,7 @@ pub struct ChainsResult {
         file (columns of data/chains.csv), UTF-8."),
     responses(
         (status = 200, description = "The chains now in force.", body = ChainsResult),
-        (status = 401, description = "`unauthorized`", body = super::openapi::ErrorBody),
-        (status = 403, description = "`forbidden`: admins only.", body = super::openapi::ErrorBody),
+        super::openapi::AdminOnly,
         (status = 409, description = "`reference_in_use`: sites use chains or links the file \
             lacks (listed in `error.details`); nothing was written.", body = super::openapi::ErrorBody),
         (status = 415, description = "`unsupported_media_type`: not text/csv.", body = super::openapi::ErrorBody),

@@ -57,7 +57,7 @@ pub struct DivisionsResponse {
     tag = "catalogue",
     responses(
         (status = 200, description = "Townships.", body = DivisionsResponse),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "`unknown_parameter`.", body = super::openapi::ErrorBody),
     )
 )]
@@ -106,7 +106,7 @@ pub async fn divisions(req: Req) -> ApiResult<Response> {
     responses(
         (status = 200, description = "The boundary (WGS84).", body = Object,
             content_type = "application/geo+json"),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "`unknown_parameter`.", body = super::openapi::ErrorBody),
     )
 )]
@@ -129,7 +129,7 @@ pub async fn boundary(req: Req) -> ApiResult<Response> {
     responses(
         (status = 200, description = "Maoming's county-level units (WGS84).", body = Object,
             content_type = "application/geo+json"),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
     )
 )]
 pub async fn context(req: Req) -> ApiResult<Response> {
@@ -214,7 +214,7 @@ pub struct TownCountsResponse {
             filtered sites). `limit` and `offset` are accepted and ignored. No township \
             polygons are licensed: draw graduated symbols at the seats, not a choropleth.",
             body = TownCountsResponse),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "A bad filter parameter (codes as for `/sites`).",
             body = super::openapi::ErrorBody),
     )

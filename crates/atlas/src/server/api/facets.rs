@@ -167,7 +167,7 @@ fn facet_groups(f: &SiteFilter, facets: &atlas_store::Facets, r: &Reference) -> 
         (status = 200, description = "Counts per value; each dimension is counted with its own \
             parameter removed from the filter, so a UI can show what a click would add. \
             `limit` and `offset` are accepted and ignored.", body = FacetsResponse),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "A bad filter parameter (codes as for `/sites`).",
             body = super::openapi::ErrorBody),
     )
