@@ -3,37 +3,20 @@
 // page draws from the server's vector tiles. The page's total, the clusters drawn and a cluster's
 // list agree with the API; a search narrows the tiles and the total; the list pages by scrolling.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, startServer, launchBrowser, openPage, settled, api, renderedSites, listIds, foreignRequests,
+  ARTIFACTS, settled, api, renderedSites, listIds, e2eSuite,
 } from './helpers.mjs';
 
 const N = Number(process.env.E2E_LARGE_N || 50_000);
 const T = { timeout: 300_000 };
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer([], { synth: N, users: [{ name: 'editor', role: 'editor' }] });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
-
-/** Nothing left the origin, nothing went wrong in the console; then closes the page. */
-async function finish(o) {
-  assert.deepEqual(foreignRequests(o.requests, server.origin), [], 'every request stays on the server');
-  assert.deepEqual(o.problems, [], 'no console error or warning, no failed request');
-  await o.context.close();
-}
+const suite = e2eSuite([], { synth: N, users: [{ name: 'editor', role: 'editor' }] }, { signedInAs: 'editor' });
+const { open, finish } = suite;
 
 /** numberMatched of the API for a query string. */
-const matched = async (q = '') => (await api(server.origin, `sites?limit=1${q ? `&${q}` : ''}`)).numberMatched;
+const matched = async (q = '') => (await api(suite.server.origin, `sites?limit=1${q ? `&${q}` : ''}`)).numberMatched;
 
 /** Fits the map to the results, then reads what is drawn and the API's count for the view's box. */
 async function drawnAndCounted(page, filterQ = '') {
@@ -62,7 +45,7 @@ async function scrollListToEnd(page, max) {
 }
 
 test('the page draws a large catalogue from tiles, with the true total and no 10,000 cap', T, async () => {
-  const o = await openPage(browser, server.origin, '/');
+  const o = await open('/');
   const { page } = o;
   const all = await matched();
   assert.ok(all >= N, `the catalogue holds the synthetic sites (${all})`);
@@ -91,7 +74,7 @@ test('the page draws a large catalogue from tiles, with the true total and no 10
 });
 
 test("the clusters drawn add up to the API's count for the filter and the view", T, async () => {
-  const o = await openPage(browser, server.origin, '/');
+  const o = await open('/');
   const { drawn, counted } = await drawnAndCounted(o.page);
   assert.ok(drawn.clusters > 0, 'clusters are drawn');
   assert.equal(drawn.total, counted, 'sum of cluster counts and single sites = numberMatched of the view');
@@ -100,16 +83,16 @@ test("the clusters drawn add up to the API's count for the filter and the view",
 });
 
 test("a township's clusters, zoomed to it, add up to the API's count; a site opens its card", T, async () => {
-  const facets = await api(server.origin, 'facets');
+  const facets = await api(suite.server.origin, 'facets');
   const town = [...facets.facets.town].sort((a, b) => b.count - a.count)[0].id;
-  const o = await openPage(browser, server.origin, `/?town=${town}`);
+  const o = await open(`/?town=${town}`);
   const { page } = o;
   const { drawn, counted } = await drawnAndCounted(page, `town=${town}`);
   assert.ok(drawn.clusters > 5, `many clusters are drawn (${drawn.clusters})`);
   assert.equal(drawn.total, counted, 'sum of cluster counts and single sites = numberMatched of the view');
   assert.equal(counted, (await matched(`town=${town}`)) - (await matched(`town=${town}&precision=unknown`)));
   // Close in, a site is a symbol of its own: a click opens its card.
-  const site = (await api(server.origin, `sites?town=${town}&precision=building&limit=1`)).features[0];
+  const site = (await api(suite.server.origin, `sites?town=${town}&precision=building&limit=1`)).features[0];
   await page.evaluate((c) => window.atlas.map.jumpTo({ center: c, zoom: 17 }), site.geometry.coordinates);
   await settled(page);
   const pt = await page.evaluate((id) => {
@@ -130,7 +113,7 @@ test("a township's clusters, zoomed to it, add up to the API's count; a site ope
 });
 
 test('a search narrows the tiles and the total', T, async () => {
-  const o = await openPage(browser, server.origin, '/');
+  const o = await open('/');
   const { page } = o;
   const before = await matched();
   await page.fill('#f-q', '高岭土');
@@ -148,9 +131,9 @@ test('a search narrows the tiles and the total', T, async () => {
 
 test('the list pages through every result of a filter by scrolling, in the API order', T, async () => {
   const q = 'q=%E9%AB%98%E5%B2%AD%E5%9C%9F'; // 高岭土: a few thousand at most
-  const o = await openPage(browser, server.origin, `/?${q}`);
+  const o = await open(`/?${q}`);
   const { page } = o;
-  const expected = await api(server.origin, `sites?${q}&limit=10000`);
+  const expected = await api(suite.server.origin, `sites?${q}&limit=10000`);
   assert.ok(expected.numberMatched > 400, 'more than two pages');
   await scrollListToEnd(page, 100);
   const ids = await listIds(page);
@@ -161,7 +144,7 @@ test('the list pages through every result of a filter by scrolling, in the API o
 });
 
 test('a cluster of the tiles opens its sites through the API, a page at a time', T, async () => {
-  const o = await openPage(browser, server.origin, '/');
+  const o = await open('/');
   const { page } = o;
   await page.click('#btn-fit');
   await settled(page);
@@ -215,11 +198,11 @@ test('a cluster of the tiles opens its sites through the API, a page at a time',
 });
 
 test("an editor's delete is gone from the tiles at once: the clusters count one site less", T, async () => {
-  const facets = await api(server.origin, 'facets');
+  const facets = await api(suite.server.origin, 'facets');
   const town = [...facets.facets.town].sort((a, b) => b.count - a.count)[1].id;
-  const site = (await api(server.origin, `sites?town=${town}&precision=building&limit=1`)).features[0];
+  const site = (await api(suite.server.origin, `sites?town=${town}&precision=building&limit=1`)).features[0];
   const id = site.properties.id;
-  const o = await openPage(browser, server.origin, `/?town=${town}&site=${id}`, { token: server.tokens.editor });
+  const o = await open(`/?town=${town}&site=${id}`, { signedIn: true });
   const { page } = o;
   await page.waitForSelector(`#card[data-id="${id}"]:not([hidden])`);
   const before = await drawnAndCounted(page, `town=${town}`);
@@ -236,7 +219,7 @@ test("an editor's delete is gone from the tiles at once: the clusters count one 
 });
 
 test('the tray and the worklist show their true counts and load a page at a time', T, async () => {
-  const o = await openPage(browser, server.origin, '/', { token: server.tokens.editor });
+  const o = await open('/', { signedIn: true });
   const { page } = o;
   const unknown = await matched('precision=unknown');
   const rows = (sel) => page.$$eval(sel, (r) => r.length);
@@ -247,7 +230,7 @@ test('the tray and the worklist show their true counts and load a page at a time
   await settled(page);
   assert.equal(await rows('#tray-list button.row'), 400, '"more" adds the next page');
   const trayIds = await page.$$eval('#tray-list button.row', (r) => r.map((x) => x.dataset.id));
-  const api400 = await api(server.origin, 'sites?precision=unknown&limit=400');
+  const api400 = await api(suite.server.origin, 'sites?precision=unknown&limit=400');
   assert.deepEqual(trayIds, api400.features.map((f) => f.properties.id), 'in the API order');
 
   await page.click('#btn-worklist');
