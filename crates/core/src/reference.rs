@@ -192,12 +192,14 @@ impl ChainCatalog {
         self.chains.iter().find(|c| &c.id == id)
     }
 
+    /// Every link of every chain: chain by chain, each upstream first.
+    pub fn links(&self) -> impl Iterator<Item = &Link> {
+        self.chains.iter().flat_map(|c| &c.links)
+    }
+
     /// A link by id.
     pub fn link(&self, id: &LinkId) -> Option<&Link> {
-        self.chains
-            .iter()
-            .flat_map(|c| c.links.iter())
-            .find(|l| &l.id == id)
+        self.links().find(|l| &l.id == id)
     }
 
     /// Chain ids, comma separated (for error messages).

@@ -335,11 +335,7 @@ fn used(conn: &Connection, q: &str, what: &'static str) -> Result<Vec<InUse>> {
 
 fn ids(cat: &ChainCatalog) -> (Vec<String>, Vec<String>) {
     let chains = cat.chains.iter().map(|c| c.id.to_string()).collect();
-    let links = cat
-        .chains
-        .iter()
-        .flat_map(|c| c.links.iter().map(|l| l.id.to_string()))
-        .collect();
+    let links = cat.links().map(|l| l.id.to_string()).collect();
     (chains, links)
 }
 

@@ -105,12 +105,7 @@ fn assert_answers(store: &Store, sites: &[Site], seed: u64) {
     let r = Reference::embedded().unwrap();
     let mut g = Lcg::new(seed);
     let chains: Vec<String> = r.chains.chains.iter().map(|c| c.id.to_string()).collect();
-    let links: Vec<String> = r
-        .chains
-        .chains
-        .iter()
-        .flat_map(|c| c.links.iter().map(|l| l.id.to_string()))
-        .collect();
+    let links: Vec<String> = r.chains.links().map(|l| l.id.to_string()).collect();
     let towns: Vec<String> = r.divisions.iter().map(|d| d.code.to_string()).collect();
     for _ in 0..150 {
         let mut p: Vec<String> = Vec::new();

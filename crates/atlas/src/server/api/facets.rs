@@ -111,12 +111,7 @@ fn facet_groups(f: &SiteFilter, facets: &atlas_store::Facets, r: &Reference) -> 
         .link
         .iter()
         .map(|c| {
-            let found = r
-                .chains
-                .chains
-                .iter()
-                .flat_map(|x| x.links.iter())
-                .find(|l| l.id.as_str() == c.id);
+            let found = r.chains.links().find(|l| l.id.as_str() == c.id);
             FacetValue {
                 id: c.id.clone(),
                 name_zh: found.map(|x| x.name_zh.clone()).unwrap_or_default(),
