@@ -18,7 +18,7 @@ use atlas_core::analysis::{
 };
 use atlas_core::dataset::Reference;
 use atlas_core::export::ExportMeta;
-use atlas_core::{Category, ChainCatalog, ChainId, Labelled, SiteFilter};
+use atlas_core::{Category, Chain, ChainCatalog, ChainId, Labelled, SiteFilter};
 use atlas_store::{ChainCount, FacetCount, Store};
 use axum::extract::Request;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -196,13 +196,7 @@ pub async fn chain(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
         key,
         JSON,
         move |store| {
-            let cat = store.chains()?;
-            if cat.chain(&wanted).is_none() {
-                return Err(ApiError::NotFound(format!(
-                    "no chain with id '{wanted}'; chains: {}",
-                    cat.chain_ids()
-                )));
-            }
+            chain_exists(store, &wanted)?;
             Ok(store.validate_filter(&check)?)
         },
         move |store, reference| {
@@ -403,6 +397,14 @@ pub fn chain_exists(store: &Store, id: &ChainId) -> ApiResult<()> {
     Ok(())
 }
 
+/// Chain `id` of the reference data, or `404 not_found`.
+fn chain_of<'r>(reference: &'r Reference, id: &ChainId) -> ApiResult<&'r Chain> {
+    reference
+        .chains
+        .chain(id)
+        .ok_or_else(|| ApiError::NotFound(format!("no chain with id '{id}'")))
+}
+
 fn weak_below(extras: &params::Extras) -> ApiResult<u32> {
     Ok(match params::last(extras, "weak_below") {
         None => DEFAULT_WEAK_BELOW,
@@ -444,10 +446,7 @@ pub async fn analysis(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
         JSON,
         move |store| chain_exists(store, &wanted),
         move |store, reference| {
-            let chain = reference
-                .chains
-                .chain(&id)
-                .ok_or_else(|| ApiError::NotFound(format!("no chain with id '{id}'")))?;
+            let chain = chain_of(reference, &id)?;
             let a = analyse_chain(store, chain, weak_below)?;
             to_json(&AnalysisResponse::from(&a))
         },
@@ -488,10 +487,7 @@ pub async fn report(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
     let (bytes, names) = req
         .read_with_reference(move |store, reference, version| {
             chain_exists(store, &id)?;
-            let chain = reference
-                .chains
-                .chain(&id)
-                .ok_or_else(|| ApiError::NotFound(format!("no chain with id '{id}'")))?;
+            let chain = chain_of(reference, &id)?;
             let meta = ExportMeta::new(
                 REPORT_TITLE,
                 &SiteFilter {
