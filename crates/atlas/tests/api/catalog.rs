@@ -1,6 +1,6 @@
 //! Facets, chains, divisions, boundary, indicators, vocabularies, OpenAPI, healthz.
 
-use crate::helpers::{spawn_app, spawn_app_with_synthetic};
+use crate::helpers::{spawn_app, spawn_app_with_synthetic, strs};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -316,12 +316,7 @@ async fn the_openapi_document_describes_every_api_route() {
         let r = app.get(&concrete).await;
         assert_eq!(r.status(), StatusCode::OK, "{concrete}");
     }
-    let params: Vec<&str> = doc["paths"]["/api/v1/sites"]["get"]["parameters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let params: Vec<&str> = strs(&doc["paths"]["/api/v1/sites"]["get"]["parameters"], "name");
     for f in atlas_core::filter::FILTER_PARAMS {
         assert!(params.contains(f), "sites documents {f}");
     }

@@ -3,7 +3,7 @@
 //! order. (The default dataset has no `available_area_m2`: nothing public is known.)
 
 use crate::helpers::{
-    error_of, etag_of, feature_ids, features_by_id, fixture_sites, spawn_app, TestApp,
+    attachment, error_of, etag_of, feature_ids, features_by_id, fixture_sites, spawn_app, TestApp,
 };
 use atlas_core::matching::distance_km;
 use atlas_core::Position;
@@ -218,17 +218,10 @@ async fn downloads_hold_the_same_rows_in_rank_order() {
         async move {
             let r = app.get(&path).await;
             assert_eq!(r.status(), StatusCode::OK, "{path}");
-            let cd = r.headers()["content-disposition"]
-                .to_str()
-                .unwrap()
-                .to_string();
-            assert!(
-                cd.starts_with("attachment; filename=\"site-match_petrochemical_"),
-                "{cd}"
-            );
-            assert!(
-                cd.contains(&format!(".{format}\"; filename*=UTF-8''")),
-                "{cd}"
+            attachment(
+                &r,
+                "site-match_petrochemical_",
+                &format!(".{format}\"; filename*=UTF-8''"),
             );
             assert_eq!(r.headers()["cache-control"], "no-store");
             r.bytes().await.unwrap().to_vec()
@@ -258,22 +251,12 @@ async fn match_answers_are_cached_until_the_data_changes() {
     let app = app_with_platforms().await;
     let path = format!("/api/v1/match?chain=petrochemical&{TOWNS}");
     let tag = etag_of(&app, &path).await;
-    let r = app
-        .client
-        .get(app.url(&path))
-        .header("If-None-Match", &tag)
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_if_none_match(&path, &tag).await;
     assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
     // A bad request never gets a 304.
     let r = app
-        .client
-        .get(app.url("/api/v1/match?chain=steel"))
-        .header("If-None-Match", "*")
-        .send()
-        .await
-        .unwrap();
+        .get_if_none_match("/api/v1/match?chain=steel", "*")
+        .await;
     assert_eq!(error_of(r).await.1, "unknown_chain");
     app.import(fixture_sites(
         "id,name_zh,category,kind,source,lon,lat,location_precision,chains,town_code,available_area_m2\n\
