@@ -13,6 +13,7 @@ use atlas_core::{
     Position, TownCode,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
 use std::collections::HashSet;
 
 fn data<E: std::fmt::Display>(what: &str, id: &str) -> impl Fn(E) -> StoreError {
@@ -304,12 +305,13 @@ impl Store {
     }
 }
 
-/// What a replacement changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a replacement changed (or, checked without writing, would change).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChainsReplaced {
-    /// Chains now in the store.
+    /// Chains of the new catalogue.
     pub chains: usize,
-    /// Links now in the store.
+    /// Links of the new catalogue.
     pub links: usize,
     /// Chain ids that are new.
     pub added_chains: Vec<String>,

@@ -19,7 +19,7 @@ use atlas_core::analysis::{
 use atlas_core::dataset::Reference;
 use atlas_core::export::ExportMeta;
 use atlas_core::{Category, Chain, ChainCatalog, ChainId, Labelled, SiteFilter};
-use atlas_store::{ChainCount, FacetCount, Store};
+use atlas_store::{ChainCount, ChainsReplaced, FacetCount, Store};
 use axum::extract::Request;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
@@ -514,18 +514,9 @@ pub async fn report(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
 pub struct ChainsResult {
     /// True when nothing was written.
     pub dry_run: bool,
-    /// Chains in the file.
-    pub chains: usize,
-    /// Links in the file.
-    pub links: usize,
-    /// Chain ids that are new.
-    pub added_chains: Vec<String>,
-    /// Chain ids that are gone.
-    pub removed_chains: Vec<String>,
-    /// Link ids that are new.
-    pub added_links: Vec<String>,
-    /// Link ids that are gone.
-    pub removed_links: Vec<String>,
+    /// The chains and links of the file, and what it adds and removes.
+    #[serde(flatten)]
+    pub changes: ChainsReplaced,
 }
 
 /// Replaces the chains and links with a chains CSV.
@@ -555,20 +546,12 @@ pub async fn import(Admin(_who): Admin, req: Req, request: Request) -> ApiResult
         .state
         .db
         .write(move |s| {
-            let r = if dry_run {
+            let changes = if dry_run {
                 s.check_chains(&catalog)?
             } else {
                 s.replace_chains(&catalog)?
             };
-            Ok(ChainsResult {
-                dry_run,
-                chains: r.chains,
-                links: r.links,
-                added_chains: r.added_chains,
-                removed_chains: r.removed_chains,
-                added_links: r.added_links,
-                removed_links: r.removed_links,
-            })
+            Ok(ChainsResult { dry_run, changes })
         })
         .await?;
     Ok((
