@@ -18,10 +18,7 @@ use std::path::Path;
 const N: usize = 6_000;
 
 fn open(path: &Path) -> Store {
-    let mut s = Store::open(path).unwrap();
-    s.replace_reference(&Reference::embedded().unwrap())
-        .unwrap();
-    s
+    with_reference(Store::open(path).unwrap())
 }
 
 /// Checks every structure the store maintains next to the rows, with SQLite's own checkers.
