@@ -213,36 +213,41 @@ async fn bad_thresholds_and_unknown_chains_are_json_errors() {
         assert_eq!(code, "invalid_parameter", "{bad}");
         assert!(message.contains("weak_below"), "{message}");
     }
-    // As /chains/{id}: an unknown chain is 404, a malformed id 400.
-    let (status, code, message) = app.error("/api/v1/chains/steel/analysis").await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::NOT_FOUND, "not_found")
-    );
-    assert!(message.contains("petrochemical"), "{message}");
-    assert_eq!(app.error("/api/v1/chains/steel").await.1, "not_found");
-    let (status, code, _) = app.error("/api/v1/chains/Bad%20Id/analysis").await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_id")
-    );
-    let (_, code, message) = app.error("/api/v1/chains/health/analysis?chain=x").await;
-    assert_eq!(code, "unknown_parameter");
-    assert!(message.contains("weak_below"), "{message}");
-    let (status, code, _) = app.error("/api/v1/chains/steel/report").await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::NOT_FOUND, "not_found")
-    );
-    let (_, code, message) = app.error("/api/v1/chains/health/report?format=kml").await;
-    assert_eq!(code, "unknown_format");
-    assert!(message.contains("format"), "{message}");
-    assert_eq!(
-        app.error("/api/v1/chains/health/report?weak_below=0")
-            .await
-            .1,
-        "invalid_parameter"
-    );
+    // As /chains/{id}: an unknown chain is 404, a malformed id 400. (path, status, code, what
+    // the message names)
+    let (bad, missing) = (StatusCode::BAD_REQUEST, StatusCode::NOT_FOUND);
+    for (path, status, code, needle) in [
+        (
+            "/api/v1/chains/steel/analysis",
+            missing,
+            "not_found",
+            "petrochemical",
+        ),
+        ("/api/v1/chains/steel", missing, "not_found", ""),
+        ("/api/v1/chains/Bad%20Id/analysis", bad, "invalid_id", ""),
+        (
+            "/api/v1/chains/health/analysis?chain=x",
+            bad,
+            "unknown_parameter",
+            "weak_below",
+        ),
+        ("/api/v1/chains/steel/report", missing, "not_found", ""),
+        (
+            "/api/v1/chains/health/report?format=kml",
+            bad,
+            "unknown_format",
+            "format",
+        ),
+        (
+            "/api/v1/chains/health/report?weak_below=0",
+            bad,
+            "invalid_parameter",
+            "",
+        ),
+    ] {
+        let message = app.assert_error(path, status, code).await;
+        assert!(message.contains(needle), "{path}: {message}");
+    }
 }
 
 async fn download(app: &TestApp, path: &str, mime: &str) -> Vec<u8> {

@@ -513,12 +513,9 @@ async fn stale_lists_records_not_verified_within_the_period() {
         ("limit=0", "invalid_limit"),
         ("token=abc", "unknown_parameter"),
     ] {
-        let (status, c, msg) = app.error(&format!("/api/v1/stale?{q}")).await;
-        assert_eq!(
-            (status, c.as_str()),
-            (StatusCode::BAD_REQUEST, code),
-            "{q}: {msg}"
-        );
+        let msg = app
+            .assert_error(&format!("/api/v1/stale?{q}"), StatusCode::BAD_REQUEST, code)
+            .await;
         let key = q.split('=').next().unwrap();
         assert!(msg.contains(&format!("'{key}'")), "{q}: {msg}");
     }

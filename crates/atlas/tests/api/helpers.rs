@@ -112,6 +112,17 @@ impl TestApp {
         error_of(self.get(path).await).await
     }
 
+    /// GET `path`, expecting `status` and the JSON error `code`; returns the message.
+    pub async fn assert_error(&self, path: &str, status: StatusCode, code: &str) -> String {
+        let (got, got_code, message) = self.error(path).await;
+        assert_eq!(
+            (got, got_code.as_str()),
+            (status, code),
+            "{path}: {message}"
+        );
+        message
+    }
+
     /// Checks a table of bad requests, one a line: `PATH CODE NEEDLE` (blank lines ignored):
     /// each GET answers 400 with that error code and a message containing the needle.
     pub async fn assert_bad_requests(&self, table: &str) {
@@ -120,9 +131,7 @@ impl TestApp {
             let [path, code, needle] = cells[..] else {
                 panic!("a case is `PATH CODE NEEDLE`: {line}");
             };
-            let (status, got, message) = self.error(path).await;
-            assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {message}");
-            assert_eq!(got, code, "{path}: {message}");
+            let message = self.assert_error(path, StatusCode::BAD_REQUEST, code).await;
             assert!(
                 message.contains(needle),
                 "{path}: message {message:?} names {needle}"

@@ -67,15 +67,12 @@ async fn counts_per_township_list_every_township_and_agree_with_the_sites() {
         let t = item_where(&counts["towns"], "code", f["id"].clone());
         assert_eq!(t["total"], f["count"]);
     }
-    let (status, code, _) = app.error("/api/v1/divisions/counts?town=440902999").await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "unknown_town")
-    );
-    assert_eq!(
-        app.error("/api/v1/divisions/counts?format=csv").await.1,
-        "unknown_parameter"
-    );
+    for (path, code) in [
+        ("/api/v1/divisions/counts?town=440902999", "unknown_town"),
+        ("/api/v1/divisions/counts?format=csv", "unknown_parameter"),
+    ] {
+        app.assert_error(path, StatusCode::BAD_REQUEST, code).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
