@@ -48,44 +48,30 @@ async fn platforms_rank_by_area_then_fit_then_distance() {
         ))
         .await;
     assert_eq!(fc["type"], "FeatureCollection");
-    let got = matches(&fc);
-    let order: Vec<&str> = got.iter().map(|(id, _)| id.as_str()).collect();
+    // (id, fit, area, rank) in the order of the answer.
+    let got: Vec<(String, String, String, u64)> = matches(&fc)
+        .into_iter()
+        .map(|(id, m)| {
+            let text = |k: &str| m[k].as_str().unwrap().to_string();
+            (id, text("fit"), text("area"), m["rank"].as_u64().unwrap())
+        })
+        .collect();
+    let want = [
+        ("mx-link-near", "link", "enough", 1),  // link, 1.1 km
+        ("mx-link-far", "link", "enough", 2),   // link, 4.4 km
+        ("mx-chain", "chain", "enough", 3),     // chain-wide, 0.6 km
+        ("mx-sibling", "chain", "enough", 4),   // another link of the chain, 2.2 km
+        ("mx-general", "general", "enough", 5), // on no chain
+        ("mx-other", "other", "enough", 6),     // other chain only, however large
+        ("mx-unknown", "link", "unknown", 7),   // area unknown: last, never taken as zero
+    ];
     assert_eq!(
-        order,
-        [
-            "mx-link-near", // link, 1.1 km
-            "mx-link-far",  // link, 4.4 km
-            "mx-chain",     // chain-wide, 0.6 km
-            "mx-sibling",   // another link of the chain, 2.2 km
-            "mx-general",   // on no chain
-            "mx-other",     // other chain only, however large
-            "mx-unknown",   // area unknown: last, never taken as zero
-        ]
+        got,
+        want.map(|(id, fit, area, rank)| (id.into(), fit.into(), area.into(), rank))
     );
     // mx-small (4999 < 5000), mx-outside (22 km) and the enterprise are not candidates.
     assert_eq!(fc["numberMatched"], 7);
     assert_eq!(fc["numberReturned"], 7);
-    let fits: Vec<&str> = got
-        .iter()
-        .map(|(_, m)| m["fit"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        fits,
-        ["link", "link", "chain", "chain", "general", "other", "link"]
-    );
-    let areas: Vec<&str> = got
-        .iter()
-        .map(|(_, m)| m["area"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        areas,
-        ["enough", "enough", "enough", "enough", "enough", "enough", "unknown"]
-    );
-    let ranks: Vec<u64> = got
-        .iter()
-        .map(|(_, m)| m["rank"].as_u64().unwrap())
-        .collect();
-    assert_eq!(ranks, [1, 2, 3, 4, 5, 6, 7]);
     // Distances are geo's Haversine from `near` to the marker, in km with 3 decimals.
     let near = Position::new(110.90, 21.60).unwrap();
     for f in fc["features"].as_array().unwrap() {
