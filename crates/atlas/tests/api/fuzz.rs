@@ -165,6 +165,23 @@ async fn answers_or_rejects(r: reqwest::Response, url: &str) -> bool {
     true
 }
 
+/// Routes that take the site filter.
+const FILTERED_ROUTES: &[&str] = &[
+    "/api/v1/sites",
+    "/api/v1/facets",
+    "/api/v1/export",
+    "/api/v1/chains",
+];
+
+/// Routes of the chains, matching and township counts, with their own parameters.
+const CHAIN_ROUTES: &[&str] = &[
+    "/api/v1/match",
+    "/api/v1/divisions/counts",
+    "/api/v1/chains/petrochemical/analysis",
+    "/api/v1/chains/health/report",
+    "/api/v1/indicators/export",
+];
+
 /// Sends `n` GETs of random query strings (made by `query`) to `routes` in turn and checks
 /// each with [`answers_or_rejects`]; more than `min_each` of them must succeed and more than
 /// `min_each` be rejected, so both outcomes are exercised.
@@ -193,27 +210,14 @@ async fn random_queries(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hundreds_of_random_query_strings_never_cause_a_server_error() {
     let mut g = Lcg::new(0x5eed_1234);
-    let routes = [
-        "/api/v1/sites",
-        "/api/v1/facets",
-        "/api/v1/export",
-        "/api/v1/chains",
-    ];
-    random_queries(&routes, 400, 40, || random_query(&mut g)).await;
+    random_queries(FILTERED_ROUTES, 400, 40, || random_query(&mut g)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_queries_to_the_chain_and_matching_routes_never_cause_a_server_error() {
     let mut g = Lcg::new(0x0c4a_1105);
-    let routes = [
-        "/api/v1/match",
-        "/api/v1/divisions/counts",
-        "/api/v1/chains/petrochemical/analysis",
-        "/api/v1/chains/health/report",
-        "/api/v1/indicators/export",
-    ];
     let keys = match_keys();
-    random_queries(&routes, 250, 20, || {
+    random_queries(CHAIN_ROUTES, 250, 20, || {
         random_query_with(&mut g, &keys, MATCH_VALUES)
     })
     .await;
