@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, HERE, settled, api, renderedSiteCount, listIds, parseCsv, e2eSuite,
+  ARTIFACTS, HERE, settled, api, renderedSiteCount, listIds, parseCsv, e2eSuite, openIndicators,
 } from './helpers.mjs';
 
 const T = { timeout: 180_000 };
@@ -287,8 +287,7 @@ test('the default data has no available areas: every platform is listed as unkno
 test('the progress board: indicators with percent and sources, township table, graduated symbols', T, async () => {
   const o = await open('/?chain=petrochemical');
   const { page } = o;
-  await page.click('#btn-indicators');
-  await page.waitForSelector('#indicators .indicator-table tbody tr');
+  await openIndicators(page);
   await page.waitForSelector('#town-board .town-table');
   const data = await api(suite.server.origin, 'indicators');
   const rows = await page.$$eval('#indicators .indicator-table tbody tr', (trs) => trs.map((tr) => ({

@@ -254,6 +254,27 @@ export function renderedSites(page) {
   });
 }
 
+/**
+ * The features the map draws in `layers`: each with its properties and where it stands on the
+ * page (`x`, `y`, for `page.mouse`).
+ */
+export function renderedOnPage(page, layers) {
+  return page.evaluate((ls) => {
+    const map = window.atlas.map;
+    const r = map.getCanvas().getBoundingClientRect();
+    return map.queryRenderedFeatures({ layers: ls }).map((f) => {
+      const p = map.project(f.geometry.coordinates);
+      return { x: r.left + p.x, y: r.top + p.y, properties: f.properties };
+    });
+  }, layers);
+}
+
+/** Opens the progress board and waits for the rows of its indicator table. */
+export async function openIndicators(page) {
+  await page.click('#btn-indicators');
+  await page.waitForSelector('#indicators .indicator-table tbody tr');
+}
+
 /** Ids of the list rows, in order. */
 export function listIds(page) {
   return page.$$eval('#list button.row', (rows) => rows.map((r) => r.dataset.id));

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, settled, api, renderedSites, listIds, e2eSuite,
+  ARTIFACTS, settled, api, renderedSites, listIds, e2eSuite, renderedOnPage,
 } from './helpers.mjs';
 
 const N = Number(process.env.E2E_LARGE_N || 50_000);
@@ -95,16 +95,9 @@ test("a township's clusters, zoomed to it, add up to the API's count; a site ope
   const site = (await api(suite.server.origin, `sites?town=${town}&precision=building&limit=1`)).features[0];
   await page.evaluate((c) => window.atlas.map.jumpTo({ center: c, zoom: 17 }), site.geometry.coordinates);
   await settled(page);
-  const pt = await page.evaluate((id) => {
-    const map = window.atlas.map;
-    const f = map.queryRenderedFeatures({ layers: ['site-points'] }).find((x) => x.properties.id === id);
-    if (!f) return null;
-    const p = map.project(f.geometry.coordinates);
-    const r = map.getContainer().getBoundingClientRect();
-    return { x: r.left + p.x, y: r.top + p.y, approximate: f.properties.approximate };
-  }, site.properties.id);
+  const pt = (await renderedOnPage(page, ['site-points'])).find((x) => x.properties.id === site.properties.id);
   assert.ok(pt, 'the site is drawn as a symbol of its own');
-  assert.equal(pt.approximate, false);
+  assert.equal(pt.properties.approximate, false);
   await page.mouse.click(pt.x, pt.y);
   await settled(page);
   assert.equal(await page.evaluate(() => window.atlas.state.site), site.properties.id, 'the click selects the site');
@@ -148,15 +141,10 @@ test('a cluster of the tiles opens its sites through the API, a page at a time',
   const { page } = o;
   await page.click('#btn-fit');
   await settled(page);
-  const target = await page.evaluate(() => {
-    const map = window.atlas.map;
-    const cs = map.queryRenderedFeatures({ layers: ['site-clusters'] }).filter((f) => f.properties.count > 16);
-    cs.sort((a, b) => b.properties.count - a.properties.count);
-    const c = cs[0];
-    const pt = map.project(c.geometry.coordinates);
-    const r = map.getContainer().getBoundingClientRect();
-    return { x: r.left + pt.x, y: r.top + pt.y, count: c.properties.count, bbox: c.properties.bbox };
-  });
+  const [largest] = (await renderedOnPage(page, ['site-clusters']))
+    .filter((f) => f.properties.count > 16)
+    .sort((a, b) => b.properties.count - a.properties.count);
+  const target = { x: largest.x, y: largest.y, count: largest.properties.count, bbox: largest.properties.bbox };
   await page.mouse.click(target.x, target.y);
   await page.waitForSelector('.cluster-box');
   await settled(page);
@@ -180,20 +168,13 @@ test('a cluster of the tiles opens its sites through the API, a page at a time',
   await page.waitForSelector('.cluster-box', { state: 'detached' });
   await page.evaluate(() => window.atlas.map.jumpTo({ center: [110.92, 21.66], zoom: 15 }));
   await settled(page);
-  const small = await page.evaluate(() => {
-    const map = window.atlas.map;
-    const c = map.queryRenderedFeatures({ layers: ['site-clusters'] }).find((f) => f.properties.count <= 16 && f.properties.ids);
-    if (!c) return null;
-    const pt = map.project(c.geometry.coordinates);
-    const r = map.getContainer().getBoundingClientRect();
-    return { x: r.left + pt.x, y: r.top + pt.y, ids: c.properties.ids.split(',') };
-  });
+  const small = (await renderedOnPage(page, ['site-clusters'])).find((f) => f.properties.count <= 16 && f.properties.ids);
   assert.ok(small, 'a small cluster is drawn at zoom 15');
   await page.mouse.click(small.x, small.y);
   await page.waitForSelector('.cluster-box');
   await settled(page);
   const listed = await page.$$eval('.cluster-list button.row', (r) => r.map((x) => x.dataset.id));
-  assert.deepEqual([...listed].sort(), [...small.ids].sort(), 'the list holds the cluster\'s sites');
+  assert.deepEqual([...listed].sort(), small.properties.ids.split(',').sort(), 'the list holds the cluster\'s sites');
   await finish(o);
 });
 

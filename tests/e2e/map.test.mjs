@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, settled, api, renderedSiteCount, listIds, parseCsv, e2eSuite,
+  ARTIFACTS, settled, api, renderedSiteCount, listIds, parseCsv, e2eSuite, renderedOnPage,
+  openIndicators,
 } from './helpers.mjs';
 
 const T = { timeout: 180_000 };
@@ -211,13 +212,8 @@ test('export downloads exactly the current filter (CSV rows, XLSX by default)', 
 test('a cluster opens into a list of its sites; a row opens the card, which says when a place is approximate', T, async () => {
   const o = await open('/');
   const { page } = o;
-  const target = await page.evaluate(() => {
-    const map = window.atlas.map;
-    const c = map.queryRenderedFeatures({ layers: ['site-clusters'] }).sort((a, b) => b.properties.point_count - a.properties.point_count)[0];
-    const p = map.project(c.geometry.coordinates);
-    const r = map.getCanvas().getBoundingClientRect();
-    return { x: r.left + p.x, y: r.top + p.y, n: c.properties.point_count, approx: c.properties.n_approximate };
-  });
+  const largest = (await renderedOnPage(page, ['site-clusters'])).sort((a, b) => b.properties.point_count - a.properties.point_count)[0];
+  const target = { x: largest.x, y: largest.y, n: largest.properties.point_count };
   assert.ok(target.n >= 2, `the largest cluster holds several sites (${target.n})`);
   await page.mouse.click(target.x, target.y);
   await page.waitForSelector('.cluster-box');
@@ -236,13 +232,7 @@ test('a cluster opens into a list of its sites; a row opens the card, which says
 test('a marker click opens the card and highlights its list row', T, async () => {
   const o = await open('/?map=15/21.676291/110.9204617');
   const { page } = o;
-  const at = await page.evaluate(() => {
-    const map = window.atlas.map;
-    const f = map.queryRenderedFeatures({ layers: ['site-points'] }).find((x) => x.properties.id === 'gdupt');
-    const p = map.project(f.geometry.coordinates);
-    const r = map.getCanvas().getBoundingClientRect();
-    return { x: r.left + p.x, y: r.top + p.y };
-  });
+  const at = (await renderedOnPage(page, ['site-points'])).find((x) => x.properties.id === 'gdupt');
   await page.mouse.click(at.x, at.y);
   await page.waitForSelector('#card:not([hidden])');
   assert.equal(await page.getAttribute('#card', 'data-id'), 'gdupt');
@@ -273,8 +263,7 @@ test('the list is keyboard-navigable and the card closes with Escape', T, async 
 test('the indicators panel shows plan targets beside catalogue counts', T, async () => {
   const o = await open('/');
   const { page } = o;
-  await page.click('#btn-indicators');
-  await page.waitForSelector('#indicators .indicator-table tbody tr');
+  await openIndicators(page);
   const data = await api(suite.server.origin, 'indicators');
   const rows = await page.$$('#indicators tbody tr');
   assert.equal(rows.length, data.indicators.length);
