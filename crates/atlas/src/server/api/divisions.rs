@@ -7,7 +7,6 @@ use super::{fixed, params, to_json, Req, GEOJSON, JSON};
 use crate::server::error::ApiResult;
 use atlas_core::analysis::CategoryCounts;
 use atlas_core::dataset::CONTEXT_GEOJSON;
-use atlas_core::reference::DivisionType;
 use axum::response::Response;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -75,14 +74,8 @@ pub async fn divisions(req: Req) -> ApiResult<Response> {
                     code: d.code.to_string(),
                     name_zh: d.name_zh.clone(),
                     name_en: d.name_en.clone(),
-                    kind: match d.kind {
-                        DivisionType::Subdistrict => "subdistrict",
-                        DivisionType::Town => "town",
-                    },
-                    type_zh: match d.kind {
-                        DivisionType::Subdistrict => "街道",
-                        DivisionType::Town => "镇",
-                    },
+                    kind: d.kind.as_str(),
+                    type_zh: d.kind.zh(),
                     seat: d.seat.as_ref().map(|s| SeatEntry {
                         lon: s.position.lon.get(),
                         lat: s.position.lat.get(),
