@@ -80,16 +80,7 @@ DATASETTE_VERSION="${DATASETTE_VERSION:-0.65.5}"
 . scripts/bench-lib.sh
 require_tools wrk curl python3
 
-TARGET="${CARGO_TARGET_DIR:-target}"
-if [ -z "${BIN:-}" ]; then
-  echo "== building (release)" >&2
-  cargo build --release --locked -q -p atlas --bin atlas
-  cargo build --release --locked -q -p atlas-store --example synth_db
-  BIN="$TARGET/release/atlas"
-fi
-SYNTH="${SYNTH:-$TARGET/release/examples/synth_db}"
-[ -x "$BIN" ] || { echo "error: no binary at $BIN" >&2; exit 1; }
-[ -x "$SYNTH" ] || { echo "error: no synth_db at $SYNTH (cargo build --release -p atlas-store --example synth_db)" >&2; exit 1; }
+bench_binaries release
 
 # Datasette in its own venv, installed once.
 DS_VENV="$VENV_DIR/datasette"

@@ -1,6 +1,7 @@
-# What the benchmark scripts share (sourced, not run): tool checks, the work directory and its
-# clean-up, starting `atlas serve` on a free loopback port, the server's memory, the district's
-# box, and the bounded wait for a quiet machine. Uses BIN, KEEP and IDLE_WAIT_S; sets WORK,
+# What the benchmark scripts share (sourced, not run): tool checks, the binaries, the work
+# directory and its clean-up, starting `atlas serve` on a free loopback port, the server's
+# memory, the district's box, the bounded wait for a quiet machine, and wrk runs with their
+# Markdown rows. Uses BIN, SYNTH, KEEP, IDLE_WAIT_S, WARM_S and RUN_S; sets BIN, SYNTH, WORK,
 # SERVER_PID, BASE, LOAD_BEFORE and W S E NN.
 
 # require_tools TOOL...: fails with the Debian package to install when one is missing.
@@ -8,6 +9,25 @@ require_tools() {
   for tool in "$@"; do
     command -v "$tool" >/dev/null || { echo "error: $tool is needed (Debian: apt-get install $tool)" >&2; exit 1; }
   done
+}
+
+# bench_binaries PROFILE: BIN (atlas) and SYNTH (the synth_db example), each built with cargo
+# in PROFILE (release or debug) unless given.
+bench_binaries() {
+  local target="${CARGO_TARGET_DIR:-target}" flag=()
+  [ "$1" = release ] && flag=(--release)
+  if [ -z "${BIN:-}" ]; then
+    echo "== building atlas ($1)" >&2
+    cargo build "${flag[@]}" --locked -q -p atlas --bin atlas
+    BIN="$target/$1/atlas"
+  fi
+  if [ -z "${SYNTH:-}" ]; then
+    echo "== building synth_db ($1)" >&2
+    cargo build "${flag[@]}" --locked -q -p atlas-store --example synth_db
+    SYNTH="$target/$1/examples/synth_db"
+  fi
+  [ -x "$BIN" ] || { echo "error: no binary at $BIN" >&2; exit 1; }
+  [ -x "$SYNTH" ] || { echo "error: no synth_db at $SYNTH" >&2; exit 1; }
 }
 
 # bench_workdir NAME: a fresh work directory, removed on exit (KEEP=1 keeps it) after the
@@ -78,4 +98,47 @@ wait_quiet() {
     sleep 1
   done
   LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# wrk_checked NAME OUT WRK_ARG…: one wrk run (10 s timeout, latencies) written to OUT; exits
+# when any request failed (a 4xx or 5xx would make the figures meaningless).
+wrk_checked() {
+  local name="$1" out="$2"
+  shift 2
+  wrk --timeout 10s --latency "$@" >"$out"
+  if grep -q "Non-2xx" "$out" || grep -q "Socket errors" "$out"; then
+    echo "error: $name had failed requests:" >&2
+    cat "$out" >&2
+    exit 1
+  fi
+}
+
+# wrk_row OUT CELL…: a Markdown row of the CELLs, then requests/s, p50 ms, p99 ms and the
+# number of requests of the wrk output OUT.
+wrk_row() {
+  python3 - "$@" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+def ms(v):
+    n, unit = re.match(r"([\d.]+)(us|ms|s|m)", v).groups()
+    return float(n) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+p = {m.group(1): ms(m.group(2)) for m in re.finditer(r"^\s+(50|99)%\s+(\S+)", text, re.M)}
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+reqs = int(re.search(r"(\d+) requests in", text).group(1))
+cells = " | ".join(sys.argv[2:])
+print(f"| {cells} | {rps:,.0f} | {p['50']:.2f} | {p['99']:.2f} | {reqs:,} |")
+PY
+}
+
+# wrk_run NAME CONNECTIONS PATH [WRK_ARG…]: a WARM_S warm-up, then one bounded run of RUN_S
+# against $BASE$PATH (one wrk thread for one connection, two for more); appends a row to
+# $WORK/rows.md.
+wrk_run() {
+  local name="$1" conns="$2" path="$3" threads=1 out
+  shift 3
+  [ "$conns" -gt 1 ] && threads=2
+  wrk -t"$threads" -c"$conns" -d"${WARM_S}s" "$@" "$BASE$path" >/dev/null
+  out="$WORK/wrk-$(echo "$name-c$conns" | tr -c 'a-zA-Z0-9\n-' '_').txt"
+  wrk_checked "$name" "$out" -t"$threads" -c"$conns" -d"${RUN_S}s" "$@" "$BASE$path"
+  wrk_row "$out" "$name" "$conns" >>"$WORK/rows.md"
 }

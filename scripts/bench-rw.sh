@@ -40,19 +40,7 @@ PROFILE="${PROFILE:-release}"
 . scripts/bench-lib.sh
 require_tools wrk curl python3
 
-TARGET="${CARGO_TARGET_DIR:-target}"
-PROFILE_FLAG=()
-[ "$PROFILE" = release ] && PROFILE_FLAG=(--release)
-if [ -z "${BIN:-}" ]; then
-  echo "== building atlas ($PROFILE)" >&2
-  cargo build "${PROFILE_FLAG[@]}" --locked -q -p atlas --bin atlas
-  BIN="$TARGET/$PROFILE/atlas"
-fi
-if [ -z "${SYNTH:-}" ]; then
-  echo "== building synth_db ($PROFILE)" >&2
-  cargo build "${PROFILE_FLAG[@]}" --locked -q -p atlas-store --example synth_db
-  SYNTH="$TARGET/$PROFILE/examples/synth_db"
-fi
+bench_binaries "$PROFILE"
 
 bench_workdir atlas-bench-rw
 EDITOR_PID=""
@@ -105,23 +93,8 @@ LUA
 wrk_mixed() {
   local name="$1" secs="$2" out
   out="$WORK/wrk-$(echo "$name" | tr -c 'a-zA-Z0-9\n-' '_').txt"
-  wrk -t2 -c"$C" -d"${secs}s" --timeout 10s --latency -s "$WORK/mixed.lua" "$BASE" >"$out"
-  if grep -q "Non-2xx" "$out" || grep -q "Socket errors" "$out"; then
-    echo "error: $name had failed requests:" >&2
-    cat "$out" >&2
-    exit 1
-  fi
-  python3 - "$out" "$name" "$C" "$secs" <<'PY' >>"$WORK/rows.md"
-import re, sys
-text = open(sys.argv[1]).read()
-def ms(v):
-    n, unit = re.match(r"([\d.]+)(us|ms|s|m)", v).groups()
-    return float(n) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-p = {m.group(1): ms(m.group(2)) for m in re.finditer(r"^\s+(50|99)%\s+(\S+)", text, re.M)}
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-reqs = int(re.search(r"(\d+) requests in", text).group(1))
-print(f"| {sys.argv[2]} | {sys.argv[3]} | {sys.argv[4]} | {rps:,.0f} | {p['50']:.2f} | {p['99']:.2f} | {reqs:,} |")
-PY
+  wrk_checked "$name" "$out" -t2 -c"$C" -d"${secs}s" -s "$WORK/mixed.lua" "$BASE"
+  wrk_row "$out" "$name" "$C" "$secs" >>"$WORK/rows.md"
   awk '/Requests\/sec:/ { print $2 }' "$out"
 }
 

@@ -12,6 +12,7 @@
 #   scripts/bench-server.sh                 # 100 000 sites, 10 s per load run
 #   N=20000 SECONDS_PER_RUN=5 scripts/bench-server.sh
 #   KEEP=1 scripts/bench-server.sh          # keep the work directory (database, wrk output, log)
+#   BIN=path/to/atlas SYNTH=path/to/synth_db scripts/bench-server.sh   # given binaries, no build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,12 +33,7 @@ DENSE_BBOX="${DENSE_BBOX:-110.85,21.60,110.95,21.70}"
 . scripts/bench-lib.sh
 require_tools wrk curl python3
 
-echo "== building (release)" >&2
-cargo build --release --locked -q -p atlas --bin atlas
-cargo build --release --locked -q -p atlas-store --example synth_db
-TARGET="${CARGO_TARGET_DIR:-target}"
-BIN="$TARGET/release/atlas"
-SYNTH="$TARGET/release/examples/synth_db"
+bench_binaries release
 
 bench_workdir atlas-bench
 
@@ -101,34 +97,6 @@ counts.sort()
 print(f"median {counts[len(counts) // 2]}, max {counts[-1]}")
 PY
 )"
-
-# wrk_run NAME CONNECTIONS PATH [wrk args…]: a warm-up, then one bounded run; appends a row.
-wrk_run() {
-  local name="$1" conns="$2" path="$3"
-  shift 3
-  local threads=1
-  [ "$conns" -gt 1 ] && threads=2
-  wrk -t"$threads" -c"$conns" -d"${WARM_S}s" "$@" "$BASE$path" >/dev/null
-  local out
-  out="$WORK/wrk-$(echo "$name-c$conns" | tr -c 'a-zA-Z0-9\n-' '_').txt"
-  wrk -t"$threads" -c"$conns" -d"${RUN_S}s" --timeout 10s --latency "$@" "$BASE$path" >"$out"
-  if grep -q "Non-2xx" "$out" || grep -q "Socket errors" "$out"; then
-    echo "error: $name had failed requests:" >&2
-    cat "$out" >&2
-    exit 1
-  fi
-  python3 - "$out" "$name" "$conns" <<'PY' >>"$WORK/rows.md"
-import re, sys
-text = open(sys.argv[1]).read()
-def ms(v):
-    n, unit = re.match(r"([\d.]+)(us|ms|s|m)", v).groups()
-    return float(n) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-p = {m.group(1): ms(m.group(2)) for m in re.finditer(r"^\s+(50|99)%\s+(\S+)", text, re.M)}
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-reqs = int(re.search(r"(\d+) requests in", text).group(1))
-print(f"| {sys.argv[2]} | {sys.argv[3]} | {rps:,.0f} | {p['50']:.2f} | {p['99']:.2f} | {reqs:,} |")
-PY
-}
 
 # Wait (bounded) for a quiet machine and record
 # the load average around the runs.

@@ -36,17 +36,7 @@ FILTER="${FILTER:-}"
 . scripts/bench-lib.sh
 require_tools wrk curl python3
 
-TARGET="${CARGO_TARGET_DIR:-target}"
-if [ -z "${BIN:-}" ]; then
-  echo "== building (release)" >&2
-  cargo build --release --locked -q -p atlas --bin atlas
-  cargo build --release --locked -q -p atlas-store --example synth_db
-  BIN="$TARGET/release/atlas"
-  SYNTH="${SYNTH:-$TARGET/release/examples/synth_db}"
-fi
-SYNTH="${SYNTH:-$TARGET/release/examples/synth_db}"
-[ -x "$BIN" ] || { echo "error: no binary at $BIN" >&2; exit 1; }
-[ -x "$SYNTH" ] || { echo "error: no synth_db at $SYNTH (cargo build -p atlas-store --example synth_db)" >&2; exit 1; }
+bench_binaries release
 
 bench_workdir atlas-bench-tiles
 
@@ -58,20 +48,11 @@ start_server
 
 # The tiles of the random views (one path a line) and of the district's centre at zooms 0–16
 # (zoom, path), from the shipped boundary's box.
-python3 - "$VIEWS" "$FILTER" "$WORK/views.txt" "$WORK/centre.txt" <<'PY'
-import json, math, random, sys
+district_box
+python3 - "$VIEWS" "$FILTER" "$WORK/views.txt" "$WORK/centre.txt" "$W" "$S" "$E" "$NN" <<'PY'
+import math, random, sys
 views, filt, out_views, out_centre = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-pts = []
-def walk(x):
-    if isinstance(x[0], (int, float)):
-        pts.append(x)
-    else:
-        for y in x:
-            walk(y)
-for f in json.load(open("data/boundary.geojson"))["features"]:
-    walk(f["geometry"]["coordinates"])
-w, s = min(p[0] for p in pts), min(p[1] for p in pts)
-e, n = max(p[0] for p in pts), max(p[1] for p in pts)
+w, s, e, n = (float(v) for v in sys.argv[5:9])
 q = f"?{filt}" if filt else ""
 def world(lon, lat, z):
     size = 2 ** z
@@ -139,37 +120,12 @@ request = function()
 end
 LUA
 
-# wrk_run NAME CONNECTIONS: a warm-up, then one bounded run; appends a row.
-wrk_run() {
-  local name="$1" conns="$2" threads=1
-  [ "$conns" -gt 1 ] && threads=2
-  wrk -t"$threads" -c"$conns" -d"${WARM_S}s" -s "$WORK/views.lua" "$BASE/" >/dev/null
-  local out="$WORK/wrk-c$conns.txt"
-  wrk -t"$threads" -c"$conns" -d"${RUN_S}s" --timeout 10s --latency -s "$WORK/views.lua" "$BASE/" >"$out"
-  if grep -q "Non-2xx" "$out" || grep -q "Socket errors" "$out"; then
-    echo "error: $name had failed requests:" >&2
-    cat "$out" >&2
-    exit 1
-  fi
-  python3 - "$out" "$name" "$conns" <<'PY' >>"$WORK/rows.md"
-import re, sys
-text = open(sys.argv[1]).read()
-def ms(v):
-    n, unit = re.match(r"([\d.]+)(us|ms|s|m)", v).groups()
-    return float(n) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-p = {m.group(1): ms(m.group(2)) for m in re.finditer(r"^\s+(50|99)%\s+(\S+)", text, re.M)}
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-reqs = int(re.search(r"(\d+) requests in", text).group(1))
-print(f"| {sys.argv[2]} | {sys.argv[3]} | {rps:,.0f} | {p['50']:.2f} | {p['99']:.2f} | {reqs:,} |")
-PY
-}
-
 # Wait (bounded) for a quiet machine.
 wait_quiet 120
 echo "== load runs (${RUN_S} s each after ${WARM_S} s warm-up; load average $LOAD_BEFORE)" >&2
 : >"$WORK/rows.md"
 for c in 1 8; do
-  wrk_run "random views, zooms 8–16 ($TILES tiles of $VIEWS views)" "$c"
+  wrk_run "random views, zooms 8–16 ($TILES tiles of $VIEWS views)" "$c" / -s "$WORK/views.lua"
 done
 
 

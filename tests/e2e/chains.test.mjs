@@ -5,40 +5,18 @@
 // in townships with and without a known seat), a real headless Chromium. Every test also proves
 // that the page asked nothing of another host and logged no error or warning.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, HERE, startServer, launchBrowser, openPage, settled, api, renderedSiteCount, listIds,
-  parseCsv, foreignRequests,
+  ARTIFACTS, HERE, settled, api, renderedSiteCount, listIds, parseCsv, e2eSuite, openIndicators,
 } from './helpers.mjs';
 
 const T = { timeout: 180_000 };
 const FIXTURE = join(HERE, 'fixtures', 'chains.csv');
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer([], { imports: [FIXTURE] });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
-
-async function open(path = '/', opts) {
-  return openPage(browser, server.origin, path, opts);
-}
-
-/** Nothing left the origin, nothing went wrong in the console; then closes the page. */
-async function finish(o) {
-  assert.deepEqual(foreignRequests(o.requests, server.origin), [], 'every request stays on the server');
-  assert.deepEqual(o.problems, [], 'no console error or warning, no failed request');
-  await o.context.close();
-}
+const suite = e2eSuite([], { imports: [FIXTURE] });
+const { open, finish } = suite;
 
 const ids = (fc) => fc.features.map((f) => f.id);
 const param = (page, k) => new URL(page.url()).searchParams.get(k);
@@ -71,8 +49,8 @@ test('choosing a chain lists its links upstream to downstream with the statuses 
   assert.equal(await page.isHidden('#chain-view'), true, 'no chain, no chain view');
   await page.selectOption('#f-chain', 'petrochemical');
   await settled(page);
-  const analysis = await api(server.origin, 'chains/petrochemical/analysis');
-  const chains = await api(server.origin, 'chains');
+  const analysis = await api(suite.server.origin, 'chains/petrochemical/analysis');
+  const chains = await api(suite.server.origin, 'chains');
   const order = chains.chains.find((c) => c.id === 'petrochemical').links.map((l) => l.id);
   assert.deepEqual(analysis.links.map((l) => l.id), order, 'the API lists the links in chain order');
 
@@ -108,7 +86,7 @@ test('choosing a chain lists its links upstream to downstream with the statuses 
   await page.press('#cv-weak', 'Enter');
   await settled(page);
   assert.equal(param(page, 'weak_below'), '4');
-  const at4 = await api(server.origin, 'chains/petrochemical/analysis?weak_below=4');
+  const at4 = await api(suite.server.origin, 'chains/petrochemical/analysis?weak_below=4');
   assert.deepEqual((await shownLinks(page)).map((l) => l.status), at4.links.map((l) => l.status), 'statuses at threshold 4');
   assert.notDeepEqual(at4.links.map((l) => l.status), analysis.links.map((l) => l.status), 'the threshold changes something');
   assert.match(await page.getAttribute('#cv-report-xlsx', 'href'), /chains\/petrochemical\/report\?format=xlsx&weak_below=4$/);
@@ -128,13 +106,13 @@ test('a click on a link filters the map and the list to it; reload, back and for
   const o = await open('/?chain=petrochemical');
   const { page } = o;
   const chainOnly = await listIds(page);
-  const analysis = await api(server.origin, 'chains/petrochemical/analysis');
+  const analysis = await api(suite.server.origin, 'chains/petrochemical/analysis');
   const link = analysis.links.find((l) => l.site_ids.length >= 2);
   assert.ok(link, 'a link with sites');
   await page.click(`#chain-view .cv-link[data-link="${link.id}"] button.cv-link-btn`);
   await settled(page);
   assert.equal(param(page, 'link'), link.id, 'the permalink holds the link');
-  const expected = await api(server.origin, `sites?link=${link.id}&limit=10000`);
+  const expected = await api(suite.server.origin, `sites?link=${link.id}&limit=10000`);
   assert.deepEqual(await listIds(page), ids(expected), 'the list holds exactly the API\'s sites of the link');
   assert.deepEqual([...ids(expected)].sort(), [...link.site_ids].sort(), 'the same sites as the analysis names');
   assert.equal(await page.inputValue('#f-link'), link.id, 'the link filter shows it');
@@ -192,7 +170,7 @@ test('the matching form checks its input, shows the server\'s errors and lists t
   await page.screenshot({ path: join(ARTIFACTS, 'match-client-error.png') });
 
   // What the server refuses is shown in the form with the server's own message.
-  const refused = await fetch(`${server.origin}/api/v1/match?radius_km=5`);
+  const refused = await fetch(`${suite.server.origin}/api/v1/match?radius_km=5`);
   assert.equal(refused.status, 400);
   const serverMessage = (await refused.json()).error.message;
   await page.evaluate(() => window.atlas.match.run(new URLSearchParams('radius_km=5')));
@@ -227,7 +205,7 @@ test('the matching form checks its input, shows the server\'s errors and lists t
   assert.equal(await page.isHidden('#match-error'), true, 'no error left');
 
   const q = new URLSearchParams({ chain: 'petrochemical', link, min_area_m2: '1000', near: `${lon},${lat}`, radius_km: '20' });
-  const ranked = await api(server.origin, `match?${q}`);
+  const ranked = await api(suite.server.origin, `match?${q}`);
   assert.ok(ranked.features.length >= 3, `several platforms match (${ranked.features.length})`);
   const rows = await page.$$eval('#match-list button.row', (bs) => bs.map((b) => ({
     id: b.dataset.id,
@@ -296,7 +274,7 @@ test('the default data has no available areas: every platform is listed as unkno
   await page.selectOption('#m-chain', 'digital_economy');
   await page.click('#m-submit');
   await page.evaluate(() => window.atlas.match.pending);
-  const ranked = await api(server.origin, 'match?chain=digital_economy');
+  const ranked = await api(suite.server.origin, 'match?chain=digital_economy');
   assert.deepEqual(await page.$$eval('#match-list button.row', (bs) => bs.map((b) => b.dataset.id)), ids(ranked));
   const unknown = ranked.features.filter((f) => f.properties.match.area === 'unknown').map((f) => f.id);
   const shownUnknown = await page.$$eval('#match-list button.row', (bs) => bs.filter((b) => b.textContent.includes('面积未知')).map((b) => b.dataset.id));
@@ -309,10 +287,9 @@ test('the default data has no available areas: every platform is listed as unkno
 test('the progress board: indicators with percent and sources, township table, graduated symbols', T, async () => {
   const o = await open('/?chain=petrochemical');
   const { page } = o;
-  await page.click('#btn-indicators');
-  await page.waitForSelector('#indicators .indicator-table tbody tr');
+  await openIndicators(page);
   await page.waitForSelector('#town-board .town-table');
-  const data = await api(server.origin, 'indicators');
+  const data = await api(suite.server.origin, 'indicators');
   const rows = await page.$$eval('#indicators .indicator-table tbody tr', (trs) => trs.map((tr) => ({
     id: tr.dataset.id,
     cells: [...tr.querySelectorAll('td')].map((td) => td.textContent),
@@ -349,11 +326,11 @@ test('the progress board: indicators with percent and sources, township table, g
   assert.equal(parseCsv(csv.bytes.toString('utf8')).filter((r) => r.some((c) => c !== '')).length, data.indicators.length + 1, 'a header and a row per indicator');
 
   // The township table: the API's counts for the current filter.
-  const counts = await api(server.origin, 'divisions/counts?chain=petrochemical');
+  const counts = await api(suite.server.origin, 'divisions/counts?chain=petrochemical');
   const shown = await page.$$eval('#town-board tbody tr', (trs) => trs.map((tr) => [tr.dataset.code, Number(tr.dataset.total)]));
   assert.deepEqual(shown, counts.towns.map((x) => [x.code, x.total]), 'every township with its total');
   assert.equal(Number(await page.getAttribute('#town-board tfoot tr.no-town', 'data-total')), counts.no_town.total);
-  const all = await api(server.origin, 'sites?chain=petrochemical&limit=1');
+  const all = await api(suite.server.origin, 'sites?chain=petrochemical&limit=1');
   assert.equal(Number(await page.getAttribute('#town-board tfoot tr.sum', 'data-total')), all.numberMatched, 'the sum is the filter\'s count');
   assert.ok(counts.towns.some((x) => x.total > 0 && x.seat) && counts.towns.some((x) => x.total > 0 && !x.seat), 'the fixture has towns with and without a seat');
   assert.match(await page.textContent('#town-board'), /驻地位置未知/);
@@ -386,7 +363,7 @@ test('the progress board: indicators with percent and sources, township table, g
   // A filter change updates the symbols.
   await page.selectOption('#f-chain', '');
   await settled(page);
-  const allCounts = await api(server.origin, 'divisions/counts');
+  const allCounts = await api(suite.server.origin, 'divisions/counts');
   const after = await page.evaluate(async () => (await window.atlas.map.getSource('town-counts').getData()).features.length);
   assert.equal(after, allCounts.towns.filter((x) => x.total > 0 && x.seat).length);
   await finish(o);
@@ -401,7 +378,7 @@ test('at 360 px the chain view, the form and the board fit, in Chinese and in En
   await page.screenshot({ path: join(ARTIFACTS, 'mobile-360-chain.png') });
   await page.click('#btn-lang');
   await settled(page);
-  const analysis = await api(server.origin, 'chains/petrochemical/analysis');
+  const analysis = await api(suite.server.origin, 'chains/petrochemical/analysis');
   const shown = await shownLinks(page);
   shown.forEach((s, i) => assert.ok(s.statusText.includes(STATUS_EN[analysis.links[i].status]), `English status: ${s.statusText}`));
   assert.match(await page.textContent('#chain-view h2'), /^Chain analysis: Petrochemicals/);

@@ -3,6 +3,8 @@
 // database, a real headless Chromium (Debian's /usr/bin/chromium through playwright-core), and
 // a page that records every request and console message.
 
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -252,6 +254,27 @@ export function renderedSites(page) {
   });
 }
 
+/**
+ * The features the map draws in `layers`: each with its properties and where it stands on the
+ * page (`x`, `y`, for `page.mouse`).
+ */
+export function renderedOnPage(page, layers) {
+  return page.evaluate((ls) => {
+    const map = window.atlas.map;
+    const r = map.getCanvas().getBoundingClientRect();
+    return map.queryRenderedFeatures({ layers: ls }).map((f) => {
+      const p = map.project(f.geometry.coordinates);
+      return { x: r.left + p.x, y: r.top + p.y, properties: f.properties };
+    });
+  }, layers);
+}
+
+/** Opens the progress board and waits for the rows of its indicator table. */
+export async function openIndicators(page) {
+  await page.click('#btn-indicators');
+  await page.waitForSelector('#indicators .indicator-table tbody tr');
+}
+
 /** Ids of the list rows, in order. */
 export function listIds(page) {
   return page.$$eval('#list button.row', (rows) => rows.map((r) => r.dataset.id));
@@ -294,4 +317,47 @@ export function parseCsv(text) {
 /** Every request went to `origin` (or stayed inside the page: data:, blob:). */
 export function foreignRequests(requests, origin) {
   return requests.filter((u) => !u.startsWith(origin + '/') && !u.startsWith('data:') && !u.startsWith('blob:'));
+}
+
+/**
+ * One `atlas serve` (started as `startServer(extraArgs, opts)`) and one headless Chromium for
+ * a test file: registers the file's `before` and `after` hooks. `server` and `browser` are set
+ * once `before` ran; `token` is the token of `signedInAs` (one of `opts.users`), `open` opens a
+ * page on the server (`signedIn: true` puts that token where the page keeps it: session
+ * storage) and `finish` is {@link finishPage} on the server.
+ */
+export function e2eSuite(extraArgs = [], opts = {}, { signedInAs = null } = {}) {
+  const suite = {
+    server: null,
+    browser: null,
+    get token() {
+      return suite.server && signedInAs ? suite.server.tokens[signedInAs] : null;
+    },
+    open: (path = '/', { signedIn = false, ...o } = {}) => openPage(suite.browser, suite.server.origin, path,
+      { ...o, token: signedIn ? suite.token : null }),
+    finish: (o, expected = []) => finishPage(o, suite.server.origin, expected),
+  };
+  before(async () => {
+    suite.server = await startServer(extraArgs, opts);
+    suite.browser = await launchBrowser();
+  });
+  after(async () => {
+    if (suite.browser) await suite.browser.close();
+    if (suite.server) await suite.server.stop();
+  });
+  return suite;
+}
+
+/**
+ * What every page of the e2e tests ends with: nothing left `origin`, nothing went wrong in the
+ * console or the network but the failed requests `expected` names (`{status, route}` of
+ * `/api/v1/ROUTE`, provoked by the test); then closes the page.
+ */
+export async function finishPage(o, origin, expected = []) {
+  assert.deepEqual(foreignRequests(o.requests, origin), [], 'every request stays on the server');
+  const allowed = (p) => expected.some(({ status, route }) =>
+    (p.startsWith(`HTTP ${status}: `) && p.includes(`/api/v1/${route}`))
+    || (p.startsWith('console.error: Failed to load resource') && p.includes(`status of ${status}`)));
+  assert.deepEqual(o.problems.filter((p) => !allowed(p)), [], 'no console error or warning, no failed request');
+  await o.context.close();
 }

@@ -3,37 +3,20 @@
 // page draws from the server's vector tiles. The page's total, the clusters drawn and a cluster's
 // list agree with the API; a search narrows the tiles and the total; the list pages by scrolling.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, startServer, launchBrowser, openPage, settled, api, renderedSites, listIds, foreignRequests,
+  ARTIFACTS, settled, api, renderedSites, listIds, e2eSuite, renderedOnPage,
 } from './helpers.mjs';
 
 const N = Number(process.env.E2E_LARGE_N || 50_000);
 const T = { timeout: 300_000 };
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer([], { synth: N, users: [{ name: 'editor', role: 'editor' }] });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
-
-/** Nothing left the origin, nothing went wrong in the console; then closes the page. */
-async function finish(o) {
-  assert.deepEqual(foreignRequests(o.requests, server.origin), [], 'every request stays on the server');
-  assert.deepEqual(o.problems, [], 'no console error or warning, no failed request');
-  await o.context.close();
-}
+const suite = e2eSuite([], { synth: N, users: [{ name: 'editor', role: 'editor' }] }, { signedInAs: 'editor' });
+const { open, finish } = suite;
 
 /** numberMatched of the API for a query string. */
-const matched = async (q = '') => (await api(server.origin, `sites?limit=1${q ? `&${q}` : ''}`)).numberMatched;
+const matched = async (q = '') => (await api(suite.server.origin, `sites?limit=1${q ? `&${q}` : ''}`)).numberMatched;
 
 /** Fits the map to the results, then reads what is drawn and the API's count for the view's box. */
 async function drawnAndCounted(page, filterQ = '') {
@@ -62,7 +45,7 @@ async function scrollListToEnd(page, max) {
 }
 
 test('the page draws a large catalogue from tiles, with the true total and no 10,000 cap', T, async () => {
-  const o = await openPage(browser, server.origin, '/');
+  const o = await open('/');
   const { page } = o;
   const all = await matched();
   assert.ok(all >= N, `the catalogue holds the synthetic sites (${all})`);
@@ -91,7 +74,7 @@ test('the page draws a large catalogue from tiles, with the true total and no 10
 });
 
 test("the clusters drawn add up to the API's count for the filter and the view", T, async () => {
-  const o = await openPage(browser, server.origin, '/');
+  const o = await open('/');
   const { drawn, counted } = await drawnAndCounted(o.page);
   assert.ok(drawn.clusters > 0, 'clusters are drawn');
   assert.equal(drawn.total, counted, 'sum of cluster counts and single sites = numberMatched of the view');
@@ -100,28 +83,21 @@ test("the clusters drawn add up to the API's count for the filter and the view",
 });
 
 test("a township's clusters, zoomed to it, add up to the API's count; a site opens its card", T, async () => {
-  const facets = await api(server.origin, 'facets');
+  const facets = await api(suite.server.origin, 'facets');
   const town = [...facets.facets.town].sort((a, b) => b.count - a.count)[0].id;
-  const o = await openPage(browser, server.origin, `/?town=${town}`);
+  const o = await open(`/?town=${town}`);
   const { page } = o;
   const { drawn, counted } = await drawnAndCounted(page, `town=${town}`);
   assert.ok(drawn.clusters > 5, `many clusters are drawn (${drawn.clusters})`);
   assert.equal(drawn.total, counted, 'sum of cluster counts and single sites = numberMatched of the view');
   assert.equal(counted, (await matched(`town=${town}`)) - (await matched(`town=${town}&precision=unknown`)));
   // Close in, a site is a symbol of its own: a click opens its card.
-  const site = (await api(server.origin, `sites?town=${town}&precision=building&limit=1`)).features[0];
+  const site = (await api(suite.server.origin, `sites?town=${town}&precision=building&limit=1`)).features[0];
   await page.evaluate((c) => window.atlas.map.jumpTo({ center: c, zoom: 17 }), site.geometry.coordinates);
   await settled(page);
-  const pt = await page.evaluate((id) => {
-    const map = window.atlas.map;
-    const f = map.queryRenderedFeatures({ layers: ['site-points'] }).find((x) => x.properties.id === id);
-    if (!f) return null;
-    const p = map.project(f.geometry.coordinates);
-    const r = map.getContainer().getBoundingClientRect();
-    return { x: r.left + p.x, y: r.top + p.y, approximate: f.properties.approximate };
-  }, site.properties.id);
+  const pt = (await renderedOnPage(page, ['site-points'])).find((x) => x.properties.id === site.properties.id);
   assert.ok(pt, 'the site is drawn as a symbol of its own');
-  assert.equal(pt.approximate, false);
+  assert.equal(pt.properties.approximate, false);
   await page.mouse.click(pt.x, pt.y);
   await settled(page);
   assert.equal(await page.evaluate(() => window.atlas.state.site), site.properties.id, 'the click selects the site');
@@ -130,7 +106,7 @@ test("a township's clusters, zoomed to it, add up to the API's count; a site ope
 });
 
 test('a search narrows the tiles and the total', T, async () => {
-  const o = await openPage(browser, server.origin, '/');
+  const o = await open('/');
   const { page } = o;
   const before = await matched();
   await page.fill('#f-q', '高岭土');
@@ -148,9 +124,9 @@ test('a search narrows the tiles and the total', T, async () => {
 
 test('the list pages through every result of a filter by scrolling, in the API order', T, async () => {
   const q = 'q=%E9%AB%98%E5%B2%AD%E5%9C%9F'; // 高岭土: a few thousand at most
-  const o = await openPage(browser, server.origin, `/?${q}`);
+  const o = await open(`/?${q}`);
   const { page } = o;
-  const expected = await api(server.origin, `sites?${q}&limit=10000`);
+  const expected = await api(suite.server.origin, `sites?${q}&limit=10000`);
   assert.ok(expected.numberMatched > 400, 'more than two pages');
   await scrollListToEnd(page, 100);
   const ids = await listIds(page);
@@ -161,19 +137,14 @@ test('the list pages through every result of a filter by scrolling, in the API o
 });
 
 test('a cluster of the tiles opens its sites through the API, a page at a time', T, async () => {
-  const o = await openPage(browser, server.origin, '/');
+  const o = await open('/');
   const { page } = o;
   await page.click('#btn-fit');
   await settled(page);
-  const target = await page.evaluate(() => {
-    const map = window.atlas.map;
-    const cs = map.queryRenderedFeatures({ layers: ['site-clusters'] }).filter((f) => f.properties.count > 16);
-    cs.sort((a, b) => b.properties.count - a.properties.count);
-    const c = cs[0];
-    const pt = map.project(c.geometry.coordinates);
-    const r = map.getContainer().getBoundingClientRect();
-    return { x: r.left + pt.x, y: r.top + pt.y, count: c.properties.count, bbox: c.properties.bbox };
-  });
+  const [largest] = (await renderedOnPage(page, ['site-clusters']))
+    .filter((f) => f.properties.count > 16)
+    .sort((a, b) => b.properties.count - a.properties.count);
+  const target = { x: largest.x, y: largest.y, count: largest.properties.count, bbox: largest.properties.bbox };
   await page.mouse.click(target.x, target.y);
   await page.waitForSelector('.cluster-box');
   await settled(page);
@@ -197,29 +168,22 @@ test('a cluster of the tiles opens its sites through the API, a page at a time',
   await page.waitForSelector('.cluster-box', { state: 'detached' });
   await page.evaluate(() => window.atlas.map.jumpTo({ center: [110.92, 21.66], zoom: 15 }));
   await settled(page);
-  const small = await page.evaluate(() => {
-    const map = window.atlas.map;
-    const c = map.queryRenderedFeatures({ layers: ['site-clusters'] }).find((f) => f.properties.count <= 16 && f.properties.ids);
-    if (!c) return null;
-    const pt = map.project(c.geometry.coordinates);
-    const r = map.getContainer().getBoundingClientRect();
-    return { x: r.left + pt.x, y: r.top + pt.y, ids: c.properties.ids.split(',') };
-  });
+  const small = (await renderedOnPage(page, ['site-clusters'])).find((f) => f.properties.count <= 16 && f.properties.ids);
   assert.ok(small, 'a small cluster is drawn at zoom 15');
   await page.mouse.click(small.x, small.y);
   await page.waitForSelector('.cluster-box');
   await settled(page);
   const listed = await page.$$eval('.cluster-list button.row', (r) => r.map((x) => x.dataset.id));
-  assert.deepEqual([...listed].sort(), [...small.ids].sort(), 'the list holds the cluster\'s sites');
+  assert.deepEqual([...listed].sort(), small.properties.ids.split(',').sort(), 'the list holds the cluster\'s sites');
   await finish(o);
 });
 
 test("an editor's delete is gone from the tiles at once: the clusters count one site less", T, async () => {
-  const facets = await api(server.origin, 'facets');
+  const facets = await api(suite.server.origin, 'facets');
   const town = [...facets.facets.town].sort((a, b) => b.count - a.count)[1].id;
-  const site = (await api(server.origin, `sites?town=${town}&precision=building&limit=1`)).features[0];
+  const site = (await api(suite.server.origin, `sites?town=${town}&precision=building&limit=1`)).features[0];
   const id = site.properties.id;
-  const o = await openPage(browser, server.origin, `/?town=${town}&site=${id}`, { token: server.tokens.editor });
+  const o = await open(`/?town=${town}&site=${id}`, { signedIn: true });
   const { page } = o;
   await page.waitForSelector(`#card[data-id="${id}"]:not([hidden])`);
   const before = await drawnAndCounted(page, `town=${town}`);
@@ -236,7 +200,7 @@ test("an editor's delete is gone from the tiles at once: the clusters count one 
 });
 
 test('the tray and the worklist show their true counts and load a page at a time', T, async () => {
-  const o = await openPage(browser, server.origin, '/', { token: server.tokens.editor });
+  const o = await open('/', { signedIn: true });
   const { page } = o;
   const unknown = await matched('precision=unknown');
   const rows = (sel) => page.$$eval(sel, (r) => r.length);
@@ -247,7 +211,7 @@ test('the tray and the worklist show their true counts and load a page at a time
   await settled(page);
   assert.equal(await rows('#tray-list button.row'), 400, '"more" adds the next page');
   const trayIds = await page.$$eval('#tray-list button.row', (r) => r.map((x) => x.dataset.id));
-  const api400 = await api(server.origin, 'sites?precision=unknown&limit=400');
+  const api400 = await api(suite.server.origin, 'sites?precision=unknown&limit=400');
   assert.deepEqual(trayIds, api400.features.map((f) => f.properties.id), 'in the API order');
 
   await page.click('#btn-worklist');

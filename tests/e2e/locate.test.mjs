@@ -3,31 +3,19 @@
 // by clicking the map (one PATCH with If-Match: one revision), and a stale version (412) is shown,
 // never overwritten. A real `atlas serve` on the default dataset, a real headless Chromium.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, startServer, launchBrowser, openPage, settled, api, apiSend, renderedSiteCount, foreignRequests,
+  ARTIFACTS, settled, api, apiSend, renderedSiteCount, e2eSuite,
 } from './helpers.mjs';
 
 const T = { timeout: 180_000 };
 const EDITOR = 'locator1';
 /** The district boundary's representative point, where the old fallback stacked 39 sites. */
 const CENTROID = [110.879029, 21.678283];
-let server;
-let browser;
-let token;
-
-before(async () => {
-  server = await startServer([], { users: [{ name: EDITOR, role: 'editor' }] });
-  token = server.tokens[EDITOR];
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
+const suite = e2eSuite([], { users: [{ name: EDITOR, role: 'editor' }] }, { signedInAs: EDITOR });
+const { open, finish } = suite;
 
 /** Metres between two [lon, lat] points (equirectangular; fine at a few km). */
 function metres(a, b) {
@@ -35,20 +23,6 @@ function metres(a, b) {
   const x = (b[0] - a[0]) * k * Math.cos(((a[1] + b[1]) / 2) * k);
   const y = (b[1] - a[1]) * k;
   return Math.hypot(x, y) * 6_371_000;
-}
-
-async function open(path = '/', { signedIn = false, ...opts } = {}) {
-  return openPage(browser, server.origin, path, { ...opts, token: signedIn ? token : null });
-}
-
-/** Nothing left the origin; no console error; `expected`: the failed requests the test provoked. */
-async function finish(o, expected = []) {
-  assert.deepEqual(foreignRequests(o.requests, server.origin), [], 'every request stays on the server');
-  const allowed = (p) => expected.some(({ status, route }) =>
-    (p.startsWith(`HTTP ${status}: `) && p.includes(`/api/v1/${route}`))
-    || (p.startsWith('console.error: Failed to load resource') && p.includes(`status of ${status}`)));
-  assert.deepEqual(o.problems.filter((p) => !allowed(p)), [], 'no console error or warning, no failed request');
-  await o.context.close();
 }
 
 /** The tray's rows (ids, in order) and its count. */
@@ -80,7 +54,7 @@ for (const path of ['/', '/?category=innovation_resource', '/?scope=partner']) {
     const q = new URLSearchParams(path.slice(2));
     q.set('precision', 'unknown');
     q.set('limit', '10000');
-    const unknown = await api(server.origin, `sites?${q}`);
+    const unknown = await api(suite.server.origin, `sites?${q}`);
     const got = await tray(o.page);
     assert.equal(got.count, unknown.numberMatched, 'N is the API numberMatched');
     assert.deepEqual(got.ids, unknown.features.map((f) => f.properties.id), 'the same sites, in the API order');
@@ -91,7 +65,7 @@ for (const path of ['/', '/?category=innovation_resource', '/?scope=partner']) {
     const drawn = await sourceFeatures(o.page);
     const ids = new Set(unknown.features.map((f) => f.properties.id));
     assert.deepEqual(drawn.filter((f) => ids.has(f.id)), [], 'no site without a location is given to MapLibre');
-    const all = await api(server.origin, `sites?${new URLSearchParams(path.slice(2))}&limit=10000`);
+    const all = await api(suite.server.origin, `sites?${new URLSearchParams(path.slice(2))}&limit=10000`);
     assert.equal(await renderedSiteCount(o.page), all.numberMatched - unknown.numberMatched, 'the map draws the located sites only');
     await finish(o);
   });
@@ -135,8 +109,8 @@ async function startLocating(page, id) {
 test('an editor locates a site from the worklist by clicking the map: one revision, it leaves the tray', T, async () => {
   const o = await open('/', { signedIn: true });
   const { page } = o;
-  const work = await api(server.origin, 'sites?located=false&limit=10000');
-  const total = (await api(server.origin, 'sites?limit=1')).numberMatched;
+  const work = await api(suite.server.origin, 'sites?located=false&limit=10000');
+  const total = (await api(suite.server.origin, 'sites?limit=1')).numberMatched;
   const target = work.features.find((f) => f.properties.location_precision === 'unknown');
   assert.ok(target, 'the worklist has a site without a location');
   const id = target.properties.id;
@@ -169,12 +143,12 @@ test('an editor locates a site from the worklist by clicking the map: one revisi
   await page.waitForSelector('#locate-form', { state: 'detached' });
   await settled(page);
 
-  const after = await api(server.origin, `sites/${id}`);
+  const after = await api(suite.server.origin, `sites/${id}`);
   assert.equal(after.geometry.type, 'Point');
   assert.ok(metres(after.geometry.coordinates, expected) < 5, `saved where clicked (${after.geometry.coordinates} vs ${expected})`);
   assert.equal(after.properties.location_precision, 'street');
   assert.equal(after.properties.location_source, '现场核对（e2e）');
-  const hist = await api(server.origin, `sites/${id}/history`);
+  const hist = await api(suite.server.origin, `sites/${id}/history`);
   assert.equal(hist.revisions[0].action, 'update');
   assert.equal(hist.revisions[0].who, EDITOR);
   assert.equal(hist.revisions[0].before.geometry, null, 'the revision keeps the unknown location before');
@@ -193,7 +167,7 @@ test('an editor locates a site from the worklist by clicking the map: one revisi
 test('a stale version is shown and never overwritten (412)', T, async () => {
   const o = await open('/', { signedIn: true });
   const { page } = o;
-  const work = await api(server.origin, 'sites?located=false&precision=unknown&limit=10000');
+  const work = await api(suite.server.origin, 'sites?located=false&precision=unknown&limit=10000');
   const id = work.features[0].properties.id;
   await startLocating(page, id);
   await page.fill('#locate-coords', '110.92, 21.66');
@@ -201,15 +175,15 @@ test('a stale version is shown and never overwritten (412)', T, async () => {
   await page.click('#locate-apply-coords');
   assert.match(await page.textContent('#locate-point'), /GCJ-02/);
   // Someone else changes the site meanwhile.
-  const cur = await apiSend(server.origin, `sites/${id}`);
-  const other = await apiSend(server.origin, `sites/${id}`, { method: 'PATCH', token, ifMatch: cur.etag, body: { properties: { notes: 'changed elsewhere' } } });
+  const cur = await apiSend(suite.server.origin, `sites/${id}`);
+  const other = await apiSend(suite.server.origin, `sites/${id}`, { method: 'PATCH', token: suite.token, ifMatch: cur.etag, body: { properties: { notes: 'changed elsewhere' } } });
   assert.equal(other.status, 200, JSON.stringify(other.body));
   await page.fill('#locate-source', '高德地图核对');
   await page.click('#locate-save');
   await page.waitForSelector('#locate-form', { state: 'detached' });
   await settled(page);
   assert.match(await page.textContent('#worklist-status'), /已被他人修改/);
-  const after = await api(server.origin, `sites/${id}`);
+  const after = await api(suite.server.origin, `sites/${id}`);
   assert.equal(after.geometry, null, 'not overwritten: still without a location');
   assert.equal(after.properties.notes, 'changed elsewhere');
   await finish(o, [{ status: 412, route: `sites/${id}` }]);
@@ -218,7 +192,7 @@ test('a stale version is shown and never overwritten (412)', T, async () => {
 test('typed GCJ-02 coordinates (a pasted Amap link): the server converts them and keeps the original', T, async () => {
   const o = await open('/', { signedIn: true });
   const { page } = o;
-  const work = await api(server.origin, 'sites?located=false&precision=unknown&limit=10000');
+  const work = await api(suite.server.origin, 'sites?located=false&precision=unknown&limit=10000');
   const id = work.features[work.features.length - 1].properties.id;
   await startLocating(page, id);
   await page.fill('#locate-link', '【高德地图】 https://uri.amap.com/marker?position=110.925,21.665&name=x');
@@ -230,7 +204,7 @@ test('typed GCJ-02 coordinates (a pasted Amap link): the server converts them an
   await page.click('#locate-save');
   await page.waitForSelector('#locate-form', { state: 'detached' });
   await settled(page);
-  const after = await api(server.origin, `sites/${id}`);
+  const after = await api(suite.server.origin, `sites/${id}`);
   const p = after.properties;
   assert.equal(p.original_crs, 'gcj02');
   assert.deepEqual([p.original_lon, p.original_lat], [110.925, 21.665], 'the original is kept');

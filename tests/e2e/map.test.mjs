@@ -2,39 +2,18 @@
 // headless Chromium. Every test also proves that the page asked nothing of another host and
 // logged no error or warning.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, startServer, launchBrowser, openPage, settled, api, renderedSiteCount, listIds,
-  parseCsv, foreignRequests,
+  ARTIFACTS, settled, api, renderedSiteCount, listIds, parseCsv, e2eSuite, renderedOnPage,
+  openIndicators,
 } from './helpers.mjs';
 
 const T = { timeout: 180_000 };
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
-
-async function open(path = '/', opts) {
-  return openPage(browser, server.origin, path, opts);
-}
-
-/** Nothing left the origin, nothing went wrong in the console; then closes the page. */
-async function finish(o) {
-  assert.deepEqual(foreignRequests(o.requests, server.origin), [], 'every request stays on the server');
-  assert.deepEqual(o.problems, [], 'no console error or warning, no failed request');
-  await o.context.close();
-}
+const suite = e2eSuite();
+const { open, finish } = suite;
 
 const ids = (fc) => fc.features.map((f) => f.id);
 /** How many of a FeatureCollection's sites the map can draw (a site of unknown location has `geometry: null`). */
@@ -72,10 +51,10 @@ test('the map renders the offline base map and exactly the sites the API counts'
   assert.equal(await page.evaluate(() => document.documentElement.dataset.mapMode), 'geojson', 'a small catalogue is clustered in the browser');
   await page.screenshot({ path: join(ARTIFACTS, 'map-desktop.png') });
 
-  const all = await api(server.origin, 'sites?limit=10000');
+  const all = await api(suite.server.origin, 'sites?limit=10000');
   assert.equal(await page.textContent('#result-count'), `${all.numberMatched} 处站点`);
   assert.deepEqual(await listIds(page), ids(all), 'the list holds every site, in API order');
-  const facets = await api(server.origin, 'facets');
+  const facets = await api(suite.server.origin, 'facets');
   for (const c of facets.facets.category) {
     assert.equal(await page.getAttribute(`#layer-toggles [for=layer-${c.id}] .count`, 'data-count'), String(c.count), `${c.id} toggle count`);
   }
@@ -94,27 +73,27 @@ test('toggling a category and choosing a chain change both the map and the list'
   assert.equal(await page.evaluate(() => window.nextIdle), 'idle', 'after the new filter is shown the page dispatches atlas:idle');
   await settled(page);
   assert.equal(param(page, 'category'), 'innovation_resource,key_enterprise');
-  const noCarriers = await api(server.origin, 'sites?category=innovation_resource,key_enterprise&limit=10000');
+  const noCarriers = await api(suite.server.origin, 'sites?category=innovation_resource,key_enterprise&limit=10000');
   assert.ok(noCarriers.numberMatched < 53);
   assert.deepEqual(await listIds(page), ids(noCarriers));
   assert.ok(noCarriers.features.every((f) => f.properties.category !== 'carrier_platform'));
   assert.equal(await renderedSiteCount(page), located(noCarriers));
 
   const chainText = await page.$eval('#f-chain option[value=petrochemical]', (el) => el.textContent);
-  const facets = await api(server.origin, 'facets?category=innovation_resource,key_enterprise');
+  const facets = await api(suite.server.origin, 'facets?category=innovation_resource,key_enterprise');
   const petro = facets.facets.chain.find((c) => c.id === 'petrochemical');
   assert.ok(chainText.includes(`（${petro.count}）`), `the chain option shows its facet count: ${chainText}`);
 
   await page.selectOption('#f-chain', 'petrochemical');
   await settled(page);
   assert.equal(param(page, 'chain'), 'petrochemical');
-  const petroSites = await api(server.origin, 'sites?category=innovation_resource,key_enterprise&chain=petrochemical&limit=10000');
+  const petroSites = await api(suite.server.origin, 'sites?category=innovation_resource,key_enterprise&chain=petrochemical&limit=10000');
   assert.ok(petroSites.numberMatched > 0 && petroSites.numberMatched < noCarriers.numberMatched);
   assert.deepEqual(await listIds(page), ids(petroSites));
   assert.equal(await renderedSiteCount(page), located(petroSites));
   assert.equal(await page.isEnabled('#f-link'), true, 'links of the chosen chain can be chosen');
   const linkOptions = await page.$$eval('#f-link option', (os) => os.map((x) => x.value).filter(Boolean));
-  const chains = await api(server.origin, 'chains');
+  const chains = await api(suite.server.origin, 'chains');
   const petroLinks = chains.chains.find((c) => c.id === 'petrochemical').links.map((l) => l.id);
   assert.deepEqual(linkOptions, petroLinks, 'every link of the chain is offered (a link without sites is a gap)');
 
@@ -133,7 +112,7 @@ test('a two-character Chinese search (石化) finds the right sites', T, async (
   await settled(page);
   assert.equal(param(page, 'q'), '石化');
   // Independently of the search index: every site whose name, address or notes hold the word.
-  const all = await api(server.origin, 'sites?limit=10000');
+  const all = await api(suite.server.origin, 'sites?limit=10000');
   const found = all.features
     .filter((f) => ['name_zh', 'name_en', 'address', 'notes'].some((k) => String(f.properties[k] || '').includes('石化')));
   const expected = found.map((f) => f.id);
@@ -167,7 +146,7 @@ test('a permalink restores filters, view and selected site; back and forward wor
   assert.equal(param(page, 'site'), 'maonan-petrochemical-park');
   assert.equal(param(page, 'map'), '12.50/21.69000/110.91000');
 
-  const o2 = await open(link.slice(server.origin.length));
+  const o2 = await open(link.slice(suite.server.origin.length));
   const p2 = o2.page;
   assert.equal(await p2.inputValue('#f-chain'), 'petrochemical');
   assert.equal(await p2.inputValue('#f-q'), '石化');
@@ -200,7 +179,7 @@ test('a permalink restores filters, view and selected site; back and forward wor
 test('export downloads exactly the current filter (CSV rows, XLSX by default)', T, async () => {
   const o = await open('/?chain=petrochemical&status=operating');
   const { page } = o;
-  const expected = await api(server.origin, 'sites?chain=petrochemical&status=operating&limit=10000');
+  const expected = await api(suite.server.origin, 'sites?chain=petrochemical&status=operating&limit=10000');
   assert.equal(await page.inputValue('#export-format'), 'xlsx', 'XLSX is the default');
   const [xlsx] = await Promise.all([page.waitForEvent('download'), page.click('#btn-export')]);
   assert.equal(await xlsx.failure(), null, 'the XLSX download completes');
@@ -233,13 +212,8 @@ test('export downloads exactly the current filter (CSV rows, XLSX by default)', 
 test('a cluster opens into a list of its sites; a row opens the card, which says when a place is approximate', T, async () => {
   const o = await open('/');
   const { page } = o;
-  const target = await page.evaluate(() => {
-    const map = window.atlas.map;
-    const c = map.queryRenderedFeatures({ layers: ['site-clusters'] }).sort((a, b) => b.properties.point_count - a.properties.point_count)[0];
-    const p = map.project(c.geometry.coordinates);
-    const r = map.getCanvas().getBoundingClientRect();
-    return { x: r.left + p.x, y: r.top + p.y, n: c.properties.point_count, approx: c.properties.n_approximate };
-  });
+  const largest = (await renderedOnPage(page, ['site-clusters'])).sort((a, b) => b.properties.point_count - a.properties.point_count)[0];
+  const target = { x: largest.x, y: largest.y, n: largest.properties.point_count };
   assert.ok(target.n >= 2, `the largest cluster holds several sites (${target.n})`);
   await page.mouse.click(target.x, target.y);
   await page.waitForSelector('.cluster-box');
@@ -249,7 +223,7 @@ test('a cluster opens into a list of its sites; a row opens the card, which says
   await rows[0].click();
   await page.waitForSelector('#card:not([hidden])');
   assert.ok(param(page, 'site'));
-  const site = await api(server.origin, `sites/${param(page, 'site')}`);
+  const site = await api(suite.server.origin, `sites/${param(page, 'site')}`);
   if (site.properties.approximate) assert.match(await page.textContent('#card .approx-note'), /近似位置/);
   else assert.equal(await page.$('#card .approx-note'), null, 'a precise place has no approximation note');
   await finish(o);
@@ -258,13 +232,7 @@ test('a cluster opens into a list of its sites; a row opens the card, which says
 test('a marker click opens the card and highlights its list row', T, async () => {
   const o = await open('/?map=15/21.676291/110.9204617');
   const { page } = o;
-  const at = await page.evaluate(() => {
-    const map = window.atlas.map;
-    const f = map.queryRenderedFeatures({ layers: ['site-points'] }).find((x) => x.properties.id === 'gdupt');
-    const p = map.project(f.geometry.coordinates);
-    const r = map.getCanvas().getBoundingClientRect();
-    return { x: r.left + p.x, y: r.top + p.y };
-  });
+  const at = (await renderedOnPage(page, ['site-points'])).find((x) => x.properties.id === 'gdupt');
   await page.mouse.click(at.x, at.y);
   await page.waitForSelector('#card:not([hidden])');
   assert.equal(await page.getAttribute('#card', 'data-id'), 'gdupt');
@@ -295,9 +263,8 @@ test('the list is keyboard-navigable and the card closes with Escape', T, async 
 test('the indicators panel shows plan targets beside catalogue counts', T, async () => {
   const o = await open('/');
   const { page } = o;
-  await page.click('#btn-indicators');
-  await page.waitForSelector('#indicators .indicator-table tbody tr');
-  const data = await api(server.origin, 'indicators');
+  await openIndicators(page);
+  const data = await api(suite.server.origin, 'indicators');
   const rows = await page.$$('#indicators tbody tr');
   assert.equal(rows.length, data.indicators.length);
   const inc = data.indicators.find((x) => x.id === 'incubation_platforms');
@@ -311,7 +278,7 @@ test('the indicators panel shows plan targets beside catalogue counts', T, async
 test('print gives the map and the filtered list on A4 landscape', T, async () => {
   const o = await open('/?chain=petrochemical');
   const { page } = o;
-  const expected = await api(server.origin, 'sites?chain=petrochemical&limit=10000');
+  const expected = await api(suite.server.origin, 'sites?chain=petrochemical&limit=10000');
   await page.emulateMedia({ media: 'print' });
   await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
   await settled(page);

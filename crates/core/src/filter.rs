@@ -7,7 +7,7 @@
 //! or `town`; `located=true` the others.
 
 use crate::coord::BBox;
-use crate::ids::{ChainId, LinkId, TownCode};
+use crate::ids::{ChainId, InvalidId, LinkId, TownCode};
 use crate::site::Site;
 use crate::vocab::{Category, Kind, Labelled, Level, LocationPrecision, Scope, Status};
 use serde::Serialize;
@@ -100,35 +100,36 @@ fn list<T, E: std::fmt::Display>(
         .collect()
 }
 
+/// Adds a comma list of vocabulary values (ids or labels) to `to`; `unknown_value` for one that
+/// is none.
+fn labels<T: Labelled>(to: &mut Vec<T>, param: &str, v: &str) -> Result<(), FilterError> {
+    to.extend(list(param, v, "unknown_value", T::parse_label)?);
+    Ok(())
+}
+
+/// Adds a comma list of ids to `to`; `invalid_id` for one that is malformed.
+fn ids<T>(
+    to: &mut Vec<T>,
+    param: &str,
+    v: &str,
+    new: impl Fn(String) -> Result<T, InvalidId>,
+) -> Result<(), FilterError> {
+    to.extend(list(param, v, "invalid_id", |s: &str| new(s.to_string()))?);
+    Ok(())
+}
+
 impl SiteFilter {
     /// Applies one `key=value` pair. Returns `Ok(false)` for a key that is not a filter parameter.
     pub fn apply(&mut self, key: &str, value: &str) -> Result<bool, FilterError> {
         match key {
-            "category" => {
-                self.category
-                    .extend(list(key, value, "unknown_value", Category::parse_label)?)
-            }
-            "kind" => self
-                .kind
-                .extend(list(key, value, "unknown_value", Kind::parse_label)?),
-            "level" => self
-                .level
-                .extend(list(key, value, "unknown_value", Level::parse_label)?),
-            "status" => self
-                .status
-                .extend(list(key, value, "unknown_value", Status::parse_label)?),
-            "scope" => self
-                .scope
-                .extend(list(key, value, "unknown_value", Scope::parse_label)?),
-            "chain" => self
-                .chain
-                .extend(list(key, value, "invalid_id", |s: &str| ChainId::new(s))?),
-            "link" => self
-                .link
-                .extend(list(key, value, "invalid_id", |s: &str| LinkId::new(s))?),
-            "town" => self
-                .town
-                .extend(list(key, value, "invalid_id", |s: &str| TownCode::new(s))?),
+            "category" => labels(&mut self.category, key, value)?,
+            "kind" => labels(&mut self.kind, key, value)?,
+            "level" => labels(&mut self.level, key, value)?,
+            "status" => labels(&mut self.status, key, value)?,
+            "scope" => labels(&mut self.scope, key, value)?,
+            "chain" => ids(&mut self.chain, key, value, ChainId::new)?,
+            "link" => ids(&mut self.link, key, value, LinkId::new)?,
+            "town" => ids(&mut self.town, key, value, TownCode::new)?,
             "bbox" => {
                 if !value.trim().is_empty() {
                     self.bbox = Some(
@@ -357,22 +358,14 @@ mod tests {
 
     #[test]
     fn each_bad_parameter_has_its_own_code() {
-        assert_eq!(
-            SiteFilter::parse_query("bbox=1,2").unwrap_err().code,
-            "invalid_bbox"
-        );
-        assert_eq!(
-            SiteFilter::parse_query("limit=-1").unwrap_err().code,
-            "invalid_limit"
-        );
-        assert_eq!(
-            SiteFilter::parse_query("kind=factory").unwrap_err().code,
-            "unknown_value"
-        );
-        assert_eq!(
-            SiteFilter::parse_query("chain=Bad Chain").unwrap_err().code,
-            "invalid_id"
-        );
+        for (qs, code) in [
+            ("bbox=1,2", "invalid_bbox"),
+            ("limit=-1", "invalid_limit"),
+            ("kind=factory", "unknown_value"),
+            ("chain=Bad Chain", "invalid_id"),
+        ] {
+            assert_eq!(SiteFilter::parse_query(qs).unwrap_err().code, code, "{qs}");
+        }
         let e = SiteFilter::parse_query("level=galactic").unwrap_err();
         assert_eq!(e.param, "level");
         assert!(e.message.contains("provincial"));
@@ -394,12 +387,7 @@ mod tests {
             vec![LocationPrecision::Unknown, LocationPrecision::Town]
         );
         assert_eq!(f.located, Some(false));
-        let qs: Vec<String> = f
-            .to_pairs()
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        assert_eq!(SiteFilter::parse_query(&qs.join("&")).unwrap(), f);
+        assert_round_trips(&f);
         assert_eq!(
             SiteFilter::parse_query("located=maybe").unwrap_err().param,
             "located"
@@ -407,15 +395,20 @@ mod tests {
         assert!(SiteFilter::parse_query("precision=exact").is_err());
     }
 
-    #[test]
-    fn to_pairs_round_trips() {
-        let f = SiteFilter::parse_query("chain=petrochemical&kind=incubator,maker_space&q=园区")
-            .unwrap();
+    /// `f` written back as a query string parses to `f` again.
+    fn assert_round_trips(f: &SiteFilter) {
         let qs: Vec<String> = f
             .to_pairs()
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        assert_eq!(SiteFilter::parse_query(&qs.join("&")).unwrap(), f);
+        assert_eq!(&SiteFilter::parse_query(&qs.join("&")).unwrap(), f);
+    }
+
+    #[test]
+    fn to_pairs_round_trips() {
+        let f = SiteFilter::parse_query("chain=petrochemical&kind=incubator,maker_space&q=园区")
+            .unwrap();
+        assert_round_trips(&f);
     }
 }

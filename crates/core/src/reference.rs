@@ -192,12 +192,14 @@ impl ChainCatalog {
         self.chains.iter().find(|c| &c.id == id)
     }
 
+    /// Every link of every chain: chain by chain, each upstream first.
+    pub fn links(&self) -> impl Iterator<Item = &Link> {
+        self.chains.iter().flat_map(|c| &c.links)
+    }
+
     /// A link by id.
     pub fn link(&self, id: &LinkId) -> Option<&Link> {
-        self.chains
-            .iter()
-            .flat_map(|c| c.links.iter())
-            .find(|l| &l.id == id)
+        self.links().find(|l| &l.id == id)
     }
 
     /// Chain ids, comma separated (for error messages).
@@ -218,6 +220,33 @@ pub enum DivisionType {
     Subdistrict,
     /// 镇
     Town,
+}
+
+impl DivisionType {
+    /// `subdistrict` or `town`: the id stored and sent by the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Subdistrict => "subdistrict",
+            Self::Town => "town",
+        }
+    }
+
+    /// 街道 or 镇.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Self::Subdistrict => "街道",
+            Self::Town => "镇",
+        }
+    }
+
+    /// From its id or its Chinese name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "subdistrict" | "街道" => Some(Self::Subdistrict),
+            "town" | "镇" => Some(Self::Town),
+            _ => None,
+        }
+    }
 }
 
 /// A township seat and where its coordinate came from.
@@ -258,11 +287,9 @@ pub fn parse_divisions(text: &str) -> Result<Vec<Division>, DataError> {
             message: m,
         };
         let code = TownCode::new(get("code")?).map_err(|e| bad(e.to_string()))?;
-        let kind = match get("type")? {
-            "subdistrict" | "街道" => DivisionType::Subdistrict,
-            "town" | "镇" => DivisionType::Town,
-            other => return Err(bad(format!("type '{other}' must be subdistrict or town"))),
-        };
+        let t = get("type")?;
+        let kind = DivisionType::parse(t)
+            .ok_or_else(|| bad(format!("type '{t}' must be subdistrict or town")))?;
         let seat = match (get("seat_lon")?, get("seat_lat")?) {
             ("", "") => None,
             (lon, lat) => {
@@ -447,6 +474,16 @@ impl Measure {
         }
     }
 
+    /// From its id (`count`, `sum_area` or `none`).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "count" => Some(Self::Count),
+            "sum_area" => Some(Self::SumArea),
+            "none" => Some(Self::None),
+            _ => None,
+        }
+    }
+
     /// How it is measured, in Chinese.
     pub fn zh(self) -> &'static str {
         match self {
@@ -505,14 +542,9 @@ pub fn parse_indicators(text: &str) -> Result<Vec<Indicator>, DataError> {
             }
         };
         let measure = match get("measure")? {
-            "count" => Measure::Count,
-            "sum_area" => Measure::SumArea,
-            "none" | "" => Measure::None,
-            m => {
-                return Err(bad(format!(
-                    "measure '{m}' must be count, sum_area or none"
-                )))
-            }
+            "" => Measure::None,
+            m => Measure::parse(m)
+                .ok_or_else(|| bad(format!("measure '{m}' must be count, sum_area or none")))?,
         };
         let ind = Indicator {
             id: get("id")?.to_string(),

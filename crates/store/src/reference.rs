@@ -5,6 +5,7 @@
 //! still use a chain or link the new file lacks.
 
 use crate::error::{InUse, Result, StoreError};
+use crate::row::all_rows;
 use crate::{sql, Store};
 use atlas_core::dataset::Reference;
 use atlas_core::reference::{DivisionType, Seat};
@@ -13,6 +14,7 @@ use atlas_core::{
     Position, TownCode,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
 use std::collections::HashSet;
 
 fn data<E: std::fmt::Display>(what: &str, id: &str) -> impl Fn(E) -> StoreError {
@@ -23,21 +25,6 @@ fn data<E: std::fmt::Display>(what: &str, id: &str) -> impl Fn(E) -> StoreError 
 
 fn ord(v: i64, what: &str, id: &str) -> Result<u32> {
     u32::try_from(v).map_err(data(what, id))
-}
-
-fn measure_id(m: Measure) -> &'static str {
-    match m {
-        Measure::Count => "count",
-        Measure::SumArea => "sum_area",
-        Measure::None => "none",
-    }
-}
-
-fn division_kind_id(k: DivisionType) -> &'static str {
-    match k {
-        DivisionType::Subdistrict => "subdistrict",
-        DivisionType::Town => "town",
-    }
 }
 
 /// Replaces all reference data on `conn` (a transaction). Fails, naming the first one, when a
@@ -53,7 +40,7 @@ pub(crate) fn replace(conn: &Connection, r: &Reference) -> Result<()> {
                 i as i64,
                 d.name_zh,
                 d.name_en,
-                division_kind_id(d.kind),
+                d.kind.as_str(),
                 d.seat.as_ref().map(|s| s.position.lon.get()),
                 d.seat.as_ref().map(|s| s.position.lat.get()),
                 d.seat.as_ref().map(|s| s.crs.as_str()),
@@ -99,7 +86,7 @@ pub(crate) fn insert_indicators(conn: &Connection, list: &[Indicator]) -> Result
             x.target,
             x.target_op,
             x.target_year,
-            measure_id(x.measure),
+            x.measure.as_str(),
             x.count_filter,
             x.source,
             x.source_quote
@@ -143,19 +130,18 @@ pub(crate) fn meta(conn: &Connection, key: &str) -> Result<Option<String>> {
 }
 
 pub(crate) fn chains(conn: &Connection) -> Result<ChainCatalog> {
-    let mut cat = ChainCatalog::default();
-    let mut st = conn.prepare_cached(sql::CHAINS)?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let id: String = r.get(0)?;
-        cat.chains.push(Chain {
-            id: ChainId::new(id.as_str()).map_err(data("chain", &id))?,
-            order: ord(r.get(1)?, "chain", &id)?,
-            name_zh: r.get(2)?,
-            name_en: r.get(3)?,
-            links: Vec::new(),
-        });
-    }
+    let mut cat = ChainCatalog {
+        chains: all_rows(conn, sql::CHAINS, |r| {
+            let id: String = r.get(0)?;
+            Ok(Chain {
+                id: ChainId::new(id.as_str()).map_err(data("chain", &id))?,
+                order: ord(r.get(1)?, "chain", &id)?,
+                name_zh: r.get(2)?,
+                name_en: r.get(3)?,
+                links: Vec::new(),
+            })
+        })?,
+    };
     let mut st = conn.prepare_cached(sql::LINKS)?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
@@ -178,16 +164,11 @@ pub(crate) fn chains(conn: &Connection) -> Result<ChainCatalog> {
 }
 
 pub(crate) fn divisions(conn: &Connection) -> Result<Vec<Division>> {
-    let mut st = conn.prepare_cached(sql::DIVISIONS)?;
-    let mut rows = st.query([])?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
+    all_rows(conn, sql::DIVISIONS, |r| {
         let code: String = r.get(0)?;
-        let kind = match r.get::<_, String>(3)?.as_str() {
-            "subdistrict" => DivisionType::Subdistrict,
-            "town" => DivisionType::Town,
-            k => return Err(StoreError::Data(format!("division '{code}': type '{k}'"))),
-        };
+        let t: String = r.get(3)?;
+        let kind = DivisionType::parse(&t)
+            .ok_or_else(|| StoreError::Data(format!("division '{code}': type '{t}'")))?;
         let seat = match (r.get::<_, Option<f64>>(4)?, r.get::<_, Option<f64>>(5)?) {
             (Some(lon), Some(lat)) => Some(Seat {
                 position: Position::new(lon, lat).map_err(data("division", &code))?,
@@ -200,29 +181,22 @@ pub(crate) fn divisions(conn: &Connection) -> Result<Vec<Division>> {
             }),
             _ => None,
         };
-        out.push(Division {
+        Ok(Division {
             code: TownCode::new(code.as_str()).map_err(data("division", &code))?,
             name_zh: r.get(1)?,
             name_en: r.get(2)?,
             kind,
             seat,
-        });
-    }
-    Ok(out)
+        })
+    })
 }
 
 pub(crate) fn indicators(conn: &Connection) -> Result<Vec<Indicator>> {
-    let mut st = conn.prepare_cached(sql::INDICATORS)?;
-    let mut rows = st.query([])?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
+    all_rows(conn, sql::INDICATORS, |r| {
         let id: String = r.get(0)?;
-        let measure = match r.get::<_, String>(9)?.as_str() {
-            "count" => Measure::Count,
-            "sum_area" => Measure::SumArea,
-            "none" => Measure::None,
-            m => return Err(StoreError::Data(format!("indicator '{id}': measure '{m}'"))),
-        };
+        let m: String = r.get(9)?;
+        let measure = Measure::parse(&m)
+            .ok_or_else(|| StoreError::Data(format!("indicator '{id}': measure '{m}'")))?;
         let ind = Indicator {
             id: id.clone(),
             name_zh: r.get(1)?,
@@ -239,9 +213,8 @@ pub(crate) fn indicators(conn: &Connection) -> Result<Vec<Indicator>> {
             source_quote: r.get(12)?,
         };
         ind.filter().map_err(data("indicator", &id))?;
-        out.push(ind);
-    }
-    Ok(out)
+        Ok(ind)
+    })
 }
 
 pub(crate) fn district(conn: &Connection) -> Result<District> {
@@ -304,12 +277,13 @@ impl Store {
     }
 }
 
-/// What a replacement changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a replacement changed (or, checked without writing, would change).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChainsReplaced {
-    /// Chains now in the store.
+    /// Chains of the new catalogue.
     pub chains: usize,
-    /// Links now in the store.
+    /// Links of the new catalogue.
     pub links: usize,
     /// Chain ids that are new.
     pub added_chains: Vec<String>,
@@ -335,11 +309,7 @@ fn used(conn: &Connection, q: &str, what: &'static str) -> Result<Vec<InUse>> {
 
 fn ids(cat: &ChainCatalog) -> (Vec<String>, Vec<String>) {
     let chains = cat.chains.iter().map(|c| c.id.to_string()).collect();
-    let links = cat
-        .chains
-        .iter()
-        .flat_map(|c| c.links.iter().map(|l| l.id.to_string()))
-        .collect();
+    let links = cat.links().map(|l| l.id.to_string()).collect();
     (chains, links)
 }
 

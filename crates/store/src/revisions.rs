@@ -384,10 +384,7 @@ impl Store {
 
     /// The deleted sites, most recently deleted first.
     pub fn deleted_sites(&self) -> Result<Vec<DeletedSite>> {
-        let mut st = self.conn.prepare_cached(sql::DELETED)?;
-        let mut rows = st.query([])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
+        row::all_rows(&self.conn, sql::DELETED, |r| {
             let category: Option<String> = r.get(6)?;
             let category = category
                 .as_deref()
@@ -395,7 +392,7 @@ impl Store {
                 .transpose()
                 .map_err(|e| StoreError::Data(format!("deleted site: {e}")))?
                 .ok_or_else(|| StoreError::Data("deleted site without a category".into()))?;
-            out.push(DeletedSite {
+            Ok(DeletedSite {
                 rev: to_u64(r.get(0)?),
                 id: r.get(1)?,
                 deleted_at: r.get(2)?,
@@ -403,9 +400,8 @@ impl Store {
                 name_zh: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
                 name_en: r.get(5)?,
                 category,
-            });
-        }
-        Ok(out)
+            })
+        })
     }
 
     /// How many revisions the store holds.

@@ -8,7 +8,7 @@ use atlas_core::{
     Site, SiteGeometry, SiteId, Status, TownCode,
 };
 use chrono::NaiveDate;
-use rusqlite::{Row, Statement};
+use rusqlite::{Connection, Row, Statement};
 
 const DATE: &str = "%Y-%m-%d";
 
@@ -155,6 +155,21 @@ fn blank_site() -> Result<Site> {
         updated_at: None,
         verified_at: None,
     })
+}
+
+/// Every row of the parameterless statement `q`, each read by `read`, in order.
+pub(crate) fn all_rows<T>(
+    conn: &Connection,
+    q: &str,
+    mut read: impl FnMut(&Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut st = conn.prepare_cached(q)?;
+    let mut rows = st.query([])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(read(r)?);
+    }
+    Ok(out)
 }
 
 /// Column `i` (NOT NULL text) into `to`, reusing its buffer.

@@ -641,15 +641,7 @@ impl<'c> Writer<'c> {
     /// revision stores no `after` (see `sql::REVISION_AFTER`).
     fn record(&mut self, pk: i64, id: &str, before: Option<&str>) -> Result<()> {
         if self.action == Action::Import {
-            self.conn
-                .prepare_cached(sql::REVISION_WITHOUT_AFTER)?
-                .execute(params![
-                    id,
-                    self.now,
-                    self.who,
-                    self.action.as_str(),
-                    before
-                ])?;
+            self.record_without_after(id, Action::Import, before)?;
         } else {
             self.revision.execute(params![
                 pk,
@@ -673,18 +665,24 @@ impl<'c> Writer<'c> {
         // tokens and takes the site off the counts of its combination, chain set and cell,
         // with the same cell formula as `query::cell`; `finish` then drops what no site uses.
         self.conn.prepare_cached(sql::DELETE_SITE)?.execute([pk])?;
-        self.conn
-            .prepare_cached(sql::REVISION_WITHOUT_AFTER)?
-            .execute(params![
-                id,
-                self.now,
-                self.who,
-                Action::Delete.as_str(),
-                before
-            ])?;
+        self.record_without_after(id, Action::Delete, Some(&before))?;
         let rev = self.conn.last_insert_rowid();
         self.last_rev = Some(rev);
         Ok(Some(rev))
+    }
+
+    /// Writes a revision of site `id` that stores no `after`: an import's (see
+    /// `sql::REVISION_AFTER`) or a deletion's.
+    fn record_without_after(
+        &mut self,
+        id: &str,
+        action: Action,
+        before: Option<&str>,
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached(sql::REVISION_WITHOUT_AFTER)?
+            .execute(params![id, self.now, self.who, action.as_str(), before])?;
+        Ok(())
     }
 
     fn old_row(&mut self, id: &str) -> Result<Option<OldRow>> {

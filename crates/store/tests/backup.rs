@@ -4,16 +4,13 @@
 
 mod common;
 
-use atlas_core::dataset::Reference;
 use atlas_core::{SiteFilter, SiteId};
 use atlas_store::{Store, StoreError};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 fn file_store(path: &std::path::Path, n: usize) -> Store {
-    let mut s = Store::open(path).unwrap();
-    s.replace_reference(&Reference::embedded().unwrap())
-        .unwrap();
+    let mut s = common::with_reference(Store::open(path).unwrap());
     s.import_sites(&atlas_store::synth::sites(n, 3)).unwrap();
     s
 }

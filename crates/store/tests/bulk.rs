@@ -18,10 +18,7 @@ use std::path::Path;
 const N: usize = 6_000;
 
 fn open(path: &Path) -> Store {
-    let mut s = Store::open(path).unwrap();
-    s.replace_reference(&Reference::embedded().unwrap())
-        .unwrap();
-    s
+    with_reference(Store::open(path).unwrap())
 }
 
 /// Checks every structure the store maintains next to the rows, with SQLite's own checkers.
@@ -105,12 +102,7 @@ fn assert_answers(store: &Store, sites: &[Site], seed: u64) {
     let r = Reference::embedded().unwrap();
     let mut g = Lcg::new(seed);
     let chains: Vec<String> = r.chains.chains.iter().map(|c| c.id.to_string()).collect();
-    let links: Vec<String> = r
-        .chains
-        .chains
-        .iter()
-        .flat_map(|c| c.links.iter().map(|l| l.id.to_string()))
-        .collect();
+    let links: Vec<String> = r.chains.links().map(|l| l.id.to_string()).collect();
     let towns: Vec<String> = r.divisions.iter().map(|d| d.code.to_string()).collect();
     for _ in 0..150 {
         let mut p: Vec<String> = Vec::new();

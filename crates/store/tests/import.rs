@@ -7,16 +7,9 @@ use atlas_core::{ChainId, ChainRef, SiteFilter, SiteId, TownCode};
 use atlas_store::{ImportReport, Store, StoreError};
 use common::*;
 
-fn empty_with_reference() -> Store {
-    let mut s = Store::open_in_memory().expect("store");
-    s.replace_reference(&Reference::embedded().expect("reference"))
-        .expect("replace reference");
-    s
-}
-
 #[test]
 fn an_import_inserts_new_ids_updates_changed_ones_and_counts_identical_ones_unchanged() {
-    let mut store = empty_with_reference();
+    let mut store = empty_store();
     let mut sites = atlas_store::synth::sites(300, 1);
     let first = store.import_sites(&sites[..200]).unwrap();
     assert_eq!(
@@ -62,10 +55,7 @@ fn an_import_inserts_new_ids_updates_changed_ones_and_counts_identical_ones_unch
 fn an_updated_site_keeps_its_created_timestamp_and_search_follows_the_new_name() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("atlas.db");
-    let mut store = Store::open(&path).unwrap();
-    store
-        .replace_reference(&Reference::embedded().unwrap())
-        .unwrap();
+    let mut store = with_reference(Store::open(&path).unwrap());
     let mut sites = atlas_store::synth::sites(5, 3);
     store.import_sites(&sites).unwrap();
     let raw = rusqlite::Connection::open(&path).unwrap();
@@ -91,7 +81,7 @@ fn an_updated_site_keeps_its_created_timestamp_and_search_follows_the_new_name()
 
 #[test]
 fn a_failure_in_the_middle_of_an_import_leaves_the_store_unchanged() {
-    let mut store = empty_with_reference();
+    let mut store = empty_store();
     let sites = atlas_store::synth::sites(400, 5);
     store.import_sites(&sites[..100]).unwrap();
     let before = store.query(&SiteFilter::default()).unwrap();
@@ -194,10 +184,7 @@ fn a_store_on_disk_reopens_read_only_with_the_same_sites() {
     let path = dir.path().join("atlas.db");
     let sites = atlas_store::synth::sites(200, 11);
     {
-        let mut store = Store::open(&path).unwrap();
-        store
-            .replace_reference(&Reference::embedded().unwrap())
-            .unwrap();
+        let mut store = with_reference(Store::open(&path).unwrap());
         store.import_sites(&sites).unwrap();
     }
     let reopened = Store::open(&path).unwrap();

@@ -56,10 +56,7 @@ fn assert_reads_match(store: &Store, sites: &[Site]) {
 }
 
 fn file_store(dir: &tempfile::TempDir) -> Store {
-    let mut s = Store::open(dir.path().join("atlas.db")).unwrap();
-    s.replace_reference(&Reference::embedded().unwrap())
-        .unwrap();
-    s
+    with_reference(Store::open(dir.path().join("atlas.db")).unwrap())
 }
 
 #[test]
@@ -103,10 +100,7 @@ fn every_imported_site_gets_a_revision_whose_record_reads_back_exactly() {
 
 #[test]
 fn a_bulk_first_import_writes_a_revision_per_site_too() {
-    let mut store = Store::open_in_memory().unwrap();
-    store
-        .replace_reference(&Reference::embedded().unwrap())
-        .unwrap();
+    let mut store = empty_store();
     let sites = atlas_store::synth::sites(6000, 5);
     store.import_sites_by(&sites, "init", false).unwrap();
     assert_eq!(store.revision_count().unwrap(), 6000);

@@ -3,10 +3,8 @@
 
 mod common;
 
-use atlas_core::dataset::Reference;
 use atlas_core::SiteFilter;
 use atlas_store::synth::Lcg;
-use atlas_store::Store;
 use common::*;
 
 const NAMES: &[&str] = &[
@@ -24,10 +22,7 @@ const NAMES: &[&str] = &[
 
 #[test]
 fn every_substring_of_a_site_text_finds_it_in_any_script() {
-    let mut store = Store::open_in_memory().unwrap();
-    store
-        .replace_reference(&Reference::embedded().unwrap())
-        .unwrap();
+    let mut store = empty_store();
     let mut sites = atlas_store::synth::sites(NAMES.len() * 3, 5);
     for (i, s) in sites.iter_mut().enumerate() {
         s.name_zh = NAMES[i % NAMES.len()].to_string();
@@ -74,10 +69,7 @@ fn every_substring_of_a_site_text_finds_it_in_any_script() {
 
 #[test]
 fn a_phrase_never_joins_two_separate_words() {
-    let mut store = Store::open_in_memory().unwrap();
-    store
-        .replace_reference(&Reference::embedded().unwrap())
-        .unwrap();
+    let mut store = empty_store();
     let mut sites = atlas_store::synth::sites(4, 8);
     sites[0].name_zh = "高岭 岭土".into();
     sites[0].name_en = Some("petro chem".into());

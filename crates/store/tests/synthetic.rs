@@ -51,12 +51,7 @@ fn random_filter(g: &mut Lcg, r: &Reference, sites: &[Site]) -> SiteFilter {
             .collect();
     }
     if g.chance(0.2) {
-        let ids: Vec<_> = r
-            .chains
-            .chains
-            .iter()
-            .flat_map(|c| c.links.iter().map(|l| l.id.clone()))
-            .collect();
+        let ids: Vec<_> = r.chains.links().map(|l| l.id.clone()).collect();
         f.link = (0..1 + g.below(2))
             .filter_map(|_| g.pick(&ids).cloned())
             .collect();

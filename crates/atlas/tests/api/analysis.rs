@@ -2,7 +2,7 @@
 //! themselves, fixture chains with known answers, bad parameters, the downloads read back, and
 //! "chains are data" (a link added to the store shows up as missing).
 
-use crate::helpers::{etag_of, fixture_sites, spawn_app, TestApp};
+use crate::helpers::{attachment, etag_of, fixture_sites, item_where, spawn_app, strs, TestApp};
 use atlas_core::{ChainId, ChainRef, Site};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -55,12 +55,7 @@ async fn the_analysis_of_every_default_chain_agrees_with_its_sites() {
         assert_eq!(a["weak_below"], 2);
         let links = a["links"].as_array().unwrap();
         let order: Vec<&str> = links.iter().map(|l| l["id"].as_str().unwrap()).collect();
-        let want: Vec<&str> = c["links"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| l["id"].as_str().unwrap())
-            .collect();
+        let want: Vec<&str> = strs(&c["links"], "id");
         assert_eq!(order, want, "links upstream first");
         let (mut missing, mut weak, mut present) = (0, 0, 0);
         for l in links {
@@ -90,12 +85,7 @@ async fn the_analysis_of_every_default_chain_agrees_with_its_sites() {
             };
             assert_eq!(l["status"], status, "{link}");
             // The same counts as /chains/{id} gives.
-            let from_chains = c["links"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|x| x["id"] == link)
-                .unwrap();
+            let from_chains = item_where(&c["links"], "id", link);
             assert_eq!(l["counts"]["total"], from_chains["total"], "{link}");
             // Served by: platforms and resources on the link, then those on the whole chain.
             for s in l["served_by"].as_array().unwrap() {
@@ -135,21 +125,11 @@ async fn a_fixture_chain_has_the_known_statuses_and_servers() {
     app.import(fixture_sites(MODERN_AGRICULTURE)).await;
     let a = analysis(&app, "modern_agriculture/analysis").await;
     let link = |id: &str| -> Value {
-        a["links"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["id"] == format!("modern_agriculture.{id}"))
-            .unwrap()
-            .clone()
+        item_where(&a["links"], "id", format!("modern_agriculture.{id}")).clone()
     };
     let prior = |id: &str| -> u64 {
-        before["links"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["id"] == format!("modern_agriculture.{id}"))
-            .unwrap()["counts"]["key_enterprise"]
+        item_where(&before["links"], "id", format!("modern_agriculture.{id}"))["counts"]
+            ["key_enterprise"]
             .as_u64()
             .unwrap()
     };
@@ -196,12 +176,7 @@ async fn a_fixture_chain_has_the_known_statuses_and_servers() {
         served.contains(&("fx-p2".into(), "chain".into())),
         "{served:?}"
     );
-    let p1 = services["served_by"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "fx-p1")
-        .unwrap();
+    let p1 = item_where(&services["served_by"], "id", "fx-p1");
     assert_eq!(p1["name_en"], "Agritech station");
     assert_eq!(p1["category"], "carrier_platform");
     assert_eq!(p1["kind"], "commissioner_station");
@@ -218,13 +193,8 @@ async fn a_fixture_chain_has_the_known_statuses_and_servers() {
     assert_eq!(lenient["weak_below"], 1);
     assert_eq!(lenient["summary"]["weak"], 0);
     let strict = analysis(&app, "modern_agriculture/analysis?weak_below=3").await;
-    let strict_seeds = strict["links"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["id"] == "modern_agriculture.seeds_breeding")
-        .unwrap()
-        .clone();
+    let strict_seeds =
+        item_where(&strict["links"], "id", "modern_agriculture.seeds_breeding").clone();
     let n = strict_seeds["counts"]["key_enterprise"].as_u64().unwrap();
     assert_eq!(
         strict_seeds["status"],
@@ -243,36 +213,41 @@ async fn bad_thresholds_and_unknown_chains_are_json_errors() {
         assert_eq!(code, "invalid_parameter", "{bad}");
         assert!(message.contains("weak_below"), "{message}");
     }
-    // As /chains/{id}: an unknown chain is 404, a malformed id 400.
-    let (status, code, message) = app.error("/api/v1/chains/steel/analysis").await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::NOT_FOUND, "not_found")
-    );
-    assert!(message.contains("petrochemical"), "{message}");
-    assert_eq!(app.error("/api/v1/chains/steel").await.1, "not_found");
-    let (status, code, _) = app.error("/api/v1/chains/Bad%20Id/analysis").await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_id")
-    );
-    let (_, code, message) = app.error("/api/v1/chains/health/analysis?chain=x").await;
-    assert_eq!(code, "unknown_parameter");
-    assert!(message.contains("weak_below"), "{message}");
-    let (status, code, _) = app.error("/api/v1/chains/steel/report").await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::NOT_FOUND, "not_found")
-    );
-    let (_, code, message) = app.error("/api/v1/chains/health/report?format=kml").await;
-    assert_eq!(code, "unknown_format");
-    assert!(message.contains("format"), "{message}");
-    assert_eq!(
-        app.error("/api/v1/chains/health/report?weak_below=0")
-            .await
-            .1,
-        "invalid_parameter"
-    );
+    // As /chains/{id}: an unknown chain is 404, a malformed id 400. (path, status, code, what
+    // the message names)
+    let (bad, missing) = (StatusCode::BAD_REQUEST, StatusCode::NOT_FOUND);
+    for (path, status, code, needle) in [
+        (
+            "/api/v1/chains/steel/analysis",
+            missing,
+            "not_found",
+            "petrochemical",
+        ),
+        ("/api/v1/chains/steel", missing, "not_found", ""),
+        ("/api/v1/chains/Bad%20Id/analysis", bad, "invalid_id", ""),
+        (
+            "/api/v1/chains/health/analysis?chain=x",
+            bad,
+            "unknown_parameter",
+            "weak_below",
+        ),
+        ("/api/v1/chains/steel/report", missing, "not_found", ""),
+        (
+            "/api/v1/chains/health/report?format=kml",
+            bad,
+            "unknown_format",
+            "format",
+        ),
+        (
+            "/api/v1/chains/health/report?weak_below=0",
+            bad,
+            "invalid_parameter",
+            "",
+        ),
+    ] {
+        let message = app.assert_error(path, status, code).await;
+        assert!(message.contains(needle), "{path}: {message}");
+    }
 }
 
 async fn download(app: &TestApp, path: &str, mime: &str) -> Vec<u8> {
@@ -280,18 +255,11 @@ async fn download(app: &TestApp, path: &str, mime: &str) -> Vec<u8> {
     assert_eq!(r.status(), StatusCode::OK, "{path}");
     assert_eq!(r.headers()["content-type"], mime);
     assert_eq!(r.headers()["cache-control"], "no-store");
-    let cd = r.headers()["content-disposition"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        cd.starts_with("attachment; filename=\"chain-report_petrochemical_"),
-        "{cd}"
-    );
     // 产业链分析_石油化工 percent-encoded.
-    assert!(
-        cd.contains("filename*=UTF-8''%E4%BA%A7%E4%B8%9A%E9%93%BE%E5%88%86%E6%9E%90_%E7%9F%B3%E6%B2%B9%E5%8C%96%E5%B7%A5_"),
-        "{cd}"
+    attachment(
+        &r,
+        "chain-report_petrochemical_",
+        "filename*=UTF-8''%E4%BA%A7%E4%B8%9A%E9%93%BE%E5%88%86%E6%9E%90_%E7%9F%B3%E6%B2%B9%E5%8C%96%E5%B7%A5_",
     );
     r.bytes().await.unwrap().to_vec()
 }

@@ -1,6 +1,6 @@
 //! Who may write: bearer tokens, roles, revocation, failed-attempt limits. Reading stays public.
 
-use crate::helpers::{spawn_app, Answer, Body, TestApp};
+use crate::helpers::{item_where, spawn_app, strs, Answer, Body, TestApp};
 use atlas_store::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -223,12 +223,7 @@ async fn admins_add_list_and_revoke_users_and_a_revoked_token_stops_at_once() {
     );
     assert!(!list.text.contains(token.split_once('.').unwrap().1));
     let listed = list.json();
-    let names: Vec<&str> = listed["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = strs(&listed["users"], "name");
     assert_eq!(names, ["admin", "li_si"]);
 
     for (body, status, code) in [
@@ -270,13 +265,7 @@ async fn admins_add_list_and_revoke_users_and_a_revoked_token_stops_at_once() {
     r.expect_error(StatusCode::NOT_FOUND, "not_found");
     let list = app.get_as("/api/v1/users", &admin).await;
     let users = list.json();
-    let li = users["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["name"] == "li_si")
-        .unwrap()
-        .clone();
+    let li = item_where(&users["users"], "name", "li_si").clone();
     assert!(li["revoked_at"].is_string());
 }
 

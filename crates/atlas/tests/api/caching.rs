@@ -120,13 +120,7 @@ async fn json_is_gzip_or_brotli_compressed_when_the_client_asks() {
     let plain = plain.bytes().await.unwrap();
 
     for path in ["/api/v1/sites", "/api/v1/facets", "/api/v1/vocabularies"] {
-        let r = app
-            .client
-            .get(app.url(path))
-            .header("accept-encoding", "gzip")
-            .send()
-            .await
-            .unwrap();
+        let r = app.get_with(path, &[("accept-encoding", "gzip")]).await;
         assert_eq!(r.status(), StatusCode::OK);
         assert_eq!(r.headers()["content-encoding"], "gzip", "{path}");
         assert!(r.headers()["vary"]
@@ -146,21 +140,13 @@ async fn json_is_gzip_or_brotli_compressed_when_the_client_asks() {
         }
     }
     let r = app
-        .client
-        .get(app.url("/api/v1/sites"))
-        .header("accept-encoding", "br")
-        .send()
-        .await
-        .unwrap();
+        .get_with("/api/v1/sites", &[("accept-encoding", "br")])
+        .await;
     assert_eq!(r.headers()["content-encoding"], "br");
     // Errors are JSON whether or not they are compressed.
     let r = app
-        .client
-        .get(app.url("/api/v1/sites?bbox=1"))
-        .header("accept-encoding", "gzip")
-        .send()
-        .await
-        .unwrap();
+        .get_with("/api/v1/sites?bbox=1", &[("accept-encoding", "gzip")])
+        .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
 
@@ -190,12 +176,8 @@ async fn compressed_streaming_exports_arrive_whole() {
         let path = format!("/api/v1/export?format={format}&chain=petrochemical");
         let plain = app.get(&path).await.bytes().await.unwrap();
         let r = app
-            .client
-            .get(app.url(&path))
-            .header("accept-encoding", "gzip, br")
-            .send()
-            .await
-            .unwrap();
+            .get_with(&path, &[("accept-encoding", "gzip, br")])
+            .await;
         assert_eq!(r.status(), StatusCode::OK, "{format}");
         let enc = r
             .headers()

@@ -1,6 +1,6 @@
 //! Facets, chains, divisions, boundary, indicators, vocabularies, OpenAPI, healthz.
 
-use crate::helpers::{spawn_app, spawn_app_with_synthetic};
+use crate::helpers::{spawn_app, spawn_app_with_synthetic, strs};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -144,20 +144,23 @@ async fn chains_list_their_ordered_links_with_the_counts_of_the_sites_route() {
         .len() as u64;
     assert_eq!(local["total"], n);
 
-    let (status, code, msg) = app.error("/api/v1/chains/no_such_chain").await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::NOT_FOUND, "not_found")
-    );
+    let msg = app
+        .assert_error(
+            "/api/v1/chains/no_such_chain",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
     assert!(
         msg.contains("no_such_chain") && msg.contains("petrochemical"),
         "{msg}"
     );
-    let (status, code, _) = app.error("/api/v1/chains/Not%20A%20Chain").await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_id")
-    );
+    app.assert_error(
+        "/api/v1/chains/Not%20A%20Chain",
+        StatusCode::BAD_REQUEST,
+        "invalid_id",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -316,12 +319,7 @@ async fn the_openapi_document_describes_every_api_route() {
         let r = app.get(&concrete).await;
         assert_eq!(r.status(), StatusCode::OK, "{concrete}");
     }
-    let params: Vec<&str> = doc["paths"]["/api/v1/sites"]["get"]["parameters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let params: Vec<&str> = strs(&doc["paths"]["/api/v1/sites"]["get"]["parameters"], "name");
     for f in atlas_core::filter::FILTER_PARAMS {
         assert!(params.contains(f), "sites documents {f}");
     }

@@ -1,7 +1,7 @@
 //! Editing sites over HTTP: create, change (If-Match), delete, restore, revert, verify, and the
 //! history of each; body limits and media types.
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{item_where, spawn_app, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -115,35 +115,29 @@ async fn a_patch_changes_only_what_it_names_and_a_stale_version_is_412() {
     assert!(msg.contains("version 2"), "{msg}");
     assert_eq!(a.json()["error"]["details"]["current_version"], 2);
     assert_eq!(feature(&app, "gdupt").await.1, "\"2\"");
-    // Without If-Match the write is unconditional; `*` matches any version.
-    let a = app
-        .patch(
-            "gdupt",
-            &token,
+    // Without If-Match the write is unconditional; `*` matches any version. A patch that
+    // changes nothing keeps the version and writes no revision.
+    for (if_match, patch, etag) in [
+        (
             None,
-            &json!({"properties": {"phone": "+86 668 1234567"}}),
-        )
-        .await;
-    assert_eq!(a.header("etag").as_deref(), Some("\"3\""), "{}", a.text);
-    let a = app
-        .patch(
-            "gdupt",
-            &token,
-            Some("*"),
-            &json!({"properties": {"phone": null}}),
-        )
-        .await;
-    assert_eq!(a.header("etag").as_deref(), Some("\"4\""), "{}", a.text);
-    // A patch that changes nothing keeps the version and writes no revision.
-    let a = app
-        .patch(
-            "gdupt",
-            &token,
+            json!({"properties": {"phone": "+86 668 1234567"}}),
+            "\"3\"",
+        ),
+        (Some("*"), json!({"properties": {"phone": null}}), "\"4\""),
+        (
             Some("\"4\""),
-            &json!({"properties": {"phone": null}}),
-        )
-        .await;
-    assert_eq!(a.header("etag").as_deref(), Some("\"4\""), "{}", a.text);
+            json!({"properties": {"phone": null}}),
+            "\"4\"",
+        ),
+    ] {
+        let a = app.patch("gdupt", &token, if_match, &patch).await;
+        assert_eq!(
+            a.header("etag").as_deref(),
+            Some(etag),
+            "{if_match:?}: {}",
+            a.text
+        );
+    }
     assert_eq!(
         history(&app, "gdupt").await["revisions"]
             .as_array()
@@ -495,13 +489,7 @@ async fn stale_lists_records_not_verified_within_the_period() {
     )
     .await;
     let year = app.json("/api/v1/stale?older_than=1y").await;
-    let g = year["sites"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "gdupt")
-        .unwrap()
-        .clone();
+    let g = item_where(&year["sites"], "id", "gdupt").clone();
     assert_eq!(g["verified_at"], "2020-01-01");
     assert!(g["age_days"].as_i64().unwrap() > 365);
     let decade = app.json("/api/v1/stale?older_than=120m").await;
@@ -525,12 +513,9 @@ async fn stale_lists_records_not_verified_within_the_period() {
         ("limit=0", "invalid_limit"),
         ("token=abc", "unknown_parameter"),
     ] {
-        let (status, c, msg) = app.error(&format!("/api/v1/stale?{q}")).await;
-        assert_eq!(
-            (status, c.as_str()),
-            (StatusCode::BAD_REQUEST, code),
-            "{q}: {msg}"
-        );
+        let msg = app
+            .assert_error(&format!("/api/v1/stale?{q}"), StatusCode::BAD_REQUEST, code)
+            .await;
         let key = q.split('=').next().unwrap();
         assert!(msg.contains(&format!("'{key}'")), "{q}: {msg}");
     }

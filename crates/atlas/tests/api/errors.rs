@@ -60,9 +60,9 @@ async fn unknown_sites_and_routes_are_json_404s() {
         "/api",
         "/no/such/page",
     ] {
-        let (status, code, message) = app.error(path).await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(code, "not_found", "{path}");
+        let message = app
+            .assert_error(path, StatusCode::NOT_FOUND, "not_found")
+            .await;
         assert!(!message.contains("panic"), "{message}");
     }
     let (_, _, message) = app.error("/api/v1/sites/no-such-site").await;

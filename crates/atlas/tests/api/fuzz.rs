@@ -165,22 +165,36 @@ async fn answers_or_rejects(r: reqwest::Response, url: &str) -> bool {
     true
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hundreds_of_random_query_strings_never_cause_a_server_error() {
+/// Routes that take the site filter.
+const FILTERED_ROUTES: &[&str] = &[
+    "/api/v1/sites",
+    "/api/v1/facets",
+    "/api/v1/export",
+    "/api/v1/chains",
+];
+
+/// Routes of the chains, matching and township counts, with their own parameters.
+const CHAIN_ROUTES: &[&str] = &[
+    "/api/v1/match",
+    "/api/v1/divisions/counts",
+    "/api/v1/chains/petrochemical/analysis",
+    "/api/v1/chains/health/report",
+    "/api/v1/indicators/export",
+];
+
+/// Sends `n` GETs of random query strings (made by `query`) to `routes` in turn and checks
+/// each with [`answers_or_rejects`]; more than `min_each` of them must succeed and more than
+/// `min_each` be rejected, so both outcomes are exercised.
+async fn random_queries(
+    routes: &[&str],
+    n: usize,
+    min_each: usize,
+    mut query: impl FnMut() -> String,
+) {
     let app = spawn_app().await;
-    let mut g = Lcg::new(0x5eed_1234);
-    let routes = [
-        "/api/v1/sites",
-        "/api/v1/facets",
-        "/api/v1/export",
-        "/api/v1/chains",
-    ];
-    let mut ok = 0;
-    let mut rejected = 0;
-    for i in 0..400 {
-        let route = routes[i % routes.len()];
-        let qs = random_query(&mut g);
-        let url = format!("{route}?{qs}");
+    let (mut ok, mut rejected) = (0, 0);
+    for i in 0..n {
+        let url = format!("{}?{}", routes[i % routes.len()], query());
         if answers_or_rejects(app.get(&url).await, &url).await {
             ok += 1;
         } else {
@@ -188,35 +202,23 @@ async fn hundreds_of_random_query_strings_never_cause_a_server_error() {
         }
     }
     assert!(
-        ok > 40 && rejected > 40,
+        ok > min_each && rejected > min_each,
         "both outcomes exercised: {ok} ok, {rejected} rejected"
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundreds_of_random_query_strings_never_cause_a_server_error() {
+    let mut g = Lcg::new(0x5eed_1234);
+    random_queries(FILTERED_ROUTES, 400, 40, || random_query(&mut g)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_queries_to_the_chain_and_matching_routes_never_cause_a_server_error() {
-    let app = spawn_app().await;
     let mut g = Lcg::new(0x0c4a_1105);
-    let routes = [
-        "/api/v1/match",
-        "/api/v1/divisions/counts",
-        "/api/v1/chains/petrochemical/analysis",
-        "/api/v1/chains/health/report",
-        "/api/v1/indicators/export",
-    ];
-    let (mut ok, mut rejected) = (0, 0);
-    for i in 0..250 {
-        let route = routes[i % routes.len()];
-        let qs = random_query_with(&mut g, &match_keys(), MATCH_VALUES);
-        let url = format!("{route}?{qs}");
-        if answers_or_rejects(app.get(&url).await, &url).await {
-            ok += 1;
-        } else {
-            rejected += 1;
-        }
-    }
-    assert!(
-        ok > 20 && rejected > 20,
-        "both outcomes exercised: {ok} ok, {rejected} rejected"
-    );
+    let keys = match_keys();
+    random_queries(CHAIN_ROUTES, 250, 20, || {
+        random_query_with(&mut g, &keys, MATCH_VALUES)
+    })
+    .await;
 }

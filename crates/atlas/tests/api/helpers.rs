@@ -92,20 +92,35 @@ impl TestApp {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: {e}: {text}"))
     }
 
+    /// GET `path` with the request headers `headers` (name, value).
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self.client.get(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.unwrap()
+    }
+
     /// GET with `If-None-Match: tag` (a revalidation).
     pub async fn get_if_none_match(&self, path: &str, tag: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .header("if-none-match", tag)
-            .send()
-            .await
-            .unwrap()
+        self.get_with(path, &[("if-none-match", tag)]).await
     }
 
     /// GET `path`, expecting an error status and the JSON error body; returns (status, code,
     /// message).
     pub async fn error(&self, path: &str) -> (StatusCode, String, String) {
         error_of(self.get(path).await).await
+    }
+
+    /// GET `path`, expecting `status` and the JSON error `code`; returns the message.
+    pub async fn assert_error(&self, path: &str, status: StatusCode, code: &str) -> String {
+        let (got, got_code, message) = self.error(path).await;
+        assert_eq!(
+            (got, got_code.as_str()),
+            (status, code),
+            "{path}: {message}"
+        );
+        message
     }
 
     /// Checks a table of bad requests, one a line: `PATH CODE NEEDLE` (blank lines ignored):
@@ -116,9 +131,7 @@ impl TestApp {
             let [path, code, needle] = cells[..] else {
                 panic!("a case is `PATH CODE NEEDLE`: {line}");
             };
-            let (status, got, message) = self.error(path).await;
-            assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {message}");
-            assert_eq!(got, code, "{path}: {message}");
+            let message = self.assert_error(path, StatusCode::BAD_REQUEST, code).await;
             assert!(
                 message.contains(needle),
                 "{path}: message {message:?} names {needle}"
@@ -144,6 +157,18 @@ impl TestApp {
             .read(|s| Ok(s.query(&SiteFilter::default())?))
             .await
             .unwrap()
+    }
+
+    /// The stored site `id`.
+    pub async fn stored_site(&self, id: &str) -> Site {
+        let site_id = atlas_core::SiteId::new(id).unwrap();
+        self.server
+            .state
+            .db
+            .read(move |s| Ok(s.get(&site_id)?))
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no site {id} is stored"))
     }
 
     /// The ids of every site matching query string `qs`, as `SiteFilter::matches` decides in
@@ -184,6 +209,40 @@ pub fn features_by_id<T>(fc: &Value, read: impl Fn(&Value) -> T) -> Vec<(String,
         .iter()
         .map(|f| (f["id"].as_str().unwrap().to_string(), read(f)))
         .collect()
+}
+
+/// The `key` string of each item of the JSON array `list`.
+pub fn strs<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[key].as_str().unwrap())
+        .collect()
+}
+
+/// The item of the JSON array `list` whose `key` is `value`; panics naming it when none is.
+pub fn item_where<'a>(list: &'a Value, key: &str, value: impl Into<Value>) -> &'a Value {
+    let value = value.into();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item[key] == value)
+        .unwrap_or_else(|| panic!("no item with {key} = {value} in {list}"))
+}
+
+/// The `Content-Disposition` of a download, which must begin `attachment; filename="PREFIX`
+/// and contain `also` (e.g. the percent-encoded Chinese name after `filename*=UTF-8''`).
+pub fn attachment(r: &reqwest::Response, prefix: &str, also: &str) -> String {
+    let cd = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cd.starts_with(&format!("attachment; filename=\"{prefix}")),
+        "{cd}"
+    );
+    assert!(cd.contains(also), "{cd}");
+    cd
 }
 
 /// Checks that a response is an error with the JSON error shape; returns (status, code, message).

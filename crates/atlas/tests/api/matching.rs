@@ -3,7 +3,7 @@
 //! order. (The default dataset has no `available_area_m2`: nothing public is known.)
 
 use crate::helpers::{
-    error_of, etag_of, feature_ids, features_by_id, fixture_sites, spawn_app, TestApp,
+    attachment, error_of, etag_of, feature_ids, features_by_id, fixture_sites, spawn_app, TestApp,
 };
 use atlas_core::matching::distance_km;
 use atlas_core::Position;
@@ -48,44 +48,30 @@ async fn platforms_rank_by_area_then_fit_then_distance() {
         ))
         .await;
     assert_eq!(fc["type"], "FeatureCollection");
-    let got = matches(&fc);
-    let order: Vec<&str> = got.iter().map(|(id, _)| id.as_str()).collect();
+    // (id, fit, area, rank) in the order of the answer.
+    let got: Vec<(String, String, String, u64)> = matches(&fc)
+        .into_iter()
+        .map(|(id, m)| {
+            let text = |k: &str| m[k].as_str().unwrap().to_string();
+            (id, text("fit"), text("area"), m["rank"].as_u64().unwrap())
+        })
+        .collect();
+    let want = [
+        ("mx-link-near", "link", "enough", 1),  // link, 1.1 km
+        ("mx-link-far", "link", "enough", 2),   // link, 4.4 km
+        ("mx-chain", "chain", "enough", 3),     // chain-wide, 0.6 km
+        ("mx-sibling", "chain", "enough", 4),   // another link of the chain, 2.2 km
+        ("mx-general", "general", "enough", 5), // on no chain
+        ("mx-other", "other", "enough", 6),     // other chain only, however large
+        ("mx-unknown", "link", "unknown", 7),   // area unknown: last, never taken as zero
+    ];
     assert_eq!(
-        order,
-        [
-            "mx-link-near", // link, 1.1 km
-            "mx-link-far",  // link, 4.4 km
-            "mx-chain",     // chain-wide, 0.6 km
-            "mx-sibling",   // another link of the chain, 2.2 km
-            "mx-general",   // on no chain
-            "mx-other",     // other chain only, however large
-            "mx-unknown",   // area unknown: last, never taken as zero
-        ]
+        got,
+        want.map(|(id, fit, area, rank)| (id.into(), fit.into(), area.into(), rank))
     );
     // mx-small (4999 < 5000), mx-outside (22 km) and the enterprise are not candidates.
     assert_eq!(fc["numberMatched"], 7);
     assert_eq!(fc["numberReturned"], 7);
-    let fits: Vec<&str> = got
-        .iter()
-        .map(|(_, m)| m["fit"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        fits,
-        ["link", "link", "chain", "chain", "general", "other", "link"]
-    );
-    let areas: Vec<&str> = got
-        .iter()
-        .map(|(_, m)| m["area"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        areas,
-        ["enough", "enough", "enough", "enough", "enough", "enough", "unknown"]
-    );
-    let ranks: Vec<u64> = got
-        .iter()
-        .map(|(_, m)| m["rank"].as_u64().unwrap())
-        .collect();
-    assert_eq!(ranks, [1, 2, 3, 4, 5, 6, 7]);
     // Distances are geo's Haversine from `near` to the marker, in km with 3 decimals.
     let near = Position::new(110.90, 21.60).unwrap();
     for f in fc["features"].as_array().unwrap() {
@@ -218,17 +204,10 @@ async fn downloads_hold_the_same_rows_in_rank_order() {
         async move {
             let r = app.get(&path).await;
             assert_eq!(r.status(), StatusCode::OK, "{path}");
-            let cd = r.headers()["content-disposition"]
-                .to_str()
-                .unwrap()
-                .to_string();
-            assert!(
-                cd.starts_with("attachment; filename=\"site-match_petrochemical_"),
-                "{cd}"
-            );
-            assert!(
-                cd.contains(&format!(".{format}\"; filename*=UTF-8''")),
-                "{cd}"
+            attachment(
+                &r,
+                "site-match_petrochemical_",
+                &format!(".{format}\"; filename*=UTF-8''"),
             );
             assert_eq!(r.headers()["cache-control"], "no-store");
             r.bytes().await.unwrap().to_vec()
@@ -258,22 +237,12 @@ async fn match_answers_are_cached_until_the_data_changes() {
     let app = app_with_platforms().await;
     let path = format!("/api/v1/match?chain=petrochemical&{TOWNS}");
     let tag = etag_of(&app, &path).await;
-    let r = app
-        .client
-        .get(app.url(&path))
-        .header("If-None-Match", &tag)
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_if_none_match(&path, &tag).await;
     assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
     // A bad request never gets a 304.
     let r = app
-        .client
-        .get(app.url("/api/v1/match?chain=steel"))
-        .header("If-None-Match", "*")
-        .send()
-        .await
-        .unwrap();
+        .get_if_none_match("/api/v1/match?chain=steel", "*")
+        .await;
     assert_eq!(error_of(r).await.1, "unknown_chain");
     app.import(fixture_sites(
         "id,name_zh,category,kind,source,lon,lat,location_precision,chains,town_code,available_area_m2\n\

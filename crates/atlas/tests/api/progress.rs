@@ -1,7 +1,7 @@
 //! The progress board: `/api/v1/divisions/counts` against the sites themselves and
 //! `/api/v1/indicators/export` read back and compared with `/api/v1/indicators`.
 
-use crate::helpers::{fixture_sites, spawn_app, spawn_app_with_synthetic};
+use crate::helpers::{attachment, fixture_sites, item_where, spawn_app, spawn_app_with_synthetic};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -64,23 +64,15 @@ async fn counts_per_township_list_every_township_and_agree_with_the_sites() {
     let facets = app.json("/api/v1/facets?chain=health").await;
     let counts = app.json("/api/v1/divisions/counts?chain=health").await;
     for f in facets["facets"]["town"].as_array().unwrap() {
-        let t = counts["towns"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["code"] == f["id"])
-            .unwrap();
+        let t = item_where(&counts["towns"], "code", f["id"].clone());
         assert_eq!(t["total"], f["count"]);
     }
-    let (status, code, _) = app.error("/api/v1/divisions/counts?town=440902999").await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::BAD_REQUEST, "unknown_town")
-    );
-    assert_eq!(
-        app.error("/api/v1/divisions/counts?format=csv").await.1,
-        "unknown_parameter"
-    );
+    for (path, code) in [
+        ("/api/v1/divisions/counts?town=440902999", "unknown_town"),
+        ("/api/v1/divisions/counts?format=csv", "unknown_parameter"),
+    ] {
+        app.assert_error(path, StatusCode::BAD_REQUEST, code).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,12 +85,7 @@ async fn the_seats_of_townships_are_where_graduated_symbols_stand() {
     ))
     .await;
     let v = app.json("/api/v1/divisions/counts").await;
-    let jintang = v["towns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["code"] == "440902100")
-        .unwrap();
+    let jintang = item_where(&v["towns"], "code", "440902100");
     assert_eq!(jintang["name_zh"], "金塘镇");
     assert_eq!(jintang["total"], 2);
     assert_eq!(
@@ -107,23 +94,13 @@ async fn the_seats_of_townships_are_where_graduated_symbols_stand() {
     );
     assert!((jintang["seat"]["lon"].as_f64().unwrap() - 110.8424).abs() < 1e-6);
     assert!((jintang["seat"]["lat"].as_f64().unwrap() - 21.75173).abs() < 1e-6);
-    let hongqi = v["towns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["code"] == "440902001")
-        .unwrap();
+    let hongqi = item_where(&v["towns"], "code", "440902001");
     assert!(hongqi["seat"].is_null(), "no seat is made up");
     assert_eq!(hongqi["total"], 0);
 }
 
 fn indicator<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["indicators"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["id"] == id)
-        .unwrap()
+    item_where(&v["indicators"], "id", id)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,15 +116,11 @@ async fn the_progress_board_exports_every_indicator_with_its_value_and_source() 
     let r = app.get("/api/v1/indicators/export?format=csv").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
-    let cd = r.headers()["content-disposition"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(cd.starts_with("attachment; filename=\"indicators_"), "{cd}");
     // 规划指标进度
-    assert!(
-        cd.contains("UTF-8''%E8%A7%84%E5%88%92%E6%8C%87%E6%A0%87%E8%BF%9B%E5%BA%A6_"),
-        "{cd}"
+    attachment(
+        &r,
+        "indicators_",
+        "UTF-8''%E8%A7%84%E5%88%92%E6%8C%87%E6%A0%87%E8%BF%9B%E5%BA%A6_",
     );
     let bytes = r.bytes().await.unwrap();
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"));

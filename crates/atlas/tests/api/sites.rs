@@ -1,6 +1,6 @@
 //! `GET /api/v1/sites` and `/api/v1/sites/{id}`: every filter, paging and links.
 
-use crate::helpers::{feature_ids, spawn_app, spawn_app_with_synthetic};
+use crate::helpers::{feature_ids, item_where, spawn_app, spawn_app_with_synthetic};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -158,12 +158,7 @@ async fn the_default_page_is_1000_sites_and_10000_is_allowed() {
     let fc = app.json("/api/v1/sites").await;
     assert_eq!(fc["numberReturned"], 1000);
     assert!(fc["numberMatched"].as_u64().unwrap() > 1100);
-    let next = fc["links"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["rel"] == "next")
-        .unwrap();
+    let next = item_where(&fc["links"], "rel", "next");
     assert!(next["href"]
         .as_str()
         .unwrap()
@@ -185,12 +180,7 @@ async fn one_site_is_a_feature_with_its_version_as_etag() {
     assert_eq!(f["properties"]["name_zh"], "广东石油化工学院");
 
     // An edit bumps the version, and so the ETag.
-    let mut site = app
-        .all_sites()
-        .await
-        .into_iter()
-        .find(|s| s.id.as_str() == "gdupt")
-        .unwrap();
+    let mut site = app.stored_site("gdupt").await;
     site.notes = Some("edited by a test".into());
     app.import(vec![site]).await;
     let r = app.get("/api/v1/sites/gdupt").await;

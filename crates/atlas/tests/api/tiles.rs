@@ -1,7 +1,9 @@
 //! `/tiles`: vector tiles with exact clusters and their TileJSON. Tiles are decoded with
 //! `mvt-reader`, a reader independent of the `mvt` crate that encodes them, and with GDAL.
 
-use crate::helpers::{error_of, etag_of, ogrinfo, spawn_app, spawn_app_with_synthetic, TestApp};
+use crate::helpers::{
+    error_of, etag_of, ogrinfo, spawn_app, spawn_app_with_synthetic, strs, TestApp,
+};
 use atlas_core::tiles::TileId;
 use atlas_store::synth::Lcg;
 use mvt_reader::feature::Value as Tag;
@@ -237,12 +239,7 @@ async fn a_cluster_carries_its_breakdown_its_box_and_its_ids() {
                     seen_small = true;
                     let ids: Vec<&str> = ids.split(',').collect();
                     assert_eq!(ids.len() as u64, f.count());
-                    let listed: Vec<&str> = fc["features"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|f| f["id"].as_str().unwrap())
-                        .collect();
+                    let listed: Vec<&str> = strs(&fc["features"], "id");
                     assert!(ids.iter().all(|id| listed.contains(id)), "{ids:?}");
                 }
                 None => {
@@ -379,13 +376,14 @@ async fn unlocated_sites_are_absent_and_filters_narrow_the_tiles() {
 async fn the_tilejson_names_the_tiles_the_layer_and_the_bounds() {
     let app = spawn_app().await;
     let r = app
-        .client
-        .get(app.url("/tiles/sites.json?chain=petrochemical&kind=incubator"))
-        .header("x-forwarded-proto", "https")
-        .header("x-forwarded-host", "atlas.example.org")
-        .send()
-        .await
-        .unwrap();
+        .get_with(
+            "/tiles/sites.json?chain=petrochemical&kind=incubator",
+            &[
+                ("x-forwarded-proto", "https"),
+                ("x-forwarded-host", "atlas.example.org"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let doc: Value = r.json().await.unwrap();
     assert_eq!(doc["tilejson"], "3.0.0");

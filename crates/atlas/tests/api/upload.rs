@@ -1,7 +1,7 @@
 //! Imports over HTTP: the same parser and store import as `atlas import`, multipart upload,
 //! dry runs that write nothing, all-or-nothing unless skip_invalid; chains imports by admins.
 
-use crate::helpers::{etag_of, spawn_app, TestApp};
+use crate::helpers::{etag_of, item_where, spawn_app, strs, TestApp};
 use atlas_core::export::{export_sites, ExportMeta};
 use atlas_core::{ExportFormat, HeaderLang, Site, SiteFilter};
 use reqwest::StatusCode;
@@ -39,12 +39,7 @@ async fn file_of(app: &TestApp, sites: &[Site], format: ExportFormat) -> Vec<u8>
 /// Two new synthetic sites and one changed default site.
 async fn edited_sites(app: &TestApp) -> Vec<Site> {
     let mut sites = atlas_store::synth::sites(2, 42);
-    let mut gdupt = app
-        .all_sites()
-        .await
-        .into_iter()
-        .find(|s| s.id.as_str() == "gdupt")
-        .unwrap();
+    let mut gdupt = app.stored_site("gdupt").await;
     gdupt.notes = Some("经导入修改 changed by an import".into());
     sites.push(gdupt);
     sites
@@ -496,21 +491,10 @@ async fn rows_with_only_an_address_are_placed_at_their_township_and_the_report_s
         .fetch("/api/v1/sites?located=false&limit=1000")
         .await
         .json();
-    let ids: Vec<&str> = list["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = strs(&list["features"], "id");
     assert!(ids.contains(&"addr-1") && ids.contains(&"addr-2"));
     let facets = app.fetch("/api/v1/facets?precision=unknown").await.json();
-    let unknown = facets["facets"]["precision"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["id"] == "unknown")
-        .unwrap()
-        .clone();
+    let unknown = item_where(&facets["facets"]["precision"], "id", "unknown").clone();
     assert_eq!(unknown["selected"], true);
     assert_eq!(unknown["name_zh"], "位置待定");
     assert_eq!(unknown["count"], facets["total"]);

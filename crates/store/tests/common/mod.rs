@@ -31,11 +31,21 @@ pub fn default_store() -> Store {
     s
 }
 
-/// A store with the embedded reference and `n` synthetic sites, and those sites.
-pub fn synth_store(n: usize, seed: u64) -> (Store, Vec<Site>) {
-    let mut s = Store::open_in_memory().unwrap();
+/// `s` with the embedded reference data (chains, townships, indicators) and no sites.
+pub fn with_reference(mut s: Store) -> Store {
     s.replace_reference(&Reference::embedded().unwrap())
         .unwrap();
+    s
+}
+
+/// An empty in-memory store with the embedded reference data.
+pub fn empty_store() -> Store {
+    with_reference(Store::open_in_memory().unwrap())
+}
+
+/// A store with the embedded reference and `n` synthetic sites, and those sites.
+pub fn synth_store(n: usize, seed: u64) -> (Store, Vec<Site>) {
+    let mut s = empty_store();
     let sites = atlas_store::synth::sites(n, seed);
     let rep = s.import_sites(&sites).unwrap();
     assert_eq!(rep.inserted as usize, sites.len());

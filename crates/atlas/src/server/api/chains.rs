@@ -18,8 +18,8 @@ use atlas_core::analysis::{
 };
 use atlas_core::dataset::Reference;
 use atlas_core::export::ExportMeta;
-use atlas_core::{Category, ChainCatalog, ChainId, Labelled, SiteFilter};
-use atlas_store::{ChainCount, FacetCount, Store};
+use atlas_core::{Category, Chain, ChainCatalog, ChainId, Labelled, SiteFilter};
+use atlas_store::{ChainCount, ChainsReplaced, FacetCount, Store};
 use axum::extract::Request;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
@@ -152,7 +152,7 @@ fn counts_filter(req: &Req) -> ApiResult<SiteFilter> {
         (status = 200, description = "Chains in display order with their links (upstream \
             first) and the number of sites on each, by category. A filter restricts the \
             counted sites; `limit` and `offset` are ignored.", body = ChainsResponse),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "A bad filter parameter.", body = super::openapi::ErrorBody),
     )
 )]
@@ -178,7 +178,7 @@ pub async fn chains(req: Req) -> ApiResult<Response> {
         super::openapi::FilterParams),
     responses(
         (status = 200, description = "The chain.", body = ChainEntry),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "`invalid_id` or a bad filter parameter.",
             body = super::openapi::ErrorBody),
         (status = 404, description = "`not_found`: no chain has this id.",
@@ -196,13 +196,7 @@ pub async fn chain(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
         key,
         JSON,
         move |store| {
-            let cat = store.chains()?;
-            if cat.chain(&wanted).is_none() {
-                return Err(ApiError::NotFound(format!(
-                    "no chain with id '{wanted}'; chains: {}",
-                    cat.chain_ids()
-                )));
-            }
+            chain_exists(store, &wanted)?;
             Ok(store.validate_filter(&check)?)
         },
         move |store, reference| {
@@ -403,6 +397,14 @@ pub fn chain_exists(store: &Store, id: &ChainId) -> ApiResult<()> {
     Ok(())
 }
 
+/// Chain `id` of the reference data, or `404 not_found`.
+fn chain_of<'r>(reference: &'r Reference, id: &ChainId) -> ApiResult<&'r Chain> {
+    reference
+        .chains
+        .chain(id)
+        .ok_or_else(|| ApiError::NotFound(format!("no chain with id '{id}'")))
+}
+
 fn weak_below(extras: &params::Extras) -> ApiResult<u32> {
     Ok(match params::last(extras, "weak_below") {
         None => DEFAULT_WEAK_BELOW,
@@ -426,7 +428,7 @@ fn weak_below(extras: &params::Extras) -> ApiResult<u32> {
         (status = 200, description = "The analysis, links upstream first. A site can sit on \
             several links and chains; it counts once on each link it is attached to.",
             body = AnalysisResponse),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "`invalid_id`, `invalid_parameter` (weak_below) or \
             `unknown_parameter`.", body = super::openapi::ErrorBody),
         (status = 404, description = "`not_found`: no chain has this id.",
@@ -444,10 +446,7 @@ pub async fn analysis(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
         JSON,
         move |store| chain_exists(store, &wanted),
         move |store, reference| {
-            let chain = reference
-                .chains
-                .chain(&id)
-                .ok_or_else(|| ApiError::NotFound(format!("no chain with id '{id}'")))?;
+            let chain = chain_of(reference, &id)?;
             let a = analyse_chain(store, chain, weak_below)?;
             to_json(&AnalysisResponse::from(&a))
         },
@@ -488,10 +487,7 @@ pub async fn report(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
     let (bytes, names) = req
         .read_with_reference(move |store, reference, version| {
             chain_exists(store, &id)?;
-            let chain = reference
-                .chains
-                .chain(&id)
-                .ok_or_else(|| ApiError::NotFound(format!("no chain with id '{id}'")))?;
+            let chain = chain_of(reference, &id)?;
             let meta = ExportMeta::new(
                 REPORT_TITLE,
                 &SiteFilter {
@@ -518,18 +514,9 @@ pub async fn report(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
 pub struct ChainsResult {
     /// True when nothing was written.
     pub dry_run: bool,
-    /// Chains in the file.
-    pub chains: usize,
-    /// Links in the file.
-    pub links: usize,
-    /// Chain ids that are new.
-    pub added_chains: Vec<String>,
-    /// Chain ids that are gone.
-    pub removed_chains: Vec<String>,
-    /// Link ids that are new.
-    pub added_links: Vec<String>,
-    /// Link ids that are gone.
-    pub removed_links: Vec<String>,
+    /// The chains and links of the file, and what it adds and removes.
+    #[serde(flatten)]
+    pub changes: ChainsReplaced,
 }
 
 /// Replaces the chains and links with a chains CSV.
@@ -544,8 +531,7 @@ pub struct ChainsResult {
         file (columns of data/chains.csv), UTF-8."),
     responses(
         (status = 200, description = "The chains now in force.", body = ChainsResult),
-        (status = 401, description = "`unauthorized`", body = super::openapi::ErrorBody),
-        (status = 403, description = "`forbidden`: admins only.", body = super::openapi::ErrorBody),
+        super::openapi::AdminOnly,
         (status = 409, description = "`reference_in_use`: sites use chains or links the file \
             lacks (listed in `error.details`); nothing was written.", body = super::openapi::ErrorBody),
         (status = 415, description = "`unsupported_media_type`: not text/csv.", body = super::openapi::ErrorBody),
@@ -560,20 +546,12 @@ pub async fn import(Admin(_who): Admin, req: Req, request: Request) -> ApiResult
         .state
         .db
         .write(move |s| {
-            let r = if dry_run {
+            let changes = if dry_run {
                 s.check_chains(&catalog)?
             } else {
                 s.replace_chains(&catalog)?
             };
-            Ok(ChainsResult {
-                dry_run,
-                chains: r.chains,
-                links: r.links,
-                added_chains: r.added_chains,
-                removed_chains: r.removed_chains,
-                added_links: r.added_links,
-                removed_links: r.removed_links,
-            })
+            Ok(ChainsResult { dry_run, changes })
         })
         .await?;
     Ok((

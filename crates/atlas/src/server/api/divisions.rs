@@ -7,7 +7,6 @@ use super::{fixed, params, to_json, Req, GEOJSON, JSON};
 use crate::server::error::ApiResult;
 use atlas_core::analysis::CategoryCounts;
 use atlas_core::dataset::CONTEXT_GEOJSON;
-use atlas_core::reference::DivisionType;
 use axum::response::Response;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -57,7 +56,7 @@ pub struct DivisionsResponse {
     tag = "catalogue",
     responses(
         (status = 200, description = "Townships.", body = DivisionsResponse),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "`unknown_parameter`.", body = super::openapi::ErrorBody),
     )
 )]
@@ -75,14 +74,8 @@ pub async fn divisions(req: Req) -> ApiResult<Response> {
                     code: d.code.to_string(),
                     name_zh: d.name_zh.clone(),
                     name_en: d.name_en.clone(),
-                    kind: match d.kind {
-                        DivisionType::Subdistrict => "subdistrict",
-                        DivisionType::Town => "town",
-                    },
-                    type_zh: match d.kind {
-                        DivisionType::Subdistrict => "街道",
-                        DivisionType::Town => "镇",
-                    },
+                    kind: d.kind.as_str(),
+                    type_zh: d.kind.zh(),
                     seat: d.seat.as_ref().map(|s| SeatEntry {
                         lon: s.position.lon.get(),
                         lat: s.position.lat.get(),
@@ -106,7 +99,7 @@ pub async fn divisions(req: Req) -> ApiResult<Response> {
     responses(
         (status = 200, description = "The boundary (WGS84).", body = Object,
             content_type = "application/geo+json"),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "`unknown_parameter`.", body = super::openapi::ErrorBody),
     )
 )]
@@ -129,7 +122,7 @@ pub async fn boundary(req: Req) -> ApiResult<Response> {
     responses(
         (status = 200, description = "Maoming's county-level units (WGS84).", body = Object,
             content_type = "application/geo+json"),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
     )
 )]
 pub async fn context(req: Req) -> ApiResult<Response> {
@@ -214,7 +207,7 @@ pub struct TownCountsResponse {
             filtered sites). `limit` and `offset` are accepted and ignored. No township \
             polygons are licensed: draw graduated symbols at the seats, not a choropleth.",
             body = TownCountsResponse),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "A bad filter parameter (codes as for `/sites`).",
             body = super::openapi::ErrorBody),
     )

@@ -119,8 +119,7 @@ fn check_version(store: &Store, id: &SiteId, expected: Option<u64>) -> ApiResult
     responses(
         (status = 201, description = "The stored site; `ETag: \"1\"`, `Location`.", body = Object,
             content_type = "application/geo+json"),
-        (status = 401, description = "`unauthorized`", body = super::openapi::ErrorBody),
-        (status = 403, description = "`forbidden`", body = super::openapi::ErrorBody),
+        super::openapi::EditorOnly,
         (status = 409, description = "`conflict`: the id is taken.", body = super::openapi::ErrorBody),
         (status = 413, description = "`payload_too_large`", body = super::openapi::ErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = super::openapi::ErrorBody),
@@ -169,8 +168,7 @@ pub async fn create(
     responses(
         (status = 200, description = "The stored site with its new `ETag`.", body = Object,
             content_type = "application/geo+json"),
-        (status = 401, description = "`unauthorized`", body = super::openapi::ErrorBody),
-        (status = 403, description = "`forbidden`", body = super::openapi::ErrorBody),
+        super::openapi::EditorOnly,
         (status = 404, description = "`not_found`", body = super::openapi::ErrorBody),
         (status = 412, description = "`version_mismatch`: the site changed since.", body = super::openapi::ErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = super::openapi::ErrorBody),
@@ -213,8 +211,7 @@ pub async fn update(
     responses(
         (status = 204, description = "Deleted: gone from every list, count and export; listed \
             at `/api/v1/deleted`, restorable with `POST /api/v1/sites/{id}/restore`."),
-        (status = 401, description = "`unauthorized`", body = super::openapi::ErrorBody),
-        (status = 403, description = "`forbidden`", body = super::openapi::ErrorBody),
+        super::openapi::EditorOnly,
         (status = 404, description = "`not_found`", body = super::openapi::ErrorBody),
         (status = 412, description = "`version_mismatch`", body = super::openapi::ErrorBody),
     )

@@ -111,12 +111,7 @@ fn facet_groups(f: &SiteFilter, facets: &atlas_store::Facets, r: &Reference) -> 
         .link
         .iter()
         .map(|c| {
-            let found = r
-                .chains
-                .chains
-                .iter()
-                .flat_map(|x| x.links.iter())
-                .find(|l| l.id.as_str() == c.id);
+            let found = r.chains.links().find(|l| l.id.as_str() == c.id);
             FacetValue {
                 id: c.id.clone(),
                 name_zh: found.map(|x| x.name_zh.clone()).unwrap_or_default(),
@@ -167,7 +162,7 @@ fn facet_groups(f: &SiteFilter, facets: &atlas_store::Facets, r: &Reference) -> 
         (status = 200, description = "Counts per value; each dimension is counted with its own \
             parameter removed from the filter, so a UI can show what a click would add. \
             `limit` and `offset` are accepted and ignored.", body = FacetsResponse),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "A bad filter parameter (codes as for `/sites`).",
             body = super::openapi::ErrorBody),
     )

@@ -56,7 +56,7 @@ pub struct HistoryBody {
     params(("id" = String, Path, description = "Site id.")),
     responses(
         (status = 200, description = "Every revision of the site, newest first.", body = HistoryBody),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 404, description = "`not_found`: no site has ever had this id.", body = super::openapi::ErrorBody),
     )
 )]
@@ -134,7 +134,7 @@ pub struct DeletedList {
     tag = "history",
     responses(
         (status = 200, description = "Sites whose latest revision is their deletion.", body = DeletedList),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
     )
 )]
 pub async fn deleted(req: Req) -> ApiResult<Response> {
@@ -203,7 +203,7 @@ const STALE_LIMIT: (usize, usize) = (1_000, 10_000);
     ),
     responses(
         (status = 200, description = "The stale sites.", body = StaleList),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "`invalid_parameter` naming `older_than` or `limit`.",
             body = super::openapi::ErrorBody),
     )

@@ -196,8 +196,7 @@ fn row_problem(e: &atlas_core::RowError) -> RowProblem {
         (status = 200, description = "The row report.", body = ImportResult),
         (status = 400, description = "`unknown_parameter`, `invalid_parameter`, `bad_request` \
             (no `file` field).", body = super::openapi::ErrorBody),
-        (status = 401, description = "`unauthorized`", body = super::openapi::ErrorBody),
-        (status = 403, description = "`forbidden`", body = super::openapi::ErrorBody),
+        super::openapi::EditorOnly,
         (status = 413, description = "`payload_too_large`: more than 20 MiB.", body = super::openapi::ErrorBody),
         (status = 415, description = "`unsupported_media_type`: not a multipart form, or a file \
             that is not CSV, XLSX or GeoJSON.", body = super::openapi::ErrorBody),

@@ -46,7 +46,7 @@ pub struct IndicatorsResponse {
     tag = "catalogue",
     responses(
         (status = 200, description = "Indicators.", body = IndicatorsResponse),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "`unknown_parameter`.", body = super::openapi::ErrorBody),
     )
 )]
@@ -152,8 +152,7 @@ pub struct IndicatorsResult {
         file (columns of data/indicators.csv), UTF-8."),
     responses(
         (status = 200, description = "The indicators now in force.", body = IndicatorsResult),
-        (status = 401, description = "`unauthorized`", body = super::openapi::ErrorBody),
-        (status = 403, description = "`forbidden`: admins only.", body = super::openapi::ErrorBody),
+        super::openapi::AdminOnly,
         (status = 415, description = "`unsupported_media_type`: not text/csv.", body = super::openapi::ErrorBody),
         (status = 422, description = "`invalid_file`: a row that cannot be read, a repeated id, \
             or a count_filter naming an unknown chain, link or township; nothing was written.",

@@ -203,7 +203,7 @@ fn feature(
             area (largest first), then name. JSON: a FeatureCollection whose features carry \
             `properties.match` {rank, distance_km, fit, area}.", body = MatchCollection,
             content_type = "application/geo+json"),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "`invalid_area` (min_area_m2), `invalid_near`, \
             `invalid_radius`, `radius_without_near`, `invalid_id`, `invalid_parameter`, \
             `unknown_chain`, `unknown_link`, `unknown_town`, `invalid_limit`, \

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use std::sync::OnceLock;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
 
 /// The filter parameters, the same on every filtered route. Documentation only: the
 /// handlers parse the raw query string (see [`super::params`]).
@@ -117,6 +117,39 @@ pub struct ErrorDetail {
     /// `reference_in_use` the chains and links in use.
     #[schema(value_type = Option<Object>)]
     pub details: Option<serde_json::Value>,
+}
+
+/// The `304` of a conditional data GET, the same on every route that sends an `ETag`.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum NotModified {
+    /// The client's copy (`If-None-Match`) is current.
+    #[response(status = 304)]
+    NotModified,
+}
+
+/// The refusals of a write that needs an editor's token.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum EditorOnly {
+    /// `unauthorized`
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// `forbidden`
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+}
+
+/// The refusals of a route for admins.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum AdminOnly {
+    /// `unauthorized`
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// `forbidden`: admins only.
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
 }
 
 /// The bearer token scheme of the write routes.

@@ -75,7 +75,7 @@ fn page_href(base: &str, f: &SiteFilter, limit: u64, offset: u64) -> String {
         (status = 200, description = "A page of the filtered sites, in list order (category, \
             Chinese name, id). `ETag` and `Cache-Control` as for every data GET.",
             body = SiteCollection, content_type = "application/geo+json"),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "A bad parameter: `invalid_bbox`, `invalid_limit`, \
             `invalid_offset`, `limit_out_of_range`, `unknown_value`, `invalid_id`, \
             `unknown_chain`, `unknown_link`, `unknown_town`, `unknown_parameter`.",
@@ -123,7 +123,7 @@ pub async fn list(req: Req) -> ApiResult<Response> {
     responses(
         (status = 200, description = "The site. `ETag` is its version (`\"3\"`), the value \
             `If-Match` takes for edits.", body = Object, content_type = "application/geo+json"),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "`invalid_id` or `unknown_parameter`.",
             body = super::openapi::ErrorBody),
         (status = 404, description = "`not_found`: no site has this id.",

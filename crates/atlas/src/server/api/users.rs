@@ -62,8 +62,7 @@ pub struct UserList {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Every user, by name.", body = UserList),
-        (status = 401, description = "`unauthorized`", body = super::openapi::ErrorBody),
-        (status = 403, description = "`forbidden`: admins only.", body = super::openapi::ErrorBody),
+        super::openapi::AdminOnly,
     )
 )]
 pub async fn list(Admin(_): Admin, req: Req) -> ApiResult<Response> {
@@ -108,8 +107,7 @@ pub struct CreatedUser {
     request_body(content = NewUser, content_type = "application/json"),
     responses(
         (status = 201, description = "The user and their token (not shown again).", body = CreatedUser),
-        (status = 401, description = "`unauthorized`", body = super::openapi::ErrorBody),
-        (status = 403, description = "`forbidden`: admins only.", body = super::openapi::ErrorBody),
+        super::openapi::AdminOnly,
         (status = 409, description = "`conflict`: the name is taken.", body = super::openapi::ErrorBody),
         (status = 422, description = "`invalid_user`: a name or role that is not allowed.", body = super::openapi::ErrorBody),
     )
@@ -151,8 +149,7 @@ pub async fn add(Admin(_): Admin, req: Req, JsonBody(body): JsonBody) -> ApiResu
     params(("name" = String, Path, description = "User name.")),
     responses(
         (status = 204, description = "Revoked (at once; revoking twice changes nothing)."),
-        (status = 401, description = "`unauthorized`", body = super::openapi::ErrorBody),
-        (status = 403, description = "`forbidden`: admins only.", body = super::openapi::ErrorBody),
+        super::openapi::AdminOnly,
         (status = 404, description = "`not_found`", body = super::openapi::ErrorBody),
     )
 )]

@@ -160,7 +160,7 @@ pub fn vocabularies_value() -> Vocabularies {
     tag = "catalogue",
     responses(
         (status = 200, description = "Vocabularies.", body = Vocabularies),
-        (status = 304, description = "The client's copy (`If-None-Match`) is current."),
+        super::openapi::NotModified,
         (status = 400, description = "`unknown_parameter`.", body = super::openapi::ErrorBody),
     )
 )]

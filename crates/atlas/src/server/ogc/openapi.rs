@@ -39,12 +39,7 @@ fn parameters(reference: &Reference) -> Value {
         .iter()
         .map(|c| c.id.to_string())
         .collect();
-    let links: Vec<String> = reference
-        .chains
-        .chains
-        .iter()
-        .flat_map(|c| c.links.iter().map(|l| l.id.to_string()))
-        .collect();
+    let links: Vec<String> = reference.chains.links().map(|l| l.id.to_string()).collect();
     let towns: Vec<String> = reference
         .divisions
         .iter()
