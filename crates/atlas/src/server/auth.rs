@@ -178,9 +178,11 @@ impl Guard {
         };
         let name = name.to_string();
         let lookup = name.clone();
+        // On the writer's connection, which every route needing a token goes on to use: the
+        // readers' pool may have a queue of map requests in front of it.
         let creds = state
             .db
-            .read(move |s| Ok(s.user_credentials(&lookup)?))
+            .write(move |s| Ok(s.user_credentials(&lookup)?))
             .await?;
         let (user, hash) = match creds {
             Some((u, _)) if u.revoked_at.is_some() => {
