@@ -31,7 +31,7 @@ use crate::columns::{Column, HeaderLang};
 use crate::export::{
     body_format, csv_cell, header_format, print_header_width, print_setup, wrapped_row_height,
     write_xlsx_cell, xlsx_err, CellFormats, ExportError, ExportMeta, FORMULA_NOTE, MIN_COL_WIDTH,
-    PRINT_COL_WIDTH, XLSX_ABOUT_SHEET,
+    PAGE_HEADER, PRINT_COL_WIDTH, XLSX_ABOUT_SHEET,
 };
 use crate::record::{cell, Cell, Context};
 use crate::reference::{Chain, Indicator};
@@ -436,6 +436,12 @@ impl<'a, W: Write + Send> ChainReportXlsx<'a, W> {
                 .worksheet_from_index(list.index)
                 .map_err(xlsx_err)?;
             finish_table(ws, &list.widths, list.rows)?;
+            if list.rows == 0 {
+                // A printed empty sheet says why it is empty.
+                ws.set_header(format!(
+                    "{PAGE_HEADER}（本环节暂无站点 no sites on this link）"
+                ));
+            }
         }
         let s = &analysis.summary;
         let lines: Vec<(String, String)> = vec![

@@ -26,15 +26,15 @@ pub(crate) const PRINT_COL_WIDTH: f64 = 30.0;
 /// The list sheet's columns after 序号: header and width (character units; CJK counts double).
 /// Together about 150 units: A4 landscape at a readable scale.
 pub const LIST_COLUMNS: [(&str, f64); 10] = [
-    ("名称", 26.0),
-    ("类别", 9.0),
-    ("类型", 12.0),
-    ("产业链/环节", 20.0),
-    ("镇街", 9.0),
-    ("地址", 24.0),
-    ("面积/可用面积（m²）", 14.0),
-    ("状态", 7.0),
-    ("联系方式", 16.0),
+    ("名称", 24.0),
+    ("类别", 8.0),
+    ("类型", 11.0),
+    ("产业链/环节", 30.0),
+    ("镇街", 8.0),
+    ("地址", 22.0),
+    ("面积/可用面积（m²）", 13.0),
+    ("状态", 6.0),
+    ("联系方式", 15.0),
     ("定位精度", 9.0),
 ];
 /// Header and width of the numbering column.
@@ -62,16 +62,21 @@ pub(crate) fn print_setup(ws: &mut Worksheet, repeat: Option<(u32, u32)>) -> Res
 }
 
 /// Font size of printed tables, points.
-pub(crate) const PRINT_FONT_PT: f64 = 10.0;
-/// Height of one line of text in a printed table, points (CJK fonts need about 1.45 em).
-const LINE_PT: f64 = PRINT_FONT_PT * 1.45;
+pub(crate) const PRINT_FONT_PT: f64 = 9.0;
+/// Height of one line of text in a printed table, points (CJK fonts need about 1.35 em).
+const LINE_PT: f64 = PRINT_FONT_PT * 1.35;
+/// Height of a one-line row of a printed list, points.
+const ONE_LINE_PT: f64 = 13.5;
+/// Character units a [`display_width`] unit takes at [`PRINT_FONT_PT`] (a 9 pt CJK character
+/// is about 1.7 units of the default 11 pt font, not 2).
+const FONT_SCALE: f64 = 0.9;
 
-/// Lines `text` takes in a column `width` characters wide (CJK characters count double; a
-/// tenth more for words that do not break where the column ends).
+/// Lines `text` takes in a column `width` characters wide (CJK characters count double, at
+/// the print font's size).
 pub(crate) fn lines_in(text: &str, width: f64) -> u32 {
     let room = (width - 1.0).max(1.0);
     text.split('\n')
-        .map(|line| ((display_width(line) * 1.1) / room).ceil().max(1.0) as u32)
+        .map(|line| ((display_width(line) * FONT_SCALE) / room).ceil().max(1.0) as u32)
         .sum()
 }
 
@@ -266,6 +271,7 @@ impl ListSheet {
             ws.write_string_with_format(LIST_HEADER_ROW, i as u16 + 1, *h, &header)?;
         }
         ws.set_freeze_panes(LIST_HEADER_ROW + 1, 0)?;
+        ws.set_default_row_height(ONE_LINE_PT);
         Ok(Self {
             rows: 0,
             number: body_format().set_align(FormatAlign::Center),
@@ -320,8 +326,8 @@ mod tests {
     #[test]
     fn rows_grow_to_their_wrapped_text() {
         assert_eq!(lines_in("短", 10.0), 1);
-        // 20 CJK characters are 40 units: five lines in a column of 10.
-        assert_eq!(lines_in(&"字".repeat(20), 10.0), 5);
+        // 20 CJK characters are 40 units, 36 at the print font: four lines in a column of 10.
+        assert_eq!(lines_in(&"字".repeat(20), 10.0), 4);
         assert_eq!(lines_in("a\nb", 10.0), 2);
         assert_eq!(wrapped_row_height([("short", 20.0), ("x", 5.0)]), None);
         let two = wrapped_row_height([(&*"字".repeat(12), 20.0)]).unwrap();
