@@ -491,7 +491,7 @@ fn the_xlsx_writer_can_keep_its_temporary_file_in_a_given_directory() {
 
 fn label_of(query: &str) -> FilterLabel {
     let pairs: Vec<(String, String)> = SiteFilter::parse_query(query)
-        .unwrap()
+        .expect("a valid filter")
         .to_pairs()
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
