@@ -331,7 +331,7 @@ mod tests {
         assert_eq!(lines_in("a\nb", 10.0), 2);
         assert_eq!(wrapped_row_height([("short", 20.0), ("x", 5.0)]), None);
         let two = wrapped_row_height([(&*"字".repeat(12), 20.0)]).unwrap();
-        let three = wrapped_row_height([(&*"字".repeat(20), 20.0)]).unwrap();
+        let three = wrapped_row_height([(&*"字".repeat(30), 20.0)]).unwrap();
         assert!(two > 15.0 && three > two, "{two} {three}");
     }
 
