@@ -46,7 +46,7 @@ pub const LIST_HEADER_ROW: u32 = 2;
 pub(crate) fn page_setup(ws: &mut Worksheet) {
     ws.set_paper_size(9);
     ws.set_landscape();
-    ws.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
+    ws.set_margins(0.4, 0.4, 0.5, 0.5, 0.25, 0.25);
     ws.set_header(PAGE_HEADER);
     ws.set_footer(PAGE_FOOTER);
 }
