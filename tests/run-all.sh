@@ -11,6 +11,9 @@ command -v ogrinfo >/dev/null 2>&1 || need_apt+=(gdal-bin)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
 command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
+# Print tests: workbooks converted to PDF by LibreOffice, pages counted and rendered by poppler.
+command -v soffice >/dev/null 2>&1 || need_apt+=(libreoffice-calc-nogui)
+command -v pdfinfo >/dev/null 2>&1 || need_apt+=(poppler-utils)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "== installing ${need_apt[*]} (apt)"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

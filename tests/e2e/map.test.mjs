@@ -288,6 +288,14 @@ test('print gives the map and the filtered list on A4 landscape', T, async () =>
   const printedUnknown = await page.$$eval('#print-unknown-table tbody tr td:nth-child(2) > span', (r) => r.map((x) => x.textContent));
   assert.deepEqual(printedUnknown, unknown);
   assert.equal(await page.isVisible('#print-list'), true);
+  // The columns of the XLSX list sheet 清单, and no clipped text at A4 landscape's width (277 mm).
+  const heads = await page.$$eval('#print-list table thead th', (t) => t.slice(0, 11).map((x) => x.textContent));
+  assert.deepEqual(heads, ['#', '名称', '类别', '类型', '产业链/环节', '镇街', '地址', '面积/可用面积（m²）', '状态', '联系方式', '定位精度']);
+  await page.setViewportSize({ width: 1047, height: 740 });
+  const clipped = await page.$$eval('#print-list th, #print-list td', (cells) => cells.filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent));
+  assert.deepEqual(clipped, [], 'no cell cuts its text');
+  const tableWidth = await page.$eval('#print-list table', (t) => t.getBoundingClientRect().right);
+  assert.ok(tableWidth <= 1047 + 1, `the list fits the page width (${tableWidth} px)`);
   assert.equal(await page.isHidden('#sidebar'), true);
   assert.equal(await page.isVisible('#map'), true);
   await page.pdf({ path: join(ARTIFACTS, 'print.pdf'), preferCSSPageSize: true, printBackground: true });

@@ -161,8 +161,8 @@ fn xlsx_export_of_carrier_platforms_has_chinese_headers_and_exactly_those_rows()
     );
     let mut wb: Xlsx<_> = open_workbook(&file).unwrap();
     let names = wb.sheet_names().to_vec();
-    assert_eq!(names.len(), 2, "{names:?}");
-    let range = wb.worksheet_range(&names[0]).unwrap();
+    assert_eq!(names, ["清单", "全部字段", "说明 About"]);
+    let range = wb.worksheet_range(&names[1]).unwrap();
     let rows: Vec<_> = range.rows().collect();
     assert_eq!(rows[0][0].to_string(), "编号");
     assert_eq!(rows[0][1].to_string(), "名称");
@@ -184,7 +184,7 @@ fn xlsx_export_of_carrier_platforms_has_chinese_headers_and_exactly_those_rows()
     }
     // A second, independent reader: openpyxl (installed by tests/run-all.sh).
     let py = Command::new("python3")
-        .args(["-c", "import sys, openpyxl; wb = openpyxl.load_workbook(sys.argv[1]); ws = wb.worksheets[0]; print(ws.freeze_panes, ws.auto_filter.ref, ws.cell(1, 2).value, ws.max_row - 1)", file.to_str().unwrap()])
+        .args(["-c", "import sys, openpyxl; wb = openpyxl.load_workbook(sys.argv[1]); ws = wb['全部字段']; print(ws.freeze_panes, ws.auto_filter.ref, ws.cell(1, 2).value, ws.max_row - 1)", file.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(

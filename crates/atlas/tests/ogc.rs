@@ -1071,8 +1071,9 @@ async fn no_answer_places_a_site_without_location_at_the_old_district_point() {
     let mut book: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
     use calamine::Reader;
-    let sheet = book.sheet_names()[0].clone();
-    let range = book.worksheet_range(&sheet).unwrap();
+    let range = book
+        .worksheet_range(atlas_core::export::XLSX_DATA_SHEET)
+        .unwrap();
     for cell in range.used_cells() {
         let v = cell.2.to_string();
         assert!(v != lon && v != lat, "cell {:?}", (cell.0, cell.1));

@@ -1,4 +1,4 @@
-//! Reading site files: CSV, XLSX (first sheet) and GeoJSON, with Chinese or English headers.
+//! Reading site files: CSV, XLSX (the sheet "全部字段" of an export, else the first) and GeoJSON, with Chinese or English headers.
 //! Every bad row is reported with its line, column and reason; a file that cannot be read at all
 //! is an [`ImportError`] with a message a person can act on. Nothing here panics on bad input.
 //!
@@ -14,7 +14,8 @@
 //!   (usually an unquoted separator inside a value).
 //!
 //! # XLSX
-//! The first sheet, read with `calamine`. Line numbers are the sheet's 1-based row numbers.
+//! The sheet "全部字段" (every column of an export, whose first sheet is the readable list
+//! "清单"), or the first sheet of any other workbook, read with `calamine`. Line numbers are the sheet's 1-based row numbers.
 //! Whole numbers read without `.0` (a phone typed as the number 13800138000 reads
 //! `13800138000`), other numbers in their shortest round-trip form (coordinates keep full
 //! precision), dates as `YYYY-MM-DD` (`YYYY-MM-DD HH:MM:SS` when they have a time), booleans as
@@ -52,7 +53,7 @@ use std::collections::HashMap;
 pub enum FileFormat {
     /// Comma-separated values (also `;` or tab separated).
     Csv,
-    /// Excel workbook (first sheet).
+    /// Excel workbook (the sheet "全部字段" of an export, else the first sheet).
     Xlsx,
     /// GeoJSON FeatureCollection (as exported).
     GeoJson,
@@ -557,8 +558,14 @@ fn read_xlsx_inner(bytes: &[u8]) -> Result<Table, ImportError> {
             }
             other => format!("the workbook is damaged: {other}"),
         }))?;
-    let range = match wb.worksheet_range_at(0) {
-        Some(r) => r.map_err(|e| ImportError::Xlsx(format!("first sheet: {e}")))?,
+    // An export's full-field sheet (its first sheet is the readable list); else the first.
+    let sheet = wb
+        .sheet_names()
+        .iter()
+        .position(|n| n == crate::export::XLSX_DATA_SHEET)
+        .unwrap_or(0);
+    let range = match wb.worksheet_range_at(sheet) {
+        Some(r) => r.map_err(|e| ImportError::Xlsx(format!("sheet {}: {e}", sheet + 1)))?,
         None => return Err(ImportError::Xlsx("the workbook has no worksheet".into())),
     };
     let (r0, _) = range.start().unwrap_or((0, 0));

@@ -29,8 +29,9 @@
 use crate::analysis::{ChainAnalysis, ChainAnalysisBuilder};
 use crate::columns::{Column, HeaderLang};
 use crate::export::{
-    csv_cell, display_width, write_xlsx_cell, xlsx_err, ExportError, ExportMeta, FORMULA_NOTE,
-    MAX_COL_WIDTH, MIN_COL_WIDTH, XLSX_ABOUT_SHEET,
+    body_format, csv_cell, header_format, print_header_width, print_setup, wrapped_row_height,
+    write_xlsx_cell, xlsx_err, CellFormats, ExportError, ExportMeta, FORMULA_NOTE, MIN_COL_WIDTH,
+    PAGE_HEADER, PRINT_COL_WIDTH, XLSX_ABOUT_SHEET,
 };
 use crate::record::{cell, Cell, Context};
 use crate::reference::{Chain, Indicator};
@@ -202,28 +203,25 @@ pub fn write_chain_summary_csv<W: Write>(mut out: W, a: &ChainAnalysis) -> Resul
         .map_err(|e| ExportError::Io(std::io::Error::other(e.error().to_string())))
 }
 
-/// Writes a table (bold frozen header, autofilter, widths from the content) on `ws`.
+/// Writes a table on `ws`: bold wrapped header, frozen and repeated on every printed page,
+/// bordered wrapped cells, autofilter, widths from the content up to [`PRINT_COL_WIDTH`].
 fn write_table(
     ws: &mut Worksheet,
     headers: &[&str],
     rows: &[Vec<Cell>],
-    quote_prefix: &Format,
 ) -> Result<(), ExportError> {
-    let bold = Format::new().set_bold();
-    let mut widths: Vec<f64> = headers.iter().map(|h| display_width(h) + 3.0).collect();
-    for (i, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, i as u16, *h, &bold)
-            .map_err(xlsx_err)?;
-    }
+    let formats = CellFormats::with(body_format());
+    let mut widths = start_table(ws, headers)?;
     for (r, row) in rows.iter().enumerate() {
         let r = u32::try_from(r + 1).map_err(|_| ExportError::Xlsx("too many rows".into()))?;
+        set_wrapped_height(ws, r, row)?;
         for (i, c) in row.iter().enumerate() {
             write_xlsx_cell(
                 ws,
                 r,
                 i as u16,
                 &c.as_cell_ref(),
-                quote_prefix,
+                &formats,
                 widths.get_mut(i),
             )
             .map_err(xlsx_err)?;
@@ -232,9 +230,37 @@ fn write_table(
     finish_table(ws, &widths, rows.len() as u32)
 }
 
+/// Gives row `r` the height its wrapped text needs (columns are at most [`PRINT_COL_WIDTH`]
+/// wide and at least as wide as any shorter text); call it before writing the row.
+fn set_wrapped_height(ws: &mut Worksheet, r: u32, row: &[Cell]) -> Result<(), ExportError> {
+    let texts = row.iter().filter_map(|c| match c {
+        Cell::Text(t) => Some((t.as_str(), PRINT_COL_WIDTH)),
+        _ => None,
+    });
+    if let Some(h) = wrapped_row_height(texts) {
+        ws.set_row_height(r, h).map_err(xlsx_err)?;
+    }
+    Ok(())
+}
+
+/// Writes the header row and the print set-up of a table; returns the columns' starting widths.
+fn start_table(ws: &mut Worksheet, headers: &[&str]) -> Result<Vec<f64>, ExportError> {
+    let header = header_format();
+    let widths: Vec<f64> = headers.iter().map(|h| print_header_width(h)).collect();
+    if let Some(h) = wrapped_row_height(headers.iter().copied().zip(widths.iter().copied())) {
+        ws.set_row_height(0, h).map_err(xlsx_err)?;
+    }
+    for (i, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, i as u16, *h, &header)
+            .map_err(xlsx_err)?;
+    }
+    print_setup(ws, Some((0, 0))).map_err(xlsx_err)?;
+    Ok(widths)
+}
+
 fn finish_table(ws: &mut Worksheet, widths: &[f64], rows: u32) -> Result<(), ExportError> {
     for (i, w) in widths.iter().enumerate() {
-        ws.set_column_width(i as u16, w.clamp(MIN_COL_WIDTH, MAX_COL_WIDTH))
+        ws.set_column_width(i as u16, w.clamp(MIN_COL_WIDTH, PRINT_COL_WIDTH))
             .map_err(xlsx_err)?;
     }
     let last_col = widths.len().saturating_sub(1) as u16;
@@ -259,6 +285,7 @@ fn write_about(ws: &mut Worksheet, lines: &[(String, String)]) -> Result<(), Exp
     }
     ws.set_column_width(0, 28).map_err(xlsx_err)?;
     ws.set_column_width(1, 90).map_err(xlsx_err)?;
+    print_setup(ws, None).map_err(xlsx_err)?;
     Ok(())
 }
 
@@ -292,7 +319,7 @@ pub struct ChainReportXlsx<'a, W: Write + Send> {
     /// One per link, then the chain-wide sheet.
     lists: Vec<ListSheet>,
     about: usize,
-    quote_prefix: Format,
+    formats: CellFormats,
 }
 
 impl<'a, W: Write + Send> ChainReportXlsx<'a, W> {
@@ -315,7 +342,6 @@ impl<'a, W: Write + Send> ChainReportXlsx<'a, W> {
             .add_worksheet()
             .set_name(SUMMARY_SHEET)
             .map_err(xlsx_err)?;
-        let bold = Format::new().set_bold();
         let headers: Vec<&str> = SITE_LIST_COLUMNS.iter().map(|c| c.zh()).collect();
         let mut names: Vec<String> = chain
             .links
@@ -330,14 +356,10 @@ impl<'a, W: Write + Send> ChainReportXlsx<'a, W> {
                 .map_err(xlsx_err)?
                 .set_name(name)
                 .map_err(xlsx_err)?;
-            for (c, h) in headers.iter().enumerate() {
-                ws.write_string_with_format(0, c as u16, *h, &bold)
-                    .map_err(xlsx_err)?;
-            }
             lists.push(ListSheet {
                 index: i + 1,
                 rows: 0,
-                widths: headers.iter().map(|h| display_width(h) + 3.0).collect(),
+                widths: start_table(ws, &headers)?,
             });
         }
         workbook
@@ -352,7 +374,7 @@ impl<'a, W: Write + Send> ChainReportXlsx<'a, W> {
             builder: ChainAnalysisBuilder::new(chain, weak_below),
             about: names.len() + 1,
             lists,
-            quote_prefix: Format::new().set_quote_prefix(),
+            formats: CellFormats::with(body_format()),
         })
     }
 
@@ -383,13 +405,14 @@ impl<'a, W: Write + Send> ChainReportXlsx<'a, W> {
                 .workbook
                 .worksheet_from_index(list.index)
                 .map_err(xlsx_err)?;
+            set_wrapped_height(ws, row, &cells)?;
             for (i, c) in cells.iter().enumerate() {
                 write_xlsx_cell(
                     ws,
                     row,
                     i as u16,
                     &c.as_cell_ref(),
-                    &self.quote_prefix,
+                    &self.formats,
                     list.widths.get_mut(i),
                 )
                 .map_err(|e| ExportError::Xlsx(format!("site {}: {e}", site.id)))?;
@@ -405,12 +428,7 @@ impl<'a, W: Write + Send> ChainReportXlsx<'a, W> {
         let analysis = self.builder.finish();
         {
             let ws = self.workbook.worksheet_from_index(0).map_err(xlsx_err)?;
-            write_table(
-                ws,
-                &SUMMARY_HEADERS,
-                &summary_rows(&analysis),
-                &self.quote_prefix,
-            )?;
+            write_table(ws, &SUMMARY_HEADERS, &summary_rows(&analysis))?;
         }
         for list in &self.lists {
             let ws = self
@@ -418,6 +436,12 @@ impl<'a, W: Write + Send> ChainReportXlsx<'a, W> {
                 .worksheet_from_index(list.index)
                 .map_err(xlsx_err)?;
             finish_table(ws, &list.widths, list.rows)?;
+            if list.rows == 0 {
+                // A printed empty sheet says why it is empty.
+                ws.set_header(format!(
+                    "{PAGE_HEADER}（本环节暂无站点 no sites on this link）"
+                ));
+            }
         }
         let s = &analysis.summary;
         let lines: Vec<(String, String)> = vec![
@@ -566,12 +590,11 @@ pub fn write_indicators_xlsx<W: Write + Send>(
     meta: &ExportMeta,
 ) -> Result<W, ExportError> {
     let mut workbook = Workbook::new();
-    let quote_prefix = Format::new().set_quote_prefix();
     let cells: Vec<Vec<Cell>> = rows.iter().map(|(i, v)| indicator_row(i, *v)).collect();
     {
         let ws = workbook.add_worksheet();
         ws.set_name(INDICATORS_SHEET).map_err(xlsx_err)?;
-        write_table(ws, &INDICATOR_HEADERS, &cells, &quote_prefix)?;
+        write_table(ws, &INDICATOR_HEADERS, &cells)?;
     }
     let lines: Vec<(String, String)> = vec![
         ("标题 title".into(), meta.title.clone()),

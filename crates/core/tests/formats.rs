@@ -3,13 +3,13 @@
 mod common;
 
 use atlas_core::export::{
-    export_sites, site_to_feature, site_writer, suggested_filename, CsvSiteWriter, ExportError,
-    ExportFormat, GeoJsonSiteWriter, KmlSiteWriter, XlsxSiteWriter, XLSX_ABOUT_SHEET,
-    XLSX_DATA_SHEET,
+    chain_names, export_sites, filter_label, site_to_feature, site_writer, suggested_filename,
+    CsvSiteWriter, ExportError, ExportFormat, FilterLabel, GeoJsonSiteWriter, KmlSiteWriter,
+    XlsxSiteWriter, LIST_COLUMNS, XLSX_ABOUT_SHEET, XLSX_DATA_SHEET, XLSX_LIST_SHEET,
 };
 use atlas_core::import::{feature_to_raw_row, parse_sites, read_table, FileFormat};
 use atlas_core::record::{header_row, site_from_row};
-use atlas_core::{Column, HeaderLang, Site};
+use atlas_core::{Column, HeaderLang, Labelled, Site, SiteFilter};
 use common::*;
 
 fn export_bytes(format: ExportFormat, sites: &[Site], lang: HeaderLang) -> Vec<u8> {
@@ -165,7 +165,10 @@ fn xlsx_has_chinese_headers_a_frozen_bold_header_an_autofilter_and_an_about_shee
     let sites = all_sites();
     let bytes = export_bytes(ExportFormat::Xlsx, &sites, HeaderLang::Zh);
     let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(&bytes)).unwrap();
-    assert_eq!(wb.sheet_names(), vec![XLSX_DATA_SHEET, XLSX_ABOUT_SHEET]);
+    assert_eq!(
+        wb.sheet_names(),
+        vec![XLSX_LIST_SHEET, XLSX_DATA_SHEET, XLSX_ABOUT_SHEET]
+    );
     let range = wb.worksheet_range(XLSX_DATA_SHEET).unwrap();
     let headers: Vec<String> = range
         .rows()
@@ -229,7 +232,7 @@ fn xlsx_has_chinese_headers_a_frozen_bold_header_an_autofilter_and_an_about_shee
     assert!(all.contains("WGS84"), "{all}");
 
     // What calamine cannot tell: look at the sheet XML.
-    let sheet = zip_entry(&bytes, "xl/worksheets/sheet1.xml");
+    let sheet = zip_entry(&bytes, "xl/worksheets/sheet2.xml");
     assert!(
         sheet.contains("<pane ySplit=\"1\" topLeftCell=\"A2\""),
         "frozen header row"
@@ -248,7 +251,7 @@ fn xlsx_has_chinese_headers_a_frozen_bold_header_an_autofilter_and_an_about_shee
 fn xlsx_column_widths_count_chinese_double_and_are_capped() {
     let sites = all_sites();
     let bytes = export_bytes(ExportFormat::Xlsx, &sites, HeaderLang::Zh);
-    let sheet = zip_entry(&bytes, "xl/worksheets/sheet1.xml");
+    let sheet = zip_entry(&bytes, "xl/worksheets/sheet2.xml");
     let cols = &sheet[sheet.find("<cols>").unwrap()..sheet.find("</cols>").unwrap()];
     let widths: Vec<f64> = cols
         .split("width=\"")
@@ -315,7 +318,9 @@ fn formula_like_text_is_inert_in_csv_and_xlsx_while_numbers_and_phones_survive()
 
     // XLSX: every text is a string cell (never a formula); trigger text has the quote-prefix style.
     let xlsx = export_bytes(ExportFormat::Xlsx, &sites, HeaderLang::En);
-    let sheet = zip_entry(&xlsx, "xl/worksheets/sheet1.xml");
+    let list = zip_entry(&xlsx, "xl/worksheets/sheet1.xml");
+    assert!(!list.contains("<f>"), "no formula cells in the list sheet");
+    let sheet = zip_entry(&xlsx, "xl/worksheets/sheet2.xml");
     assert!(!sheet.contains("<f>"), "no formula cells");
     assert!(
         sheet.contains(
@@ -484,34 +489,145 @@ fn the_xlsx_writer_can_keep_its_temporary_file_in_a_given_directory() {
     );
 }
 
+fn label_of(query: &str) -> FilterLabel {
+    let pairs: Vec<(String, String)> = SiteFilter::parse_query(query)
+        .expect("a valid filter")
+        .to_pairs()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    filter_label(&pairs, &ctx())
+}
+
 #[test]
-fn suggested_filenames_have_a_chinese_name_and_an_ascii_fallback() {
+fn suggested_filenames_say_the_filter_in_chinese_with_an_ascii_fallback() {
     let when = chrono::NaiveDate::from_ymd_opt(2026, 11, 26)
         .unwrap()
         .and_hms_opt(10, 30, 0)
         .unwrap();
+    let name = |q: &str, f: ExportFormat| suggested_filename(&label_of(q), f, when);
     assert_eq!(
-        suggested_filename("载体平台", ExportFormat::Xlsx, when),
+        name(
+            "category=carrier_platform&chain=petrochemical",
+            ExportFormat::Xlsx
+        ),
         (
-            "创新资源布局_载体平台_20261126-1030.xlsx".to_string(),
-            "innovation-atlas_carrier_platform_20261126-1030.xlsx".to_string()
+            "创新资源布局_载体平台_石油化工_20261126-1030.xlsx".to_string(),
+            "innovation-atlas_carrier_platform_petrochemical_20261126-1030.xlsx".to_string()
         )
     );
     assert_eq!(
-        suggested_filename("孵化器", ExportFormat::Csv, when).1,
+        name("kind=incubator", ExportFormat::Csv).1,
         "innovation-atlas_incubator_20261126-1030.csv"
     );
     assert_eq!(
-        suggested_filename("", ExportFormat::GeoJson, when),
+        name("", ExportFormat::GeoJson),
         (
             "创新资源布局_20261126-1030.geojson".to_string(),
             "innovation-atlas_20261126-1030.geojson".to_string()
         )
     );
-    let (utf8, ascii) = suggested_filename("石化/园区 \"a\"", ExportFormat::Kml, when);
-    assert_eq!(utf8, "创新资源布局_石化_园区__a__20261126-1030.kml");
-    assert!(ascii.is_ascii());
-    assert!(!ascii.contains(['/', '"', ' ']));
+    // A link, a township and a search, by name.
+    let (zh, ascii) = name(
+        "link=petrochemical.fine_chemicals&town=440902002&q=石化/园区",
+        ExportFormat::Kml,
+    );
+    let town = ctx()
+        .divisions
+        .iter()
+        .find(|d| d.code.as_str() == "440902002")
+        .unwrap()
+        .name_zh
+        .clone();
+    assert_eq!(
+        zh,
+        format!("创新资源布局_精细化工_{town}_搜索“石化_园区”_20261126-1030.kml")
+    );
+    assert_eq!(
+        ascii,
+        "innovation-atlas_petrochemical-fine_chemicals_440902002_20261126-1030.kml"
+    );
+    // Many values are shortened: two names and how many there are.
+    let (zh, _) = name(
+        "category=carrier_platform,key_enterprise,innovation_resource",
+        ExportFormat::Xlsx,
+    );
+    assert!(
+        zh.starts_with("创新资源布局_载体平台、重点企业等3项_"),
+        "{zh}"
+    );
+    let (zh, _) = name(
+        &format!("q={}", "很长的搜索".repeat(10)),
+        ExportFormat::Xlsx,
+    );
+    assert!(zh.chars().count() < 50, "{zh}");
+}
+
+#[test]
+fn the_list_sheet_comes_first_with_a_title_numbers_and_readable_columns() {
+    use calamine::{Data, Reader, Xlsx};
+    let sites = all_sites();
+    let bytes = export_bytes(ExportFormat::Xlsx, &sites, HeaderLang::En);
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(&bytes)).unwrap();
+    let range = wb.worksheet_range(XLSX_LIST_SHEET).unwrap();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|d| d.to_string()).collect())
+        .collect();
+    assert_eq!(
+        rows[0][0],
+        "茂南区科技创新要素资源清单 · 载体平台 · 石油化工 · 搜索“石化”"
+    );
+    assert!(
+        rows[1][0].starts_with("生成时间 2026-11-26 10:30"),
+        "{}",
+        rows[1][0]
+    );
+    let heads: Vec<&str> = std::iter::once("序号")
+        .chain(LIST_COLUMNS.iter().map(|(h, _)| *h))
+        .collect();
+    assert_eq!(rows[2], heads);
+    assert_eq!(rows.len(), sites.len() + 3);
+    assert_eq!(range.get((3, 0)), Some(&Data::Float(1.0)));
+    // Names, not ids, whatever the header language of the full-field sheet.
+    let at = |id: &str| {
+        let i = sites.iter().position(|s| s.id.as_str() == id).unwrap();
+        &rows[i + 3]
+    };
+    let petro = sites
+        .iter()
+        .find(|s| s.chains.iter().any(|c| c.link.is_some()))
+        .expect("a site on a link");
+    let row = at(petro.id.as_str());
+    assert_eq!(row[1], petro.name_zh);
+    assert_eq!(row[2], petro.category.zh());
+    assert_eq!(row[4], chain_names(&petro.chains, ctx().chains));
+    assert!(row[4].contains('·'), "{}", row[4]);
+    assert!(!row[4].contains('.'), "{}", row[4]);
+    let zh = at("edge-zh");
+    assert_eq!(zh[5], "河西街道");
+    assert_eq!(zh[10], "镇街级（近似）");
+}
+
+#[test]
+fn xlsx_export_import_export_gives_the_same_full_field_sheet() {
+    use calamine::{Reader, Xlsx};
+    let sheet = |bytes: &[u8]| -> Vec<Vec<String>> {
+        let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        wb.worksheet_range(XLSX_DATA_SHEET)
+            .unwrap()
+            .rows()
+            .map(|r| r.iter().map(|d| format!("{d:?}")).collect())
+            .collect()
+    };
+    let sites = all_sites();
+    let first = export_bytes(ExportFormat::Xlsx, &sites, HeaderLang::Zh);
+    let parsed = parse_sites(&first, FileFormat::Xlsx, &ctx(), None).unwrap();
+    assert!(parsed.errors.is_empty(), "{:#?}", parsed.errors);
+    let back: Vec<Site> = parsed.sites.into_iter().map(|(_, s)| s).collect();
+    assert_eq!(back, sites);
+    let second = export_bytes(ExportFormat::Xlsx, &back, HeaderLang::Zh);
+    assert_eq!(sheet(&first), sheet(&second));
 }
 
 #[test]

@@ -27,22 +27,37 @@ export function filterSummary(f) {
   return parts.length ? parts.join('；') : t('noFilter');
 }
 
+/** Area and available area as one text (`12,000 / 8,000`, `— / 8,000`), or ''. @param {any} p */
+function areas(p) {
+  if (p.area_m2 == null && p.available_area_m2 == null) return '';
+  const show = (/** @type {number|null|undefined} */ v) => (v == null ? '—' : num(v));
+  return `${show(p.area_m2)} / ${show(p.available_area_m2)}`;
+}
+
+/** The printed columns: header key and cell, the same columns as the XLSX list sheet 清单. */
+const PRINT_COLUMNS = /** @type {const} */ ([
+  ['colName', (/** @type {any} */ p) => [h('span', { lang: 'zh-CN' }, p.name_zh), p.name_en ? h('div', { class: 'en', lang: 'en' }, p.name_en) : null]],
+  ['colCategory', (/** @type {any} */ p) => L.vocabLabel('category', p.category, p.category_zh)],
+  ['colKind', (/** @type {any} */ p) => L.vocabLabel('kind', p.kind, p.kind_zh)],
+  ['colChains', (/** @type {any} */ p) => siteChains(p.chains).map((c) => (c.link ? `${L.chainLabel(c.chain)}·${L.linkLabel(c.link)}` : L.chainLabel(c.chain))).join('；')],
+  ['colTown', (/** @type {any} */ p) => (p.town_code ? L.townLabel(p.town_code, p.town_name) : '')],
+  ['colAddress', (/** @type {any} */ p) => p.address || ''],
+  ['colArea', areas],
+  ['colStatus', (/** @type {any} */ p) => L.vocabLabel('status', p.status, p.status_zh)],
+  ['colContact', (/** @type {any} */ p) => [p.contact, p.phone].filter(Boolean).join(' ')],
+  ['colPrecision', (/** @type {any} */ p) => L.vocabLabel('location_precision', p.location_precision, p.location_precision_zh)],
+]);
+
 /** One printed row. @param {import('../sites.js').Feature} f @param {number} i */
 function printRow(f, i) {
   const p = f.properties;
-  return h('tr', {},
-    h('td', {}, String(i + 1)),
-    h('td', {}, h('span', { lang: 'zh-CN' }, p.name_zh), p.name_en ? h('div', { class: 'en', lang: 'en' }, p.name_en) : null),
-    h('td', {}, `${L.vocabLabel('category', p.category, p.category_zh)} / ${L.vocabLabel('kind', p.kind, p.kind_zh)}`),
-    h('td', {}, siteChains(p.chains).map((c) => (c.link ? `${L.chainLabel(c.chain)}·${L.linkLabel(c.link)}` : L.chainLabel(c.chain))).join('；')),
-    h('td', {}, [p.town_code ? L.townLabel(p.town_code, p.town_name) : '', p.address || ''].filter(Boolean).join(' · ')),
-    h('td', {}, L.vocabLabel('location_precision', p.location_precision, p.location_precision_zh)));
+  return h('tr', {}, h('td', {}, String(i + 1)), PRINT_COLUMNS.map(([, cell]) => h('td', {}, cell(p))));
 }
 
 /** The printed table of `features`. @param {import('../sites.js').Feature[]} features @param {string} [id] */
 function printTable(features, id) {
   const table = h('table', { id },
-    h('thead', {}, h('tr', {}, ['#', t('colName'), t('colCategory'), t('colChains'), t('colPlace'), t('colPrecision')].map((x) => h('th', {}, x)))));
+    h('thead', {}, h('tr', {}, ['#', ...PRINT_COLUMNS.map(([key]) => t(key))].map((x) => h('th', {}, x)))));
   table.appendChild(h('tbody', {}, features.map(printRow)));
   return table;
 }

@@ -1,13 +1,15 @@
 //! What an export is of, for its file name and title.
 
-use atlas_core::{Labelled, SiteFilter};
+use atlas_core::export::{filter_label, FilterLabel};
+use atlas_core::{Context, SiteFilter};
 
-/// What an export is of, for its file name: the single category/kind/chain chosen, if any.
-pub fn export_label(f: &SiteFilter) -> String {
-    match (f.category.as_slice(), f.kind.as_slice(), f.chain.as_slice()) {
-        (_, [k], _) => k.zh().to_string(),
-        ([c], _, _) => c.zh().to_string(),
-        (_, _, [ch]) => ch.to_string(),
-        _ => String::new(),
-    }
+/// What an export is of, for its file name: the filter's category, kind, chain, link, township,
+/// search … in words ([`filter_label`]; empty for everything).
+pub fn export_label(f: &SiteFilter, ctx: &Context<'_>) -> FilterLabel {
+    let pairs: Vec<(String, String)> = f
+        .to_pairs()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    filter_label(&pairs, ctx)
 }

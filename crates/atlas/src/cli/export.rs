@@ -66,7 +66,7 @@ pub fn run(db: &Path, args: &ExportArgs) -> Result<ExitCode> {
         Some(p) if !to_stdout => p.clone(),
         _ => PathBuf::from(
             suggested_filename(
-                &crate::app::labels::export_label(&filter),
+                &crate::app::labels::export_label(&filter, &ctx),
                 format,
                 now.naive_local(),
             )

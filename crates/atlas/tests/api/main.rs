@@ -13,6 +13,7 @@ mod export;
 mod fuzz;
 mod helpers;
 mod matching;
+mod printing;
 mod progress;
 mod security;
 mod sites;

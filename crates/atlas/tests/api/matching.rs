@@ -220,8 +220,9 @@ async fn downloads_hold_the_same_rows_in_rank_order() {
     assert_eq!(ids, want);
     let xlsx = get("xlsx").await;
     let mut wb = Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
-    let first = wb.sheet_names()[0].clone();
-    let range = wb.worksheet_range(&first).unwrap();
+    let range = wb
+        .worksheet_range(atlas_core::export::XLSX_DATA_SHEET)
+        .unwrap();
     let ids: Vec<String> = range.rows().skip(1).map(|r| r[0].to_string()).collect();
     assert_eq!(ids, want);
     let gj: Value = serde_json::from_slice(&get("geojson").await).unwrap();

@@ -15,7 +15,9 @@
 //! - **CSV**: UTF-8 with BOM (so Excel opens Chinese correctly), CRLF line ends (RFC 4180; a
 //!   line break inside a value stays as it was, in quotes), the header of [`Column::ALL`] in the
 //!   chosen [`HeaderLang`]. Export → import → export gives the same bytes.
-//! - **XLSX**: sheet "站点" with the header row bold and frozen, an autofilter over the data,
+//! - **XLSX**: sheet "清单", the list made to be read and printed (title from the filter, 序号
+//!   and the ten columns a person reads, wrapped, bordered, A4 landscape one page wide, header
+//!   repeated, page numbers; see `print.rs`), then sheet "全部字段" with the header row bold and frozen, an autofilter over the data,
 //!   column widths from the content (CJK characters count double, capped at 60), numbers as
 //!   numbers and all text (phone numbers, codes, dates) as text cells; sheet "说明 About" with
 //!   the title, the filter, the time, the row count, the data source and the CRS. Written with
@@ -127,6 +129,9 @@ pub struct ExportMeta {
     /// that at the end where the format allows it (XLSX, GeoJSON); KML, which records its
     /// description first, uses this value when it is given.
     pub row_count: Option<u64>,
+    /// Name of the list on the XLSX list sheet, before the filter's words; `None` for
+    /// [`LIST_TITLE`].
+    pub list_title: Option<String>,
 }
 
 impl ExportMeta {
@@ -147,6 +152,7 @@ impl ExportMeta {
             generated_at,
             data_source: data_source.into(),
             row_count: None,
+            list_title: None,
         }
     }
 
@@ -301,21 +307,21 @@ where
 }
 
 /// File names for an export: `(UTF-8 name, ASCII fallback)`, e.g.
-/// `创新资源布局_载体平台_20261126-1030.xlsx` and
-/// `innovation-atlas_carrier_platform_20261126-1030.xlsx` (for `Content-Disposition`'s
-/// `filename*` and `filename`). `kind_zh` is what was exported (a category, kind, level or status
-/// label or id, or any text; empty for everything); in the ASCII name a vocabulary label becomes
-/// its id and other non-ASCII text is dropped.
+/// `创新资源布局_载体平台_石油化工_20261126-1030.xlsx` and
+/// `innovation-atlas_carrier_platform_petrochemical_20261126-1030.xlsx` (for
+/// `Content-Disposition`'s `filename*` and `filename`), from what the filter selects
+/// ([`filter_label`]).
 pub fn suggested_filename(
-    kind_zh: &str,
+    label: &FilterLabel,
     format: ExportFormat,
     when: NaiveDateTime,
 ) -> (String, String) {
+    let (zh, ascii) = label.file_label();
     report_filename(
         "创新资源布局",
         "innovation-atlas",
-        kind_zh,
-        &ascii_label(kind_zh.trim()),
+        &zh,
+        &ascii,
         format,
         when,
     )
@@ -363,38 +369,142 @@ pub fn report_filename(
     (join(zh_prefix, &zh), join(ascii_prefix, &ascii))
 }
 
-fn ascii_label(s: &str) -> String {
-    fn id_of<T: Labelled>(s: &str) -> Option<&'static str> {
-        T::parse_label(s).ok().map(|v| v.id())
+/// What a filter selects, in words: Chinese for titles and file names, ids for ASCII names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilterLabel {
+    /// One part per restriction, Chinese names (`载体平台`, `石油化工`, `搜索“石化”`).
+    pub zh: Vec<String>,
+    /// The same restrictions by id, where they have one (`carrier_platform`, `petrochemical`).
+    pub ascii: Vec<String>,
+}
+
+/// Longest label of a file name, in characters; a longer one is cut and ends with `等`.
+const FILE_LABEL_MAX: usize = 32;
+/// Most values of one parameter named in a label; more read `A、B等N项`.
+const LABEL_VALUES_MAX: usize = 2;
+/// Longest search text quoted in a label, in characters.
+const LABEL_SEARCH_MAX: usize = 12;
+
+impl FilterLabel {
+    /// The label of a file name `(Chinese, ASCII)`: the parts joined by `_`, the Chinese one cut
+    /// at [`FILE_LABEL_MAX`] characters.
+    pub fn file_label(&self) -> (String, String) {
+        let zh = self.zh.join("_");
+        let zh = if zh.chars().count() > FILE_LABEL_MAX {
+            let cut: String = zh.chars().take(FILE_LABEL_MAX - 1).collect();
+            format!("{}等", cut.trim_end_matches(['_', '、']))
+        } else {
+            zh
+        };
+        let ascii = self
+            .ascii
+            .iter()
+            .map(|a| a.replace(['.', ','], "-"))
+            .collect::<Vec<_>>()
+            .join("_");
+        (zh, ascii.chars().take(80).collect())
     }
-    if let Some(id) = id_of::<Category>(s)
-        .or_else(|| id_of::<Kind>(s))
-        .or_else(|| id_of::<Level>(s))
-        .or_else(|| id_of::<Status>(s))
-        .or_else(|| id_of::<Scope>(s))
-    {
-        return id.to_string();
+}
+
+/// Filter parameters whose values have names ([`value_name_zh`]).
+const NAMED_KEYS: [&str; 9] = [
+    "category",
+    "kind",
+    "level",
+    "status",
+    "scope",
+    "precision",
+    "chain",
+    "link",
+    "town",
+];
+
+/// The Chinese name of one value of a filter parameter (a vocabulary label, a chain's, link's
+/// or township's name), `None` when the parameter has no names or the value is unknown.
+fn value_name_zh(key: &str, value: &str, ctx: &Context<'_>) -> Option<String> {
+    fn vocab<T: Labelled>(v: &str) -> Option<String> {
+        T::parse_label(v).ok().map(|x| x.zh().to_string())
     }
-    let mut out = String::new();
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-            out.push(c.to_ascii_lowercase());
-        } else if (c.is_ascii() || c.is_whitespace()) && !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
+    match key {
+        "category" => vocab::<Category>(value),
+        "kind" => vocab::<Kind>(value),
+        "level" => vocab::<Level>(value),
+        "status" => vocab::<Status>(value),
+        "scope" => vocab::<Scope>(value),
+        "precision" => vocab::<crate::vocab::LocationPrecision>(value),
+        "chain" => ChainId::new(value)
+            .ok()
+            .and_then(|id| ctx.chains.chain(&id))
+            .map(|c| c.name_zh.clone()),
+        "link" => LinkId::new(value)
+            .ok()
+            .and_then(|id| ctx.chains.link(&id))
+            .map(|l| l.name_zh.clone()),
+        "town" => TownCode::new(value)
+            .ok()
+            .and_then(|code| ctx.divisions.iter().find(|d| d.code == code))
+            .map(|d| d.name_zh.clone()),
+        _ => None,
+    }
+}
+
+/// What the filter pairs (as [`SiteFilter::to_pairs`] gives them, or any `(key, value)` list)
+/// select, in words, in the order of the pairs: values by name (`载体平台`, `石油化工`, a
+/// township), at most two per parameter (`载体平台、重点企业等3项`), the search as
+/// `搜索“…”`, a map box as `地图范围内`. Other keys are left out.
+pub fn filter_label(pairs: &[(String, String)], ctx: &Context<'_>) -> FilterLabel {
+    let mut label = FilterLabel::default();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "q" => {
+                let q: String = v.trim().chars().take(LABEL_SEARCH_MAX).collect();
+                label.zh.push(format!("搜索“{q}”"));
+                if q.is_ascii() {
+                    label.ascii.push(format!("q-{q}"));
+                }
+            }
+            "bbox" => label.zh.push("地图范围内".into()),
+            "located" => label.zh.push(
+                if v == "true" {
+                    "已定位"
+                } else {
+                    "位置待定"
+                }
+                .into(),
+            ),
+            key if NAMED_KEYS.contains(&key) => {
+                let values: Vec<&str> = v
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                let names: Vec<String> = values
+                    .iter()
+                    .filter_map(|x| value_name_zh(key, x, ctx))
+                    .collect();
+                if names.is_empty() {
+                    continue;
+                }
+                label.zh.push(if names.len() > LABEL_VALUES_MAX {
+                    format!(
+                        "{}等{}项",
+                        names[..LABEL_VALUES_MAX].join("、"),
+                        names.len()
+                    )
+                } else {
+                    names.join("、")
+                });
+                label.ascii.push(values.join("-"));
+            }
+            _ => {}
         }
     }
-    out.trim_matches('-').to_string()
+    label
 }
 
 /// The filter pairs with people's labels: `("类别 category", "carrier_platform（载体平台）")`.
 /// An empty filter gives one line saying that everything was exported.
 pub fn describe_filter(pairs: &[(String, String)], ctx: &Context<'_>) -> Vec<(String, String)> {
-    fn vocab<T: Labelled>(v: &str) -> String {
-        match T::parse_label(v) {
-            Ok(x) => format!("{}（{}）", x.id(), x.zh()),
-            Err(_) => v.to_string(),
-        }
-    }
     if pairs.is_empty() {
         return vec![(
             "筛选条件 filter".into(),
@@ -417,41 +527,17 @@ pub fn describe_filter(pairs: &[(String, String)], ctx: &Context<'_>) -> Vec<(St
                 "q" => "关键词 q",
                 other => other,
             };
-            let each = |f: &dyn Fn(&str) -> String| {
-                v.split(',')
+            let value = match k.as_str() {
+                key if NAMED_KEYS.contains(&key) => v
+                    .split(',')
                     .map(str::trim)
                     .filter(|s| !s.is_empty())
-                    .map(f)
+                    .map(|s| match value_name_zh(key, s, ctx) {
+                        Some(name) => format!("{s}（{name}）"),
+                        None => s.to_string(),
+                    })
                     .collect::<Vec<_>>()
-                    .join("、")
-            };
-            let value = match k.as_str() {
-                "category" => each(&vocab::<Category>),
-                "kind" => each(&vocab::<Kind>),
-                "level" => each(&vocab::<Level>),
-                "status" => each(&vocab::<Status>),
-                "scope" => each(&vocab::<Scope>),
-                "chain" => each(&|s| {
-                    ChainId::new(s)
-                        .ok()
-                        .and_then(|id| ctx.chains.chain(&id))
-                        .map(|c| format!("{s}（{}）", c.name_zh))
-                        .unwrap_or_else(|| s.to_string())
-                }),
-                "link" => each(&|s| {
-                    LinkId::new(s)
-                        .ok()
-                        .and_then(|id| ctx.chains.link(&id))
-                        .map(|l| format!("{s}（{}）", l.name_zh))
-                        .unwrap_or_else(|| s.to_string())
-                }),
-                "town" => each(&|s| {
-                    TownCode::new(s)
-                        .ok()
-                        .and_then(|code| ctx.divisions.iter().find(|d| d.code == code))
-                        .map(|d| format!("{s}（{}）", d.name_zh))
-                        .unwrap_or_else(|| s.to_string())
-                }),
+                    .join("、"),
                 _ => v.clone(),
             };
             (label.to_string(), value)
@@ -486,12 +572,21 @@ macro_rules! site_writer {
 mod csv_writer;
 mod geojson_writer;
 mod kml_writer;
+mod print;
 mod xlsx_writer;
 
 pub(crate) use csv_writer::csv_cell;
 pub use csv_writer::CsvSiteWriter;
 pub use geojson_writer::*;
 pub use kml_writer::KmlSiteWriter;
+pub(crate) use print::{
+    body_format, header_format, page_setup, print_header_width, print_setup, wrapped_row_height,
+    CellFormats, ListSheet, PRINT_COL_WIDTH,
+};
+pub use print::{
+    chain_names, list_row, LIST_COLUMNS, LIST_HEADER_ROW, LIST_TITLE, PAGE_FOOTER, PAGE_HEADER,
+    XLSX_LIST_SHEET,
+};
 pub use xlsx_writer::*;
 
 #[cfg(test)]
@@ -520,7 +615,7 @@ mod tests {
     fn column_widths_grow_to_the_widest_cell_whenever_it_comes() {
         let mut wb = rust_xlsxwriter::Workbook::new();
         let ws = wb.add_worksheet();
-        let q = rust_xlsxwriter::Format::new().set_quote_prefix();
+        let q = CellFormats::plain();
         let mut w = 5.0;
         let mut put = |row: u32, c: CellRef<'_>, w: &mut f64| {
             write_xlsx_cell(ws, row, 0, &c, &q, Some(w)).unwrap();

@@ -1,12 +1,13 @@
-//! XLSX: the sites sheet and the sheet describing the export (`rust_xlsxwriter`, constant memory).
+//! XLSX: the readable list "清单", the full-field sheet "全部字段" and the sheet describing the
+//! export (`rust_xlsxwriter`, constant memory).
 
 use super::*;
 
 /// Zip compression level of exported workbooks (1 fastest … 9 smallest; the crate's default 6).
 const XLSX_ZIP_LEVEL: u8 = 2;
 
-/// Name of the data sheet.
-pub const XLSX_DATA_SHEET: &str = "站点";
+/// Name of the full-field sheet: every column of [`Column::ALL`], what import reads.
+pub const XLSX_DATA_SHEET: &str = "全部字段";
 /// Name of the sheet describing the export.
 pub const XLSX_ABOUT_SHEET: &str = "说明 About";
 pub(crate) const MAX_COL_WIDTH: f64 = 60.0;
@@ -38,7 +39,8 @@ pub(crate) fn display_width(s: &str) -> f64 {
 
 /// Writes one cell the way every workbook of this crate does: text as a string cell (with the
 /// quote-prefix style when it starts like a formula, and one more `'` when it already looks
-/// neutralised), numbers as numbers, nothing for empty cells. `width`, the column's width so
+/// neutralised), numbers as numbers, nothing for empty cells (a blank cell in the `formats`
+/// style when it has one, so that borders stay whole). `width`, the column's width so
 /// far, grows to what the cell needs — measured only when it could need more (a text's display
 /// width never exceeds its length in bytes; a number's shortest form never exceeds
 /// [`NUMBER_WIDTH_MAX`] characters).
@@ -47,7 +49,7 @@ pub(crate) fn write_xlsx_cell(
     row: u32,
     col: u16,
     c: &CellRef<'_>,
-    quote_prefix: &rust_xlsxwriter::Format,
+    formats: &CellFormats,
     width: Option<&mut f64>,
 ) -> Result<(), rust_xlsxwriter::XlsxError> {
     let need = match c {
@@ -57,24 +59,34 @@ pub(crate) fn write_xlsx_cell(
             } else {
                 Cow::Borrowed(s)
             };
-            if starts_with_trigger(&value) {
-                ws.write_string_with_format(row, col, value.as_ref(), quote_prefix)?;
-            } else {
-                ws.write_string(row, col, value.as_ref())?;
-            }
+            match &formats.plain {
+                _ if starts_with_trigger(&value) => {
+                    ws.write_string_with_format(row, col, value.as_ref(), &formats.quoted)?
+                }
+                Some(f) => ws.write_string_with_format(row, col, value.as_ref(), f)?,
+                None => ws.write_string(row, col, value.as_ref())?,
+            };
             match &width {
                 Some(w) if value.len() as f64 + 1.0 <= **w => 0.0,
                 _ => display_width(&value) + 1.0,
             }
         }
         CellRef::Number(n) => {
-            ws.write_number(row, col, *n)?;
+            match &formats.plain {
+                Some(f) => ws.write_number_with_format(row, col, *n, f)?,
+                None => ws.write_number(row, col, *n)?,
+            };
             match &width {
                 Some(w) if NUMBER_WIDTH_MAX + 1.0 <= **w => 0.0,
                 _ => fmt_num(*n).len() as f64 + 1.0,
             }
         }
-        CellRef::Empty => 0.0,
+        CellRef::Empty => {
+            if let Some(f) = &formats.plain {
+                ws.write_blank(row, col, f)?;
+            }
+            0.0
+        }
     };
     if let Some(w) = width {
         *w = w.max(need);
@@ -94,7 +106,34 @@ pub struct XlsxSiteWriter<'a, W: Write + Send> {
     meta: ExportMeta,
     rows: u64,
     widths: Vec<f64>,
-    quote_prefix: rust_xlsxwriter::Format,
+    plain: CellFormats,
+    list: ListSheet,
+}
+
+/// Sheet indexes of a site workbook.
+const LIST: usize = 0;
+const DATA: usize = 1;
+const ABOUT: usize = 2;
+
+/// The list sheet's heading: the list's name, then what the filter selects
+/// (`茂南区科技创新要素资源清单 · 载体平台 · 石油化工`).
+pub fn list_heading(meta: &ExportMeta, ctx: &Context<'_>) -> String {
+    let mut parts = vec![meta.list_title.clone().unwrap_or_else(|| LIST_TITLE.into())];
+    parts.extend(filter_label(&meta.filter_description, ctx).zh);
+    parts.join(" · ")
+}
+
+/// The line under the list's heading: date, number of sites when known, data source.
+fn source_line(meta: &ExportMeta) -> String {
+    let count = meta
+        .row_count
+        .map(|n| format!(" · 共 {n} 条"))
+        .unwrap_or_default();
+    format!(
+        "生成时间 {}{count} · 数据来源：{} · 全部字段见工作表“{XLSX_DATA_SHEET}”",
+        meta.generated_at.format("%Y-%m-%d %H:%M"),
+        meta.data_source
+    )
 }
 
 impl<'a, W: Write + Send> XlsxSiteWriter<'a, W> {
@@ -125,6 +164,12 @@ impl<'a, W: Write + Send> XlsxSiteWriter<'a, W> {
         // Compressing the sheet XML is the largest part of saving a big workbook: a low level
         // saves faster for a slightly larger file (BENCHMARKS.md measures exports).
         workbook.set_zip_compression_level(XLSX_ZIP_LEVEL);
+        let list = {
+            let ws = workbook
+                .add_worksheet_with_constant_memory()
+                .map_err(xlsx_err)?;
+            ListSheet::start(ws, &list_heading(meta, ctx), &source_line(meta)).map_err(xlsx_err)?
+        };
         let bold = Format::new().set_bold();
         let headers = header_row(lang);
         let ws = workbook
@@ -132,10 +177,12 @@ impl<'a, W: Write + Send> XlsxSiteWriter<'a, W> {
             .map_err(xlsx_err)?;
         ws.set_name(XLSX_DATA_SHEET).map_err(xlsx_err)?;
         ws.set_freeze_panes(1, 0).map_err(xlsx_err)?;
-        // Printing: A4 landscape; the header row and the name column repeat on every page, so a
-        // printed list stays readable as its 33 columns flow across pages.
-        ws.set_landscape();
-        ws.set_paper_size(9);
+        // Printing (the list sheet is the one made for paper): the header row and the name
+        // column repeat on every page, so the 33 columns stay readable as they flow across the
+        // pages.
+        // Three pages wide: each page full of columns, at a readable scale.
+        page_setup(ws);
+        ws.set_print_fit_to_pages(3, 0);
         ws.set_repeat_rows(0, 0).map_err(xlsx_err)?;
         ws.set_repeat_columns(1, 1).map_err(xlsx_err)?;
         let mut widths = Vec::with_capacity(headers.len());
@@ -147,6 +194,7 @@ impl<'a, W: Write + Send> XlsxSiteWriter<'a, W> {
         }
         let about = workbook.add_worksheet();
         about.set_name(XLSX_ABOUT_SHEET).map_err(xlsx_err)?;
+        print_setup(about, None).map_err(xlsx_err)?;
         Ok(Self {
             out,
             workbook,
@@ -155,7 +203,8 @@ impl<'a, W: Write + Send> XlsxSiteWriter<'a, W> {
             meta: meta.clone(),
             rows: 0,
             widths,
-            quote_prefix: Format::new().set_quote_prefix(),
+            plain: CellFormats::plain(),
+            list,
         })
     }
 
@@ -169,7 +218,11 @@ impl<'a, W: Write + Send> XlsxSiteWriter<'a, W> {
                     "a sheet holds at most 1,048,575 rows; export CSV or narrow the filter".into(),
                 )
             })?;
-        let ws = self.workbook.worksheet_from_index(0).map_err(xlsx_err)?;
+        let ws = self.workbook.worksheet_from_index(LIST).map_err(xlsx_err)?;
+        self.list
+            .write(ws, site, &self.ctx)
+            .map_err(|e| ExportError::Xlsx(format!("site {}, list sheet: {e}", site.id)))?;
+        let ws = self.workbook.worksheet_from_index(DATA).map_err(xlsx_err)?;
         for (i, column) in Column::ALL.iter().enumerate() {
             let c = cell_ref(site, *column, &self.ctx, self.lang);
             let at = |e: rust_xlsxwriter::XlsxError| {
@@ -180,7 +233,7 @@ impl<'a, W: Write + Send> XlsxSiteWriter<'a, W> {
                 row_no,
                 i as u16,
                 &c,
-                &self.quote_prefix,
+                &self.plain,
                 self.widths.get_mut(i),
             )
             .map_err(at)?;
@@ -194,7 +247,7 @@ impl<'a, W: Write + Send> XlsxSiteWriter<'a, W> {
         let last_col = (Column::ALL.len() - 1) as u16;
         let last_row = self.rows as u32;
         {
-            let ws = self.workbook.worksheet_from_index(0).map_err(xlsx_err)?;
+            let ws = self.workbook.worksheet_from_index(DATA).map_err(xlsx_err)?;
             for (i, w) in self.widths.iter().enumerate() {
                 ws.set_column_width(i as u16, w.clamp(MIN_COL_WIDTH, MAX_COL_WIDTH))
                     .map_err(xlsx_err)?;
@@ -226,7 +279,10 @@ impl<'a, W: Write + Send> XlsxSiteWriter<'a, W> {
             use rust_xlsxwriter::Format;
             let bold = Format::new().set_bold();
             let wrap = Format::new().set_text_wrap();
-            let about = self.workbook.worksheet_from_index(1).map_err(xlsx_err)?;
+            let about = self
+                .workbook
+                .worksheet_from_index(ABOUT)
+                .map_err(xlsx_err)?;
             about
                 .write_string_with_format(0, 0, "项目 item", &bold)
                 .map_err(xlsx_err)?;

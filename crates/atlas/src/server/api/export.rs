@@ -295,8 +295,8 @@ pub async fn export(req: Req) -> ApiResult<Response> {
     let now = req.state.clock.now_china();
     let mut meta = ExportMeta::new(TITLE, &filter, now, data_source("/api/v1/export", version));
     meta.row_count = Some(rows_of(&filter, total));
-    let (utf8_name, ascii_name) =
-        suggested_filename(&export_label(&filter), format, now.naive_local());
+    let label = export_label(&filter, &reference.context(now.date_naive()));
+    let (utf8_name, ascii_name) = suggested_filename(&label, format, now.naive_local());
     let disposition = HeaderValue::from_str(&content_disposition(&utf8_name, &ascii_name))
         .map_err(|e| ApiError::internal(format!("content-disposition: {e}")))?;
 

@@ -10,13 +10,16 @@ use super::sites::MAX_LIMIT;
 use super::{to_json, Req, GEOJSON};
 use crate::app::reports::ranked_matches;
 use crate::server::error::{ApiError, ApiResult};
-use atlas_core::export::{site_to_feature, site_writer, ExportFormat, ExportMeta};
+use atlas_core::export::{filter_label, site_to_feature, site_writer, ExportFormat, ExportMeta};
 use atlas_core::matching::{MatchInfo, MatchQuery, MATCH_PARAMS};
 use atlas_core::report::report_filename;
 use atlas_core::{HeaderLang, Site};
 use axum::response::Response;
 use serde::Serialize;
 use utoipa::ToSchema;
+
+/// Heading of the list sheet of a match workbook (rows in rank order).
+const MATCH_LIST_TITLE: &str = "茂南区智慧选址推荐载体平台清单（按匹配度排序）";
 
 /// Platforms returned when `limit` is not given.
 pub const DEFAULT_MATCH_LIMIT: u64 = 100;
@@ -299,12 +302,10 @@ async fn match_download(
                     data_source("/api/v1/match", version)
                 ),
                 row_count: Some(rows.len() as u64),
+                list_title: Some(MATCH_LIST_TITLE.into()),
             };
             let out = write_rows(format, &rows, &ctx, &meta)?;
-            let (zh, en) = match q.chain.as_ref().and_then(|c| reference.chains.chain(c)) {
-                Some(c) => (c.name_zh.clone(), c.id.to_string()),
-                None => (String::new(), String::new()),
-            };
+            let (zh, en) = filter_label(&meta.filter_description, &ctx).file_label();
             let names = report_filename(
                 "智慧选址",
                 "site-match",
