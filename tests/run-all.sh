@@ -34,6 +34,23 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
 
+echo "== a short coverage-guided fuzz run of each reader (FUZZING.md)"
+# Only where cargo-fuzz is installed: installing it builds ~100 crates (minutes), and the long
+# runs are made on purpose (FUZZING.md), not here. About 7 s per target, 8 targets; a crash
+# fails the script and leaves its input in fuzz/artifacts/TARGET/.
+if command -v cargo-fuzz >/dev/null 2>&1; then
+  # New inputs go to a scratch directory (the first one given), not the committed corpus.
+  scratch="$(mktemp -d)"
+  (cd fuzz && for t in $(cargo fuzz list); do
+    mkdir -p "$scratch/$t"
+    cargo fuzz run "$t" --sanitizer none "$scratch/$t" "corpus/$t" -- -max_total_time=7 \
+      2>&1 | tail -n 1
+  done)
+  rm -rf "$scratch"
+else
+  echo "cargo-fuzz is not installed: skipped (cargo install cargo-fuzz --locked)"
+fi
+
 echo "== end-to-end tests of the map page (headless Chromium against a real atlas serve)"
 # The debug binary `cargo test` just built (the web page is embedded in it).
 target_dir="$(cargo metadata --format-version 1 --no-deps --locked | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"

@@ -819,3 +819,44 @@ fn list_unlocated_is_the_worklist_key_enterprises_and_platforms_first() {
     let unknown = env.ok(&["list", "--precision", "unknown"]);
     assert!(unknown.contains("中国石油大学") && !unknown.contains("中科云粤西产业园"));
 }
+
+/// `list`, `check` and `serve` on a damaged database: exit 1 with one message naming the file
+/// and `atlas restore`, never a panic.
+fn assert_damaged_is_reported(env: &Env) {
+    let db = env.db().display().to_string();
+    for args in [
+        &["list"][..],
+        &["check"][..],
+        &["serve", "--addr", "127.0.0.1:0"][..],
+    ] {
+        let out = env.atlas(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "atlas {args:?}: {err}");
+        assert!(err.contains("数据库文件已损坏"), "atlas {args:?}: {err}");
+        assert!(err.contains(&db), "atlas {args:?}: {err}");
+        assert!(err.contains("atlas restore"), "atlas {args:?}: {err}");
+        assert_eq!(err.matches("damaged").count(), 1, "said once: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_reported_with_its_name_and_atlas_restore() {
+    let env = Env::new();
+    std::fs::write(env.db(), "这不是数据库 not a database\n".repeat(500)).unwrap();
+    assert_damaged_is_reported(&env);
+}
+
+#[test]
+fn a_database_with_damaged_pages_is_reported_with_its_name_and_atlas_restore() {
+    let env = Env::new();
+    env.ok(&["init"]);
+    // Every page but the first (the header and the schema) overwritten.
+    let mut bytes = std::fs::read(env.db()).unwrap();
+    assert!(bytes.len() > 8192, "the database is in its main file");
+    for b in &mut bytes[4096..] {
+        *b = 0x5a;
+    }
+    std::fs::write(env.db(), bytes).unwrap();
+    assert_damaged_is_reported(&env);
+}

@@ -318,3 +318,95 @@ fn tokens_never_reach_the_server_log() {
         "{log}"
     );
 }
+
+/// A database at `path` holding the default dataset and `n` synthetic sites (written in this
+/// process, through the store).
+fn database_with(path: &Path, n: usize, seed: u64) -> u64 {
+    let mut store = atlas_store::Store::open(path).unwrap();
+    store.load_default(today()).unwrap();
+    store
+        .import_sites(&atlas_store::synth::sites(n, seed))
+        .unwrap();
+    let count = store.count(&SiteFilter::default()).unwrap();
+    drop(store);
+    count
+}
+
+/// The size of the first file in `dir` whose name starts with `prefix`.
+fn partial_len(dir: &Path, prefix: &str) -> u64 {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_backup_killed_with_sigkill_leaves_no_backup_or_a_whole_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("atlas.db");
+    let sites = database_with(&db, 60_000, 5);
+    let dest = dir.path().join("backup.db");
+    let mut child = atlas(&db)
+        .args(["backup", dest.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while partial_len(dir.path(), "backup.db.partial") < 1 << 20
+        && start.elapsed() < Duration::from_secs(600)
+        && child.try_wait().unwrap().is_none()
+    {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let running = child.try_wait().unwrap().is_none();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(running, "the backup was killed while it ran");
+    // No backup, or a whole one: never half a file under the backup's name.
+    if dest.exists() {
+        atlas_store::check_database(&dest).unwrap();
+        let copy = atlas_store::Store::open_readonly(&dest).unwrap();
+        assert_eq!(copy.count(&SiteFilter::default()).unwrap(), sites);
+    }
+    // The database is untouched, and the next backup is whole.
+    assert_eq!(survivors(&db).0, sites);
+    succeeds(atlas(&db).args(["backup", dest.to_str().unwrap(), "--force"]));
+    atlas_store::check_database(&dest).unwrap();
+}
+
+#[test]
+fn a_restore_killed_with_sigkill_leaves_the_old_database_or_the_new_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("atlas.db");
+    succeeds(atlas(&db).arg("init"));
+    let (old, _) = survivors(&db);
+    let backup = dir.path().join("big.db");
+    let new = database_with(&backup, 60_000, 6);
+    let mut child = atlas(&db)
+        .args(["restore", backup.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let running = kill_mid_write(
+        &mut child,
+        &db,
+        wal_len(&db),
+        1 << 20,
+        Duration::from_secs(600),
+    );
+    assert!(running, "the restore was killed while it ran");
+    let (sites, _) = survivors(&db);
+    assert!(
+        sites == old || sites == new,
+        "{sites} sites: neither the old database ({old}) nor the new one ({new})"
+    );
+    // A restore run again completes.
+    succeeds(atlas(&db).args(["restore", backup.to_str().unwrap()]));
+    assert_eq!(survivors(&db).0, new);
+}

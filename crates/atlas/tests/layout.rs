@@ -9,9 +9,10 @@
 use std::path::{Path, PathBuf};
 
 /// What `cli/` may use of `crate::server`: the serve command's entry point and its settings.
-const CLI_MAY_USE_OF_SERVER: [&str; 3] = [
+const CLI_MAY_USE_OF_SERVER: [&str; 4] = [
     "crate::server::serve",
     "crate::server::ServerConfig",
+    "crate::server::Limits",
     "crate::server::assets::Basemap",
 ];
 

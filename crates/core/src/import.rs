@@ -709,15 +709,40 @@ pub fn feature_to_raw_row(f: &geojson::Feature) -> RawRow {
             }
             other => {
                 use wkt::ToWkt;
-                let text = match geo::Geometry::<f64>::try_from(other) {
-                    Ok(geo) => geo.wkt_string(),
-                    Err(e) => format!("{} ({e})", other.type_name()),
+                // geojson's conversion indexes [0] and [1] of every position: check first.
+                let text = if !positions_have_two_numbers(other) {
+                    format!(
+                        "{} (a position has fewer than two numbers)",
+                        other.type_name()
+                    )
+                } else {
+                    match geo::Geometry::<f64>::try_from(other) {
+                        Ok(geo) => geo.wkt_string(),
+                        Err(e) => format!("{} ({e})", other.type_name()),
+                    }
                 };
                 cells.insert(Column::PolygonWkt, text);
             }
         }
     }
     RawRow { line: 0, cells }
+}
+
+/// Whether every position of `g` (at any depth) has a longitude and a latitude.
+fn positions_have_two_numbers(g: &geojson::GeometryValue) -> bool {
+    use geojson::GeometryValue as G;
+    let ok = |p: &geojson::Position| p.len() >= 2;
+    match g {
+        G::Point { coordinates } => ok(coordinates),
+        G::MultiPoint { coordinates } | G::LineString { coordinates } => coordinates.iter().all(ok),
+        G::MultiLineString { coordinates } | G::Polygon { coordinates } => {
+            coordinates.iter().flatten().all(ok)
+        }
+        G::MultiPolygon { coordinates } => coordinates.iter().flatten().flatten().all(ok),
+        G::GeometryCollection { geometries } => geometries
+            .iter()
+            .all(|g| positions_have_two_numbers(&g.value)),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -267,3 +267,16 @@ fn random_text_survives_export_and_import_in_every_readable_format() {
         .collect();
     assert_eq!(round_trip(ExportFormat::Csv, FileFormat::Csv, &again), csv);
 }
+
+/// Crashes found by the fuzz targets (`fuzz/`, FUZZING.md), kept as regression tests: each
+/// input gives a report or an error, not a panic.
+#[test]
+fn inputs_that_crashed_a_fuzz_target_read_without_a_panic() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
+    // A LineString/Polygon position with one number: geojson's conversion to geo indexed [1].
+    let geojson = std::fs::read(dir.join("geojson-short-position.geojson")).unwrap();
+    let _ = parse_sites(&geojson, FileFormat::GeoJson, &ctx(), None);
+    // A cell reference calamine panics on; the reader catches it as an unreadable file.
+    let xlsx = std::fs::read(dir.join("xlsx-calamine-panic.xlsx")).unwrap();
+    assert!(parse_sites(&xlsx, FileFormat::Xlsx, &ctx(), None).is_err());
+}

@@ -20,6 +20,10 @@ pub enum ErrorKind {
     Busy,
     /// The statement was interrupted (a time limit passed).
     Interrupted,
+    /// The disk (or the database's size limit) is full; the change was rolled back whole.
+    Full,
+    /// The database file is damaged or is not a database: restore a backup.
+    Corrupt,
     /// A fault of the database, the build or the environment, not of the caller.
     Internal,
 }
@@ -27,9 +31,19 @@ pub enum ErrorKind {
 /// A store operation that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// SQLite reported an error.
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    /// SQLite reported an error. Its message is said once (the SQLite error is not repeated as
+    /// a source), in Chinese and English with what to do when the user can act on it.
+    #[error("{}", sqlite_message(.0))]
+    Sqlite(rusqlite::Error),
+    /// The database file at `path` is damaged or is not a database (found when opening it).
+    #[error("数据库文件已损坏 the database file {} is damaged or is not an atlas database ({detail}); \
+             restore the last backup with `atlas restore BACKUP_FILE`", .path.display())]
+    Corrupt {
+        /// The database file.
+        path: std::path::PathBuf,
+        /// SQLite's words.
+        detail: String,
+    },
     /// The schema could not be brought up to date.
     #[error("schema migration failed: {0}")]
     Migration(Box<rusqlite_migration::Error>),
@@ -182,6 +196,27 @@ fn in_use_message(list: &[InUse]) -> String {
     )
 }
 
+/// What a SQLite error says to a person: disk full and a damaged file with what to do, anything
+/// else as SQLite words it.
+fn sqlite_message(e: &rusqlite::Error) -> String {
+    if is_full(e) {
+        "磁盘已满：未写入任何数据 disk full: nothing was written; free space and retry".into()
+    } else if is_corrupt(e) {
+        format!(
+            "数据库文件已损坏 the database file is damaged ({e}); restore the last backup with \
+             `atlas restore BACKUP_FILE`"
+        )
+    } else {
+        format!("database error: {e}")
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Sqlite(e)
+    }
+}
+
 impl From<rusqlite_migration::Error> for StoreError {
     fn from(e: rusqlite_migration::Error) -> Self {
         Self::Migration(Box::new(e))
@@ -194,6 +229,9 @@ impl StoreError {
         match self {
             Self::Sqlite(e) if is_busy(e) => "busy",
             Self::Sqlite(e) if is_interrupted(e) => "interrupted",
+            Self::Sqlite(e) if is_full(e) => "disk_full",
+            Self::Sqlite(e) if is_corrupt(e) => "corrupt_database",
+            Self::Corrupt { .. } => "corrupt_database",
             Self::Sqlite(_) => "database_error",
             Self::Stopped => "stopped",
             Self::Migration(_) => "migration_failed",
@@ -235,6 +273,9 @@ impl StoreError {
         match self {
             Self::Sqlite(e) if is_busy(e) => ErrorKind::Busy,
             Self::Sqlite(e) if is_interrupted(e) => ErrorKind::Interrupted,
+            Self::Sqlite(e) if is_full(e) => ErrorKind::Full,
+            Self::Sqlite(e) if is_corrupt(e) => ErrorKind::Corrupt,
+            Self::Corrupt { .. } => ErrorKind::Corrupt,
             Self::UnknownChain { .. } | Self::UnknownLink { .. } | Self::UnknownTown { .. } => {
                 ErrorKind::InvalidFilter
             }
@@ -269,6 +310,39 @@ fn is_busy(e: &rusqlite::Error) -> bool {
         e.sqlite_error_code(),
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
     )
+}
+
+fn is_full(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull)
+}
+
+fn is_corrupt(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    )
+}
+
+impl StoreError {
+    /// This error as met when opening the database at `path`: a damaged file names the file.
+    pub fn opening(self, path: &std::path::Path) -> Self {
+        match self {
+            Self::Sqlite(e) if is_corrupt(&e) => Self::Corrupt {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            },
+            Self::Migration(m) => match *m {
+                rusqlite_migration::Error::RusqliteError { err, .. } if is_corrupt(&err) => {
+                    Self::Corrupt {
+                        path: path.to_path_buf(),
+                        detail: err.to_string(),
+                    }
+                }
+                other => Self::Migration(Box::new(other)),
+            },
+            other => other,
+        }
+    }
 }
 
 fn is_interrupted(e: &rusqlite::Error) -> bool {
@@ -347,6 +421,26 @@ mod tests {
                 "interrupted",
             ),
         ];
+        let full = StoreError::from(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            Some("database or disk is full".into()),
+        ));
+        assert_eq!(
+            full.to_string(),
+            "磁盘已满：未写入任何数据 disk full: nothing was written; free space and retry"
+        );
+        assert!(std::error::Error::source(&full).is_none(), "said once");
+        let notadb = StoreError::from(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_NOTADB),
+            None,
+        ))
+        .opening(std::path::Path::new("/srv/atlas.db"));
+        assert!(notadb.to_string().contains("/srv/atlas.db"), "{notadb}");
+        assert!(notadb.to_string().contains("atlas restore"), "{notadb}");
+        let cases = cases.into_iter().chain([
+            (full, ErrorKind::Full, "disk_full"),
+            (notadb, ErrorKind::Corrupt, "corrupt_database"),
+        ]);
         for (e, kind, code) in cases {
             assert_eq!((e.kind(), e.code()), (kind, code), "{e}");
         }

@@ -61,6 +61,11 @@ pub const SPATIAL_THRESHOLD: u64 = 10_000;
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        Self::open_rw(path).map_err(|e| e.opening(path))
+    }
+
+    fn open_rw(path: &Path) -> Result<Self> {
         let mut conn = Connection::open(path)?;
         // Only a new, empty database takes it (before WAL is set): an existing one keeps its own.
         conn.pragma_update(None, "page_size", PAGE_BYTES)?;
@@ -91,6 +96,11 @@ impl Store {
     /// Opens an existing, migrated database for reading only (e.g. a pool of readers next to
     /// one writer). Fails with [`StoreError::SchemaVersion`] when its schema is not this build's.
     pub fn open_readonly(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        Self::open_ro(path).map_err(|e| e.opening(path))
+    }
+
+    fn open_ro(path: &Path) -> Result<Self> {
         let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY
@@ -199,6 +209,23 @@ impl Store {
             .prepare_cached(sql::DATA_VERSION)?
             .query_row([], |r| r.get(0))?;
         Ok(u64::try_from(v).unwrap_or(0))
+    }
+
+    /// Makes this connection's database as full as a full disk: no page may be added beyond
+    /// the `spare` free ones it has now (SQLite's `max_page_count`). Fault tests only.
+    #[cfg(feature = "test-support")]
+    pub fn fill_disk(&self, spare: u64) -> Result<()> {
+        let pages: i64 = self
+            .conn
+            .pragma_query_value(None, "page_count", |r| r.get(0))?;
+        let limit = u64::try_from(pages).unwrap_or(0) + spare;
+        let _: i64 = self.conn.pragma_update_and_check(
+            None,
+            "max_page_count",
+            i64::try_from(limit).unwrap_or(i64::MAX),
+            |r| r.get(0),
+        )?;
+        Ok(())
     }
 
     /// Lets SQLite refresh its planner statistics when they are stale (cheap when they are not).

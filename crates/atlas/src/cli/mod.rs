@@ -102,11 +102,34 @@ pub enum Command {
         addr: std::net::SocketAddr,
         #[command(flatten)]
         basemap: serve::BasemapArgs,
+        #[command(flatten)]
+        limits: serve::LimitArgs,
     },
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    let db = cli.db.clone();
+    dispatch(cli).map_err(|e| name_damaged_file(e, &db))
+}
+
+/// A damaged database met after opening it (SQLite says so only when it reads a bad page):
+/// the message names the file, as one met when opening it does.
+fn name_damaged_file(e: anyhow::Error, db: &Path) -> anyhow::Error {
+    use atlas_store::{ErrorKind, StoreError};
+    let unnamed = e.chain().any(|c| {
+        c.downcast_ref::<StoreError>().is_some_and(|s| {
+            s.kind() == ErrorKind::Corrupt && !matches!(s, StoreError::Corrupt { .. })
+        })
+    });
+    if unnamed {
+        e.context(db.display().to_string())
+    } else {
+        e
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Init { force } => init::run(&cli.db, force),
         Command::Import(args) => import::run(&cli.db, &args),
@@ -121,7 +144,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::History { id } => history::run(&cli.db, &id),
         Command::Backup { file, force } => backup::run(&cli.db, &file, force),
         Command::Restore { file } => restore::run(&cli.db, &file),
-        Command::Serve { addr, basemap } => serve::run(&cli.db, addr, &basemap),
+        Command::Serve {
+            addr,
+            basemap,
+            limits,
+        } => serve::run(&cli.db, addr, &basemap, &limits),
     }
 }
 
@@ -148,8 +175,11 @@ pub fn open_existing(db: &Path) -> Result<atlas_store::Store> {
             db.display()
         );
     }
-    let mut store =
-        atlas_store::Store::open(db).with_context(|| format!("opening {}", db.display()))?;
+    let mut store = atlas_store::Store::open(db).map_err(|e| match e.kind() {
+        // Its message names the file already.
+        atlas_store::ErrorKind::Corrupt => anyhow::Error::from(e),
+        _ => anyhow::Error::from(e).context(format!("opening {}", db.display())),
+    })?;
     store.set_clock(crate::app::clock::current());
     Ok(store)
 }

@@ -19,6 +19,40 @@ pub struct BasemapArgs {
     pub basemap_url: Option<String>,
 }
 
+/// How long and how many connections a client may hold (连接限制); see
+/// `crate::server::Limits`. Durations in seconds.
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Seconds a client has to send a request's headers (also the wait for the next request of a kept-alive connection).
+    #[arg(long, env = "ATLAS_HEADER_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+    /// Seconds from a request's headers to its response (reading the body, the handler): past it, 408.
+    #[arg(long, env = "ATLAS_REQUEST_TIMEOUT", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout: u64,
+    /// Seconds an upload may stall before it is dropped (nothing written).
+    #[arg(long, env = "ATLAS_BODY_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout: u64,
+    /// Seconds a connection with no request in progress may stay silent before it is closed.
+    #[arg(long, env = "ATLAS_IDLE_TIMEOUT", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+    /// Open connections at most (keep it well under the process's file limit, `ulimit -n`).
+    #[arg(long, env = "ATLAS_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: u64,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> crate::server::Limits {
+        use std::time::Duration;
+        crate::server::Limits {
+            header_timeout: Duration::from_secs(self.header_timeout),
+            request_timeout: Duration::from_secs(self.request_timeout),
+            body_timeout: Duration::from_secs(self.body_timeout),
+            idle_timeout: Duration::from_secs(self.idle_timeout),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+        }
+    }
+}
+
 /// `--basemap` values.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum BasemapArg {
@@ -30,7 +64,12 @@ pub enum BasemapArg {
 }
 
 /// Starts the map server on `addr` until Ctrl-C or SIGTERM.
-pub fn run(db: &Path, addr: std::net::SocketAddr, basemap: &BasemapArgs) -> Result<ExitCode> {
+pub fn run(
+    db: &Path,
+    addr: std::net::SocketAddr,
+    basemap: &BasemapArgs,
+    limits: &LimitArgs,
+) -> Result<ExitCode> {
     let basemap = crate::server::assets::Basemap::from_flags(
         basemap.basemap == BasemapArg::Tianditu,
         basemap.tianditu_key.as_deref(),
@@ -39,6 +78,7 @@ pub fn run(db: &Path, addr: std::net::SocketAddr, basemap: &BasemapArgs) -> Resu
     .map_err(|e| anyhow::anyhow!(e))?;
     let config = crate::server::ServerConfig {
         basemap,
+        limits: limits.limits(),
         ..Default::default()
     };
     tracing_subscriber::fmt()

@@ -92,6 +92,14 @@ pub enum ApiError {
     /// The server cannot serve now. Returns `503 Service Unavailable`.
     #[error("{0}")]
     Unavailable(String),
+    /// The request (its body, or the whole of it) took longer than the server waits
+    /// ([`super::config::Limits`]); nothing of it was written. Returns `408 Request Timeout`.
+    #[error("请求超时，未写入任何数据 the request took too long to arrive and was dropped; nothing was written — check the connection and send it again")]
+    RequestTimeout,
+    /// Every connection the server keeps open is in use ([`super::listen`]). Returns
+    /// `503 Service Unavailable`, written by the accept loop before the request is read.
+    #[error("服务器连接已满，请稍后重试 the server has too many open connections; try again in a moment")]
+    TooManyConnections,
     /// A bug or an environment failure. Returns `500 Internal Server Error`; detail only in the log.
     #[error("internal error")]
     Internal(String),
@@ -114,7 +122,10 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Timeout | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Timeout | Self::Unavailable(_) | Self::TooManyConnections => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -139,6 +150,8 @@ impl ApiError {
             Self::PayloadTooLarge => "payload_too_large",
             Self::Timeout => "query_timeout",
             Self::Unavailable(_) => "unavailable",
+            Self::RequestTimeout => "request_timeout",
+            Self::TooManyConnections => "too_many_connections",
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::TooManyAttempts { .. } => "too_many_attempts",
@@ -194,6 +207,30 @@ impl ApiError {
         }
     }
 
+    /// A request body that could not be read: it stalled past the body timeout
+    /// (`408 request_timeout`), else it was larger than the route takes (`413`).
+    pub fn body_error(e: &(dyn std::error::Error + 'static)) -> Self {
+        if stalled(e) {
+            Self::RequestTimeout
+        } else {
+            Self::PayloadTooLarge
+        }
+    }
+
+    /// The JSON error body, `{"error":{"code","message"[,"details"]}}`.
+    pub fn json_body(&self) -> String {
+        let body = Body {
+            error: Inner {
+                code: self.code(),
+                message: self.public_message(),
+                details: self.details(),
+            },
+        };
+        serde_json::to_string(&body).unwrap_or_else(|_| {
+            r#"{"error":{"code":"internal_error","message":"internal error"}}"#.into()
+        })
+    }
+
     /// The message shown to the client (never internal detail).
     pub fn public_message(&self) -> String {
         match self {
@@ -242,6 +279,18 @@ impl From<crate::app::reports::ReportError> for ApiError {
     }
 }
 
+/// Whether `e`, or an error under it, is a request body that stalled past the body timeout.
+pub fn stalled(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
 #[derive(Serialize)]
 struct Body<'a> {
     error: Inner<'a>,
@@ -283,6 +332,20 @@ fn store_answer(e: &StoreError) -> (StatusCode, &'static str, String) {
             "query_timeout",
             "the query took too long and was stopped".into(),
         ),
+        ErrorKind::Full => (
+            StatusCode::INSUFFICIENT_STORAGE,
+            e.code(),
+            "磁盘已满：未写入任何数据 the server's disk is full: nothing was written; ask the \
+             administrator to free space, then retry"
+                .into(),
+        ),
+        ErrorKind::Corrupt => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            e.code(),
+            "数据库文件已损坏 the database file is damaged; the administrator must restore the \
+             last backup (atlas restore)"
+                .into(),
+        ),
         ErrorKind::Internal => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",
@@ -297,14 +360,15 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(code = self.code(), detail = ?self, "request failed");
         }
-        let body = Body {
-            error: Inner {
-                code: self.code(),
-                message: self.public_message(),
-                details: self.details(),
-            },
-        };
-        let mut r = (status, axum::Json(body)).into_response();
+        let mut r = (
+            status,
+            [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            self.json_body(),
+        )
+            .into_response();
         let h = r.headers_mut();
         match &self {
             Self::Unauthorized(_) => {
@@ -358,6 +422,7 @@ pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Ne
             ))
         }
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        StatusCode::REQUEST_TIMEOUT => ApiError::RequestTimeout,
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(format!(
             "the request to {path} has a body of a media type it does not take"
         )),
@@ -376,7 +441,10 @@ pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Ne
     if let Some(a) = allow {
         out.headers_mut().insert(ALLOW, a);
     }
-    if status == StatusCode::PAYLOAD_TOO_LARGE {
+    if matches!(
+        status,
+        StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT
+    ) {
         // The unread body is still on the connection: close it rather than parse the body as
         // the next request.
         out.headers_mut().insert(

@@ -210,7 +210,7 @@ impl FromRequest<AppState> for JsonBody {
         // others (chunked) as they arrive.
         let bytes = axum::body::to_bytes(req.into_body(), BODY_LIMIT_BYTES)
             .await
-            .map_err(|_| ApiError::PayloadTooLarge)?;
+            .map_err(|e| ApiError::body_error(&e))?;
         serde_json::from_slice(&bytes)
             .map(Self)
             .map_err(|e| ApiError::InvalidJson(format!("the body is not valid JSON: {e}")))

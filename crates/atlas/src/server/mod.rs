@@ -7,6 +7,7 @@
 //! - [`cache`]: reference data, OGC extents and `ETag`s per data version.
 //! - [`features`]: the one FeatureCollection, link and paging writer, and the base URL of links.
 //! - [`headers`]: security headers; [`assets`]: the map page.
+//! - [`listen`]: the accept loop and its limits on slow and hostile clients.
 //! - [`auth`]: bearer tokens on writes (roles, remembered checks, failures per address).
 //! - [`api`]: `/api/v1/…`, one file per URL space.
 //! - [`ogc`]: OGC API – Features (Part 1 Core + GeoJSON) under `/ogc`.
@@ -22,11 +23,12 @@ pub mod error;
 pub mod extractors;
 pub mod features;
 pub mod headers;
+pub mod listen;
 pub mod ogc;
 pub mod state;
 pub mod tiles;
 
-pub use config::{ServerConfig, BODY_LIMIT_BYTES, IMPORT_LIMIT_BYTES};
+pub use config::{Limits, ServerConfig, BODY_LIMIT_BYTES, IMPORT_LIMIT_BYTES};
 pub use state::AppState;
 
 use atlas_core::clock::Clock;
@@ -56,7 +58,10 @@ const COMPRESSION: tower_http::CompressionLevel = tower_http::CompressionLevel::
 ///    make; on an intranet the time matters more than the last kilobytes.
 /// 4. [`error::json_errors`]: every `4xx`/`5xx` made outside a handler (axum's empty `405`, the
 ///    body limit's `413`, a plain-text rejection) becomes the JSON error body.
-/// 5. Per route group, `RequestBodyLimitLayer`: a request whose body is larger than
+/// 5. `TimeoutLayer`: a request whose response head is not ready within
+///    [`config::Limits::request_timeout`] gets `408 request_timeout` (a slow upload, a slow
+///    handler); the body timeout and the connection limits are [`listen`]'s.
+/// 6. Per route group, `RequestBodyLimitLayer`: a request whose body is larger than
 ///    [`BODY_LIMIT_BYTES`] ([`IMPORT_LIMIT_BYTES`] for the two import routes) gets `413`
 ///    before any handler runs (see [`api::router`]).
 ///
@@ -86,7 +91,11 @@ pub fn app(state: AppState) -> Router {
                 .quality(COMPRESSION)
                 .compress_when(compress_when),
         )
-        .layer(axum::middleware::from_fn(error::json_errors));
+        .layer(axum::middleware::from_fn(error::json_errors))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            state.config.limits.request_timeout,
+        ));
     let small = tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT_BYTES);
     let others = Router::new()
         .nest("/ogc", ogc::router())
@@ -156,22 +165,18 @@ pub async fn start_with(
     config: ServerConfig,
 ) -> anyhow::Result<RunningServer> {
     let db = Db::open(db_path, 4, db::DEFAULT_QUERY_TIMEOUT, today, clock)?;
+    let limits = config.limits;
     let state = AppState::new(db, config, clock);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    // The peer address reaches handlers (failed authentications are counted per address).
-    let router = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                tokio::select! {
-                    _ = rx => {},
-                    _ = shutdown_signal() => {},
-                }
-            })
-            .await
-    });
+    let router = app(state.clone());
+    let task = tokio::spawn(listen::serve(listener, router, limits, async move {
+        tokio::select! {
+            _ = rx => {},
+            _ = shutdown_signal() => {},
+        }
+    }));
     Ok(RunningServer {
         addr,
         state,

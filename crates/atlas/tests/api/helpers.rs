@@ -44,6 +44,11 @@ pub fn clock() -> atlas_core::clock::Clock {
 /// Starts a server with a new database holding the default dataset, on port 0 (the bound
 /// address is read back from the running server), with the fixed [`clock`].
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(server::ServerConfig::default()).await
+}
+
+/// [`spawn_app`] with settings (short connection limits, …).
+pub async fn spawn_app_with(config: server::ServerConfig) -> TestApp {
     init_log();
     let dir = tempfile::tempdir().unwrap();
     let server = server::start_with(
@@ -51,7 +56,7 @@ pub async fn spawn_app() -> TestApp {
         "127.0.0.1:0".parse().unwrap(),
         today(),
         clock(),
-        server::ServerConfig::default(),
+        config,
     )
     .await
     .unwrap();

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 /// Sites written in `format` with the export writers (what staff download and edit).
-async fn file_of(app: &TestApp, sites: &[Site], format: ExportFormat) -> Vec<u8> {
+pub(crate) async fn file_of(app: &TestApp, sites: &[Site], format: ExportFormat) -> Vec<u8> {
     let reference = app
         .server
         .state

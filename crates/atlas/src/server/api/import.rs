@@ -119,7 +119,9 @@ fn media_type(req: &Request) -> String {
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+    if crate::server::error::stalled(&e) {
+        ApiError::RequestTimeout
+    } else if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::PayloadTooLarge
     } else {
         ApiError::BadRequest(format!(
@@ -304,7 +306,7 @@ pub(super) async fn csv_body(req: &Req, request: Request, what: &str) -> ApiResu
     }
     let bytes = axum::body::to_bytes(request.into_body(), IMPORT_LIMIT_BYTES)
         .await
-        .map_err(|_| ApiError::PayloadTooLarge)?;
+        .map_err(|e| ApiError::body_error(&e))?;
     let text = String::from_utf8(bytes.to_vec())
         .map_err(|_| ApiError::InvalidFile(format!("the {what} file must be UTF-8")))?;
     Ok((dry_run, text))
