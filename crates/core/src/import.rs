@@ -729,7 +729,7 @@ pub fn feature_to_raw_row(f: &geojson::Feature) -> RawRow {
 }
 
 /// Whether every position of `g` (at any depth) has a longitude and a latitude.
-fn positions_have_two_numbers(g: &geojson::GeometryValue) -> bool {
+pub(crate) fn positions_have_two_numbers(g: &geojson::GeometryValue) -> bool {
     use geojson::GeometryValue as G;
     let ok = |p: &geojson::Position| p.len() >= 2;
     match g {

@@ -371,6 +371,12 @@ impl District {
         let geom = feature
             .geometry
             .ok_or_else(|| bad("feature has no geometry".into()))?;
+        // The conversion below panics on a position of fewer than two numbers.
+        if !crate::import::positions_have_two_numbers(&geom.value) {
+            return Err(bad(
+                "a position has fewer than two numbers (longitude, latitude)".into(),
+            ));
+        }
         let g: geo::Geometry<f64> = geom
             .try_into()
             .map_err(|e: geojson::Error| bad(e.to_string()))?;

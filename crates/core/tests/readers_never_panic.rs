@@ -279,4 +279,9 @@ fn inputs_that_crashed_a_fuzz_target_read_without_a_panic() {
     // A cell reference calamine panics on; the reader catches it as an unreadable file.
     let xlsx = std::fs::read(dir.join("xlsx-calamine-panic.xlsx")).unwrap();
     assert!(parse_sites(&xlsx, FileFormat::Xlsx, &ctx(), None).is_err());
+    // The same short position in a district boundary is refused, not a panic.
+    let boundary =
+        r#"{"type":"Polygon","coordinates":[[[110.8,21.6],[110.9],[110.9,21.7],[110.8,21.6]]]}"#;
+    let err = atlas_core::District::from_geojson(boundary).unwrap_err();
+    assert!(err.to_string().contains("two numbers"), "{err}");
 }
