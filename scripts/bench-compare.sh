@@ -177,15 +177,8 @@ echo "== starting datasette serve -i (datasette $DS_VERSION, SQLite $DS_SQLITE)"
 "$DS_VENV/bin/datasette" serve -i "$WORK/bench.db" -h 127.0.0.1 -p 0 -m "$WORK/metadata.yml" \
   --setting sql_time_limit_ms 60000 --setting max_csv_mb 0 >"$WORK/datasette.out" 2>"$WORK/datasette.log" &
 DS_PID=$!
-DS=""
-for _ in $(seq 1 600); do
-  DS="$(grep -ho 'http://127\.0\.0\.1:[0-9]*' "$WORK/datasette.log" "$WORK/datasette.out" | head -1 || true)"
-  [ -n "$DS" ] && curl -sf "$DS/-/versions.json" >/dev/null && break
-  DS=""
-  kill -0 "$DS_PID" 2>/dev/null || { cat "$WORK/datasette.log" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$DS" ] || { echo "error: datasette did not start" >&2; exit 1; }
+DS="$(await_address "$DS_PID" /-/versions.json "$WORK/datasette.out" "$WORK/datasette.log")" \
+  || { echo "error: datasette did not start" >&2; exit 1; }
 echo "   $DS (pid $DS_PID)" >&2
 
 # The requests, as printf formats (a map view takes min_lon min_lat max_lon max_lat, a site an

@@ -52,16 +52,24 @@ bench_cleanup() {
 start_server() {
   "$BIN" --db "$WORK/bench.db" serve --addr 127.0.0.1:0 >"$WORK/server.out" 2>>"$WORK/server.log" &
   SERVER_PID=$!
-  BASE=""
-  for _ in $(seq 1 3000); do
-    BASE="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$WORK/server.out" | head -1 || true)"
-    [ -n "$BASE" ] && curl -sf "$BASE/healthz" >/dev/null && break
-    BASE=""
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
+  BASE="$(await_address "$SERVER_PID" /healthz "$WORK/server.out" "$WORK/server.log")" \
+    || { echo "error: the server did not start" >&2; exit 1; }
+  echo "   $BASE (pid $SERVER_PID)" >&2
+}
+
+# await_address PID PATH FILE...: prints the first http://127.0.0.1:PORT that process PID wrote
+# to the FILEs, once a GET of PATH there answers; fails (printing the last FILE, its log) when
+# the process ends or 60 s pass.
+await_address() {
+  local pid="$1" path="$2" base
+  shift 2
+  for _ in $(seq 1 6000); do
+    base="$(grep -ho 'http://127\.0\.0\.1:[0-9]*' "$@" 2>/dev/null | head -1 || true)"
+    [ -n "$base" ] && curl -sf "$base$path" >/dev/null && { echo "$base"; return 0; }
+    kill -0 "$pid" 2>/dev/null || { cat "${@: -1}" >&2; return 1; }
     sleep 0.01
   done
-  [ -n "$BASE" ] || { echo "error: the server did not start" >&2; exit 1; }
-  echo "   $BASE (pid $SERVER_PID)" >&2
+  return 1
 }
 stop_server() {
   kill -TERM "$SERVER_PID"
