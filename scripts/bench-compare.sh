@@ -309,22 +309,11 @@ run_wrk() {
   [ "$conns" -gt 1 ] && threads=2
   wrk -t"$threads" -c"$conns" -d"${WARM_S}s" --timeout 30s "$@" "$url" >/dev/null
   local out="$WORK/wrk-$tool-$(echo "$name" | tr -c 'a-zA-Z0-9\n' '_')-c$conns.txt"
-  wrk -t"$threads" -c"$conns" -d"${RUN_S}s" --timeout 30s --latency "$@" "$url" >"$out"
-  if grep -q "Non-2xx" "$out" || grep -q "Socket errors" "$out"; then
-    echo "error: $tool, $name, c=$conns had failed requests:" >&2
-    cat "$out" >&2
-    exit 1
-  fi
-  python3 - "$out" "$name" "$conns" "$tool" <<'PY' >>"$WORK/rows.tsv"
-import re, sys
-text = open(sys.argv[1]).read()
-def ms(v):
-    n, unit = re.match(r"([\d.]+)(us|ms|s|m)", v).groups()
-    return float(n) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-p = {m.group(1): ms(m.group(2)) for m in re.finditer(r"^\s+(50|99)%\s+(\S+)", text, re.M)}
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-print("\t".join([sys.argv[2], sys.argv[3], sys.argv[4], f"{rps:.2f}", f"{p['50']:.2f}", f"{p['99']:.2f}"]))
-PY
+  # (a later --timeout overrides wrk_checked's 10 s)
+  wrk_checked "$tool, $name, c=$conns" "$out" -t"$threads" -c"$conns" -d"${RUN_S}s" --timeout 30s "$@" "$url"
+  local rps p50 p99
+  read -r rps p50 p99 _ < <(wrk_figures "$out")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$conns" "$tool" "$rps" "$p50" "$p99" >>"$WORK/rows.tsv"
 }
 
 # run_client NAME TOOL CONNECTIONS URL: as run_wrk, for large downloads: CONNECTIONS threads

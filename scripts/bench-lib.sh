@@ -121,10 +121,10 @@ wrk_checked() {
   fi
 }
 
-# wrk_row OUT CELL…: a Markdown row of the CELLs, then requests/s, p50 ms, p99 ms and the
-# number of requests of the wrk output OUT.
-wrk_row() {
-  python3 - "$@" <<'PY'
+# wrk_figures OUT: requests/s, p50 ms, p99 ms and the number of requests of the wrk output OUT
+# (run with --latency), space-separated.
+wrk_figures() {
+  python3 - "$1" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 def ms(v):
@@ -133,8 +133,21 @@ def ms(v):
 p = {m.group(1): ms(m.group(2)) for m in re.finditer(r"^\s+(50|99)%\s+(\S+)", text, re.M)}
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 reqs = int(re.search(r"(\d+) requests in", text).group(1))
-cells = " | ".join(sys.argv[2:])
-print(f"| {cells} | {rps:,.0f} | {p['50']:.2f} | {p['99']:.2f} | {reqs:,} |")
+print(f"{rps:.2f} {p['50']:.2f} {p['99']:.2f} {reqs}")
+PY
+}
+
+# wrk_row OUT CELL…: a Markdown row of the CELLs, then requests/s, p50 ms, p99 ms and the
+# number of requests of the wrk output OUT.
+wrk_row() {
+  local out="$1"
+  shift
+  # shellcheck disable=SC2046  # the four figures, word-split on purpose
+  python3 - "$@" $(wrk_figures "$out") <<'PY'
+import sys
+*cells, rps, p50, p99, reqs = sys.argv[1:]
+row = " | ".join(cells)
+print(f"| {row} | {float(rps):,.0f} | {p50} | {p99} | {int(reqs):,} |")
 PY
 }
 
