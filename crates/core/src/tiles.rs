@@ -126,6 +126,22 @@ impl TileId {
     }
 }
 
+impl TileId {
+    /// The tile's Z-order key: its column's bits interleaved with its row's (see
+    /// [`CellAddress`]).
+    pub fn z_key(self) -> u64 {
+        interleave(u64::from(self.x), u64::from(self.y))
+    }
+
+    /// The addresses of the markers the tile holds: every address `a` with `start <= a < end`
+    /// is in the tile, and no other.
+    pub fn addresses(self) -> std::ops::Range<CellAddress> {
+        let shift = 2 * (ADDRESS_LEVEL - self.z);
+        let key = self.z_key();
+        CellAddress(key << shift)..CellAddress((key + 1) << shift)
+    }
+}
+
 /// The Web Mercator position of (`lon`, `lat`) at zoom `z`, in tile units from the world's
 /// north-west corner (`2^z · EXTENT` per side); latitudes clamped to ±85.05°.
 pub fn world_position(lon: f64, lat: f64, z: u8) -> (f64, f64) {
@@ -227,22 +243,19 @@ const EDGE_MARGIN: f64 = 1e-6;
 const ADDRESS_LEVEL: u8 = MAX_ZOOM + GRID_BITS;
 
 /// Where a marker lies in the finest grid of cells over the world (`2^ADDRESS_LEVEL` cells a
-/// side; the cells of tiles of [`MAX_ZOOM`]): its column and row. The grids of every zoom nest
-/// exactly — their edges are the same numbers (see [`Binner`]) — so the cell of zoom `z` is the
-/// address shifted right by `MAX_ZOOM - z` bits, and its tile by 3 more: computed once for a
-/// site, the address places it at every zoom with integer operations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CellAddress {
-    col: u32,
-    row: u32,
-}
+/// side; the cells of tiles of [`MAX_ZOOM`]): its column's and row's bits interleaved (Z
+/// order; the column in the even bits). The grids of every zoom nest exactly — their edges are
+/// the same numbers (see [`Binner`]) — so the cell of zoom `z` is the address shifted right by
+/// `2 · (MAX_ZOOM - z)` bits, and its tile by 6 more: computed once for a site, the address
+/// places it at every zoom with integer operations. Sorted by address, the sites of every
+/// tile, and of every cell of a tile, lie next to each other ([`TileId::addresses`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CellAddress(u64);
 
 impl CellAddress {
-    /// The address of no cell: in no tile at any zoom (for a site without location).
-    pub const NOWHERE: Self = Self {
-        col: u32::MAX,
-        row: u32::MAX,
-    };
+    /// The address of no cell: in no tile at any zoom (for a site without location), and
+    /// after every address.
+    pub const NOWHERE: Self = Self(u64::MAX);
 
     /// The cell holding the marker (`lon`, `lat`): a row holds the latitudes up to its north
     /// edge and above its south edge (a marker on an edge is in the row south of it), a column
@@ -269,27 +282,48 @@ impl CellAddress {
                 row += 1;
             }
         }
-        // Both are below 2^ADDRESS_LEVEL, within u32.
-        #[allow(clippy::cast_possible_truncation)]
-        Self {
-            col: column_of(lon, n) as u32,
-            row: row as u32,
-        }
+        Self(interleave(column_of(lon, n), row))
     }
 
-    /// At zoom `z` (≤ [`MAX_ZOOM`]): the tile's column and row, and the cell's (row-major)
-    /// index within it.
-    fn at(self, z: u8) -> (u32, u32, usize) {
-        let shift = MAX_ZOOM.saturating_sub(z);
-        let (col, row) = (self.col >> shift, self.row >> shift);
-        let mask = GRID - 1;
-        (
-            col >> GRID_BITS,
-            row >> GRID_BITS,
-            ((row & mask) * GRID + (col & mask)) as usize,
-        )
+    /// At zoom `z` (≤ [`MAX_ZOOM`]): the tile's Z-order key ([`TileId::z_key`]) and the
+    /// cell's (row-major) index within it.
+    fn at(self, z: u8) -> (u64, usize) {
+        let cell = self.0 >> (2 * MAX_ZOOM.saturating_sub(z));
+        (cell >> (2 * GRID_BITS), ROW_MAJOR[(cell & 63) as usize])
     }
 }
+
+/// The bits of `v` (below 2^32) spread to the even bits of the result.
+const fn spread(v: u64) -> u64 {
+    let mut x = v & 0xFFFF_FFFF;
+    x = (x | (x << 16)) & 0x0000_FFFF_0000_FFFF;
+    x = (x | (x << 8)) & 0x00FF_00FF_00FF_00FF;
+    x = (x | (x << 4)) & 0x0F0F_0F0F_0F0F_0F0F;
+    x = (x | (x << 2)) & 0x3333_3333_3333_3333;
+    (x | (x << 1)) & 0x5555_5555_5555_5555
+}
+
+/// The Z-order key of a column and a row: the column's bits in the even bits, the row's in
+/// the odd ones.
+const fn interleave(col: u64, row: u64) -> u64 {
+    spread(col) | (spread(row) << 1)
+}
+
+/// The row-major index (`row · GRID + column`) of each of a tile's cells, by the cell's Z-order
+/// index within the tile.
+const ROW_MAJOR: [usize; 64] = {
+    let mut t = [0; 64];
+    let mut row = 0;
+    while row < 8 {
+        let mut col = 0;
+        while col < 8 {
+            t[interleave(col, row) as usize] = (row * 8 + col) as usize;
+            col += 1;
+        }
+        row += 1;
+    }
+    t
+};
 
 /// Sorts the markers of a tile into its cells.
 ///
@@ -301,6 +335,8 @@ impl CellAddress {
 #[derive(Debug)]
 pub struct Binner {
     tile: TileId,
+    /// [`TileId::z_key`] of the tile.
+    key: u64,
     cells: Vec<Option<Acc>>,
 }
 
@@ -309,6 +345,7 @@ impl Binner {
     pub fn new(tile: TileId) -> Self {
         Self {
             tile,
+            key: tile.z_key(),
             cells: vec![None; (GRID * GRID) as usize],
         }
     }
@@ -320,8 +357,8 @@ impl Binner {
 
     /// The cell (row-major index) of a marker at `a`, when it lies in this tile.
     fn cell(&self, a: CellAddress) -> Option<usize> {
-        let (x, y, cell) = a.at(self.tile.z);
-        (x == self.tile.x && y == self.tile.y).then_some(cell)
+        let (key, cell) = a.at(self.tile.z);
+        (key == self.key).then_some(cell)
     }
 
     /// Whether a marker at `a` lies in this tile.
@@ -653,6 +690,21 @@ mod tests {
         assert!(encode(&[]).unwrap().is_empty());
     }
 
+    /// The even bits of `k` gathered (the inverse of `spread`).
+    fn gather(k: u64) -> u64 {
+        (0..32).map(|i| ((k >> (2 * i)) & 1) << i).sum()
+    }
+
+    #[test]
+    fn nowhere_is_in_no_tile() {
+        for z in 0..=MAX_ZOOM {
+            let last = (1_u64 << z) - 1;
+            let t = TileId::new(u64::from(z), last, last).unwrap();
+            assert!(!t.addresses().contains(&CellAddress::NOWHERE));
+            assert!(!Binner::new(t).holds(CellAddress::NOWHERE));
+        }
+    }
+
     /// The cell of a marker in tile `t` as the edges of the tile's own level define it.
     fn cell_by_edges(t: TileId, lon: f64, lat: f64) -> Option<usize> {
         let n = (1_u64 << t.z) * u64::from(GRID);
@@ -694,9 +746,19 @@ mod tests {
         for (lon, lat) in points {
             let a = CellAddress::of(lon, lat);
             for z in 0..=MAX_ZOOM {
-                let (x, y, cell) = a.at(z);
-                let t = TileId::new(u64::from(z), u64::from(x), u64::from(y)).unwrap();
+                let (key, cell) = a.at(z);
+                let t = TileId::new(u64::from(z), gather(key), gather(key >> 1)).unwrap();
+                assert_eq!(t.z_key(), key);
                 assert_eq!(cell_by_edges(t, lon, lat), Some(cell), "{lon} {lat} z{z}");
+                // The tile's range of addresses holds the marker; its neighbours' do not.
+                assert!(t.addresses().contains(&a));
+                for (dx, dy) in [(1, 0), (0, 1)] {
+                    if let Ok(n) =
+                        TileId::new(u64::from(z), u64::from(t.x + dx), u64::from(t.y + dy))
+                    {
+                        assert!(!n.addresses().contains(&a));
+                    }
+                }
             }
         }
     }

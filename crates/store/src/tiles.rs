@@ -3,17 +3,15 @@
 //! names, small clusters' ids), read by key.
 //!
 //! Which path finds the markers follows the other reads: filters the in-memory list index
-//! answers (no search text, no location filter) visit its passing sites of the tile's grid
-//! cells with their markers and approximate bits (no SQL at all but the details); the others
+//! answers (no search text, no location filter) pass over the tile's own run of its sites in
+//! cell-address order (`index::cells`; no SQL at all but the details); the others
 //! run the filter's SQL (with the tile's box as its bbox) selecting key, marker, category and
 //! precision only. Either way a site is in the tile exactly when its marker is.
 
 use crate::error::{Result, StoreError};
 use crate::index::listing;
 use crate::{query, sql, Store};
-use atlas_core::tiles::{
-    Binner, CellAddress, CellGroup, Marker, SiteProps, TileFeature, TileId, MAX_IDS,
-};
+use atlas_core::tiles::{Binner, CellGroup, Marker, SiteProps, TileFeature, TileId, MAX_IDS};
 use atlas_core::{BBox, Category, Kind, Labelled, LocationPrecision, SiteFilter};
 
 impl Store {
@@ -21,12 +19,7 @@ impl Store {
     /// used): per cell of the tile, one site or one cluster with exact counts (see
     /// [`atlas_core::tiles`]). Sites without a location are in no tile.
     pub fn tile(&self, filter: &SiteFilter, tile: TileId) -> Result<Vec<TileFeature>> {
-        let b = tile.search_box();
-        let mut bin = Binner::new(tile);
-        self.each_marker(filter, &b, |m, a| {
-            bin.add_at(a, &m);
-        })?;
-        bin.finish()
+        self.tile_groups(filter, tile)?
             .into_iter()
             .map(|g| self.tile_feature(g))
             .collect()
@@ -35,40 +28,22 @@ impl Store {
     /// The box of the markers of the located sites of `filter` (its bbox, limit and offset
     /// are not used); `None` when none is located.
     pub fn marker_bounds(&self, filter: &SiteFilter) -> Result<Option<BBox>> {
-        let world = BBox {
-            min_lon: -180.0,
-            min_lat: -90.0,
-            max_lon: 180.0,
-            max_lat: 90.0,
-        };
-        let mut out: Option<BBox> = None;
-        self.each_marker(filter, &world, |m, _| {
-            let p = BBox {
-                min_lon: m.lon,
-                min_lat: m.lat,
-                max_lon: m.lon,
-                max_lat: m.lat,
-            };
-            out = Some(out.map_or(p, |o| o.union(&p)));
-        })?;
-        Ok(out)
+        let world = TileId { z: 0, x: 0, y: 0 };
+        Ok(self
+            .tile_groups(filter, world)?
+            .iter()
+            .map(|g| g.bbox)
+            .reduce(|a, b| a.union(&b)))
     }
 
-    /// Calls `visit` once for every located site of `filter` whose marker lies in `b` (edges
-    /// included), with the marker's cell address, in no particular order.
-    fn each_marker(
-        &self,
-        filter: &SiteFilter,
-        b: &BBox,
-        mut visit: impl FnMut(Marker, CellAddress),
-    ) -> Result<()> {
+    /// The sites of `filter` in `tile`, binned into its cells (keys: `sites.pk`).
+    fn tile_groups(&self, filter: &SiteFilter, tile: TileId) -> Result<Vec<CellGroup>> {
         let f = SiteFilter {
             bbox: None,
             limit: None,
             offset: 0,
             ..filter.clone()
         };
-        let q = [b.min_lon, b.max_lon, b.min_lat, b.max_lat];
         if listing::answers(&f) {
             let d = self.dicts()?;
             let categories: Vec<Option<Category>> = d
@@ -80,37 +55,34 @@ impl Store {
                         .and_then(|id| Category::from_id(id))
                 })
                 .collect();
-            let mut missing = false;
-            let answered = self.with_list_index(&f, |ix, passes| {
-                ix.each_marker(passes, q, |h| {
-                    match categories.get(h.combo as usize).copied().flatten() {
-                        Some(category) => visit(
-                            Marker {
-                                key: h.pk,
-                                lon: h.marker[0],
-                                lat: h.marker[1],
-                                category,
-                                approximate: h.approximate,
-                            },
-                            h.address,
-                        ),
-                        None => missing = true,
-                    }
-                });
-            })?;
-            if missing {
-                return Err(StoreError::Data(
-                    "a site's interned combination names no category".into(),
-                ));
+            let answered =
+                self.with_list_index(&f, |ix, passes| ix.bin_tile(tile, passes, &categories))?;
+            match answered {
+                Some(Some(groups)) => return Ok(groups),
+                Some(None) => {
+                    return Err(StoreError::Data(
+                        "a site's interned combination names no category".into(),
+                    ))
+                }
+                // The shared index is not at this version yet: the SQL path answers.
+                None => {}
             }
-            if answered.is_some() {
-                return Ok(());
-            }
-            // The shared index is not at this version yet: the SQL path answers.
         }
+        let mut bin = Binner::new(tile);
+        self.each_marker(&f, &tile.search_box(), |m| {
+            bin.add(&m);
+        })?;
+        Ok(bin.finish())
+    }
+
+    /// Calls `visit` once for every located site of `f` (without bbox, limit and offset) whose
+    /// marker lies in `b` (edges included), in no particular order: the filter's SQL with `b`
+    /// as its bbox.
+    fn each_marker(&self, f: &SiteFilter, b: &BBox, mut visit: impl FnMut(Marker)) -> Result<()> {
+        let q = [b.min_lon, b.max_lon, b.min_lat, b.max_lat];
         let g = SiteFilter {
             bbox: Some(*b),
-            ..f
+            ..f.clone()
         };
         let (text, values) = query::markers_sql(&g, self.access(&g)?);
         let mut st = self.conn.prepare(&text)?;
@@ -124,17 +96,13 @@ impl Store {
             if !(lon >= q[0] && lon <= q[1] && lat >= q[2] && lat <= q[3]) {
                 continue;
             }
-            visit(
-                Marker {
-                    key: r.get(0)?,
-                    lon,
-                    lat,
-                    category: parse(&r.get::<_, String>(3)?)?,
-                    approximate: parse::<LocationPrecision>(&r.get::<_, String>(4)?)?
-                        .is_approximate(),
-                },
-                CellAddress::of(lon, lat),
-            );
+            visit(Marker {
+                key: r.get(0)?,
+                lon,
+                lat,
+                category: parse(&r.get::<_, String>(3)?)?,
+                approximate: parse::<LocationPrecision>(&r.get::<_, String>(4)?)?.is_approximate(),
+            });
         }
         Ok(())
     }

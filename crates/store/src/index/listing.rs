@@ -14,25 +14,25 @@
 //! [`Store::with_list_index`] says so and the read takes the SQL path.
 //!
 //! Per-site columns are written in one place: [`ListIndex::write`] (append, insert, replace
-//! or move an [`Entry`]) and [`ListIndex::remove`]; the grid's positions follow in
-//! [`ListIndex::push`] and [`ListIndex::change`].
+//! or move an [`Entry`]) and [`ListIndex::remove`]; the positions kept by the grid and by the
+//! cell order follow in [`ListIndex::push`] and [`ListIndex::change`].
 //!
-//! Vector tiles visit the passing sites of a box by marker ([`ListIndex::each_marker`]): a point
-//! site's marker is its box; the others' (polygons) are kept apart, with one bit a site for an
-//! approximate precision, both read in the same index-only scan (`sites_order` covers
+//! Vector tiles read the located sites in cell-address order ([`ListIndex::bin_tile`] over
+//! `index::cells`): each site's marker (for a polygon, its representative point), interned
+//! combination and approximate bit, all read in the same index-only scan (`sites_order` covers
 //! `location_precision`, `lon`, `lat` since migration V6).
 //!
 //! Memory: 24 bytes a site in the scanned arrays (the box as outward-rounded `f32`, the two
 //! interned ids) plus 40 bytes touched only for candidates (the key and the exact box) and 4
-//! to 16 in the grid; plus one bit a site for the verdicts of the last filter asked, per
-//! connection; one byte a site for the approximate precision, and about 40 bytes per
-//! polygon site for its marker.
+//! to 16 in the grid; 40 bytes a located site in the cell order; plus one bit a site for the
+//! verdicts of the last filters asked.
 
 use crate::error::Result;
+use crate::index::cells::{CellOrder, CellSite};
 use crate::index::dicts::{Verdicts, Version};
 use crate::{sql, Store};
-use atlas_core::tiles::CellAddress;
-use atlas_core::{Labelled, LocationPrecision, SiteFilter};
+use atlas_core::tiles::{Binner, CellAddress, CellGroup, Marker, TileId};
+use atlas_core::{Category, Labelled, LocationPrecision, SiteFilter};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -230,14 +230,8 @@ pub(crate) struct ListIndex {
     pks: Vec<i64>,
     /// List positions by grid cell.
     grid: Grid,
-    /// Per site: its location precision is approximate (`town`, `district`).
-    approximate: Vec<bool>,
-    /// Per site: the cell address of its marker (`CellAddress::NOWHERE` without location), which
-    /// places it in the tiles of every zoom.
-    addresses: Vec<CellAddress>,
-    /// By key, the marker of each site whose marker is not its box's south-west corner
-    /// (polygons: their representative point); a point site's marker is its (degenerate) box.
-    markers: HashMap<i64, [f64; 2]>,
+    /// The located sites by their markers' cell addresses (what the tiles read).
+    cells: CellOrder,
 }
 
 /// A located site's marker (`[lon, lat]`) and whether its precision is approximate: what
@@ -317,7 +311,7 @@ impl Passes {
         }
     }
 
-    fn get(&self, i: usize) -> bool {
+    pub(crate) fn get(&self, i: usize) -> bool {
         self.block(i / 64) & (1 << (i % 64)) != 0
     }
 }
@@ -358,20 +352,6 @@ impl QueryBox {
             inward: [up(b[0]), down(b[1]), up(b[2]), down(b[3])],
         }
     }
-}
-
-/// A site found by [`ListIndex::each_marker`].
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct MarkerHit {
-    /// `sites.pk`.
-    pub pk: i64,
-    /// The interned combination (its category is the site's).
-    pub combo: u32,
-    /// `[lon, lat]`.
-    pub marker: [f64; 2],
-    pub approximate: bool,
-    /// The marker's cell address.
-    pub address: CellAddress,
 }
 
 fn passes(list: &Option<Vec<bool>>, id: u32) -> bool {
@@ -437,6 +417,21 @@ fn marker_of(precision: Option<String>, lon: Option<f64>, lat: Option<f64>) -> O
     })
 }
 
+/// What the cell order keeps of a located entry at list position `pos`.
+fn cell_site(e: &Entry, pos: u32) -> Option<CellSite> {
+    let m = e.marker?;
+    Some(CellSite {
+        address: CellAddress::of(m.marker[0], m.marker[1]),
+        marker: m.marker,
+        pos,
+        combo: e
+            .combo
+            .and_then(|c| u32::try_from(c).ok())
+            .unwrap_or(u32::MAX),
+        approximate: m.approximate,
+    })
+}
+
 /// How [`ListIndex::write`] puts an entry at a list position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Place {
@@ -483,15 +478,27 @@ impl ListIndex {
         while let Some(r) = rows.next()? {
             ix.push(&Entry::from_row(r, 0)?);
         }
+        ix.cells.sort();
         Ok(ix)
     }
 
-    /// Appends a site (a load).
+    /// Appends a site (a load, which sorts the cell order after its last).
     fn push(&mut self, e: &Entry) {
-        if let (Ok(pos), Some(b)) = (u32::try_from(self.len()), e.bbox.as_ref()) {
-            self.grid.add(pos, b);
+        if let Ok(pos) = u32::try_from(self.len()) {
+            if let Some(b) = e.bbox.as_ref() {
+                self.grid.add(pos, b);
+            }
+            if let Some(c) = cell_site(e, pos) {
+                self.cells.append(c);
+            }
         }
         self.write(self.len(), e, Place::Insert);
+    }
+
+    /// The located sites in cell-address order.
+    #[cfg(test)]
+    pub(crate) fn cells(&self) -> &CellOrder {
+        &self.cells
     }
 
     /// The number of sites.
@@ -506,7 +513,8 @@ impl ListIndex {
 
     /// Writes entry `e` at list position `pos` into every per-site column, as `how` says. A
     /// site without location gets a box of NaNs, which meets no box (every comparison with NaN
-    /// is false). The grid is the caller's (its positions depend on the whole change).
+    /// is false). The grid and the cell order are the caller's (their positions depend on the
+    /// whole change).
     ///
     /// This and [`ListIndex::remove`] are the only writers of the columns ([`ListIndex::push`]
     /// and [`ListIndex::change`] go through them).
@@ -522,27 +530,11 @@ impl ListIndex {
             place(&mut self.boxes.0[k], pos, v, how);
         }
         place(&mut self.exact, pos, b, how);
-        let marker = e.marker.map(|m| m.marker).filter(|m| *m != [b[0], b[2]]);
-        match marker {
-            Some(m) => self.markers.insert(e.pk, m),
-            None => self.markers.remove(&e.pk),
-        };
-        let approximate = e.marker.is_some_and(|m| m.approximate);
-        place(&mut self.approximate, pos, approximate, how);
-        let address = e.marker.map_or(CellAddress::NOWHERE, |m| {
-            CellAddress::of(m.marker[0], m.marker[1])
-        });
-        place(&mut self.addresses, pos, address, how);
     }
 
-    /// Drops the entry at list position `pos` from every per-site column (the grid is the
-    /// caller's).
+    /// Drops the entry at list position `pos` from every per-site column (the grid and the cell
+    /// order are the caller's).
     fn remove(&mut self, pos: usize) {
-        if let Some(pk) = self.pks.get(pos) {
-            self.markers.remove(pk);
-        }
-        self.approximate.remove(pos);
-        self.addresses.remove(pos);
         self.pks.remove(pos);
         self.ids.remove(pos);
         for column in &mut self.boxes.0 {
@@ -582,26 +574,33 @@ impl ListIndex {
         }
         let target = match (from, next, to) {
             (Some(i), None, _) => {
+                let i32 = pos32(i)?;
                 self.remove(i);
-                self.grid.shift(pos32(i)? + 1, last, -1);
+                self.grid.shift(i32 + 1, last, -1);
+                self.cells.renumber(Some(i32), Some((i32 + 1..=last, -1)));
                 None
             }
             (None, Some(j), Some(p)) => {
                 self.grid.shift(pos32(j)?, last, 1);
+                self.cells.renumber(None, Some((pos32(j)?..=last, 1)));
                 self.write(j, &p.entry, Place::Insert);
                 Some((j, p))
             }
             (Some(i), Some(s), Some(p)) => {
                 // The site's place once it has left its old one.
                 let j = if i < s { s - 1 } else { s };
+                let (i32, j32) = (pos32(i)?, pos32(j)?);
                 if j == i {
+                    self.cells.renumber(Some(i32), None);
                     self.write(j, &p.entry, Place::Replace);
                 } else {
-                    if i < j {
-                        self.grid.shift(pos32(i)? + 1, pos32(j)?, -1);
+                    let (moved, by) = if i < j {
+                        (i32 + 1..=j32, -1)
                     } else {
-                        self.grid.shift(pos32(j)?, pos32(i)? - 1, 1);
-                    }
+                        (j32..=i32 - 1, 1)
+                    };
+                    self.grid.shift(*moved.start(), *moved.end(), by);
+                    self.cells.renumber(Some(i32), Some((moved, i32::from(by))));
                     self.write(j, &p.entry, Place::MoveFrom(i));
                 }
                 Some((j, p))
@@ -609,8 +608,12 @@ impl ListIndex {
             _ => None,
         };
         if let Some((j, p)) = target {
+            let j = pos32(j)?;
             if let Some(b) = p.entry.bbox.as_ref() {
-                self.grid.add(pos32(j)?, b);
+                self.grid.add(j, b);
+            }
+            if let Some(c) = cell_site(&p.entry, j) {
+                self.cells.insert(c);
             }
         }
         Some(())
@@ -729,61 +732,41 @@ impl ListIndex {
 }
 
 impl ListIndex {
-    /// The marker (`[lon, lat]`) of list position `i`; `None` without a location.
-    fn marker(&self, i: usize) -> Option<[f64; 2]> {
-        let b = self.exact.get(i)?;
-        if b[0] == b[1] && b[2] == b[3] {
-            // A point (NaNs, for a site without location, equal nothing).
-            return Some([b[0], b[2]]);
-        }
-        match self.markers.get(self.pks.get(i)?) {
-            Some(m) => Some(*m),
-            None => (!b[0].is_nan() && !b[2].is_nan()).then_some([b[0], b[2]]),
-        }
-    }
-
-    /// Calls `f` once for every site passing `t` whose marker lies in `q` (`[min_lon, max_lon,
-    /// min_lat, max_lat]`, edges included), in no particular order. A marker lies within its
-    /// site's box, so the sites whose box meets `q` (found as [`ListIndex::scan`] finds them:
-    /// the grid for small boxes, else a test of every box) hold them all; the marker decides.
-    pub(crate) fn each_marker(&self, t: &Passes, q: [f64; 4], mut f: impl FnMut(MarkerHit)) {
-        let mut visit = |i: usize| {
-            let Some(m) = self.marker(i) else { return };
-            if m[0] >= q[0] && m[0] <= q[1] && m[1] >= q[2] && m[1] <= q[3] {
-                f(MarkerHit {
-                    pk: self.pks[i],
-                    combo: self.ids[i].0,
-                    marker: m,
-                    approximate: self.approximate.get(i).copied().unwrap_or(false),
-                    address: self
-                        .addresses
-                        .get(i)
-                        .copied()
-                        .unwrap_or(CellAddress::NOWHERE),
-                });
+    /// The sites passing `t` in tile `tile`, binned into its cells; keys are `sites.pk`.
+    /// `categories` names the category of each interned combination; `None` when a site's
+    /// does not. One pass over the tile's run of the cell order.
+    pub(crate) fn bin_tile(
+        &self,
+        tile: TileId,
+        t: &Passes,
+        categories: &[Option<Category>],
+    ) -> Option<Vec<CellGroup>> {
+        let mut bin = Binner::new(tile);
+        for s in self.cells.in_tile(tile) {
+            if !t.get(s.pos as usize) {
+                continue;
             }
-        };
-        match self.grid.cells(&q, self.pks.len() / GRID_SHARE) {
-            Some(cells) => {
-                // A point is in one cell; a site with an extent may be in several: once each.
-                let mut seen = std::collections::HashSet::new();
-                for (_, v) in cells {
-                    for &i in v {
-                        let e = &self.exact[i as usize];
-                        let point = e[0] == e[1] && e[2] == e[3];
-                        if t.get(i as usize) && (point || seen.insert(i)) {
-                            visit(i as usize);
-                        }
-                    }
-                }
-                for &i in &self.grid.wide {
-                    if t.get(i as usize) {
-                        visit(i as usize);
-                    }
-                }
-            }
-            None => self.each_in_box(&QueryBox::of(q), t, |i, _| visit(i)),
+            let category = categories.get(s.combo as usize).copied().flatten()?;
+            bin.add_at(
+                s.address,
+                &Marker {
+                    // The list position stands for the key until the groups are made.
+                    key: i64::from(s.pos),
+                    lon: s.marker[0],
+                    lat: s.marker[1],
+                    category,
+                    approximate: s.approximate,
+                },
+            );
         }
+        let mut groups = bin.finish();
+        for k in groups.iter_mut().flat_map(|g| g.keys.iter_mut()) {
+            *k = usize::try_from(*k)
+                .ok()
+                .and_then(|i| self.pks.get(i))
+                .copied()?;
+        }
+        Some(groups)
     }
 }
 

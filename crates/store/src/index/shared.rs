@@ -648,6 +648,9 @@ mod tests {
         let fresh_list = ListIndex::load(&store.conn).unwrap();
         let fresh_dicts = Dicts::load(store).unwrap();
         assert_eq!(shared.version(), Some(version));
+        // The cell order moved along by the changes is the one a load makes.
+        let cells_agree = shared.with_current(version, |h| h.list.cells() == fresh_list.cells());
+        assert_eq!(cells_agree, Some(true));
         for _ in 0..40 {
             let f = random_filter(g);
             let got = shared
