@@ -308,7 +308,8 @@ pub const LIST: &str =
 /// as [`LIST_INDEX`] and [`LIST_ENTRY`] both select them.
 macro_rules! list_entry_columns {
     () => {
-        "pk, combo, chainset, min_lon, max_lon, min_lat, max_lat, location_precision, lon, lat"
+        "pk, combo, chainset, min_lon, max_lon, min_lat, max_lat, location_precision, lon, lat, \
+         category_rank"
     };
 }
 /// The list index as the in-memory copy reads it (`listing`): an index-only scan in list order.

@@ -12,7 +12,7 @@ use crate::error::{Result, StoreError};
 use crate::index::listing;
 use crate::{query, sql, Store};
 use atlas_core::tiles::{Binner, CellGroup, Marker, SiteProps, TileFeature, TileId, MAX_IDS};
-use atlas_core::{BBox, Category, Kind, Labelled, LocationPrecision, SiteFilter};
+use atlas_core::{BBox, Kind, Labelled, LocationPrecision, SiteFilter};
 
 impl Store {
     /// The features of `tile` for the sites of `filter` (its bbox, limit and offset are not
@@ -45,28 +45,10 @@ impl Store {
             ..filter.clone()
         };
         if listing::answers(&f) {
-            let d = self.dicts()?;
-            let categories: Vec<Option<Category>> = d
-                .combos
-                .iter()
-                .map(|c| {
-                    c.as_ref()
-                        .and_then(|c| d.values[0].get(usize::from(c.values[0])))
-                        .and_then(|id| Category::from_id(id))
-                })
-                .collect();
-            let answered =
-                self.with_list_index(&f, |ix, passes| ix.bin_tile(tile, passes, &categories))?;
-            match answered {
-                Some(Some(groups)) => return Ok(groups),
-                Some(None) => {
-                    return Err(StoreError::Data(
-                        "a site's interned combination names no category".into(),
-                    ))
-                }
-                // The shared index is not at this version yet: the SQL path answers.
-                None => {}
+            if let Some(groups) = self.with_list_index(&f, |ix, t| ix.bin_tile(tile, t))? {
+                return Ok(groups);
             }
+            // The shared index is not at this version yet: the SQL path answers.
         }
         let mut bin = Binner::new(tile);
         self.each_marker(&f, &tile.search_box(), |m| {

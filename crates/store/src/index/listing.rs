@@ -234,11 +234,12 @@ pub(crate) struct ListIndex {
     cells: CellOrder,
 }
 
-/// A located site's marker (`[lon, lat]`) and whether its precision is approximate: what
-/// vector tiles bin and count.
+/// A located site's marker (`[lon, lat]`), category and whether its precision is approximate:
+/// what vector tiles bin and count.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct SiteMarker {
     pub marker: [f64; 2],
+    pub category: Category,
     pub approximate: bool,
 }
 
@@ -384,8 +385,8 @@ pub(crate) struct Entry {
 
 impl Entry {
     /// An `Entry` from the columns of `sql::list_entry_columns!` (`pk, combo, chainset, min_lon,
-    /// max_lon, min_lat, max_lat, location_precision, lon, lat`) starting at `first`, as [`sql::LIST_INDEX`] and
-    /// [`sql::LIST_ENTRY`] select them.
+    /// max_lon, min_lat, max_lat, location_precision, lon, lat, category_rank`) starting at
+    /// `first`, as [`sql::LIST_INDEX`] and [`sql::LIST_ENTRY`] select them.
     pub(crate) fn from_row(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Self> {
         let b: [Option<f64>; 4] = [
             r.get(first + 3)?,
@@ -401,20 +402,29 @@ impl Entry {
                 [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
                 _ => None,
             },
-            marker: marker_of(r.get(first + 7)?, r.get(first + 8)?, r.get(first + 9)?),
+            marker: match (r.get(first + 8)?, r.get(first + 9)?) {
+                (Some(lon), Some(lat)) => Some(SiteMarker {
+                    marker: [lon, lat],
+                    category: category_of_rank(r, first + 10)?,
+                    approximate: r
+                        .get::<_, Option<String>>(first + 7)?
+                        .as_deref()
+                        .and_then(LocationPrecision::from_id)
+                        .is_some_and(LocationPrecision::is_approximate),
+                }),
+                _ => None,
+            },
         })
     }
 }
 
-/// A site's marker from its stored precision, longitude and latitude.
-fn marker_of(precision: Option<String>, lon: Option<f64>, lat: Option<f64>) -> Option<SiteMarker> {
-    Some(SiteMarker {
-        marker: [lon?, lat?],
-        approximate: precision
-            .as_deref()
-            .and_then(LocationPrecision::from_id)
-            .is_some_and(LocationPrecision::is_approximate),
-    })
+/// The category of a stored `category_rank` (column `i`): its position in [`Category::ALL`].
+fn category_of_rank(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Category> {
+    let rank: i64 = r.get(i)?;
+    usize::try_from(rank)
+        .ok()
+        .and_then(|k| Category::ALL.get(k).copied())
+        .ok_or(rusqlite::Error::IntegralValueOutOfRange(i, rank))
 }
 
 /// What the cell order keeps of a located entry at list position `pos`.
@@ -424,10 +434,7 @@ fn cell_site(e: &Entry, pos: u32) -> Option<CellSite> {
         address: CellAddress::of(m.marker[0], m.marker[1]),
         marker: m.marker,
         pos,
-        combo: e
-            .combo
-            .and_then(|c| u32::try_from(c).ok())
-            .unwrap_or(u32::MAX),
+        category: m.category,
         approximate: m.approximate,
     })
 }
@@ -732,21 +739,16 @@ impl ListIndex {
 }
 
 impl ListIndex {
-    /// The sites passing `t` in tile `tile`, binned into its cells; keys are `sites.pk`.
-    /// `categories` names the category of each interned combination; `None` when a site's
-    /// does not. One pass over the tile's run of the cell order.
-    pub(crate) fn bin_tile(
-        &self,
-        tile: TileId,
-        t: &Passes,
-        categories: &[Option<Category>],
-    ) -> Option<Vec<CellGroup>> {
+    /// The sites passing `t` in tile `tile`, binned into its cells; keys are `sites.pk`. One
+    /// pass over the tile's run of the cell order.
+    pub(crate) fn bin_tile(&self, tile: TileId, t: &Passes) -> Vec<CellGroup> {
         let mut bin = Binner::new(tile);
-        for s in self.cells.in_tile(tile) {
-            if !t.get(s.pos as usize) {
+        let run = self.cells.in_tile(tile);
+        for (i, &pos) in run.pos.iter().enumerate() {
+            if !t.get(pos as usize) {
                 continue;
             }
-            let category = categories.get(s.combo as usize).copied().flatten()?;
+            let Some(s) = run.site(i) else { continue };
             bin.add_at(
                 s.address,
                 &Marker {
@@ -754,19 +756,18 @@ impl ListIndex {
                     key: i64::from(s.pos),
                     lon: s.marker[0],
                     lat: s.marker[1],
-                    category,
+                    category: s.category,
                     approximate: s.approximate,
                 },
             );
         }
         let mut groups = bin.finish();
         for k in groups.iter_mut().flat_map(|g| g.keys.iter_mut()) {
-            *k = usize::try_from(*k)
-                .ok()
-                .and_then(|i| self.pks.get(i))
-                .copied()?;
+            if let Some(pk) = usize::try_from(*k).ok().and_then(|i| self.pks.get(i)) {
+                *k = *pk;
+            }
         }
-        Some(groups)
+        groups
     }
 }
 
