@@ -223,16 +223,82 @@ pub struct CellGroup {
     pub keys: Vec<i64>,
 }
 
-/// A cell being filled.
-#[derive(Debug, Clone)]
-struct Acc {
+/// The box of one point.
+fn point_box(lon: f64, lat: f64) -> BBox {
+    BBox {
+        min_lon: lon,
+        min_lat: lat,
+        max_lon: lon,
+        max_lat: lat,
+    }
+}
+
+/// The sites of a cell summed up: what a [`CellGroup`] is made of. Kept per cell by a
+/// [`Binner`], and by a caller that sums the sites of small cells once to bin larger ones
+/// ([`Binner::add_sum`]): the result is the same.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellSum {
     count: u64,
     sum_lon: f64,
     sum_lat: f64,
     by_category: [u64; 3],
     approximate: u64,
     bbox: BBox,
+    /// The keys while there are at most [`MAX_IDS`] sites, else empty.
     keys: Vec<i64>,
+}
+
+impl CellSum {
+    /// One site.
+    pub fn of(m: &Marker) -> Self {
+        let mut s = Self {
+            count: 0,
+            sum_lon: 0.0,
+            sum_lat: 0.0,
+            by_category: [0; 3],
+            approximate: 0,
+            bbox: point_box(m.lon, m.lat),
+            keys: Vec::new(),
+        };
+        s.add(m);
+        s
+    }
+
+    /// Adds a site.
+    pub fn add(&mut self, m: &Marker) {
+        let rank = Category::ALL
+            .iter()
+            .position(|c| *c == m.category)
+            .unwrap_or(0);
+        self.count += 1;
+        self.sum_lon += m.lon;
+        self.sum_lat += m.lat;
+        self.by_category[rank] += 1;
+        self.approximate += u64::from(m.approximate);
+        self.bbox = self.bbox.union(&point_box(m.lon, m.lat));
+        if self.count as usize <= MAX_IDS {
+            self.keys.push(m.key);
+        } else if !self.keys.is_empty() {
+            self.keys = Vec::new();
+        }
+    }
+
+    /// Adds the sites of `other`.
+    pub fn merge(&mut self, other: &CellSum) {
+        self.count += other.count;
+        self.sum_lon += other.sum_lon;
+        self.sum_lat += other.sum_lat;
+        for (a, b) in self.by_category.iter_mut().zip(other.by_category) {
+            *a += b;
+        }
+        self.approximate += other.approximate;
+        self.bbox = self.bbox.union(&other.bbox);
+        if self.count as usize <= MAX_IDS {
+            self.keys.extend_from_slice(&other.keys);
+        } else if !self.keys.is_empty() {
+            self.keys = Vec::new();
+        }
+    }
 }
 
 /// `log2(GRID)`: a tile of zoom `z` is cut into the cells of level `z + GRID_BITS`.
@@ -283,6 +349,14 @@ impl CellAddress {
             }
         }
         Self(interleave(column_of(lon, n), row))
+    }
+
+    /// The addresses of the cell of the tiles of zoom `z` (≤ [`MAX_ZOOM`]) that holds this
+    /// address: the cell's sites, sorted by address, lie next to each other.
+    pub fn cell_range(self, z: u8) -> std::ops::Range<CellAddress> {
+        let bits = 2 * MAX_ZOOM.saturating_sub(z);
+        let start = (self.0 >> bits) << bits;
+        CellAddress(start)..CellAddress(start.saturating_add(1 << bits))
     }
 
     /// At zoom `z` (≤ [`MAX_ZOOM`]): the tile's Z-order key ([`TileId::z_key`]) and the
@@ -337,7 +411,7 @@ pub struct Binner {
     tile: TileId,
     /// [`TileId::z_key`] of the tile.
     key: u64,
-    cells: Vec<Option<Acc>>,
+    cells: Vec<Option<CellSum>>,
 }
 
 impl Binner {
@@ -375,41 +449,26 @@ impl Binner {
     /// [`Binner::add`] for a marker whose address is known (`a` must be
     /// `CellAddress::of(m.lon, m.lat)`).
     pub fn add_at(&mut self, a: CellAddress, m: &Marker) -> bool {
-        let Some(i) = self.cell(a) else {
+        let Some(slot) = self.cell(a).and_then(|i| self.cells.get_mut(i)) else {
             return false;
         };
-        let rank = Category::ALL
-            .iter()
-            .position(|c| *c == m.category)
-            .unwrap_or(0);
-        let Some(slot) = self.cells.get_mut(i) else {
+        match slot {
+            Some(sum) => sum.add(m),
+            None => *slot = Some(CellSum::of(m)),
+        }
+        true
+    }
+
+    /// Adds sites summed up, all of whose markers lie in one cell of a tile of this tile's zoom
+    /// or deeper, at address `a` (any of theirs): when that cell lies in this tile, false
+    /// (nothing added) when in another.
+    pub fn add_sum(&mut self, a: CellAddress, s: &CellSum) -> bool {
+        let Some(slot) = self.cell(a).and_then(|i| self.cells.get_mut(i)) else {
             return false;
         };
-        let point = BBox {
-            min_lon: m.lon,
-            min_lat: m.lat,
-            max_lon: m.lon,
-            max_lat: m.lat,
-        };
-        let acc = slot.get_or_insert_with(|| Acc {
-            count: 0,
-            sum_lon: 0.0,
-            sum_lat: 0.0,
-            by_category: [0; 3],
-            approximate: 0,
-            bbox: point,
-            keys: Vec::new(),
-        });
-        acc.count += 1;
-        acc.sum_lon += m.lon;
-        acc.sum_lat += m.lat;
-        acc.by_category[rank] += 1;
-        acc.approximate += u64::from(m.approximate);
-        acc.bbox = acc.bbox.union(&point);
-        if acc.count as usize <= MAX_IDS {
-            acc.keys.push(m.key);
-        } else if !acc.keys.is_empty() {
-            acc.keys = Vec::new();
+        match slot {
+            Some(sum) => sum.merge(s),
+            None => *slot = Some(s.clone()),
         }
         true
     }
@@ -688,6 +747,56 @@ mod tests {
         .unwrap();
         assert!(!bytes.is_empty());
         assert!(encode(&[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn sums_of_deeper_cells_bin_as_their_sites_do() {
+        let t = TileId::new(9, 413, 224).unwrap();
+        let b = t.bounds();
+        let mut seed = 3_u64;
+        let mut unit = || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 11) as f64 / (1_u64 << 53) as f64
+        };
+        let mut markers: Vec<Marker> = (0..300)
+            .map(|k| Marker {
+                key: k,
+                lon: b.min_lon + unit() * (b.max_lon - b.min_lon),
+                lat: b.min_lat + unit() * (b.max_lat - b.min_lat),
+                category: Category::ALL[(k % 3) as usize],
+                approximate: k % 5 == 0,
+            })
+            .collect();
+        // A few stacked on one point, a small cluster.
+        markers.extend((300..304).map(|k| marker(k, b.min_lon + 0.01, b.max_lat - 0.01)));
+        let mut direct = Binner::new(t);
+        let mut sums: Vec<(CellAddress, CellSum)> = Vec::new();
+        for m in &markers {
+            let a = CellAddress::of(m.lon, m.lat);
+            assert!(direct.add_at(a, m));
+            let cell = a.cell_range(13).start;
+            match sums.iter_mut().find(|(c, _)| *c == cell) {
+                Some((_, s)) => s.add(m),
+                None => sums.push((cell, CellSum::of(m))),
+            }
+        }
+        let mut summed = Binner::new(t);
+        for (a, s) in &sums {
+            assert!(summed.add_sum(*a, s));
+        }
+        let (mut d, mut s) = (direct.finish(), summed.finish());
+        assert_eq!(d.len(), s.len());
+        for (d, s) in d.iter_mut().zip(s.iter_mut()) {
+            d.keys.sort_unstable();
+            s.keys.sort_unstable();
+            assert_eq!(
+                (d.count, d.by_category, d.approximate),
+                (s.count, s.by_category, s.approximate)
+            );
+            assert_eq!((d.bbox, &d.keys), (s.bbox, &s.keys));
+            assert!((d.x - s.x).abs() < 1e-6 && (d.y - s.y).abs() < 1e-6);
+        }
+        assert!(d.iter().any(|g| g.count > 1 && !g.keys.is_empty()));
     }
 
     /// The even bits of `k` gathered (the inverse of `spread`).

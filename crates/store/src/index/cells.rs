@@ -7,10 +7,16 @@
 //! positions (4 bytes a site) to test the filter's verdicts, and the marker and flags of the
 //! sites that pass. 29 bytes a located site in all.
 //!
-//! Kept by [`super::listing::ListIndex`]: appended to and sorted once by a load, renumbered and
-//! spliced by a single-site change.
+//! Tiles without a filter at zoom [`SUMMED_ZOOM`] or below (each holding a large share of all
+//! sites) are binned from sums kept per cell of the tiles of [`SUMMED_ZOOM`] instead: a few
+//! thousand sums rather than every site. The sums are the tiles' own arithmetic
+//! ([`CellSum`]), so the features are the same.
+//!
+//! Kept by [`super::listing::ListIndex`]: appended to and sorted once by a load (which then
+//! sums the cells), renumbered and spliced by a single-site change (which sums again the one or
+//! two cells it touched).
 
-use atlas_core::tiles::{CellAddress, TileId};
+use atlas_core::tiles::{CellAddress, CellSum, Marker, TileId};
 use atlas_core::{Category, Labelled};
 use std::ops::RangeInclusive;
 
@@ -35,7 +41,13 @@ pub(crate) struct CellOrder {
     markers: Vec<[f64; 2]>,
     /// The category's rank in [`Category::ALL`] in the low bits, [`APPROXIMATE`] above.
     flags: Vec<u8>,
+    /// Per non-empty cell of the tiles of [`SUMMED_ZOOM`], by address: the cell's first
+    /// address and its sites summed up (keys: `sites.pk`).
+    sums: Vec<(CellAddress, CellSum)>,
 }
+
+/// The deepest zoom whose tiles without a filter are binned from [`CellOrder::sums`].
+pub(crate) const SUMMED_ZOOM: u8 = 12;
 
 /// The flag of an approximate location.
 const APPROXIMATE: u8 = 1 << 4;
@@ -45,6 +57,19 @@ pub(crate) struct Run<'a> {
     pub pos: &'a [u32],
     order: &'a CellOrder,
     start: usize,
+}
+
+impl CellSite {
+    /// The site as the tiles bin it, with key `key`.
+    pub(crate) fn marker_keyed(&self, key: i64) -> Marker {
+        Marker {
+            key,
+            lon: self.marker[0],
+            lat: self.marker[1],
+            category: self.category,
+            approximate: self.approximate,
+        }
+    }
 }
 
 impl Run<'_> {
@@ -80,7 +105,70 @@ impl CellOrder {
             pos: permuted(&self.pos, &order),
             markers: permuted(&self.markers, &order),
             flags: permuted(&self.flags, &order),
+            sums: Vec::new(),
         };
+    }
+
+    /// Sums every cell of the tiles of [`SUMMED_ZOOM`] (after [`CellOrder::sort`]); `key`
+    /// gives the key of a list position.
+    pub(crate) fn sum_cells(&mut self, key: impl Fn(u32) -> i64) {
+        let mut sums: Vec<(CellAddress, CellSum)> = Vec::new();
+        for k in 0..self.pos.len() {
+            let Some(m) = self.marker(k, &key) else {
+                continue;
+            };
+            let cell = self.addresses[k].cell_range(SUMMED_ZOOM).start;
+            match sums.last_mut() {
+                Some((a, sum)) if *a == cell => sum.add(&m),
+                _ => sums.push((cell, CellSum::of(&m))),
+            }
+        }
+        self.sums = sums;
+    }
+
+    /// Sums again the cell of [`SUMMED_ZOOM`] holding `address` from its sites.
+    pub(crate) fn resum(&mut self, address: CellAddress, key: impl Fn(u32) -> i64) {
+        let cell = address.cell_range(SUMMED_ZOOM);
+        let start = self.addresses.partition_point(|a| *a < cell.start);
+        let end = start + self.addresses[start..].partition_point(|a| *a < cell.end);
+        let mut sum: Option<CellSum> = None;
+        for k in start..end {
+            let Some(m) = self.marker(k, &key) else {
+                continue;
+            };
+            match &mut sum {
+                Some(s) => s.add(&m),
+                None => sum = Some(CellSum::of(&m)),
+            }
+        }
+        let at = self.sums.partition_point(|(a, _)| *a < cell.start);
+        let there = self.sums.get(at).is_some_and(|(a, _)| *a == cell.start);
+        match (sum, there) {
+            (Some(s), true) => self.sums[at].1 = s,
+            (Some(s), false) => self.sums.insert(at, (cell.start, s)),
+            (None, true) => {
+                self.sums.remove(at);
+            }
+            (None, false) => {}
+        }
+    }
+
+    /// The sums of the cells of [`SUMMED_ZOOM`] in tile `t` (of that zoom or below).
+    pub(crate) fn sums_in(&self, t: TileId) -> &[(CellAddress, CellSum)] {
+        let r = t.addresses();
+        let start = self.sums.partition_point(|(a, _)| *a < r.start);
+        let end = start + self.sums[start..].partition_point(|(a, _)| *a < r.end);
+        &self.sums[start..end]
+    }
+
+    /// The marker of the site at index `k`, keyed by `key` of its list position.
+    fn marker(&self, k: usize, key: impl Fn(u32) -> i64) -> Option<Marker> {
+        let run = Run {
+            pos: &self.pos,
+            order: self,
+            start: 0,
+        };
+        run.site(k).map(|s| s.marker_keyed(key(s.pos)))
     }
 
     /// The sites whose markers lie in tile `t`, in address order.
@@ -96,16 +184,19 @@ impl CellOrder {
     }
 
     /// After a change of list positions: drops the site at position `gone` (if any), and adds
-    /// `by` (±1) to the positions in `moved` (if any). One pass.
+    /// `by` (±1) to the positions in `moved` (if any). One pass. Returns the dropped site's
+    /// address (its cell's sum is the caller's to redo).
     pub(crate) fn renumber(
         &mut self,
         gone: Option<u32>,
         moved: Option<(RangeInclusive<u32>, i32)>,
-    ) {
+    ) -> Option<CellAddress> {
         let mut kept = 0;
+        let mut dropped = None;
         for k in 0..self.pos.len() {
             let mut p = self.pos[k];
             if Some(p) == gone {
+                dropped = Some(self.addresses[k]);
                 continue;
             }
             if let Some((range, by)) = &moved {
@@ -123,6 +214,7 @@ impl CellOrder {
         self.addresses.truncate(kept);
         self.markers.truncate(kept);
         self.flags.truncate(kept);
+        dropped
     }
 
     /// Inserts a site at its place in the order.

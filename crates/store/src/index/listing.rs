@@ -28,10 +28,10 @@
 //! verdicts of the last filters asked.
 
 use crate::error::Result;
-use crate::index::cells::{CellOrder, CellSite};
+use crate::index::cells::{CellOrder, CellSite, SUMMED_ZOOM};
 use crate::index::dicts::{Verdicts, Version};
 use crate::{sql, Store};
-use atlas_core::tiles::{Binner, CellAddress, CellGroup, Marker, TileId};
+use atlas_core::tiles::{Binner, CellAddress, CellGroup, TileId};
 use atlas_core::{Category, Labelled, LocationPrecision, SiteFilter};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -427,6 +427,11 @@ fn category_of_rank(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Categor
         .ok_or(rusqlite::Error::IntegralValueOutOfRange(i, rank))
 }
 
+/// The key at list position `p` of `pks`.
+fn key_at(pks: &[i64], p: u32) -> i64 {
+    pks.get(p as usize).copied().unwrap_or_default()
+}
+
 /// What the cell order keeps of a located entry at list position `pos`.
 fn cell_site(e: &Entry, pos: u32) -> Option<CellSite> {
     let m = e.marker?;
@@ -486,6 +491,8 @@ impl ListIndex {
             ix.push(&Entry::from_row(r, 0)?);
         }
         ix.cells.sort();
+        let pks = &ix.pks;
+        ix.cells.sum_cells(|p| key_at(pks, p));
         Ok(ix)
     }
 
@@ -579,12 +586,13 @@ impl ListIndex {
                 self.grid.remove(pos32(i)?, &b);
             }
         }
+        let mut dropped = None;
         let target = match (from, next, to) {
             (Some(i), None, _) => {
                 let i32 = pos32(i)?;
                 self.remove(i);
                 self.grid.shift(i32 + 1, last, -1);
-                self.cells.renumber(Some(i32), Some((i32 + 1..=last, -1)));
+                dropped = self.cells.renumber(Some(i32), Some((i32 + 1..=last, -1)));
                 None
             }
             (None, Some(j), Some(p)) => {
@@ -598,7 +606,7 @@ impl ListIndex {
                 let j = if i < s { s - 1 } else { s };
                 let (i32, j32) = (pos32(i)?, pos32(j)?);
                 if j == i {
-                    self.cells.renumber(Some(i32), None);
+                    dropped = self.cells.renumber(Some(i32), None);
                     self.write(j, &p.entry, Place::Replace);
                 } else {
                     let (moved, by) = if i < j {
@@ -607,7 +615,7 @@ impl ListIndex {
                         (j32..=i32 - 1, 1)
                     };
                     self.grid.shift(*moved.start(), *moved.end(), by);
-                    self.cells.renumber(Some(i32), Some((moved, i32::from(by))));
+                    dropped = self.cells.renumber(Some(i32), Some((moved, i32::from(by))));
                     self.write(j, &p.entry, Place::MoveFrom(i));
                 }
                 Some((j, p))
@@ -621,7 +629,13 @@ impl ListIndex {
             }
             if let Some(c) = cell_site(&p.entry, j) {
                 self.cells.insert(c);
+                let pks = &self.pks;
+                self.cells.resum(c.address, |p| key_at(pks, p));
             }
+        }
+        if let Some(a) = dropped {
+            let pks = &self.pks;
+            self.cells.resum(a, |p| key_at(pks, p));
         }
         Some(())
     }
@@ -740,32 +754,29 @@ impl ListIndex {
 
 impl ListIndex {
     /// The sites passing `t` in tile `tile`, binned into its cells; keys are `sites.pk`. One
-    /// pass over the tile's run of the cell order.
+    /// pass over the tile's run of the cell order, or, without a filter down to
+    /// [`SUMMED_ZOOM`], over the sums of its cells of that zoom.
     pub(crate) fn bin_tile(&self, tile: TileId, t: &Passes) -> Vec<CellGroup> {
         let mut bin = Binner::new(tile);
+        if t.sites.is_none() && tile.z <= SUMMED_ZOOM {
+            for (a, sum) in self.cells.sums_in(tile) {
+                bin.add_sum(*a, sum);
+            }
+            return bin.finish();
+        }
         let run = self.cells.in_tile(tile);
         for (i, &pos) in run.pos.iter().enumerate() {
             if !t.get(pos as usize) {
                 continue;
             }
-            let Some(s) = run.site(i) else { continue };
-            bin.add_at(
-                s.address,
-                &Marker {
-                    // The list position stands for the key until the groups are made.
-                    key: i64::from(s.pos),
-                    lon: s.marker[0],
-                    lat: s.marker[1],
-                    category: s.category,
-                    approximate: s.approximate,
-                },
-            );
+            if let Some(s) = run.site(i) {
+                // The list position stands for the key until the groups are made.
+                bin.add_at(s.address, &s.marker_keyed(i64::from(s.pos)));
+            }
         }
         let mut groups = bin.finish();
         for k in groups.iter_mut().flat_map(|g| g.keys.iter_mut()) {
-            if let Some(pk) = usize::try_from(*k).ok().and_then(|i| self.pks.get(i)) {
-                *k = *pk;
-            }
+            *k = u32::try_from(*k).map_or(*k, |p| key_at(&self.pks, p));
         }
         groups
     }
