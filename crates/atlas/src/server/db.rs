@@ -69,7 +69,8 @@ impl Pool {
     /// Opens the writer and `readers` read-only connections on the file at `path`, and starts
     /// the first build of their shared list index in the background (on a thread and a
     /// connection of its own). At start (`today` given) a missing or empty database is created
-    /// with the default dataset; a file that replaced the first one is opened as it is.
+    /// with the default dataset; a file that replaced the first one is opened as it is, once
+    /// [`atlas_store::check_database`] accepts it (else `corrupt_database`).
     fn open(
         path: &Path,
         readers: usize,
@@ -83,7 +84,14 @@ impl Pool {
         };
         let mut writer = match today {
             Some(_) => Store::open(path)?,
-            None => Store::open_existing(path)?,
+            None => {
+                // A file put in its place must be an atlas database: never make one of it.
+                atlas_store::check_database(path).map_err(|e| StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    detail: e.to_string(),
+                })?;
+                Store::open_existing(path)?
+            }
         };
         let file = FileId::of(path)?;
         if before.is_some_and(|b| b != file) {

@@ -103,30 +103,44 @@ async fn name_of(app: &TestApp, id: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_database_moved_away_answers_503_until_it_is_moved_back() {
+async fn the_database_moved_away_answers_503_until_it_is_moved_back_and_nothing_else_is_served() {
     let app = spawn_app().await;
     let token = app.editor().await;
     let (path, away) = (db_path(&app), db_path(&app).with_extension("away"));
-    let before = app.json("/api/v1/sites?limit=1000").await;
-    let etag = crate::helpers::etag_of(&app, "/api/v1/sites?limit=1000").await;
+    let sites = "/api/v1/sites?limit=1000";
+    let before = app.json(sites).await;
+    let etag = crate::helpers::etag_of(&app, sites).await;
 
     std::fs::rename(&path, &away).unwrap();
     assert_missing(&app, &token).await;
-
     std::fs::rename(&away, &path).unwrap();
-    assert_eq!(app.json("/api/v1/sites?limit=1000").await, before);
-    // The same file: the same data, the same tag.
-    let r = app
-        .get_if_none_match("/api/v1/sites?limit=1000", &etag)
-        .await;
+    assert_eq!(app.json(sites).await, before);
+    // The same file, never closed: the same data under the same tag.
+    let r = app.get_if_none_match(sites, &etag).await;
     assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
-    app.patch(
-        "gdupt",
-        &token,
-        None,
-        &json!({"properties": {"notes": "回来了"}}),
-    )
-    .await;
+
+    // Something else in its place is served as nothing, and not made a database of.
+    std::fs::rename(&path, &away).unwrap();
+    std::fs::write(&path, b"not a database").unwrap();
+    let message = app
+        .assert_error(sites, StatusCode::SERVICE_UNAVAILABLE, "corrupt_database")
+        .await;
+    assert!(message.contains("restore"), "{message}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"not a database");
+    std::fs::rename(&away, &path).unwrap();
+    assert_eq!(app.json(sites).await, before);
+    // Opened anew (after another file): under new tags.
+    let r = app.get_if_none_match(sites, &etag).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let a = app
+        .patch(
+            "gdupt",
+            &token,
+            None,
+            &json!({"properties": {"notes": "回来了"}}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!(
         app.json("/api/v1/sites/gdupt").await["properties"]["notes"],
         "回来了"
