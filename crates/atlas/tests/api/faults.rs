@@ -217,3 +217,57 @@ async fn a_deleted_database_answers_503_and_a_backup_renamed_in_is_served_whole(
     drop(alone);
     atlas_store::check_database(&path).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_database_replaced_under_concurrent_reads_never_fails_them_otherwise() {
+    let app = std::sync::Arc::new(spawn_app().await);
+    let path = db_path(&app);
+    let copy = path.with_file_name("copy.db");
+    let to = copy.clone();
+    app.server
+        .state
+        .db
+        .read(move |s| Ok(s.backup_to(&to)?))
+        .await
+        .unwrap();
+    {
+        let mut store = atlas_store::Store::open(&copy).unwrap();
+        store
+            .import_sites(&atlas_store::synth::sites(200, 4))
+            .unwrap();
+    }
+    let before = app.json("/api/v1/facets").await;
+    let readers: Vec<_> = (0..8)
+        .map(|i| {
+            let app = std::sync::Arc::clone(&app);
+            tokio::spawn(async move {
+                let mut statuses = Vec::new();
+                for j in 0..40 {
+                    let path = match (i + j) % 3 {
+                        0 => "/api/v1/facets",
+                        1 => "/api/v1/sites?limit=50",
+                        _ => "/tiles/sites/8/207/111.mvt",
+                    };
+                    statuses.push(app.get(path).await.status());
+                }
+                statuses
+            })
+        })
+        .collect();
+    tokio::task::yield_now().await;
+    std::fs::rename(&copy, &path).unwrap();
+    for r in readers {
+        for status in r.await.unwrap() {
+            // The old file or the new one: never an error.
+            assert_eq!(status, StatusCode::OK);
+        }
+    }
+    let after = app.json("/api/v1/facets").await;
+    assert_ne!(after, before);
+    let total = |f: &serde_json::Value| f["total"].as_u64();
+    assert_eq!(
+        total(&after).zip(total(&before)).map(|(a, b)| a - b),
+        Some(200),
+        "{after}"
+    );
+}
