@@ -379,6 +379,97 @@ fn a_backup_killed_with_sigkill_leaves_no_backup_or_a_whole_one() {
     atlas_store::check_database(&dest).unwrap();
 }
 
+/// Runs `script` with `sh` in a user and mount namespace of its own (`unshare -rm`), where it
+/// may mount a small tmpfs as a full disk; `None` where the system allows no such namespace
+/// (the script exits 99 where it may not mount).
+fn in_own_mounts(script: &str, db: &Path) -> Option<std::process::Output> {
+    let allowed = Command::new("unshare")
+        .args(["-rm", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !allowed {
+        return None;
+    }
+    let out = Command::new("unshare")
+        .args(["-rm", "sh", "-c", script])
+        .env("ATLAS", env!("CARGO_BIN_EXE_atlas"))
+        .env("ATLAS_DB", db)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    Some(out)
+}
+
+/// GET `url`: status and body.
+fn get(url: &str) -> (u16, String) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let r = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap()
+            .get(url)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    })
+}
+
+#[test]
+fn a_full_disk_during_a_backup_leaves_no_partial_file_and_says_so_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("atlas.db");
+    succeeds(atlas(&db).arg("init"));
+    let full = dir.path().join("small");
+    std::fs::create_dir(&full).unwrap();
+    let (mut server, url, _log) = serve(&db);
+    let sites = format!("{url}/api/v1/sites?limit=1000");
+    let before = get(&sites);
+    assert_eq!(before.0, 200);
+    let (survived, bytes) = (survivors(&db), std::fs::read(&db).unwrap());
+    assert!(
+        bytes.len() > 512 << 10,
+        "larger than the disk: {}",
+        bytes.len()
+    );
+
+    // A disk of 256 KiB: the copy fills it half-way.
+    let script = format!(
+        "mount -t tmpfs -o size=256k tmpfs '{}' || exit 99; \
+         \"$ATLAS\" backup '{}/backup.db'; echo \"exit=$?\"; ls -A '{}'",
+        full.display(),
+        full.display(),
+        full.display()
+    );
+    let out = in_own_mounts(&script, &db).filter(|o| o.status.code() != Some(99));
+    let Some(out) = out else {
+        eprintln!("skipped: no mount namespace (unshare -rm) with a tmpfs on this system");
+        server.kill().unwrap();
+        return;
+    };
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    // Exit 1, and nothing at all left on the full disk (no backup, no partial file).
+    assert_eq!(stdout.trim(), "exit=1", "{stderr}");
+    assert!(stderr.contains("备份未完成"), "{stderr}");
+    assert!(stderr.contains("磁盘已满"), "{stderr}");
+    assert_eq!(stderr.matches("full").count(), 1, "said once: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+
+    // The database is untouched and the server goes on serving it.
+    assert_eq!(get(&sites), before);
+    assert_eq!(survivors(&db), survived);
+    assert_eq!(std::fs::read(&db).unwrap(), bytes);
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
 #[test]
 fn a_restore_killed_with_sigkill_leaves_the_old_database_or_the_new_one() {
     let dir = tempfile::tempdir().unwrap();

@@ -24,6 +24,8 @@ pub enum ErrorKind {
     Full,
     /// The database file is damaged or is not a database: restore a backup.
     Corrupt,
+    /// The database file is gone from its path (deleted or moved away): put it back.
+    Missing,
     /// A fault of the database, the build or the environment, not of the caller.
     Internal,
 }
@@ -42,6 +44,15 @@ pub enum StoreError {
         /// The database file.
         path: std::path::PathBuf,
         /// SQLite's words.
+        detail: String,
+    },
+    /// The database file is no longer at `path` (deleted or moved away under a running server).
+    #[error("数据库文件不见了 the database file {} is missing ({detail}); put it back, or copy the \
+             last backup to that path", .path.display())]
+    DatabaseMissing {
+        /// The database file's path.
+        path: std::path::PathBuf,
+        /// What the file system said.
         detail: String,
     },
     /// The schema could not be brought up to date.
@@ -232,6 +243,7 @@ impl StoreError {
             Self::Sqlite(e) if is_full(e) => "disk_full",
             Self::Sqlite(e) if is_corrupt(e) => "corrupt_database",
             Self::Corrupt { .. } => "corrupt_database",
+            Self::DatabaseMissing { .. } => "database_missing",
             Self::Sqlite(_) => "database_error",
             Self::Stopped => "stopped",
             Self::Migration(_) => "migration_failed",
@@ -276,6 +288,7 @@ impl StoreError {
             Self::Sqlite(e) if is_full(e) => ErrorKind::Full,
             Self::Sqlite(e) if is_corrupt(e) => ErrorKind::Corrupt,
             Self::Corrupt { .. } => ErrorKind::Corrupt,
+            Self::DatabaseMissing { .. } => ErrorKind::Missing,
             Self::UnknownChain { .. } | Self::UnknownLink { .. } | Self::UnknownTown { .. } => {
                 ErrorKind::InvalidFilter
             }

@@ -62,11 +62,28 @@ impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        Self::open_rw(path).map_err(|e| e.opening(path))
+        Self::open_rw(path, OpenFlags::default()).map_err(|e| e.opening(path))
     }
 
-    fn open_rw(path: &Path) -> Result<Self> {
-        let mut conn = Connection::open(path)?;
+    /// Opens the existing database at `path` read-write, never creating one (a file that
+    /// vanished is [`StoreError::DatabaseMissing`]), and brings its schema up to date.
+    pub fn open_existing(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let flags = OpenFlags::default() - OpenFlags::SQLITE_OPEN_CREATE;
+        Self::open_rw(path, flags).map_err(|e| {
+            if path.exists() {
+                e.opening(path)
+            } else {
+                StoreError::DatabaseMissing {
+                    path: path.to_path_buf(),
+                    detail: e.to_string(),
+                }
+            }
+        })
+    }
+
+    fn open_rw(path: &Path, flags: OpenFlags) -> Result<Self> {
+        let mut conn = Connection::open_with_flags(path, flags)?;
         // Only a new, empty database takes it (before WAL is set): an existing one keeps its own.
         conn.pragma_update(None, "page_size", PAGE_BYTES)?;
         let mode: String =
@@ -226,6 +243,17 @@ impl Store {
             |r| r.get(0),
         )?;
         Ok(())
+    }
+
+    /// Closes the connection after copying the write-ahead log into the database file and
+    /// emptying the log (`wal_checkpoint(TRUNCATE)`), so no frame of this file is left in a log
+    /// that another file renamed into its path would find. The last connection to a file: the
+    /// others must be closed first.
+    pub fn close_checkpointed(self) -> Result<()> {
+        let _: i64 = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+        self.conn.close().map_err(|(_, e)| StoreError::from(e))
     }
 
     /// Lets SQLite refresh its planner statistics when they are stale (cheap when they are not).

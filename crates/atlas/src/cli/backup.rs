@@ -18,9 +18,14 @@ pub fn run(db: &Path, file: &Path, force: bool) -> Result<ExitCode> {
         );
     }
     let store = super::open_existing(db)?;
-    store
-        .backup_to(file)
-        .with_context(|| format!("backing up {} to {}", db.display(), file.display()))?;
+    store.backup_to(file).with_context(|| {
+        format!(
+            "备份未完成 backing up {} to {} failed (the database is untouched, no partial \
+                 backup is left)",
+            db.display(),
+            file.display()
+        )
+    })?;
     let copy = atlas_store::Store::open_readonly(file)
         .with_context(|| format!("opening the backup {}", file.display()))?;
     let sites = copy.count(&SiteFilter::default())?;

@@ -5,7 +5,9 @@
 //!
 //! # `ETag`, `304`, `Cache-Control`
 //! Data GETs carry a weak `ETag` made of the data version, a per-process nonce (so a restart, a
-//! new build or another database file never reuses a tag) and a hash of the route with its
+//! new build or another database file never reuses a tag), the generation of the server's
+//! database file (a file renamed into its path under the running server starts a new one, see
+//! [`super::db::Db::generation`]) and a hash of the route with its
 //! *normalised* query (the parsed filter written back in canonical form, the effective limit
 //! and offset, the link base). A request whose `If-None-Match` holds the current tag gets `304
 //! Not Modified` after one indexed lookup, without running its query (see
@@ -29,6 +31,7 @@ use atlas_store::{Store, StoreError};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// `Cache-Control` of data GETs (see the module documentation).
@@ -48,10 +51,13 @@ pub const TILE_KEEP_AFTER: std::time::Duration = std::time::Duration::from_milli
 /// At most this many bytes of kept tiles; past it, the kept tiles are dropped.
 const TILE_BYTES: usize = 8 << 20;
 
+/// A data version within one generation of the database file: equal stamps, equal data.
+type Stamp = (u64, u64);
+
 /// What is kept for one data version.
 #[derive(Debug, Default)]
 struct Entry {
-    version: u64,
+    stamp: Stamp,
     reference: Option<Arc<Reference>>,
     extents: Option<Arc<Extents>>,
     /// Costly vector tiles by route key (tile and canonical filter), with their total size.
@@ -63,20 +69,16 @@ struct Entry {
 #[derive(Debug)]
 pub struct Cache {
     nonce: u64,
+    /// The generation of the database file ([`super::db::Db::generation`]).
+    generation: Arc<AtomicU64>,
     entry: Mutex<Entry>,
     /// Exports running at once (each holds a database reader for its whole duration).
     pub(crate) exports: Arc<tokio::sync::Semaphore>,
 }
 
-impl Default for Cache {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Cache {
-    /// An empty cache with a fresh nonce.
-    pub fn new() -> Self {
+    /// An empty cache with a fresh nonce, over the database file generations `generation`.
+    pub fn new(generation: Arc<AtomicU64>) -> Self {
         let t = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -85,6 +87,7 @@ impl Cache {
             nonce: fnv1a(
                 format!("{t}-{}-{}", std::process::id(), env!("CARGO_PKG_VERSION")).as_bytes(),
             ),
+            generation,
             entry: Mutex::new(Entry::default()),
             exports: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_EXPORTS)),
         }
@@ -92,11 +95,18 @@ impl Cache {
 
     /// The weak ETag of `key` at data version `version`.
     pub fn etag(&self, version: u64, key: &str) -> String {
+        let (generation, version) = self.stamp(version);
         format!(
-            "W/\"{:08x}-{version}-{:016x}\"",
+            "W/\"{:08x}-{generation}.{version}-{:016x}\"",
             self.nonce & 0xffff_ffff,
             fnv1a(key.as_bytes())
         )
+    }
+
+    /// `version` within the current generation of the database file (read under the
+    /// database's lock, so it is the generation of the connection that read `version`).
+    fn stamp(&self, version: u64) -> Stamp {
+        (self.generation.load(Ordering::SeqCst), version)
     }
 
     /// Returns what `pick` finds for `version`, or computes it with `make` and keeps it
@@ -109,8 +119,9 @@ impl Cache {
         put: impl FnOnce(&mut Entry, Arc<T>),
         make: impl FnOnce() -> ApiResult<T>,
     ) -> ApiResult<Arc<T>> {
+        let stamp = self.stamp(version);
         if let Ok(entry) = self.entry.lock() {
-            if entry.version == version {
+            if entry.stamp == stamp {
                 if let Some(hit) = pick(&entry) {
                     return Ok(hit);
                 }
@@ -118,9 +129,9 @@ impl Cache {
         }
         let value = Arc::new(make()?);
         if let Ok(mut entry) = self.entry.lock() {
-            if entry.version != version {
+            if entry.stamp != stamp {
                 *entry = Entry {
-                    version,
+                    stamp,
                     ..Entry::default()
                 };
             }
@@ -178,8 +189,9 @@ impl Cache {
         key: &str,
         make: impl FnOnce() -> ApiResult<Vec<u8>>,
     ) -> ApiResult<Arc<Vec<u8>>> {
+        let stamp = self.stamp(version);
         if let Ok(entry) = self.entry.lock() {
-            if entry.version == version {
+            if entry.stamp == stamp {
                 if let Some(hit) = entry.tiles.get(key) {
                     return Ok(Arc::clone(hit));
                 }
@@ -189,9 +201,9 @@ impl Cache {
         let bytes = Arc::new(make()?);
         if started.elapsed() >= TILE_KEEP_AFTER {
             if let Ok(mut entry) = self.entry.lock() {
-                if entry.version != version {
+                if entry.stamp != stamp {
                     *entry = Entry {
-                        version,
+                        stamp,
                         ..Entry::default()
                     };
                 }

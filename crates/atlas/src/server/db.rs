@@ -11,25 +11,33 @@
 //! ([`SharedIndex`]): built once in the background at start (reads take the SQL path until it
 //! is ready, never waiting for it), moved in place by every single-site change of the writer,
 //! rebuilt in the background after an import.
+//!
+//! The connections stay open on the file they opened, even when its path is deleted or
+//! another file is renamed into it: before each call one `stat` of the path ([`FileId`])
+//! tells. A missing file answers `503 database_missing` until it is back; another file
+//! (a restored backup) gets a new pool, list index and generation (see [`Db::current`]).
 
 use super::error::ApiError;
-use atlas_store::{Checkpointer, SharedIndex, Store, StoreError};
+use atlas_core::clock::Clock;
+use atlas_store::{Checkpointer, FileId, FileState, SharedIndex, Store, StoreError};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedRwLockReadGuard, RwLock, Semaphore};
 
 /// Default time limit of one database call.
 pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A pool of stores: `readers` read-only connections and one writer.
+/// The connections open on one database file, and what is built from that file: `readers`
+/// read-only connections, one writer, the list index they share and the checkpointer.
 #[derive(Debug)]
-pub struct Db {
-    path: PathBuf,
+struct Pool {
+    /// The file they are open on.
+    file: FileId,
     readers: Mutex<Vec<Store>>,
     permits: Arc<Semaphore>,
     writer: tokio::sync::Mutex<Option<Store>>,
-    timeout: Duration,
     /// The list index every connection shares.
     index: Arc<SharedIndex>,
     /// Checkpoints the write-ahead log after writes, off the writer's path (`None`: the
@@ -37,22 +45,67 @@ pub struct Db {
     checkpoints: Option<Checkpointer>,
 }
 
-impl Db {
-    /// Opens the database (creating it with the default dataset when missing or empty) and
-    /// `readers` read-only connections, all attached to one shared list index whose first
-    /// build starts in the background (on a thread and a connection of its own).
-    pub fn open(
+/// A pool of stores on the database file at a path, reopened when another file takes the
+/// path's place (see [`Db::current`]).
+#[derive(Debug)]
+pub struct Db {
+    path: PathBuf,
+    readers: usize,
+    timeout: Duration,
+    clock: Clock,
+    /// The pool on the file the path names (`None` after a file that replaced it failed to
+    /// open). Every call holds a read lock for as long as it uses a connection; reopening holds
+    /// the write lock, so it waits for the calls on the old file to end.
+    pool: Arc<RwLock<Option<Pool>>>,
+    /// How many times the pool was reopened on another file: what was kept of the old file
+    /// (cached tiles, reference data, `ETag`s) is not reused for the new one.
+    generation: Arc<AtomicU64>,
+}
+
+/// A read lock on the current pool.
+type Current = OwnedRwLockReadGuard<Option<Pool>, Pool>;
+
+impl Pool {
+    /// Opens the writer and `readers` read-only connections on the file at `path`, and starts
+    /// the first build of their shared list index in the background (on a thread and a
+    /// connection of its own). At start (`today` given) a missing or empty database is created
+    /// with the default dataset; a file that replaced the first one is opened as it is, once
+    /// [`atlas_store::check_database`] accepts it (else `corrupt_database`).
+    fn open(
         path: &Path,
         readers: usize,
-        timeout: Duration,
-        today: chrono::NaiveDate,
-        clock: atlas_core::clock::Clock,
-    ) -> Result<Arc<Self>, StoreError> {
-        let mut writer = Store::open(path)?;
+        clock: Clock,
+        today: Option<chrono::NaiveDate>,
+    ) -> Result<Self, StoreError> {
+        let before = if today.is_some() {
+            None
+        } else {
+            Some(FileId::of(path)?)
+        };
+        let mut writer = match today {
+            Some(_) => Store::open(path)?,
+            None => {
+                // A file put in its place must be an atlas database: never make one of it.
+                atlas_store::check_database(path).map_err(|e| StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    detail: e.to_string(),
+                })?;
+                Store::open_existing(path)?
+            }
+        };
+        let file = FileId::of(path)?;
+        if before.is_some_and(|b| b != file) {
+            return Err(StoreError::DatabaseMissing {
+                path: path.to_path_buf(),
+                detail: "it was replaced again while being opened".into(),
+            });
+        }
         // The one writer stamps revisions and users with the server's clock.
         writer.set_clock(clock);
-        if writer.is_empty()? {
-            writer.load_default(today)?;
+        if let Some(today) = today {
+            if writer.is_empty()? {
+                writer.load_default(today)?;
+            }
         }
         let checkpoints = Checkpointer::start(path)?;
         if checkpoints.is_some() {
@@ -60,7 +113,6 @@ impl Db {
         }
         let index = SharedIndex::new(path);
         writer.attach_index(Arc::clone(&index));
-        let readers = readers.max(1);
         let pool = (0..readers)
             .map(|_| {
                 let mut reader = Store::open_readonly(path)?;
@@ -69,25 +121,27 @@ impl Db {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         index.start_build();
-        Ok(Arc::new(Self {
-            path: path.to_path_buf(),
+        Ok(Self {
+            file,
             readers: Mutex::new(pool),
             permits: Arc::new(Semaphore::new(readers)),
             writer: tokio::sync::Mutex::new(Some(writer)),
-            timeout,
             index,
             checkpoints,
-        }))
+        })
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// The list index every connection shares.
-    pub fn index(&self) -> &Arc<SharedIndex> {
-        &self.index
+    /// Closes every connection (blocking), the writer last, after it emptied the write-ahead
+    /// log into the old file: a log left at the path would otherwise be read as the new
+    /// file's.
+    fn close(self) -> Result<(), StoreError> {
+        self.index.wait_idle();
+        drop(self.checkpoints);
+        drop(self.readers);
+        match self.writer.into_inner() {
+            Some(writer) => writer.close_checkpointed(),
+            None => Ok(()),
+        }
     }
 
     /// Takes a reader out of the pool, waiting for a free slot; dropping the permit frees it.
@@ -105,22 +159,123 @@ impl Db {
         Ok((permit, store))
     }
 
+    /// Puts a reader back.
+    fn checkin(&self, store: Store) {
+        if let Ok(mut pool) = self.readers.lock() {
+            pool.push(store);
+        }
+    }
+}
+
+impl Db {
+    /// Opens the database (creating it with the default dataset when missing or empty) and
+    /// `readers` read-only connections, all attached to one shared list index whose first
+    /// build starts in the background (on a thread and a connection of its own).
+    pub fn open(
+        path: &Path,
+        readers: usize,
+        timeout: Duration,
+        today: chrono::NaiveDate,
+        clock: Clock,
+    ) -> Result<Arc<Self>, StoreError> {
+        let readers = readers.max(1);
+        let pool = Pool::open(path, readers, clock, Some(today))?;
+        Ok(Arc::new(Self {
+            path: path.to_path_buf(),
+            readers,
+            timeout,
+            clock,
+            pool: Arc::new(RwLock::new(Some(pool))),
+            generation: Arc::new(AtomicU64::new(0)),
+        }))
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How many times the pool was reopened on another file, shared with whatever keeps
+    /// things per data version (the cache): a data version means the same data only within
+    /// one generation.
+    pub fn generation(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.generation)
+    }
+
+    /// The list index every connection of the current pool shares (`None` while no pool is
+    /// open).
+    pub async fn index(&self) -> Option<Arc<SharedIndex>> {
+        let pool = self.pool.read().await;
+        pool.as_ref().map(|p| Arc::clone(&p.index))
+    }
+
+    /// The pool on the file the path names now: the one check of the file's identity, one
+    /// `stat` before each call. A path naming no file is `503 database_missing` (the
+    /// connections stay open on the old file, and serve again once it is moved back); a path
+    /// naming another file (e.g. a restored backup renamed into place) is opened first.
+    async fn current(&self) -> Result<Current, ApiError> {
+        for _ in 0..2 {
+            let guard = Arc::clone(&self.pool).read_owned().await;
+            let same = match guard.as_ref() {
+                Some(pool) => pool.file.check(&self.path)? == FileState::Same,
+                None => false,
+            };
+            if same {
+                if let Ok(pool) = OwnedRwLockReadGuard::try_map(guard, Option::as_ref) {
+                    return Ok(pool);
+                }
+                continue;
+            }
+            drop(guard);
+            self.reopen().await?;
+        }
+        Err(ApiError::Unavailable(
+            "数据库文件正在更换，请稍后重试 the database file is being replaced; try again".into(),
+        ))
+    }
+
+    /// Closes the pool on the old file once every call on it has ended, and opens one on the
+    /// file the path names now, with a list index of its own; the generation moves on.
+    async fn reopen(&self) -> Result<(), ApiError> {
+        let mut guard = Arc::clone(&self.pool).write_owned().await;
+        // Another call may have reopened it while this one waited.
+        if let Some(pool) = guard.as_ref() {
+            if pool.file.check(&self.path)? == FileState::Same {
+                return Ok(());
+            }
+        }
+        let old = guard.take();
+        let (path, readers, clock) = (self.path.clone(), self.readers, self.clock);
+        let generation = Arc::clone(&self.generation);
+        tokio::task::spawn_blocking(move || {
+            if let Some(Err(e)) = old.map(Pool::close) {
+                tracing::warn!(error = %e, "closing the connections on the replaced database file");
+            }
+            let pool = Pool::open(&path, readers, clock, None)?;
+            generation.fetch_add(1, Ordering::SeqCst);
+            *guard = Some(pool);
+            tracing::warn!(path = %path.display(), "the database file was replaced; reopened on the new one");
+            Ok(())
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+    }
+
     /// Runs `f` with a read-only store on a blocking thread, within the time limit.
     pub async fn read<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
     {
-        let (permit, store) = self.checkout().await?;
+        let pool = self.current().await?;
+        let (permit, store) = pool.checkout().await?;
         let interrupt = store.interrupt_handle();
-        let this = Arc::clone(self);
-        // The permit travels with the connection: after a timeout the slot stays taken until
-        // the interrupted statement has really stopped and the connection is back in the pool.
+        // The permit and the lock on the pool travel with the connection: after a timeout the
+        // slot stays taken until the interrupted statement has really stopped and the
+        // connection is back in the pool.
         let task = tokio::task::spawn_blocking(move || {
             let out = f(&store);
-            if let Ok(mut pool) = this.readers.lock() {
-                pool.push(store);
-            }
+            pool.checkin(store);
             drop(permit);
             out
         });
@@ -140,7 +295,8 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut Store) -> Result<T, ApiError> + Send + 'static,
     {
-        let mut guard = self.writer.lock().await;
+        let pool = self.current().await?;
+        let mut guard = pool.writer.lock().await;
         let mut store = guard
             .take()
             .ok_or_else(|| ApiError::internal("writer missing"))?;
@@ -151,7 +307,7 @@ impl Db {
         .await
         .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?;
         *guard = Some(store);
-        if let Some(c) = &self.checkpoints {
+        if let Some(c) = &pool.checkpoints {
             c.nudge();
         }
         out
@@ -164,13 +320,11 @@ impl Db {
     where
         F: FnOnce(&Store) + Send + 'static,
     {
-        let (permit, store) = self.checkout().await?;
-        let this = Arc::clone(self);
+        let pool = self.current().await?;
+        let (permit, store) = pool.checkout().await?;
         tokio::task::spawn_blocking(move || {
             f(&store);
-            if let Ok(mut pool) = this.readers.lock() {
-                pool.push(store);
-            }
+            pool.checkin(store);
             drop(permit);
         });
         Ok(())
@@ -281,7 +435,7 @@ mod tests {
         };
         let before = on_every_reader(&db, readers, ids.clone()).await;
         assert!(before.iter().all(|b| *b == before[0] && b.1 >= 50));
-        let index = Arc::clone(db.index());
+        let index = db.index().await.unwrap();
         let built = tokio::task::spawn_blocking(move || index.wait_idle())
             .await
             .unwrap();
@@ -319,8 +473,8 @@ mod tests {
             "{seen:?}"
         );
         // Moved in place: no second build, and at the new version.
-        assert_eq!(db.index().builds(), 1);
-        assert_eq!(db.index().version(), Some(version + 1));
+        assert_eq!(db.index().await.unwrap().builds(), 1);
+        assert_eq!(db.index().await.unwrap().version(), Some(version + 1));
 
         // An import: every reader's next read has it (on the SQL path until the index is
         // rebuilt, once, in the background).
@@ -345,11 +499,11 @@ mod tests {
         })
         .await;
         assert!(seen.iter().all(|s| *s == want));
-        let index = Arc::clone(db.index());
+        let index = db.index().await.unwrap();
         let built = tokio::task::spawn_blocking(move || index.wait_idle())
             .await
             .unwrap();
         assert_eq!(built, Some(version + 2));
-        assert_eq!(db.index().builds(), 2);
+        assert_eq!(db.index().await.unwrap().builds(), 2);
     }
 }

@@ -346,6 +346,13 @@ fn store_answer(e: &StoreError) -> (StatusCode, &'static str, String) {
              last backup (atlas restore)"
                 .into(),
         ),
+        ErrorKind::Missing => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            e.code(),
+            "数据库文件不见了 the database file is missing (deleted or moved away); the \
+             administrator must put it back or restore the last backup"
+                .into(),
+        ),
         ErrorKind::Internal => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",

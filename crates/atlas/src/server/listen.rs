@@ -113,14 +113,17 @@ fn refuse(mut stream: TcpStream, refusals: &Arc<Semaphore>) {
     });
 }
 
-/// The whole HTTP/1.1 response of a refused connection.
+/// The whole HTTP/1.1 response of a refused connection, with the security headers every
+/// response of the router carries ([`super::headers`]; the strict policy: it is JSON).
 fn too_many_connections() -> String {
     let body = ApiError::TooManyConnections.json_body();
     format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
          content-length: {}\r\nretry-after: 1\r\ncache-control: no-store\r\n\
-         x-content-type-options: nosniff\r\nconnection: close\r\n\r\n{body}",
-        body.len()
+         content-security-policy: {}\r\nx-content-type-options: nosniff\r\n\
+         referrer-policy: no-referrer\r\nx-frame-options: DENY\r\nconnection: close\r\n\r\n{body}",
+        body.len(),
+        super::assets::STRICT_CSP
     )
 }
 

@@ -24,11 +24,12 @@ pub struct AppState {
 impl AppState {
     /// The state of a server over `db`.
     pub fn new(db: Arc<Db>, config: ServerConfig, clock: Clock) -> Self {
+        let cache = Arc::new(Cache::new(db.generation()));
         Self {
             db,
             config: Arc::new(config),
             auth: Arc::new(auth::Guard::new()),
-            cache: Arc::new(Cache::new()),
+            cache,
             clock,
         }
     }

@@ -253,6 +253,9 @@ async fn a_connection_past_the_cap_when_all_are_busy_gets_a_short_503() {
     let answer = until_closed(&mut s).await;
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     assert_eq!(error_code(&answer), "too_many_connections");
+    // The security headers of every other answer.
+    let head = answer.split("\r\n\r\n").next().unwrap_or_default();
+    crate::security::assert_security_headers("503 too_many_connections", &head.to_lowercase());
     assert!(answer.to_ascii_lowercase().contains("retry-after: 1"));
     // Once the uploads are gone, it is served again.
     drop(busy);

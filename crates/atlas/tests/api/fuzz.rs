@@ -1,4 +1,6 @@
-//! Random query strings never produce a 5xx, and every 4xx is the JSON error body.
+//! Random query strings never produce a 5xx, and every 4xx is the JSON error body: made from
+//! the filter's parameters and odd values, and from the inputs of the query parser's fuzz
+//! target (`fuzz/corpus/query`, mutated as a fuzzer does), sent through the HTTP layer.
 
 use crate::helpers::{error_of, spawn_app};
 use atlas_core::filter::FILTER_PARAMS;
@@ -219,6 +221,85 @@ async fn random_queries_to_the_chain_and_matching_routes_never_cause_a_server_er
     let keys = match_keys();
     random_queries(CHAIN_ROUTES, 250, 20, || {
         random_query_with(&mut g, &keys, MATCH_VALUES)
+    })
+    .await;
+}
+
+/// The query parser fuzz target's corpus: the inputs its coverage-guided runs start from.
+fn fuzz_corpus() -> Vec<Vec<u8>> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/corpus/query");
+    let mut inputs: Vec<Vec<u8>> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    inputs.sort();
+    inputs
+}
+
+/// `input` changed the way a fuzzer changes its inputs: bytes replaced, removed or repeated,
+/// and a piece of `other` spliced in.
+fn mutate(g: &mut Lcg, input: &[u8], other: &[u8]) -> Vec<u8> {
+    let mut out = input.to_vec();
+    for _ in 0..=g.below(4) {
+        let at = g.below(out.len() + 1);
+        match g.below(5) {
+            0 if at < out.len() => out[at] = g.below(256) as u8,
+            1 if at < out.len() => {
+                out.remove(at);
+            }
+            2 => {
+                let b = *out.get(at).unwrap_or(&b'&');
+                out.splice(at..at, std::iter::repeat_n(b, g.below(64)));
+            }
+            3 => {
+                let from = g.below(other.len() + 1);
+                out.splice(at..at, other[from..].iter().copied());
+            }
+            _ => out.insert(at, b"&=,%+."[g.below(6)]),
+        }
+    }
+    out
+}
+
+/// Bytes as a query string on the wire: printable ASCII as it is (`#` would end it), any other
+/// byte percent-encoded.
+fn as_query(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&b| {
+            if b.is_ascii_graphic() && b != b'#' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_query_fuzz_targets_inputs_never_cause_a_server_error_over_http() {
+    let corpus = fuzz_corpus();
+    assert!(corpus.len() >= 5, "the query target's corpus is there");
+    let routes = [
+        FILTERED_ROUTES,
+        &[
+            "/ogc/collections/sites/items",
+            "/tiles/sites/10/831/447.mvt",
+            "/tiles/sites.json",
+        ],
+    ]
+    .concat();
+    let mut g = Lcg::new(0xf022_0001);
+    let mut sent = 0;
+    random_queries(&routes, 600, 40, || {
+        sent += 1;
+        // Each input as it is first, then mutated.
+        let input = &corpus[sent % corpus.len()];
+        if sent <= corpus.len() * routes.len() {
+            return as_query(input);
+        }
+        let other = &corpus[g.below(corpus.len())];
+        as_query(&mutate(&mut g, input, other))
     })
     .await;
 }

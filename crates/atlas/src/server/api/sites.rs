@@ -136,13 +136,18 @@ pub async fn one(req: Req, PathId(raw): PathId) -> ApiResult<Response> {
     let cache = Arc::clone(&req.state.cache);
     let inm = req.if_none_match.clone();
     let today = req.today();
+    let generation = req.state.db.generation();
     req.state
         .db
         .read(move |store| {
             let not_found = || ApiError::NotFound(format!("no site with id '{id}'"));
             let version = store.site_version(&id)?.ok_or_else(not_found)?;
             let etag = format!("\"{version}\"");
-            if inm.as_deref().is_some_and(|h| etag_matches(h, &etag)) {
+            // The tag is the record's version (what `If-Match` names), which a file renamed
+            // into the database's path may give other data: revalidated only on the file
+            // the server started with.
+            let first_file = generation.load(std::sync::atomic::Ordering::SeqCst) == 0;
+            if first_file && inm.as_deref().is_some_and(|h| etag_matches(h, &etag)) {
                 return Ok(not_modified(&etag));
             }
             let site = store.get(&id)?.ok_or_else(not_found)?;
