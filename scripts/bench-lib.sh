@@ -31,14 +31,16 @@ bench_binaries() {
 }
 
 # bench_workdir NAME: a fresh work directory, removed on exit (KEEP=1 keeps it) after the
-# server (and an editor process in EDITOR_PID, if any) is stopped.
+# server (and the helper processes in BG_PIDS, space-separated: editors, samplers) is stopped.
 bench_workdir() {
   WORK="$(mktemp -d "/tmp/atlas-$1.XXXXXX")"
   SERVER_PID=""
+  BG_PIDS=""
   trap bench_cleanup EXIT
 }
 bench_cleanup() {
-  for pid in "${EDITOR_PID:-}" "$SERVER_PID"; do
+  # shellcheck disable=SC2086  # BG_PIDS: a list, split on purpose
+  for pid in ${BG_PIDS:-} "$SERVER_PID"; do
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
       kill -TERM "$pid" 2>/dev/null || true
       wait "$pid" 2>/dev/null || true
