@@ -155,12 +155,17 @@ echo "== warm-up: ${WARM_S} s of the mixed reads" >&2
 timeout $((WARM_S + 60)) wrk --timeout 10s -t2 -c"$C" -d"${WARM_S}s" -s "$WORK/mixed.lua" "$BASE" -- 1000 >"$WORK/wrk-warm.txt" \
   || { echo "error: wrk failed" >&2; cat "$WORK/wrk-warm.txt" >&2; exit 1; }
 echo "== soak: ${SOAK_S} s of mixed reads at c=$C, two editors, one import of $IMPORT_ROWS rows" >&2
-# RssAnon (kB) and the thread count every second while the load runs: "SECOND KB THREADS".
-timeout $((SOAK_S + 5)) bash -c 'for i in $(seq 0 "$2"); do
-    awk -v i="$i" '\''$1 == "RssAnon:" { kb = $2 } $1 == "Threads:" { t = $2 }
-      END { print i, kb, t }'\'' "/proc/$1/status" || exit 0
+# sample_server SECONDS: the server's RssAnon (kB) and thread count about every second, SECONDS
+# times: "I KB THREADS" lines (bounded by the count; ends early when the server does).
+sample_server() {
+  local i
+  for i in $(seq 0 $(($1 - 1))); do
+    awk -v i="$i" '$1 == "RssAnon:" { kb = $2 } $1 == "Threads:" { t = $2 }
+      END { print i, kb, t }' "/proc/$SERVER_PID/status" 2>/dev/null || return 0
     sleep 1
-  done' rss "$SERVER_PID" "$((SOAK_S - 1))" >"$WORK/rss.txt" &
+  done
+}
+sample_server "$SOAK_S" >"$WORK/rss.txt" &
 BG_PIDS="$!"
 for e in 1 2; do
   timeout $((SOAK_S + 120)) python3 "$WRITERS" edit "$BASE" "$(cat "$WORK/token.soak-editor-$e")" \
@@ -327,7 +332,7 @@ $(sed 's/^/- /' "$WORK/db-checks.txt")
 
 Server log: $PANICS panics, $WARNS warnings and errors (e.g. exports whose client closed the download as wrk stopped).
 Counts after the soak = on a fresh server (all, chain=$CHAIN, q=石化, q=高岭, category=carrier_platform, west half, chain+q=园区): $(paste -d/ "$WORK/counts-soaked.txt" "$WORK/counts-fresh.txt" | tr '\n' ' ')
-RssAnon (MB), $RSS_N samples, 1 s apart$([ "$RSS_VERDICT" = short ] && echo " (too few to judge)"): first half $RSS_FIRST_MIN–$RSS_FIRST_MAX, last half $RSS_LAST_MIN–$RSS_LAST_MAX (limit $RSS_LIMIT); server threads $THREADS_MIN–$THREADS_MAX.
+RssAnon (MB), $RSS_N samples about 1 s apart$([ "$RSS_VERDICT" = short ] && echo " (too few to judge)"): first half $RSS_FIRST_MIN–$RSS_FIRST_MAX, last half $RSS_LAST_MIN–$RSS_LAST_MAX (limit $RSS_LIMIT); server threads $THREADS_MIN–$THREADS_MAX.
 
 EOF
 if [ "${#FAILED[@]}" -gt 0 ]; then
