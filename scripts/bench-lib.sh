@@ -110,13 +110,17 @@ wait_quiet() {
   LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
+# wrk_failed OUT: prints the lines of the wrk output OUT that report failed requests (non-2xx
+# statuses, socket errors: connect, read, write, timeout); true when there are any.
+wrk_failed() { grep -E "Non-2xx|Socket errors" "$1"; }
+
 # wrk_checked NAME OUT WRK_ARG…: one wrk run (10 s timeout, latencies) written to OUT; exits
 # when any request failed (a 4xx or 5xx would make the figures meaningless).
 wrk_checked() {
   local name="$1" out="$2"
   shift 2
   wrk --timeout 10s --latency "$@" >"$out"
-  if grep -q "Non-2xx" "$out" || grep -q "Socket errors" "$out"; then
+  if wrk_failed "$out" >/dev/null; then
     echo "error: $name had failed requests:" >&2
     cat "$out" >&2
     exit 1
