@@ -31,14 +31,16 @@ bench_binaries() {
 }
 
 # bench_workdir NAME: a fresh work directory, removed on exit (KEEP=1 keeps it) after the
-# server (and an editor process in EDITOR_PID, if any) is stopped.
+# server (and the helper processes in BG_PIDS, space-separated: editors, samplers) is stopped.
 bench_workdir() {
   WORK="$(mktemp -d "/tmp/atlas-$1.XXXXXX")"
   SERVER_PID=""
+  BG_PIDS=""
   trap bench_cleanup EXIT
 }
 bench_cleanup() {
-  for pid in "${EDITOR_PID:-}" "$SERVER_PID"; do
+  # shellcheck disable=SC2086  # BG_PIDS: a list, split on purpose
+  for pid in ${BG_PIDS:-} "$SERVER_PID"; do
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
       kill -TERM "$pid" 2>/dev/null || true
       wait "$pid" 2>/dev/null || true
@@ -108,13 +110,17 @@ wait_quiet() {
   LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
+# wrk_failed OUT: prints the lines of the wrk output OUT that report failed requests (non-2xx
+# statuses, socket errors: connect, read, write, timeout); true when there are any.
+wrk_failed() { grep -E "Non-2xx|Socket errors" "$1"; }
+
 # wrk_checked NAME OUT WRK_ARG…: one wrk run (10 s timeout, latencies) written to OUT; exits
 # when any request failed (a 4xx or 5xx would make the figures meaningless).
 wrk_checked() {
   local name="$1" out="$2"
   shift 2
   wrk --timeout 10s --latency "$@" >"$out"
-  if grep -q "Non-2xx" "$out" || grep -q "Socket errors" "$out"; then
+  if wrk_failed "$out" >/dev/null; then
     echo "error: $name had failed requests:" >&2
     cat "$out" >&2
     exit 1

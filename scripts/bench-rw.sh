@@ -43,7 +43,6 @@ require_tools wrk curl python3
 bench_binaries "$PROFILE"
 
 bench_workdir atlas-bench-rw
-EDITOR_PID=""
 
 echo "== database: default dataset + $N synthetic sites (seed $SEED)" >&2
 "$SYNTH" "$WORK/bench.db" "$N" "$SEED" >&2
@@ -144,11 +143,11 @@ saves.sort()
 pct = lambda p: saves[min(len(saves) - 1, int(p * len(saves)))] if saves else float("nan")
 print(len(saves), failed, f"{pct(0.5):.1f}", f"{pct(0.99):.1f}", f"{saves[-1] if saves else float('nan'):.1f}")
 PY
-EDITOR_PID=$!
+BG_PIDS=$!
 RPS_RW="$(wrk_mixed "warm, with one editor" "$READ_S")"
 touch "$WORK/stop-editor"
-wait "$EDITOR_PID" || true
-EDITOR_PID=""
+wait "$BG_PIDS" || true
+BG_PIDS=""
 read -r SAVES FAILED SAVE_P50 SAVE_P99 SAVE_MAX <"$WORK/saves.txt"
 if [ "${FAILED:-1}" != 0 ]; then
   echo "error: $FAILED saves failed:" >&2
