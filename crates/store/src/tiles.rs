@@ -19,6 +19,9 @@ impl Store {
     /// used): per cell of the tile, one site or one cluster with exact counts (see
     /// [`atlas_core::tiles`]). Sites without a location are in no tile.
     pub fn tile(&self, filter: &SiteFilter, tile: TileId) -> Result<Vec<TileFeature>> {
+        // One read transaction for the markers and every feature's details: one snapshot, and
+        // one WAL read lock instead of one per statement.
+        let _snapshot = self.read_snapshot()?;
         self.tile_groups(filter, tile)?
             .into_iter()
             .map(|g| self.tile_feature(g))
