@@ -19,11 +19,14 @@
 //!   `Store::change`) move the index in place rather than rebuilding it: the writer reads, in
 //!   its transaction, the site's entry after the change, the key of the site following it in
 //!   list order (one seek of `sites_order`) and the rows of the combinations and chain sets it
-//!   touched; then, before committing, it takes the write lock, marks the index *updating*
-//!   (a version no read has), moves the one site (the entries between its old and new list
-//!   places shift by one; the grid's positions too) and re-reads those few interned rows.
-//!   After the commit it sets the new version. The index therefore never claims a version it
-//!   does not hold: a failed commit drops it (and a build follows).
+//!   touched, and marks the index as *moving to* the new version. Until the commit, readers at
+//!   the old version go on using the index. After the commit it takes the write lock, moves
+//!   the one site (the entries between its old and new list places shift by one; the grid's
+//!   and the cell order's positions too), re-reads those few interned rows and sets the new
+//!   version; a read whose transaction already sees the commit waits for that (at most
+//!   [`MOVE_WAIT`]) rather than reading without the index. The index therefore never claims a
+//!   version it does not hold: a failed commit leaves it as it was; a change that does not
+//!   fit drops it (and a build follows).
 //! - **Memory**: one copy. Updating in place under a short write lock was chosen over
 //!   copy-on-write because a copy of the index per save would allocate (and keep alive next to
 //!   the old one while readers finish) the whole index several times a second under steady
@@ -42,10 +45,6 @@ use rusqlite::{Connection, OptionalExtension};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
-
-/// The version of an index being moved by a single-site change whose commit has not yet
-/// returned: no read's transaction sees it.
-const UPDATING: u64 = u64::MAX;
 
 /// Single-site changes kept for a running build to replay; past this many, the build rebuilds
 /// once more instead.
@@ -92,15 +91,16 @@ pub struct SharedIndex {
     /// free connection, so a cache per connection would mostly miss): data version, filter
     /// parts, verdicts; the most recent last.
     passes: Mutex<Vec<(u64, String, Arc<Passes>)>>,
-    /// The version a single-site change in place is moving the index to (while it is
-    /// [`UPDATING`]), and the signal that it got there: a read whose transaction already sees
-    /// that commit waits for its end (microseconds) rather than reading without the index.
+    /// The version a single-site change in place is moving the index to (from its start until
+    /// the index is moved, after the commit), and the signal that it got there: a read whose
+    /// transaction already sees that commit waits for the move rather than reading without
+    /// the index.
     moving_to: Mutex<u64>,
     moved: Condvar,
 }
 
 /// The longest a read waits for a single-site change in place to be marked done.
-const MOVE_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
+const MOVE_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// How many filters' verdicts [`SharedIndex`] keeps (one bit a site each).
 const KEPT_PASSES: usize = 8;
@@ -227,10 +227,10 @@ impl SharedIndex {
     }
 
     /// The data version the index holds; `None` before its first build, after a build was
-    /// found stale (until the next one) and while a single-site change is being committed.
+    /// found stale (until the next one).
     pub fn version(&self) -> Option<u64> {
         let held = self.held.read().ok()?;
-        held.as_ref().map(Held::version).filter(|v| *v != UPDATING)
+        held.as_ref().map(Held::version)
     }
 
     /// How many builds have been published (a single-site change builds nothing).
@@ -263,7 +263,7 @@ impl SharedIndex {
             let held = self.held.read().ok()?;
             match held.as_ref() {
                 Some(h) if h.version() == version => return Some(f(h)),
-                Some(h) => h.version() != UPDATING && h.version() < version,
+                Some(h) => h.version() < version,
                 None => true,
             }
         };
@@ -455,27 +455,20 @@ impl SharedIndex {
         at
     }
 
-    /// Starts moving the index by `change` (inside the writer's transaction, before its
-    /// commit): applied in place when the index holds the version just before it (then marked
-    /// [`UPDATING`] until [`Pending::end`]); else kept for a build to replay.
+    /// Starts a single-site change (inside the writer's transaction, before its commit): when
+    /// the index holds the version just before it, the change is applied in place once it is
+    /// committed ([`Pending::end`]) — until then readers at the old version go on using the
+    /// index, and readers whose transaction already sees the commit wait for the move; else
+    /// the change is kept for a build to replay.
     pub(crate) fn begin(self: &Arc<Self>, change: SiteChange) -> Pending<'_> {
         let mut changes = self.changes.lock().ok();
-        let mut applied = false;
-        if let Ok(mut held) = self.held.write() {
-            if let Some(h) = held.as_mut() {
-                if h.version().checked_add(1) == Some(change.version) {
-                    h.version.store(UPDATING, Ordering::Release);
-                    if let Ok(mut m) = self.moving_to.lock() {
-                        *m = change.version;
-                    }
-                    applied = h.apply(&change).is_some();
-                    if !applied {
-                        *held = None;
-                    }
-                }
+        let in_place = self.version().and_then(|v| v.checked_add(1)) == Some(change.version);
+        if in_place {
+            if let Ok(mut m) = self.moving_to.lock() {
+                *m = change.version;
             }
         }
-        let logged = !applied
+        let logged = !in_place
             && match changes.as_mut() {
                 Some(c) if c.log.len() < LOG_LIMIT => {
                     c.log.push(change.clone());
@@ -491,10 +484,31 @@ impl SharedIndex {
         Pending {
             shared: self,
             changes,
-            version: change.version,
-            applied,
+            change,
+            in_place,
             logged,
         }
+    }
+
+    /// Moves the index held by the committed `change`, when it holds the version just before
+    /// it; false when it does not (then no index is held: a build follows).
+    fn apply_committed(&self, change: &SiteChange) -> bool {
+        let Ok(mut held) = self.held.write() else {
+            return false;
+        };
+        let moved = match held.as_mut() {
+            Some(h) if h.version().checked_add(1) == Some(change.version) => {
+                h.apply(change).is_some_and(|()| {
+                    h.version.store(change.version, Ordering::Release);
+                    true
+                })
+            }
+            _ => false,
+        };
+        if !moved {
+            *held = None;
+        }
+        moved
     }
 }
 
@@ -504,46 +518,40 @@ pub(crate) struct Pending<'a> {
     shared: &'a Arc<SharedIndex>,
     /// Held until the end: a build does not publish between the change and its commit.
     changes: Option<MutexGuard<'a, Changes>>,
-    version: u64,
-    applied: bool,
+    change: SiteChange,
+    /// The change is to move the index in place once committed.
+    in_place: bool,
     logged: bool,
 }
 
 impl Pending<'_> {
-    /// Committed: the index (moved in place) now holds the new version; a change kept for a
-    /// build asks for one. Not committed: the index moved in place is dropped, the kept change
-    /// forgotten, and a build asked for.
+    /// Committed: the index moves in place to the new version (or, for a change kept for a
+    /// build, a build is asked for). Not committed: the index stays as it was, the kept
+    /// change is forgotten.
     pub(crate) fn end(mut self, committed: bool) {
         let shared = Arc::clone(self.shared);
         // When this returns, readers waiting for the change go on (they re-check the version
         // under the index's lock).
-        let _wake = self.applied.then(|| Wake(&shared));
-        match (committed, self.applied) {
+        let _wake = self.in_place.then(|| Wake(&shared));
+        match (committed, self.in_place) {
             (true, true) => {
-                if let Ok(held) = shared.held.read() {
-                    if let Some(h) = held.as_ref() {
-                        h.version.store(self.version, Ordering::Release);
-                    }
-                }
-                return;
-            }
-            (false, true) => {
-                if let Ok(mut held) = shared.held.write() {
-                    *held = None;
+                if shared.apply_committed(&self.change) {
+                    return;
                 }
             }
+            (false, true) => return,
             (false, false) => {
                 if let (true, Some(c)) = (self.logged, self.changes.as_mut()) {
-                    c.log.retain(|c| c.version != self.version);
+                    c.log.retain(|c| c.version != self.change.version);
                 }
             }
             (true, false) => {}
         }
         drop(self.changes.take());
         let wanted = if committed {
-            self.version
+            self.change.version
         } else {
-            self.version.saturating_sub(1)
+            self.change.version.saturating_sub(1)
         };
         shared.request_build(wanted);
     }
