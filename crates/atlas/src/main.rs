@@ -3,11 +3,6 @@
 
 use clap::Parser;
 
-/// mimalloc rather than glibc's allocator: under a server's many threads glibc keeps freed
-/// memory in per-thread arenas, so the process's own memory (RssAnon) grew with every write.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     let args = atlas::cli::Cli::parse();
     match atlas::cli::run(args) {
