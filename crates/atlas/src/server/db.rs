@@ -110,6 +110,7 @@ impl Pool {
         let checkpoints = Checkpointer::start(path)?;
         if checkpoints.is_some() {
             writer.defer_checkpoints()?;
+            writer.defer_fts_merges()?;
         }
         let index = SharedIndex::new(path);
         writer.attach_index(Arc::clone(&index));
