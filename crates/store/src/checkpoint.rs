@@ -14,7 +14,8 @@
 //! after a start spent 4.3 s merging segments the import had left. A server turns that off on
 //! its writer ([`Store::defer_fts_merges`]) and this thread merges instead, after the
 //! checkpoint, in small steps of its own transactions ([`MERGE_PAGES`] pages each, at most
-//! [`MERGE_STEPS`] per nudge), so a save waits for at most one step.
+//! [`MERGE_STEPS`] per nudge, stopping for a new write's checkpoint), so a save waits for at
+//! most one step. A server nudges it once at start, for the segments an import left.
 
 use crate::error::Result;
 use crate::{sql, Store};
@@ -31,7 +32,11 @@ const SETTLE: Duration = Duration::from_millis(100);
 /// Pages of the full-text index one merge step writes (at most).
 const MERGE_PAGES: u32 = 64;
 /// Merge steps after one nudge, at most (more are left for the next write's nudge).
-const MERGE_STEPS: usize = 32;
+const MERGE_STEPS: usize = 512;
+/// FTS5's `crisismerge` for a deferring writer: a commit still merges a level once it holds
+/// this many segments (FTS5's default is 16, which an import's leftover segments on level 0
+/// plus a dozen saves reach before the background merges have caught up).
+const CRISIS_MERGE: u32 = 64;
 
 /// Runs passive checkpoints of one database on a thread of its own (see the module
 /// documentation). Dropping it ends the thread after its current checkpoint and waits for it,
@@ -138,10 +143,11 @@ impl Store {
     }
 
     /// Stops commits from merging the full-text index's segments: a [`Checkpointer`] does it.
-    /// Stored in the database (FTS5's `automerge` setting): other writers of the file then
-    /// merge only when a level holds 16 segments (FTS5's `crisismerge`).
+    /// Stored in the database (FTS5's `automerge` and `crisismerge` settings): other writers
+    /// of the file then merge only when a level holds [`CRISIS_MERGE`] segments.
     pub fn defer_fts_merges(&self) -> Result<()> {
         self.conn.execute(sql::FTS_AUTOMERGE, [0])?;
+        self.conn.execute(sql::FTS_CRISISMERGE, [CRISIS_MERGE])?;
         Ok(())
     }
 }

@@ -109,6 +109,9 @@ pub const SITE_INDEXES: &str = "SELECT name, sql FROM sqlite_schema \
 pub const FTS_HASHSIZE: &str = "INSERT INTO sites_fts (sites_fts, rank) VALUES ('hashsize', ?1)";
 /// FTS5's `automerge` setting (0: commits never merge segments).
 pub const FTS_AUTOMERGE: &str = "INSERT INTO sites_fts (sites_fts, rank) VALUES ('automerge', ?1)";
+/// FTS5's `crisismerge` setting (segments on a level that make a commit merge it).
+pub const FTS_CRISISMERGE: &str =
+    "INSERT INTO sites_fts (sites_fts, rank) VALUES ('crisismerge', ?1)";
 /// One incremental merge step of at most ?1 pages of the full-text index.
 pub const FTS_MERGE: &str = "INSERT INTO sites_fts (sites_fts, rank) VALUES ('merge', ?1)";
 
