@@ -7,9 +7,18 @@
 //! a thread with a connection of its own that runs a passive checkpoint (it never blocks a
 //! reader or the writer) shortly after the last nudge. The log then stays short, so readers
 //! also keep fewer of its pages in their caches.
+//!
+//! The same thread merges the full-text index's segments. By default FTS5 merges them inside
+//! the commit that adds the segment completing a level ("automerge"): most saves merge a few
+//! small segments, but one in a while merges large ones — at a million sites the twelfth save
+//! after a start spent 4.3 s merging segments the import had left. A server turns that off on
+//! its writer ([`Store::defer_fts_merges`]) and this thread merges instead, after the
+//! checkpoint, in small steps of its own transactions ([`MERGE_PAGES`] pages each, at most
+//! [`MERGE_STEPS`] per nudge, stopping for a new write's checkpoint), so a save waits for at
+//! most one step. A server nudges it once at start, for the segments an import left.
 
 use crate::error::Result;
-use crate::Store;
+use crate::{sql, Store};
 use rusqlite::Connection;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,6 +28,15 @@ use std::time::Duration;
 
 /// How long the checkpointer waits after a nudge for more writes before it checkpoints.
 const SETTLE: Duration = Duration::from_millis(100);
+
+/// Pages of the full-text index one merge step writes (at most).
+const MERGE_PAGES: u32 = 64;
+/// Merge steps after one nudge, at most (more are left for the next write's nudge).
+const MERGE_STEPS: usize = 512;
+/// FTS5's `crisismerge` for a deferring writer: a commit still merges a level once it holds
+/// this many segments (FTS5's default is 16, which an import's leftover segments on level 0
+/// plus a dozen saves reach before the background merges have caught up).
+const CRISIS_MERGE: u32 = 64;
 
 /// Runs passive checkpoints of one database on a thread of its own (see the module
 /// documentation). Dropping it ends the thread after its current checkpoint and waits for it,
@@ -76,7 +94,8 @@ impl Drop for Checkpointer {
 }
 
 fn run(conn: &Connection, nudged: &Receiver<()>, frames: &AtomicU64) {
-    while nudged.recv().is_ok() {
+    let mut pending = nudged.recv().is_ok();
+    while pending {
         std::thread::sleep(SETTLE);
         // Nudges that came while settling are covered by this checkpoint.
         while nudged.try_recv().is_ok() {}
@@ -91,13 +110,44 @@ fn run(conn: &Connection, nudged: &Receiver<()>, frames: &AtomicU64) {
         }) {
             frames.fetch_add(u64::try_from(done).unwrap_or(0), Ordering::Relaxed);
         }
+        // A write that nudged while merging is checkpointed at once.
+        pending = merge_fts(conn, nudged) || nudged.recv().is_ok();
     }
+}
+
+/// Merges full-text segments in steps of [`MERGE_PAGES`] until nothing is left to merge, a
+/// step fails (it is tried again at the next nudge), [`MERGE_STEPS`] were made, or a write
+/// nudged meanwhile (its checkpoint comes first: returns true).
+fn merge_fts(conn: &Connection, nudged: &Receiver<()>) -> bool {
+    for _ in 0..MERGE_STEPS {
+        let before = conn.total_changes();
+        if conn.execute(sql::FTS_MERGE, [MERGE_PAGES]).is_err() {
+            return false;
+        }
+        // FTS5: a step that merged anything counts two or more changes.
+        if conn.total_changes() < before + 2 {
+            return false;
+        }
+        if nudged.try_recv().is_ok() {
+            return true;
+        }
+    }
+    false
 }
 
 impl Store {
     /// Stops this connection from checkpointing in its commits: a [`Checkpointer`] does it.
     pub fn defer_checkpoints(&self) -> Result<()> {
         self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        Ok(())
+    }
+
+    /// Stops commits from merging the full-text index's segments: a [`Checkpointer`] does it.
+    /// Stored in the database (FTS5's `automerge` and `crisismerge` settings): other writers
+    /// of the file then merge only when a level holds [`CRISIS_MERGE`] segments.
+    pub fn defer_fts_merges(&self) -> Result<()> {
+        self.conn.execute(sql::FTS_AUTOMERGE, [0])?;
+        self.conn.execute(sql::FTS_CRISISMERGE, [CRISIS_MERGE])?;
         Ok(())
     }
 }

@@ -107,6 +107,13 @@ pub const SITE_INDEXES: &str = "SELECT name, sql FROM sqlite_schema \
     WHERE type = 'index' AND tbl_name = 'sites' AND sql IS NOT NULL ORDER BY name";
 /// Sets the FTS5 token buffer size (?1 bytes).
 pub const FTS_HASHSIZE: &str = "INSERT INTO sites_fts (sites_fts, rank) VALUES ('hashsize', ?1)";
+/// FTS5's `automerge` setting (0: commits never merge segments).
+pub const FTS_AUTOMERGE: &str = "INSERT INTO sites_fts (sites_fts, rank) VALUES ('automerge', ?1)";
+/// FTS5's `crisismerge` setting (segments on a level that make a commit merge it).
+pub const FTS_CRISISMERGE: &str =
+    "INSERT INTO sites_fts (sites_fts, rank) VALUES ('crisismerge', ?1)";
+/// One incremental merge step of at most ?1 pages of the full-text index.
+pub const FTS_MERGE: &str = "INSERT INTO sites_fts (sites_fts, rank) VALUES ('merge', ?1)";
 
 /// Facet combinations with their site counts.
 pub const COMBOS: &str = "SELECT id, category_rank, kind, level, status, scope, town_code, sites \

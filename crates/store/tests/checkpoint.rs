@@ -69,3 +69,52 @@ fn a_deferring_writer_leaves_the_log_to_the_checkpointer_which_copies_it_after_a
         format!("{}（0）", sites[0].name_zh)
     );
 }
+
+#[test]
+fn the_checkpointer_merges_the_full_text_segments_a_deferring_writer_leaves() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("atlas.db");
+    let mut store = Store::open(&path).unwrap();
+    store
+        .replace_reference(&Reference::embedded().unwrap())
+        .unwrap();
+    let sites = atlas_store::synth::sites(300, 5);
+    store.import_sites_by(&sites, "test", false).unwrap();
+    let checkpointer = Checkpointer::start(&path).unwrap().unwrap();
+    store.defer_checkpoints().unwrap();
+    store.defer_fts_merges().unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    // The full-text index's pages: each segment has at least one.
+    let pages = || -> i64 {
+        conn.query_row("SELECT count(*) FROM sites_fts_data", [], |r| r.get(0))
+            .unwrap()
+    };
+    // Fewer saves than FTS5's crisis merge (16 segments on a level) waits for.
+    for (i, s) in sites.iter().take(12).enumerate() {
+        let mut changed = s.clone();
+        changed.name_zh = format!("{}鹭岛{i}", s.name_zh);
+        store
+            .update_site(&changed, None, "alice", Action::Update)
+            .unwrap();
+    }
+    let grown = pages();
+    checkpointer.nudge();
+    let start = Instant::now();
+    while pages() >= grown {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no merge after a nudge"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(checkpointer);
+    conn.execute(
+        "INSERT INTO sites_fts (sites_fts) VALUES ('integrity-check')",
+        [],
+    )
+    .unwrap();
+    let found = store
+        .count(&atlas_core::SiteFilter::parse_query("q=鹭岛").unwrap())
+        .unwrap();
+    assert_eq!(found, 12);
+}

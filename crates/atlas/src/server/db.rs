@@ -108,8 +108,11 @@ impl Pool {
             }
         }
         let checkpoints = Checkpointer::start(path)?;
-        if checkpoints.is_some() {
+        if let Some(c) = &checkpoints {
             writer.defer_checkpoints()?;
+            writer.defer_fts_merges()?;
+            // Merges the segments an import left before the first save needs them merged.
+            c.nudge();
         }
         let index = SharedIndex::new(path);
         writer.attach_index(Arc::clone(&index));
