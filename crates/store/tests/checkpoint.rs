@@ -11,16 +11,30 @@ fn wal_bytes(path: &std::path::Path) -> u64 {
     std::fs::metadata(path.with_extension("db-wal")).map_or(0, |m| m.len())
 }
 
-#[test]
-fn a_deferring_writer_leaves_the_log_to_the_checkpointer_which_copies_it_after_a_nudge() {
+/// A database file of 300 synthetic sites (seed `seed`), imported: its directory, path, store
+/// and sites.
+fn imported(
+    seed: u64,
+) -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    Store,
+    Vec<atlas_core::Site>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("atlas.db");
     let mut store = Store::open(&path).unwrap();
     store
         .replace_reference(&Reference::embedded().unwrap())
         .unwrap();
-    let sites = atlas_store::synth::sites(300, 3);
+    let sites = atlas_store::synth::sites(300, seed);
     store.import_sites_by(&sites, "test", false).unwrap();
+    (dir, path, store, sites)
+}
+
+#[test]
+fn a_deferring_writer_leaves_the_log_to_the_checkpointer_which_copies_it_after_a_nudge() {
+    let (dir, path, mut store, sites) = imported(3);
     // Start from a database file holding everything so far.
     rusqlite::Connection::open(&path)
         .unwrap()
@@ -72,14 +86,7 @@ fn a_deferring_writer_leaves_the_log_to_the_checkpointer_which_copies_it_after_a
 
 #[test]
 fn the_checkpointer_merges_the_full_text_segments_a_deferring_writer_leaves() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("atlas.db");
-    let mut store = Store::open(&path).unwrap();
-    store
-        .replace_reference(&Reference::embedded().unwrap())
-        .unwrap();
-    let sites = atlas_store::synth::sites(300, 5);
-    store.import_sites_by(&sites, "test", false).unwrap();
+    let (_dir, path, mut store, sites) = imported(5);
     let checkpointer = Checkpointer::start(&path).unwrap().unwrap();
     store.defer_checkpoints().unwrap();
     store.defer_fts_merges().unwrap();

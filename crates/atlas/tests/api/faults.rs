@@ -147,13 +147,9 @@ async fn the_database_moved_away_answers_503_until_it_is_moved_back_and_nothing_
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_deleted_database_answers_503_and_a_backup_renamed_in_is_served_whole() {
-    let app = spawn_app().await;
-    let token = app.editor().await;
-    let path = db_path(&app);
-    let copy = path.with_file_name("backup.db");
-    // A backup, then a different change on each side: the same data version, other data.
+/// A backup of the served database, made through the server, as `name` beside `path`.
+async fn backup_beside(app: &TestApp, path: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let copy = path.with_file_name(name);
     let to = copy.clone();
     app.server
         .state
@@ -161,6 +157,16 @@ async fn a_deleted_database_answers_503_and_a_backup_renamed_in_is_served_whole(
         .read(move |s| Ok(s.backup_to(&to)?))
         .await
         .unwrap();
+    copy
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_database_answers_503_and_a_backup_renamed_in_is_served_whole() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let path = db_path(&app);
+    // A backup, then a different change on each side: the same data version, other data.
+    let copy = backup_beside(&app, &path, "backup.db").await;
     let rename = |name: &str| json!({"properties": {"name_zh": name}});
     let a = app
         .patch("gdupt", &token, None, &rename("服务器里的名称"))
@@ -222,14 +228,7 @@ async fn a_deleted_database_answers_503_and_a_backup_renamed_in_is_served_whole(
 async fn a_database_replaced_under_concurrent_reads_never_fails_them_otherwise() {
     let app = std::sync::Arc::new(spawn_app().await);
     let path = db_path(&app);
-    let copy = path.with_file_name("copy.db");
-    let to = copy.clone();
-    app.server
-        .state
-        .db
-        .read(move |s| Ok(s.backup_to(&to)?))
-        .await
-        .unwrap();
+    let copy = backup_beside(&app, &path, "copy.db").await;
     {
         let mut store = atlas_store::Store::open(&copy).unwrap();
         store
