@@ -24,7 +24,8 @@
 //!
 //! Memory: 24 bytes a site in the scanned arrays (the box as outward-rounded `f32`, the two
 //! interned ids) plus 40 bytes touched only for candidates (the key and the exact box) and 4
-//! to 16 in the grid; 40 bytes a located site in the cell order; plus one bit a site for the
+//! to 16 in the grid; 29 bytes a located site in the cell order (and a sum per non-empty cell of
+//! zoom-12 tiles); plus one bit a site for the
 //! verdicts of the last filters asked.
 
 use crate::error::Result;
