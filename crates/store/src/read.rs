@@ -235,7 +235,8 @@ impl Store {
     /// all matches and the keys of the page; `None` when the index cannot answer now (see
     /// [`Store::with_list_index`]). Call inside a read snapshot when rows are read after it.
     fn scan_index(&self, filter: &SiteFilter) -> Result<Option<listing::Scan>> {
-        self.with_list_index(filter, |ix, passes| ix.scan(filter, passes))
+        self.with_list_index(filter, |ix, passes| self.scan_list(ix, filter, passes))?
+            .transpose()
     }
 
     /// Calls `f` with each site of keys `pks`, in that order.
@@ -282,8 +283,9 @@ impl Store {
             CountPath::ListIndex => {
                 let mut f = filter.clone();
                 f.limit = Some(0);
-                match self.with_list_index(&f, |ix, passes| ix.scan(&f, passes).matched)? {
-                    Some(n) => Ok(n),
+                let _snapshot = self.read_snapshot()?;
+                match self.with_list_index(&f, |ix, passes| self.scan_list(ix, &f, passes))? {
+                    Some(scan) => Ok(scan?.matched),
                     // The list index cannot answer now: the SQL count gives the same number.
                     None => self.count_sql(filter),
                 }

@@ -325,6 +325,8 @@ pub const LIST_INDEX: &str = concat!(
     list_entry_columns!(),
     " FROM sites INDEXED BY sites_order ORDER BY category_rank, name_zh, id"
 );
+/// One site's stored bounds (`min_lon, max_lon, min_lat, max_lat`) by key.
+pub const BOX_BY_PK: &str = "SELECT min_lon, max_lon, min_lat, max_lat FROM sites WHERE pk = ?1";
 /// One site's list key (`category_rank, name_zh`) and list index entry, by id.
 pub const LIST_ENTRY: &str = concat!(
     "SELECT category_rank, name_zh, ",

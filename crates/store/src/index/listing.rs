@@ -23,10 +23,11 @@
 //! `location_precision`, `lon`, `lat` since migration V6).
 //!
 //! Memory: 24 bytes a site in the scanned arrays (the box as outward-rounded `f32`, the two
-//! interned ids) plus 40 bytes touched only for candidates (the key and the exact box) and 4
-//! to 16 in the grid; 29 bytes a located site in the cell order (and a sum per non-empty cell of
-//! zoom-12 tiles); plus one bit a site for the
-//! verdicts of the last filters asked.
+//! interned ids) plus 8 touched only for candidates (the key) and 4 to 16 in the grid; 29 bytes
+//! a located site in the cell order (and a sum per non-empty cell of zoom-12 tiles); plus one
+//! bit a site for the verdicts of the last filters asked. The exact bounds are not kept: the few
+//! sites within one `f32` step of a query box's edges are decided by their rows
+//! ([`Store::scan_list`]).
 
 use crate::error::Result;
 use crate::index::cells::{CellOrder, CellSite, SUMMED_ZOOM};
@@ -225,8 +226,6 @@ pub(crate) struct ListIndex {
     boxes: Boxes,
     /// Per site: the interned combination and chain set.
     ids: Vec<(u32, u32)>,
-    /// Per site: the exact stored box, same order as `boxes`.
-    exact: Vec<[f64; 4]>,
     /// Per site: the key (`sites.pk`).
     pks: Vec<i64>,
     /// List positions by grid cell.
@@ -264,6 +263,18 @@ fn up(v: f64) -> f32 {
     } else {
         f
     }
+}
+
+/// Box `b` (`[min_lon, max_lon, min_lat, max_lat]`) rounded outwards to `f32`, as the scanned
+/// columns hold it: the grid files each site under this box, so that it never needs the exact
+/// one (a superset of the exact box meets every query box the exact one meets).
+fn outward(b: &[f64; 4]) -> [f64; 4] {
+    [
+        f64::from(down(b[0])),
+        f64::from(up(b[1])),
+        f64::from(down(b[2])),
+        f64::from(up(b[3])),
+    ]
 }
 
 /// Which sites pass a filter's scalar and chain parts, as one bit per list position (`None`
@@ -501,7 +512,7 @@ impl ListIndex {
     fn push(&mut self, e: &Entry) {
         if let Ok(pos) = u32::try_from(self.len()) {
             if let Some(b) = e.bbox.as_ref() {
-                self.grid.add(pos, b);
+                self.grid.add(pos, &outward(b));
             }
             if let Some(c) = cell_site(e, pos) {
                 self.cells.append(c);
@@ -544,7 +555,6 @@ impl ListIndex {
         {
             place(&mut self.boxes.0[k], pos, v, how);
         }
-        place(&mut self.exact, pos, b, how);
     }
 
     /// Drops the entry at list position `pos` from every per-site column (the grid and the cell
@@ -555,12 +565,13 @@ impl ListIndex {
         for column in &mut self.boxes.0 {
             column.remove(pos);
         }
-        self.exact.remove(pos);
     }
 
-    /// The exact box at `pos`, `None` for a site without location.
-    fn bbox_at(&self, pos: usize) -> Option<[f64; 4]> {
-        self.exact.get(pos).copied().filter(|b| !b[0].is_nan())
+    /// The box at `pos` as the grid holds it (rounded outwards, see [`outward`]); `None` for a
+    /// site without location.
+    fn grid_box_at(&self, pos: usize) -> Option<[f64; 4]> {
+        let b = [0, 1, 2, 3].map(|k| self.boxes.0[k].get(pos).map_or(f64::NAN, |v| f64::from(*v)));
+        (!b[0].is_nan()).then_some(b)
     }
 
     /// Applies a change of one site: the site at list position `from` leaves (a deletion, or
@@ -583,7 +594,7 @@ impl ListIndex {
         let pos32 = |i: usize| u32::try_from(i).ok();
         let last = pos32(len)?;
         if let Some(i) = from {
-            if let Some(b) = self.bbox_at(i) {
+            if let Some(b) = self.grid_box_at(i) {
                 self.grid.remove(pos32(i)?, &b);
             }
         }
@@ -626,7 +637,7 @@ impl ListIndex {
         if let Some((j, p)) = target {
             let j = pos32(j)?;
             if let Some(b) = p.entry.bbox.as_ref() {
-                self.grid.add(j, b);
+                self.grid.add(j, &outward(b));
             }
             if let Some(c) = cell_site(&p.entry, j) {
                 self.cells.insert(c);
@@ -646,9 +657,15 @@ impl ListIndex {
     /// attributes come as bits (`t`). With a bbox, the sites of the box's grid cells are
     /// looked at when they are a third of all sites or fewer (a cell inside the box, or whose
     /// sites' bounds are, passes all its sites without a box test; matches are marked in a bit
-    /// set and read back in list order); else every site's `f32` box is tested, and the exact
-    /// bounds only for sites within one `f32` step of the box's edges.
-    pub(crate) fn scan(&self, f: &SiteFilter, t: &Passes) -> Scan {
+    /// set and read back in list order); else every site's `f32` box is tested. Either way the
+    /// exact bounds are needed only for sites within one `f32` step of the box's edges: `exact`
+    /// says whether the site with that key meets the query box (the store reads its row).
+    pub(crate) fn scan(
+        &self,
+        f: &SiteFilter,
+        t: &Passes,
+        exact: &mut dyn FnMut(i64) -> bool,
+    ) -> Scan {
         let offset = f.offset;
         let limit = f.limit.unwrap_or(u64::MAX);
         let mut matched = 0_u64;
@@ -668,9 +685,15 @@ impl ListIndex {
                 }
             }),
             Some(qb) => {
-                let q = qb.exact;
-                let inside = |i: usize| meets(&self.exact[i], &q);
-                match self.grid.cells(&q, self.pks.len() / GRID_SHARE) {
+                // A site in several grid cells is looked at once per cell: its row once.
+                let mut asked: HashMap<i64, bool> = HashMap::new();
+                let mut exact = |pk: i64| *asked.entry(pk).or_insert_with(|| exact(pk));
+                let mut inside = |i: usize| match self.box_test(&qb, i) {
+                    (false, _) => false,
+                    (true, true) => true,
+                    (true, false) => exact(self.pks[i]),
+                };
+                match self.grid.cells(&qb.exact, self.pks.len() / GRID_SHARE) {
                     Some(cells) => {
                         // Matches marked in a bit set over list positions, read back in list
                         // order: no sort, and a site found in several cells counts once.
@@ -701,7 +724,7 @@ impl ListIndex {
                         }
                     }
                     None => self.each_in_box(&qb, t, |i, sure| {
-                        if sure || inside(i) {
+                        if sure || exact(self.pks[i]) {
                             keep(i);
                         }
                     }),
@@ -709,6 +732,23 @@ impl ListIndex {
             }
         }
         Scan { matched, page }
+    }
+
+    /// Site `i`'s rounded box against query box `q`: whether it meets the outward box (else it
+    /// surely misses the exact one) and whether it meets the inward one strictly (then it surely
+    /// meets the exact one); see [`QueryBox`].
+    fn box_test(&self, q: &QueryBox, i: usize) -> (bool, bool) {
+        let (r, s) = (&q.outward, &q.inward);
+        let [x0, x1, y0, y1] = &self.boxes.0;
+        let (Some(&x0), Some(&x1), Some(&y0), Some(&y1)) =
+            (x0.get(i), x1.get(i), y0.get(i), y1.get(i))
+        else {
+            return (false, false);
+        };
+        (
+            x1 >= r[0] && x0 <= r[1] && y1 >= r[2] && y0 <= r[3],
+            x1 > s[0] && x0 < s[1] && y1 > s[2] && y0 < s[3],
+        )
     }
 
     /// Calls `f` with the list position of every site passing `t` whose rounded box meets the
@@ -808,6 +848,32 @@ impl Store {
     /// one, this connection's own copy answers, read on the first request and after every
     /// change. The verdicts of the last filter parts asked are kept: by the shared index for
     /// the process, else per connection.
+    /// [`ListIndex::scan`] of `f` with the exact bounds of the few sites near the query box's
+    /// edges read from their rows. Call inside a read snapshot (the rows must be the index's
+    /// version).
+    pub(crate) fn scan_list(&self, ix: &ListIndex, f: &SiteFilter, t: &Passes) -> Result<Scan> {
+        let q = f.bbox.map(|b| [b.min_lon, b.max_lon, b.min_lat, b.max_lat]);
+        let mut st = self.conn.prepare_cached(sql::BOX_BY_PK)?;
+        let mut failed = None;
+        let scan = ix.scan(f, t, &mut |pk| {
+            let row = st.query_row([pk], |r| {
+                Ok([r.get::<_, Option<f64>>(0)?, r.get(1)?, r.get(2)?, r.get(3)?])
+            });
+            match (row, q) {
+                (Ok([Some(a), Some(b), Some(c), Some(d)]), Some(q)) => meets(&[a, b, c, d], &q),
+                (Err(e), _) => {
+                    failed.get_or_insert(e);
+                    false
+                }
+                _ => false,
+            }
+        });
+        match failed {
+            Some(e) => Err(e.into()),
+            None => Ok(scan),
+        }
+    }
+
     pub(crate) fn with_list_index<T>(
         &self,
         f: &SiteFilter,
@@ -932,12 +998,26 @@ mod tests {
             .grid
             .cells(&qb.exact, ix.pks.len() / GRID_SHARE)
             .is_some());
+        // The exact test of the site with key `pk` (what the store reads from its row).
+        let exact = |pk: i64| meets(&boxes[usize::try_from(pk).unwrap()], &q);
+        let mut asked = 0;
+        let mut counted = |pk: i64| {
+            asked += 1;
+            exact(pk)
+        };
         // Through the grid (the default budget), then by testing every box.
-        assert_eq!(ix.scan(&f, &all).page, want);
+        assert_eq!(ix.scan(&f, &all, &mut counted).page, want);
+        // Only the sites within one `f32` step of an edge, each once.
+        let unsure = (0..ix.pks.len())
+            .filter(|&i| ix.box_test(&qb, i) == (true, false))
+            .count();
+        assert!(
+            asked > 0 && asked <= unsure && unsure < want.len(),
+            "the exact bounds asked for {asked} sites, {unsure} near an edge"
+        );
         let mut scanned = Vec::new();
         ix.each_in_box(&qb, &all, |i, sure| {
-            let e = &ix.exact[i];
-            if sure || (e[1] >= q[0] && e[0] <= q[1] && e[3] >= q[2] && e[2] <= q[3]) {
+            if sure || exact(ix.pks[i]) {
                 scanned.push(ix.pks[i]);
             }
         });

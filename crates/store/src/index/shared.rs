@@ -639,9 +639,14 @@ mod tests {
 
     /// What an index answers for `f`: the page's keys and the number of matches, and the
     /// stored counts of its scalar and chain parts.
-    fn answer(list: &ListIndex, dicts: &Dicts, f: &SiteFilter) -> (Vec<i64>, u64, u64, u64) {
+    fn answer(
+        store: &Store,
+        list: &ListIndex,
+        dicts: &Dicts,
+        f: &SiteFilter,
+    ) -> (Vec<i64>, u64, u64, u64) {
         let v = dicts.verdicts(f);
-        let scan = list.scan(f, &Passes::new(f, &v, list));
+        let scan = store.scan_list(list, f, &Passes::new(f, &v, list)).unwrap();
         (
             scan.page,
             scan.matched,
@@ -662,9 +667,9 @@ mod tests {
         for _ in 0..40 {
             let f = random_filter(g);
             let got = shared
-                .with_current(version, |h| answer(&h.list, &h.dicts, &f))
+                .with_current(version, |h| answer(store, &h.list, &h.dicts, &f))
                 .unwrap();
-            assert_eq!(got, answer(&fresh_list, &fresh_dicts, &f), "{f:?}");
+            assert_eq!(got, answer(store, &fresh_list, &fresh_dicts, &f), "{f:?}");
         }
     }
 
