@@ -158,7 +158,12 @@ fn a_cli_import_killed_with_sigkill_leaves_all_of_it_or_none() {
 /// Starts `atlas serve` on a free port; returns the child and its base URL (read from the
 /// line it prints) and a thread collecting its standard error (the request log).
 fn serve(db: &Path) -> (Child, String, std::thread::JoinHandle<String>) {
-    let mut child = atlas(db)
+    serve_with(atlas(db))
+}
+
+/// [`serve`] with the command `cmd` (an `atlas` command with its environment).
+fn serve_with(mut cmd: Command) -> (Child, String, std::thread::JoinHandle<String>) {
+    let mut child = cmd
         .args(["serve", "--addr", "127.0.0.1:0"])
         .env("RUST_LOG", "debug")
         .stdout(Stdio::piped())
@@ -500,4 +505,61 @@ fn a_restore_killed_with_sigkill_leaves_the_old_database_or_the_new_one() {
     // A restore run again completes.
     succeeds(atlas(&db).args(["restore", backup.to_str().unwrap()]));
     assert_eq!(survivors(&db).0, new);
+}
+
+/// The environment of process `pid` (Linux), as `NAME=value` strings.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn environ_of(pid: u32) -> Vec<String> {
+    let raw = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+    raw.split(|b| *b == 0)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .collect()
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn a_server_runs_with_two_malloc_arenas_unless_the_environment_says_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("atlas.db");
+    succeeds(atlas(&db).arg("init"));
+    // Started plainly: the same process (same pid) serves, with the settings set.
+    let (mut server, url, _log) = serve(&db);
+    let env = environ_of(server.id());
+    // glibc cuts the variable at its `:` in place when it reads it.
+    let tunables = env
+        .iter()
+        .position(|v| v == "GLIBC_TUNABLES=glibc.malloc.arena_max=2");
+    assert!(
+        tunables
+            .is_some_and(|i| env.get(i + 1).map(String::as_str)
+                == Some("glibc.malloc.mmap_threshold=1048576")),
+        "{env:?}"
+    );
+    assert!(
+        env.iter().any(|v| v.starts_with("ATLAS_DB=")),
+        "the rest of the environment is kept"
+    );
+    assert_eq!(get(&format!("{url}/healthz")).0, 200);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    // The operator's own choice is left alone.
+    for (var, value) in [
+        ("GLIBC_TUNABLES", "glibc.malloc.arena_max=4"),
+        ("MALLOC_ARENA_MAX", "3"),
+    ] {
+        let mut cmd = atlas(&db);
+        cmd.env(var, value);
+        let (mut server, url, _log) = serve_with(cmd);
+        let env = environ_of(server.id());
+        assert!(env.contains(&format!("{var}={value}")), "{env:?}");
+        if var == "MALLOC_ARENA_MAX" {
+            assert!(
+                !env.iter().any(|v| v.starts_with("GLIBC_TUNABLES=")),
+                "{env:?}"
+            );
+        }
+        assert_eq!(get(&format!("{url}/healthz")).0, 200);
+        server.kill().unwrap();
+        server.wait().unwrap();
+    }
 }

@@ -70,6 +70,7 @@ pub fn run(
     basemap: &BasemapArgs,
     limits: &LimitArgs,
 ) -> Result<ExitCode> {
+    malloc::settle();
     let basemap = crate::server::assets::Basemap::from_flags(
         basemap.basemap == BasemapArg::Tianditu,
         basemap.tianditu_key.as_deref(),
@@ -94,4 +95,45 @@ pub fn run(
         .context("starting the runtime")?;
     rt.block_on(crate::server::serve(db, addr, config))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The C allocator's settings for a long-running server. glibc's defaults (an arena per thread,
+/// up to 8 per core, and a threshold for `mmap` that rises as large blocks are freed) let a
+/// server with many short-lived blocking threads keep freed memory it never uses again: under a
+/// steady read and write load RssAnon grows far past what the data needs (BENCHMARKS.md,
+/// "Reads during writes"). Two arenas and a fixed 1 MiB `mmap` threshold (large buffers — list
+/// pages, exports — go back to the system when freed) hold it flat.
+///
+/// glibc reads these only when a process starts, and setting them in-process would need
+/// `unsafe` (`mallopt`): so `serve` starts itself again once with `GLIBC_TUNABLES` set — same
+/// process id, arguments and environment otherwise. Nothing happens when the environment
+/// already says how (`GLIBC_TUNABLES`, `MALLOC_ARENA_MAX`), off glibc, or when the executable
+/// cannot be started again (the server then runs with the defaults, and says so).
+mod malloc {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    pub(super) fn settle() {
+        use std::os::unix::process::CommandExt as _;
+        /// The settings, in glibc's tunables syntax.
+        const TUNABLES: &str = "glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=1048576";
+        if ["GLIBC_TUNABLES", "MALLOC_ARENA_MAX"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some())
+        {
+            return;
+        }
+        let mut args = std::env::args_os();
+        let (Some(arg0), Ok(exe)) = (args.next(), std::env::current_exe()) else {
+            return;
+        };
+        // `exec` returns only when it failed.
+        let e = std::process::Command::new(exe)
+            .arg0(arg0)
+            .args(args)
+            .env("GLIBC_TUNABLES", TUNABLES)
+            .exec();
+        eprintln!("atlas serve: could not restart with the allocator settings ({e}); running with glibc's defaults");
+    }
+
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    pub(super) fn settle() {}
 }
