@@ -146,11 +146,15 @@ impl<'a> GpkgWriter<'a> {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        let file = tempfile::Builder::new()
-            .prefix(".atlas-export-")
-            .suffix(".gpkg.part")
-            .tempfile_in(dir)
-            .map_err(|e| file_error(dest, &e))?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".atlas-export-").suffix(".gpkg.part");
+        // An export is an ordinary file (0666 less the umask), not a private temporary one.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let file = builder.tempfile_in(dir).map_err(|e| file_error(dest, &e))?;
         let conn = Connection::open(file.path())?;
         // No journal file beside it: a failed export is deleted whole, never rolled back on disk.
         conn.execute_batch(
@@ -195,7 +199,7 @@ impl<'a> GpkgWriter<'a> {
             let b = g.bbox();
             let fid = self.conn.last_insert_rowid();
             self.conn
-                .prepare_cached(&format!("INSERT INTO {RTREE} VALUES (?1, ?2, ?3, ?4, ?5)"))?
+                .prepare_cached("INSERT INTO rtree_sites_geom VALUES (?1, ?2, ?3, ?4, ?5)")?
                 .execute(params![fid, b.min_lon, b.max_lon, b.min_lat, b.max_lat])?;
             self.extent = Some(self.extent.map_or(b, |e| e.union(&b)));
         }
@@ -409,7 +413,8 @@ fn create_schema(conn: &Connection, opts: GpkgOptions) -> Result<()> {
         .map(|c| {
             let ty = match c.value_type() {
                 ValueType::Text => "TEXT",
-                ValueType::Integer => "INTEGER",
+                // 32 bits: a GIS's plain integer field (INTEGER would be 64-bit).
+                ValueType::Integer => "MEDIUMINT",
                 ValueType::Real => "REAL",
             };
             format!("{} {ty}", quoted(field_name(c, opts.lang)))

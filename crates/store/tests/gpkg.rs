@@ -153,7 +153,7 @@ fn every_column_of_the_csv_export_is_a_field_with_its_chinese_or_english_name() 
                 .map(|(h, c)| {
                     let ty = match c.value_type() {
                         atlas_core::ValueType::Text => "TEXT",
-                        atlas_core::ValueType::Integer => "INTEGER",
+                        atlas_core::ValueType::Integer => "MEDIUMINT",
                         atlas_core::ValueType::Real => "REAL",
                     };
                     (h.to_string(), ty.to_string())
@@ -397,4 +397,89 @@ fn a_download_copy_is_the_same_geopackage() {
     // The same bytes as a file export: the output is deterministic.
     let (_, _) = export(&store, &f, dir.path(), "file.gpkg", GpkgOptions::default());
     assert_eq!(std::fs::read(dir.path().join("file.gpkg")).unwrap(), bytes);
+}
+
+/// `ogrinfo -ro -al -so PATH`, or `None` (with a message) when GDAL is not installed.
+fn ogrinfo_summary(path: &Path) -> Option<String> {
+    let out = match std::process::Command::new("ogrinfo")
+        .args(["-ro", "-al", "-so"])
+        .arg(path)
+        .output()
+    {
+        Ok(out) => out,
+        Err(_) => {
+            eprintln!("skipped: GDAL's ogrinfo (Debian gdal-bin) is not installed");
+            return None;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "GDAL warns: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn gdal_reads_the_layer_in_wgs84_or_cgcs2000_with_every_site() {
+    let (store, sites) = synth_store(1500, 3);
+    let dir = tempfile::tempdir().unwrap();
+    let f = SiteFilter::default();
+    for (srs, name, epsg) in [
+        (GpkgSrs::Wgs84, "WGS 84", "ID[\"EPSG\",4326]"),
+        (
+            GpkgSrs::Cgcs2000,
+            "China Geodetic Coordinate System 2000",
+            "ID[\"EPSG\",4490]",
+        ),
+    ] {
+        let file = format!("{}.gpkg", srs.epsg());
+        let opts = GpkgOptions {
+            srs,
+            ..GpkgOptions::default()
+        };
+        export(&store, &f, dir.path(), &file, opts);
+        let Some(summary) = ogrinfo_summary(&dir.path().join(&file)) else {
+            return;
+        };
+        assert!(summary.contains("Layer name: sites"), "{summary}");
+        assert!(
+            summary.contains(&format!("Feature Count: {}", sites.len())),
+            "{summary}"
+        );
+        assert!(
+            summary.contains(name) && summary.contains(epsg),
+            "{summary}"
+        );
+        assert!(summary.contains("名称: String"), "{summary}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_export_is_an_ordinary_file_not_a_private_temporary_one() {
+    use std::os::unix::fs::PermissionsExt;
+    let store = default_store();
+    let dir = tempfile::tempdir().unwrap();
+    export(
+        &store,
+        &SiteFilter::default(),
+        dir.path(),
+        "p.gpkg",
+        GpkgOptions::default(),
+    );
+    let mode = std::fs::metadata(dir.path().join("p.gpkg"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o044,
+        0o044,
+        "readable by others as umask 022 allows: {mode:o}"
+    );
 }
