@@ -206,6 +206,19 @@ test('export downloads exactly the current filter (CSV rows, XLSX by default)', 
   assert.deepEqual(sorted(data.map((r) => r[0])), sorted(ids(expected)));
   const chainCol = header.indexOf('产业链');
   assert.ok(data.every((r) => r[chainCol].includes('petrochemical')), 'every row is on the chain');
+
+  // GeoPackage, offered with its Chinese label, for QGIS and ArcGIS.
+  assert.match(await page.textContent('#export-format option[value="gpkg"]'), /^GeoPackage（QGIS\/ArcGIS/);
+  await page.selectOption('#export-format', 'gpkg');
+  assert.match(await page.getAttribute('#btn-export', 'href'), /format=gpkg.*chain=petrochemical/);
+  const [gpkg] = await Promise.all([page.waitForEvent('download'), page.click('#btn-export')]);
+  assert.equal(await gpkg.failure(), null, 'the GeoPackage download completes');
+  assert.match(gpkg.suggestedFilename(), /\.gpkg$/);
+  const gpkgPath = join(ARTIFACTS, 'export.gpkg');
+  await gpkg.saveAs(gpkgPath);
+  const db = readFileSync(gpkgPath);
+  assert.equal(db.subarray(0, 16).toString('latin1'), 'SQLite format 3\0', 'an SQLite file');
+  assert.equal(db.subarray(68, 72).toString('latin1'), 'GPKG', 'application_id GPKG');
   await finish(o);
 });
 

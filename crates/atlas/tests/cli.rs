@@ -860,3 +860,41 @@ fn a_database_with_damaged_pages_is_reported_with_its_name_and_atlas_restore() {
     std::fs::write(env.db(), bytes).unwrap();
     assert_damaged_is_reported(&env);
 }
+
+#[test]
+fn gpkg_export_writes_a_geopackage_of_the_filter_and_refuses_standard_output() {
+    let env = Env::new();
+    env.init();
+    let out = env.path("石化.gpkg");
+    env.ok_line("export --format gpkg --chain petrochemical -o {path}", &out);
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(b"SQLite format 3\0"));
+    assert_eq!(&bytes[68..72], b"GPKG", "application_id");
+    let (_, rows) = env.export_csv_en("石化.csv", &["--chain", "petrochemical"]);
+    match Command::new("ogrinfo")
+        .args(["-ro", "-al", "-so"])
+        .arg(&out)
+        .output()
+    {
+        Ok(info) => {
+            let text = String::from_utf8(info.stdout).unwrap();
+            assert!(
+                text.contains(&format!("Feature Count: {}", rows.len())),
+                "{text}"
+            );
+            assert!(text.contains("产业链: String"), "{text}");
+        }
+        Err(_) => eprintln!("ogrinfo not installed: the layer's count is not checked"),
+    }
+    let refused = env.atlas(&["export", "--format", "gpkg", "-o", "-"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("-o FILE.gpkg"));
+    // Nothing but the two exports and the database.
+    let mut names: Vec<String> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with("atlas.db"))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["石化.csv", "石化.gpkg"]);
+}

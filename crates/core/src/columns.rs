@@ -129,6 +129,22 @@ impl Column {
         self.names().1
     }
 
+    /// What the column holds in a file with typed columns (a GeoPackage): the values export
+    /// writes as numbers ([`crate::record::cell_ref`] gives `Number` for these and nothing
+    /// else), with the year whole.
+    pub fn value_type(self) -> ValueType {
+        match self {
+            Column::Established => ValueType::Integer,
+            Column::Lon
+            | Column::Lat
+            | Column::AreaM2
+            | Column::AvailableAreaM2
+            | Column::OriginalLon
+            | Column::OriginalLat => ValueType::Real,
+            _ => ValueType::Text,
+        }
+    }
+
     /// Derived on export and not read back as data.
     pub fn is_derived(self) -> bool {
         matches!(self, Column::OutsideDistrict)
@@ -207,6 +223,17 @@ impl Column {
         let h = norm(h);
         names.iter().find(|(n, _)| *n == h).map(|(_, c)| *c)
     }
+}
+
+/// The type of a column's values in a file with typed columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueType {
+    /// Text (codes, labels, dates, phone numbers).
+    Text,
+    /// A whole number (the year of establishment).
+    Integer,
+    /// A number.
+    Real,
 }
 
 /// Header language of an export.

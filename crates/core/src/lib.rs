@@ -132,7 +132,7 @@ mod site;
 pub mod tiles;
 mod vocab;
 
-pub use columns::{Column, HeaderLang};
+pub use columns::{Column, HeaderLang, ValueType};
 pub use coord::{BBox, CoordError, Lat, Lon, Position};
 pub use crs::Crs;
 pub use export::{ExportError, ExportFormat, ExportMeta, SiteWriter};

@@ -812,7 +812,7 @@ pub(crate) fn cell(site: &Site, c: Column, ctx: &Context<'_>, lang: HeaderLang) 
 /// A [`Cell`] whose text may borrow from the site or the reference data (what writers that
 /// copy the text anyway use, without allocating it first).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum CellRef<'a> {
+pub enum CellRef<'a> {
     /// Text (always written as text, e.g. phone numbers).
     Text(Cow<'a, str>),
     /// A number.
@@ -833,13 +833,8 @@ impl CellRef<'_> {
 }
 
 /// The value of one column of a site, as exports write it: [`cell`], borrowing its text where
-/// it can.
-pub(crate) fn cell_ref<'a>(
-    site: &'a Site,
-    c: Column,
-    ctx: &Context<'a>,
-    lang: HeaderLang,
-) -> CellRef<'a> {
+/// it can. A `Number` only in the columns whose [`Column::value_type`] is not text.
+pub fn cell_ref<'a>(site: &'a Site, c: Column, ctx: &Context<'a>, lang: HeaderLang) -> CellRef<'a> {
     let location = &site.location;
     let marker = location.marker();
     match c {

@@ -681,3 +681,35 @@ fn sites_without_location_export_without_coordinates_and_read_back_unknown() {
         sites.len() - unknown.len()
     );
 }
+
+#[test]
+fn numbers_are_exported_exactly_in_the_columns_typed_as_numbers() {
+    use atlas_core::record::{cell_ref, CellRef};
+    use atlas_core::ValueType;
+    let ctx = ctx();
+    let mut seen_number = std::collections::HashSet::new();
+    for site in all_sites() {
+        for c in Column::ALL {
+            for lang in [HeaderLang::Zh, HeaderLang::En] {
+                match (cell_ref(&site, c, &ctx, lang), c.value_type()) {
+                    (CellRef::Empty, _) | (CellRef::Text(_), ValueType::Text) => {}
+                    (CellRef::Number(n), ValueType::Real) => {
+                        seen_number.insert(c);
+                        assert!(n.is_finite(), "{c:?} {n}");
+                    }
+                    (CellRef::Number(n), ValueType::Integer) => {
+                        seen_number.insert(c);
+                        assert_eq!(n.fract(), 0.0, "{c:?} {n}");
+                    }
+                    (other, t) => panic!("{c:?} is typed {t:?} but exports {other:?}"),
+                }
+            }
+        }
+    }
+    // Every numeric column holds a number somewhere in the dataset and its edge cases.
+    for c in Column::ALL {
+        if c.value_type() != ValueType::Text {
+            assert!(seen_number.contains(&c), "{c:?} never held a number");
+        }
+    }
+}

@@ -181,6 +181,15 @@ pub enum StoreError {
     /// A file that is not a usable atlas database (restore).
     #[error("{0}")]
     NotAnAtlasDatabase(String),
+    /// A file the store writes (an export) could not be created, written or moved into place;
+    /// nothing was left at its path.
+    #[error("无法写入文件 cannot write {}: {detail}", .path.display())]
+    File {
+        /// The file's path.
+        path: std::path::PathBuf,
+        /// What the file system said.
+        detail: String,
+    },
 }
 
 /// A chain or link that sites use.
@@ -266,6 +275,7 @@ impl StoreError {
             Self::InvalidUser(_) => "invalid_user",
             Self::InvalidIndicators(_) => "invalid_file",
             Self::NotAnAtlasDatabase(_) => "not_an_atlas_database",
+            Self::File { .. } => "file_error",
         }
     }
 
@@ -313,7 +323,8 @@ impl StoreError {
             | Self::NoReference
             | Self::Dataset(_)
             | Self::Stopped
-            | Self::Data(_) => ErrorKind::Internal,
+            | Self::Data(_)
+            | Self::File { .. } => ErrorKind::Internal,
         }
     }
 }

@@ -45,6 +45,7 @@
 //! | Facets and counts per chain | `facets.rs` | [`Facets`], [`ChainCount`] |
 //! | Rows ↔ `Site`, SQL text | `row.rs`, `sql.rs` | |
 //! | Users, backups, schema | `users.rs`, `backup.rs`, `migrations.rs` | [`Role`], [`Store::backup_to`], [`check_database`] |
+//! | GeoPackage export (OGC GeoPackage 1.3: SRS, contents with the box, binary geometries, R-tree) | `gpkg.rs` | [`Store::export_gpkg`], [`Store::export_gpkg_into`], [`gpkg::GpkgWriter`], [`gpkg::GpkgSrs`] |
 //! | Vector tiles: markers of a filter in a tile, binned into exact clusters | `tiles.rs` | [`Store::tile`], [`Store::marker_bounds`] |
 //! | Errors | `error.rs` | [`StoreError`], [`ErrorKind`] |
 //!
@@ -72,6 +73,7 @@ mod checkpoint;
 mod error;
 mod facets;
 mod file;
+pub mod gpkg;
 mod index;
 pub mod migrations;
 mod query;

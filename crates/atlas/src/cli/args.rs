@@ -118,6 +118,8 @@ pub enum FormatArg {
     Geojson,
     /// KML 2.2 (Google Earth).
     Kml,
+    /// OGC GeoPackage (QGIS, ArcGIS): one file with the layer's CRS and a spatial index.
+    Gpkg,
 }
 
 /// Header language of an export.

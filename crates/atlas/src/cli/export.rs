@@ -1,9 +1,11 @@
 //! `atlas export`: exactly the filtered sites, streamed from the store into the writer.
 
 use super::args::{FilterArgs, FormatArg, LangArg};
+use anyhow::bail;
 use anyhow::{Context as _, Result};
 use atlas_core::export::{site_writer, suggested_filename, ExportFormat, ExportMeta};
-use atlas_core::HeaderLang;
+use atlas_core::{Context, HeaderLang, SiteWriter};
+use atlas_store::gpkg::{GpkgOptions, GpkgWriter};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
@@ -16,10 +18,11 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "xlsx")]
     pub format: FormatArg,
-    /// Output file; `-` writes to standard output. Default: a name saying what and when.
+    /// Output file; `-` writes to standard output (not for gpkg: a GeoPackage is a database
+    /// file). Default: a name saying what and when.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
-    /// Header language (CSV/XLSX).
+    /// Header language (CSV/XLSX/GeoPackage field names and labels).
     #[arg(long, value_enum, default_value = "zh")]
     pub lang: LangArg,
     #[command(flatten)]
@@ -36,6 +39,7 @@ impl From<FormatArg> for ExportFormat {
             FormatArg::Csv => ExportFormat::Csv,
             FormatArg::Geojson => ExportFormat::GeoJson,
             FormatArg::Kml => ExportFormat::Kml,
+            FormatArg::Gpkg => ExportFormat::Gpkg,
         }
     }
 }
@@ -73,13 +77,7 @@ pub fn run(db: &Path, args: &ExportArgs) -> Result<ExitCode> {
             .0,
         ),
     };
-    let out: Box<dyn Write + Send> = if to_stdout {
-        Box::new(std::io::BufWriter::new(std::io::stdout()))
-    } else {
-        Box::new(std::io::BufWriter::new(
-            std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?,
-        ))
-    };
+    let mut writer = open_writer(format, (!to_stdout).then_some(&path), &ctx, lang, &meta)?;
     let bar = (total > PROGRESS_THRESHOLD && !to_stdout).then(|| {
         let b = ProgressBar::new(total);
         b.set_style(
@@ -88,7 +86,6 @@ pub fn run(db: &Path, args: &ExportArgs) -> Result<ExitCode> {
         );
         b
     });
-    let mut writer = site_writer(format, out, &ctx, lang, &meta)?;
     // Reading and formatting overlap on two threads.
     store.for_each_on_thread(&filter, |site| -> Result<(), anyhow::Error> {
         writer.write_site(site)?;
@@ -108,4 +105,32 @@ pub fn run(db: &Path, args: &ExportArgs) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The writer of `format` into the file at `path`, or standard output when `path` is `None`.
+/// A GeoPackage is built beside `path` and renamed into place when complete.
+fn open_writer<'a>(
+    format: ExportFormat,
+    path: Option<&Path>,
+    ctx: &Context<'a>,
+    lang: HeaderLang,
+    meta: &ExportMeta,
+) -> Result<Box<dyn SiteWriter + Send + 'a>> {
+    if format == ExportFormat::Gpkg {
+        let Some(path) = path else {
+            bail!("GeoPackage 是数据库文件，不能写到标准输出 a GeoPackage is a database file: give -o FILE.gpkg");
+        };
+        let opts = GpkgOptions {
+            lang,
+            ..GpkgOptions::default()
+        };
+        return Ok(Box::new(GpkgWriter::create(path, ctx, meta, opts)?));
+    }
+    let out: Box<dyn Write + Send> = match path {
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+    };
+    Ok(site_writer(format, out, ctx, lang, meta)?)
 }

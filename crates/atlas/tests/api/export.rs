@@ -344,3 +344,185 @@ async fn a_client_that_abandons_exports_frees_their_slots_for_the_next() {
     let fc = app.json("/api/v1/sites?limit=1").await;
     assert_eq!(fc["numberReturned"], 1);
 }
+
+/// True (with a message) when GDAL's `ogrinfo`/`ogr2ogr` are not installed: the GeoPackage
+/// tests that need a real client are skipped then (tests/run-all.sh installs them).
+fn gdal_missing() -> bool {
+    let missing = ["ogrinfo", "ogr2ogr"].into_iter().any(|tool| {
+        std::process::Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_err()
+    });
+    if missing {
+        eprintln!("skipped: GDAL (ogrinfo, ogr2ogr; Debian gdal-bin) is not installed");
+    }
+    missing
+}
+
+/// Downloads the GeoPackage of `qs` into `dir`; returns its path.
+async fn gpkg_file(app: &TestApp, qs: &str, dir: &tempfile::TempDir) -> String {
+    let bytes = download(
+        app,
+        &format!("format=gpkg&{qs}"),
+        "application/geopackage+sqlite3",
+        "gpkg",
+    )
+    .await;
+    temp_file(dir, "export.gpkg", &bytes)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gpkg_export_opens_in_gdal_with_its_layer_count_crs_and_chinese_fields() {
+    if gdal_missing() {
+        return;
+    }
+    let app = spawn_app().await;
+    let expected = listed(&app, FILTER).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = gpkg_file(&app, FILTER, &dir).await;
+    let summary = ogrinfo(&["-ro", "-al", "-so", &path]);
+    assert!(summary.contains("using driver `GPKG'"), "{summary}");
+    assert!(summary.contains("Layer name: sites"), "{summary}");
+    assert_eq!(feature_count(&summary), expected.len(), "{summary}");
+    assert!(summary.contains("ID[\"EPSG\",4326]"), "{summary}");
+    assert!(summary.contains("Geometry Column = geom"), "{summary}");
+    for field in [
+        "编号: String",
+        "名称: String",
+        "类别: String",
+        "经度: Real",
+        "面积（平方米）: Real",
+        "成立年份: Integer (",
+        "数据来源: String",
+    ] {
+        assert!(summary.contains(field), "{field} in {summary}");
+    }
+    // The names, in list order, Chinese intact.
+    let full = ogrinfo(&["-ro", "-al", "-fid", "1", &path]);
+    assert!(
+        full.contains(&format!("名称 (String) = {}", expected[0].1)),
+        "{full}"
+    );
+    // GDAL reads the spatial index.
+    let indexed = ogrinfo(&[
+        "-ro",
+        "-sql",
+        "SELECT HasSpatialIndex('sites', 'geom')",
+        &path,
+    ]);
+    assert!(indexed.contains("= 1"), "{indexed}");
+}
+
+/// The value the GeoPackage (Chinese fields and labels, through `ogr2ogr -f GeoJSON`) holds
+/// for the GeoJSON export's property `key`, in the GeoJSON export's terms: vocabulary labels
+/// back to ids, 是/否 to booleans, `*_zh` labels and `approximate` from their columns.
+fn gpkg_value(row: &serde_json::Map<String, Value>, key: &str) -> Value {
+    use atlas_core::{Category, Column, Kind, Labelled, Level, LocationPrecision, Scope, Status};
+    fn id_of<T: Labelled>(v: &Value) -> Value {
+        v.as_str()
+            .map(|s| Value::from(T::parse_label(s).unwrap().id()))
+            .unwrap_or(Value::Null)
+    }
+    let field = |c: Column| row.get(c.zh()).cloned().unwrap_or(Value::Null);
+    if key == "approximate" {
+        let p = LocationPrecision::parse_label(field(Column::LocationPrecision).as_str().unwrap());
+        return Value::from(p.unwrap().is_approximate());
+    }
+    if let Some(base) = key.strip_suffix("_zh").filter(|b| *b != "name") {
+        return field(Column::from_header(base).unwrap());
+    }
+    let c = Column::from_header(key).unwrap_or_else(|| panic!("{key} is a column"));
+    let v = field(c);
+    match c {
+        Column::Category => id_of::<Category>(&v),
+        Column::Kind => id_of::<Kind>(&v),
+        Column::Level => id_of::<Level>(&v),
+        Column::Status => id_of::<Status>(&v),
+        Column::Scope => id_of::<Scope>(&v),
+        Column::LocationPrecision => id_of::<LocationPrecision>(&v),
+        Column::OutsideDistrict => Value::from(v == "是"),
+        _ => v,
+    }
+}
+
+/// Numbers compared as numbers (GDAL writes a REAL field `10000` as `10000.0`).
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_value(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gpkg_through_ogr2ogr_gives_back_every_field_of_the_geojson_export() {
+    if gdal_missing() {
+        return;
+    }
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = gpkg_file(&app, "", &dir).await;
+    let out = dir.path().join("from-gpkg.geojson");
+    let run = std::process::Command::new("ogr2ogr")
+        .args(["-f", "GeoJSON"])
+        .arg(&out)
+        .arg(&gpkg)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let from_gpkg: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let geojson_bytes = download(&app, "format=geojson", "application/geo+json", "geojson").await;
+    let geojson: Value = serde_json::from_slice(&geojson_bytes).unwrap();
+    let expected = geojson["features"].as_array().unwrap();
+    let got = from_gpkg["features"].as_array().unwrap();
+    assert_eq!(got.len(), expected.len(), "one feature per site");
+    assert!(expected.len() >= 50, "the demo dataset");
+    let unlocated = expected.iter().filter(|f| f["geometry"].is_null()).count();
+    assert!(unlocated > 0, "the demo has sites without a location");
+    for (g, e) in got.iter().zip(expected) {
+        let row = g["properties"].as_object().unwrap();
+        let id = e["id"].as_str().unwrap();
+        assert_eq!(row["编号"], id, "same order");
+        assert!(
+            same_value(&g["geometry"], &e["geometry"]),
+            "{id}: geometry {} vs {}",
+            g["geometry"],
+            e["geometry"]
+        );
+        for (key, want) in e["properties"].as_object().unwrap() {
+            let have = gpkg_value(row, key);
+            assert!(same_value(&have, want), "{id}.{key}: {have} vs {want}");
+        }
+    }
+
+    // `atlas import` reads that GeoJSON (Chinese field names and labels) back into the same
+    // sites as the GeoJSON export.
+    use atlas_core::import::{parse_sites, FileFormat};
+    let reference = atlas_core::dataset::Reference::embedded().unwrap();
+    let ctx = reference.context(chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
+    let sites = |bytes: &[u8]| {
+        let parsed = parse_sites(bytes, FileFormat::GeoJson, &ctx, None).unwrap();
+        assert!(parsed.errors.is_empty(), "{:#?}", parsed.errors);
+        assert!(
+            parsed.ignored_headers.is_empty(),
+            "{:?}",
+            parsed.ignored_headers
+        );
+        parsed.sites.into_iter().map(|(_, s)| s).collect::<Vec<_>>()
+    };
+    let via_gpkg = sites(&std::fs::read(&out).unwrap());
+    assert_eq!(via_gpkg.len(), expected.len());
+    assert_eq!(via_gpkg, sites(&geojson_bytes));
+}

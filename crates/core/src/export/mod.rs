@@ -27,6 +27,9 @@
 //! - **GeoJSON** (RFC 7946, WGS84 lon/lat): a FeatureCollection written feature by feature; see
 //!   [`site_to_feature`] for the properties. `metadata` and `numberReturned` are foreign members.
 //! - **KML 2.2**: one Placemark per site with every column in ExtendedData (Chinese display names).
+//! - **GeoPackage** ([`ExportFormat::Gpkg`]): an SQLite file, so written by
+//!   `atlas_store::gpkg` from the same cells ([`crate::record::cell_ref`], typed by
+//!   [`Column::value_type`]) and the same geometry as GeoJSON and KML.
 //!
 //! # Formula neutralisation (export only, text only)
 //! Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` as a formula (and tab/CR lead
@@ -175,19 +178,25 @@ pub enum ExportFormat {
     GeoJson,
     /// KML 2.2.
     Kml,
+    /// OGC GeoPackage: an SQLite database file, written by `atlas_store::gpkg` (this crate
+    /// knows no SQL); [`site_writer`] does not write it.
+    Gpkg,
 }
 
 impl ExportFormat {
     /// Every format.
-    pub const ALL: [ExportFormat; 4] = [Self::Xlsx, Self::Csv, Self::GeoJson, Self::Kml];
+    pub const ALL: [ExportFormat; 5] =
+        [Self::Xlsx, Self::Csv, Self::GeoJson, Self::Kml, Self::Gpkg];
 
-    /// Identifier and file extension without the dot (`xlsx`, `csv`, `geojson`, `kml`).
+    /// Identifier and file extension without the dot (`xlsx`, `csv`, `geojson`, `kml`,
+    /// `gpkg`).
     pub fn extension(self) -> &'static str {
         match self {
             Self::Xlsx => "xlsx",
             Self::Csv => "csv",
             Self::GeoJson => "geojson",
             Self::Kml => "kml",
+            Self::Gpkg => "gpkg",
         }
     }
 
@@ -198,6 +207,7 @@ impl ExportFormat {
             Self::Csv => "text/csv; charset=utf-8",
             Self::GeoJson => "application/geo+json",
             Self::Kml => "application/vnd.google-earth.kml+xml",
+            Self::Gpkg => "application/geopackage+sqlite3",
         }
     }
 }
@@ -221,10 +231,11 @@ impl std::str::FromStr for ExportFormat {
             "csv" => Ok(Self::Csv),
             "geojson" | "json" => Ok(Self::GeoJson),
             "kml" => Ok(Self::Kml),
+            "gpkg" | "geopackage" => Ok(Self::Gpkg),
             _ => Err(crate::vocab::UnknownValue {
                 what: "format",
                 given: s.to_string(),
-                allowed: "xlsx, csv, geojson, kml".into(),
+                allowed: "xlsx, csv, geojson, kml, gpkg".into(),
             }),
         }
     }
@@ -245,6 +256,10 @@ pub enum ExportError {
     /// The sites to export could not be read (the error of the caller's iterator).
     #[error("reading the sites to export failed: {0}")]
     Source(Box<dyn std::error::Error + Send + Sync>),
+    /// A format that is a database file, not a stream ([`ExportFormat::Gpkg`]): its writer is
+    /// `atlas_store::gpkg::GpkgWriter`.
+    #[error("{0} is written to a file by the store, not as a stream")]
+    NotAStream(ExportFormat),
 }
 
 impl From<csv::Error> for ExportError {
@@ -267,6 +282,7 @@ pub trait SiteWriter {
 }
 
 /// A writer for `format`, chosen at run time. XLSX uses the system temporary directory.
+/// [`ExportFormat::Gpkg`] is [`ExportError::NotAStream`]: the store writes GeoPackages.
 pub fn site_writer<'a, W: Write + Send + 'a>(
     format: ExportFormat,
     out: W,
@@ -279,6 +295,7 @@ pub fn site_writer<'a, W: Write + Send + 'a>(
         ExportFormat::Xlsx => Box::new(XlsxSiteWriter::new(out, ctx, lang, meta)?),
         ExportFormat::GeoJson => Box::new(GeoJsonSiteWriter::new(out, ctx, lang, meta)?),
         ExportFormat::Kml => Box::new(KmlSiteWriter::new(out, ctx, lang, meta)?),
+        ExportFormat::Gpkg => return Err(ExportError::NotAStream(format)),
     })
 }
 

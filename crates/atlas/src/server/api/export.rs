@@ -1,5 +1,5 @@
-//! `GET /api/v1/export?format=xlsx|csv|geojson|kml&<filter>[&lang=zh|en]`: exactly the filtered
-//! sites as a download.
+//! `GET /api/v1/export?format=xlsx|csv|geojson|kml|gpkg&<filter>[&lang=zh|en]`: exactly the
+//! filtered sites as a download.
 //!
 //! Everything that can be wrong with the request (parameters, filter ids, format, language) is
 //! checked, and the row count and reference data read, *before* the response starts: once the
@@ -11,7 +11,8 @@
 //! into a [`ChannelWriter`]: 64 KiB chunks into a channel of 8 that the response body reads.
 //! Server memory is therefore bounded (≈ 0.5 MiB of chunks per export, plus the XLSX writer's
 //! constant-memory buffers: it writes rows to a temporary file and copies the finished workbook
-//! into the channel) whatever the row count. A client that stops reading for
+//! into the channel; a GeoPackage, a database file, is likewise built in a temporary directory
+//! by `Store::export_gpkg_into` and then copied) whatever the row count. A client that stops reading for
 //! [`SEND_TIMEOUT`] or disconnects ends the export; at most [`crate::server::cache::MAX_CONCURRENT_EXPORTS`]
 //! run at once so the pool keeps readers for the API (others wait up to [`SLOT_WAIT`], then
 //! `503`). There is no row limit: `limit`/`offset` are honoured when given (as everywhere), and
@@ -22,6 +23,7 @@ use crate::app::labels::export_label;
 use crate::server::error::{ApiError, ApiResult};
 use atlas_core::export::{site_writer, suggested_filename, ExportFormat, ExportMeta};
 use atlas_core::{HeaderLang, SiteFilter};
+use atlas_store::gpkg::GpkgOptions;
 use atlas_store::Store;
 use axum::body::{Body, Bytes};
 use axum::http::header::{
@@ -212,7 +214,7 @@ fn parse_format(v: Option<&str>) -> ApiResult<ExportFormat> {
         Some(f) => f.parse().map_err(|_| ApiError::BadParam {
             code: "unknown_format",
             message: format!(
-                "parameter 'format': unknown format '{}'; allowed: xlsx, csv, geojson, kml",
+                "parameter 'format': unknown format '{}'; allowed: xlsx, csv, geojson, kml, gpkg",
                 f.chars().take(40).collect::<String>()
             ),
         }),
@@ -246,9 +248,11 @@ fn rows_of(filter: &SiteFilter, total: u64) -> u64 {
     tag = "export",
     params(
         ("format" = Option<String>, Query,
-            description = "`xlsx` (default), `csv` (UTF-8 with BOM), `geojson` or `kml`."),
+            description = "`xlsx` (default), `csv` (UTF-8 with BOM), `geojson`, `kml` or `gpkg` \
+            (OGC GeoPackage 1.3, EPSG:4326, with an R-tree spatial index)."),
         ("lang" = Option<String>, Query,
-            description = "Headers of CSV/XLSX: `zh` (Chinese, default) or `en` (English keys)."),
+            description = "Headers of CSV/XLSX and GeoPackage field names: `zh` (Chinese, \
+            default) or `en` (English keys)."),
         super::openapi::FilterParams,
     ),
     responses(
@@ -258,7 +262,8 @@ fn rows_of(filter: &SiteFilter, total: u64) -> u64 {
                 (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                 (String = "text/csv; charset=utf-8"),
                 (Object = "application/geo+json"),
-                (String = "application/vnd.google-earth.kml+xml"))),
+                (String = "application/vnd.google-earth.kml+xml"),
+                (String = "application/geopackage+sqlite3"))),
         (status = 400, description = "`unknown_format`, `unknown_value` (lang) or a bad filter \
             parameter.", body = super::openapi::ErrorBody),
         (status = 503, description = "Too many exports are running; try again.",
@@ -374,7 +379,14 @@ fn write_export(
 ) -> anyhow::Result<u64> {
     // `generated_at` is the server clock's now, in China time: its date is today.
     let ctx = reference.context(meta.generated_at.date_naive());
-    let out = ChannelWriter::new(tx.clone(), handle.clone());
+    let mut out = ChannelWriter::new(tx.clone(), handle.clone());
+    if format == ExportFormat::Gpkg {
+        let opts = GpkgOptions {
+            lang,
+            ..GpkgOptions::default()
+        };
+        return Ok(store.export_gpkg_into(filter, &mut out, &ctx, meta, opts, None)?);
+    }
     let mut writer = site_writer(format, out, &ctx, lang, meta)?;
     // Reading and formatting overlap on two threads.
     store.for_each_on_thread(filter, |site| -> anyhow::Result<()> {
