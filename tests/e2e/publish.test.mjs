@@ -13,12 +13,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, api, atlasBinary, e2eSuite, finishPage, listIds, openPage, renderedSites, settled,
+  ARTIFACTS, api, atlasBinary, finishPage, launchBrowser, listIds, openPage, renderedSites, settled, startServer,
 } from './helpers.mjs';
 
 const T = { timeout: 300_000 };
 const BASE = '/kjcx/atlas/';
-const suite = e2eSuite([], { synth: 3000 });
+/** The live server (the same database) and the browser. */
+const suite = { server: /** @type {any} */ (null), browser: /** @type {any} */ (null) };
 /** The static server: its origin, process and folder. */
 const host = { origin: '', child: /** @type {any} */ (null), root: '' };
 
@@ -35,6 +36,8 @@ function freePort() {
 }
 
 before(async () => {
+  suite.server = await startServer([], { synth: 3000 });
+  suite.browser = await launchBrowser();
   host.root = mkdtempSync(join(tmpdir(), 'atlas-publish-'));
   const out = join(host.root, 'kjcx', 'atlas');
   const r = spawnSync(atlasBinary(), ['--db', suite.server.db, 'publish', out, '--base-path', BASE], {
@@ -53,9 +56,11 @@ before(async () => {
   throw new Error('the static server did not answer');
 });
 
-after(() => {
+after(async () => {
   if (host.child) host.child.kill('SIGTERM');
   if (host.root) rmSync(host.root, { recursive: true, force: true });
+  if (suite.browser) await suite.browser.close();
+  if (suite.server) await suite.server.stop();
 });
 
 /** Opens the published page at `path` (under BASE). */

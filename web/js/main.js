@@ -202,6 +202,7 @@ async function openPublished(config) {
   useSource(published);
   // css/atlas.css hides the sign-in button, the staff bar and the matching tab.
   document.documentElement.dataset.source = 'static';
+  $('btn-print').after(h('a', { id: 'link-about', class: 'button', href: 'about.html', 'data-i18n': 'aboutMap' }, t('aboutMap')));
   for (const a of document.querySelectorAll('a[href^="api/v1/"]')) {
     a.setAttribute('href', published.href(a.getAttribute('href') || ''));
   }
