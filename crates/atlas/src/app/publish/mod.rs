@@ -88,6 +88,10 @@ pub struct Options {
 /// The chain reports' formats published for each chain.
 const REPORT_FORMATS: [&str; 2] = ["xlsx", "csv"];
 /// The catalogue's download formats, with their file extensions.
+///
+/// GEOPACKAGE: once `atlas export --format gpkg` (branch `gpkg`) is merged and
+/// `/api/v1/export?format=gpkg` answers, add `("gpkg", "gpkg")` here (and the option to the
+/// page's export menu, `web/index.html`): the publication then carries `downloads/atlas-sites.gpkg`.
 pub const DOWNLOADS: [(&str, &str); 4] = [
     ("xlsx", "xlsx"),
     ("csv", "csv"),
