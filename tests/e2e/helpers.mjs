@@ -78,8 +78,8 @@ function boundOrigin(child, log) {
 /**
  * Starts `atlas serve` on a temporary database (the default dataset, plus `synth` synthetic
  * sites made by synth_db, plus `imports`, files that `atlas import` loads first, and `users`
- * ({name, role}) made with `atlas user add`, whose tokens come back in `tokens[name]`); resolves
- * when the server printed the address it listens on.
+ * ({name, role}) made with `atlas user add`, whose tokens come back in `tokens[name]`; `db` is the
+ * database's path); resolves when the server printed the address it listens on.
  */
 export async function startServer(extraArgs = [], { imports = [], users = [], synth = 0 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'atlas-e2e-'));
@@ -113,6 +113,7 @@ export async function startServer(extraArgs = [], { imports = [], users = [], sy
   return {
     origin,
     tokens,
+    db,
     log: () => log,
     async stop() {
       if (child.exitCode === null) {

@@ -2,6 +2,26 @@
 // Same-origin calls to /api/v1 (relative URLs, so the page also works behind a path prefix).
 // Reads are public; writes carry the signed-in editor's bearer token (see auth.js) and, for an
 // existing record, its version in `If-Match`.
+// A published map (`atlas publish`) has no server: `useSource` puts its static data source
+// (published.js) behind the same calls — reads answered from the published files, download
+// links pointing at them, writes refused.
+
+/**
+ * The static data source of a published map, or null (the server answers).
+ * @typedef {{get: (path: string) => Promise<any>, href: (url: string) => string, tiles: (base: string) => string}} StaticSource
+ * @type {StaticSource | null}
+ */
+let source = null;
+
+/** Answers the page's reads from a published map's files from now on. @param {StaticSource} s */
+export function useSource(s) {
+  source = s;
+}
+
+/** The static data source of a published map, or null. */
+export function staticSource() {
+  return source;
+}
 
 /** An error answer of the API: its HTTP status, its error code and message, its details. */
 export class ApiError extends Error {
@@ -51,6 +71,9 @@ async function errorOf(res) {
  * @returns {Promise<any>}
  */
 export async function getJSON(path, { signal, fresh = false } = {}) {
+  if (source) return source.get(path).catch((e) => {
+    throw new ApiError(e.status || 500, e.code || 'static', e.message || String(e), undefined);
+  });
   const res = await fetch(path, {
     signal,
     cache: fresh || revalidate ? 'no-cache' : 'default',
@@ -68,6 +91,7 @@ export async function getJSON(path, { signal, fresh = false } = {}) {
  * @returns {Promise<{status: number, data: any, etag: string | null}>}
  */
 export async function send(path, { method = 'GET', token, body, form, ifMatch, signal } = {}) {
+  if (source) throw new ApiError(405, 'read_only', 'a published map is read-only', undefined);
   /** @type {Record<string, string>} */
   const headers = { Accept: 'application/json, application/geo+json' };
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -104,5 +128,6 @@ function quoteEtag(v) {
 /** `api/v1/<route>?<query>` @param {string} route @param {URLSearchParams} [query] */
 export function apiUrl(route, query) {
   const q = query ? query.toString() : '';
-  return `api/v1/${route}${q ? '?' + q : ''}`;
+  const url = `api/v1/${route}${q ? '?' + q : ''}`;
+  return source ? source.href(url) : url;
 }

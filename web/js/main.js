@@ -9,7 +9,7 @@
 import { t, applyStatic, initialLang, setLang, lang, num, missingKeys } from './i18n.js';
 import { h, $ } from './dom.js';
 import * as urlstate from './urlstate.js';
-import { getJSON, apiUrl } from './api.js';
+import { getJSON, apiUrl, useSource } from './api.js';
 import { loadStyle } from './map.js';
 import { boundsOf } from './sites.js';
 import { MatchPanel } from './match.js';
@@ -165,17 +165,19 @@ const ready = start().catch((e) => {
 
 async function start() {
   document.documentElement.dataset.state = 'busy';
-  const [config, style, chains, divisions, vocab, all] = await Promise.all([
-    getJSON('config.json').catch(() => ({})),
-    loadStyle('style/atlas-style.json'),
+  const config = (await getJSON('config.json').catch(() => ({}))) || {};
+  if (config.mode === 'static') await openPublished(config);
+  const [style, chains, divisions, vocab, all] = await Promise.all([
+    loadStyle('style/atlas-style.json', published ? published.styleData : undefined),
     getJSON(apiUrl('chains')),
     getJSON(apiUrl('divisions')),
     getJSON(apiUrl('vocabularies')),
     getJSON(apiUrl('sites', new URLSearchParams({ limit: '1' }))),
-    auth.restore(),
+    published ? null : auth.restore(),
   ]);
-  state.config = config || {};
-  state.mode = mapMode(all && all.numberMatched);
+  state.config = config;
+  // A published map always draws the whole catalogue from its archive's tiles.
+  state.mode = published ? 'tiles' : mapMode(all && all.numberMatched);
   document.documentElement.dataset.mapMode = state.mode;
   L.loadVocabularies(vocab);
   L.loadChains(chains);
@@ -184,6 +186,27 @@ async function start() {
   mountMap(app, mapView, style, divisionList);
   if (state.tab === 'match') setTab('match', { push: false });
   await reload({ fit: false });
+}
+
+/** @type {any} the static data source of a published map (published.js), or null */
+let published = null;
+
+/**
+ * A published map (config.json `mode: "static"`): the page's reads come from the published
+ * files; signing in, editing and site matching (which need the server) are left out.
+ * @param {any} config
+ */
+async function openPublished(config) {
+  published = await import('./published.js');
+  await published.open(config);
+  useSource(published);
+  // css/atlas.css hides the sign-in button, the staff bar and the matching tab.
+  document.documentElement.dataset.source = 'static';
+  $('btn-print').after(h('a', { id: 'link-about', class: 'button', href: 'about.html', 'data-i18n': 'aboutMap' }, t('aboutMap')));
+  for (const a of document.querySelectorAll('a[href^="api/v1/"]')) {
+    a.setAttribute('href', published.href(a.getAttribute('href') || ''));
+  }
+  if (config.title) document.title = config.title;
 }
 
 function mountViews() {
@@ -219,24 +242,26 @@ function reload({ fit = false } = {}) {
   const q = urlstate.filterQuery(state.filter);
   const tiles = state.mode === 'tiles';
   const siteQ = pageQuery(q, 0, tiles ? PAGE_SIZE : PAGE);
-  if (tiles) {
+  if (tiles && !published) {
     const template = tileTemplate(document.baseURI, q);
     const refresh = !firstData; // after an edit the same filter's tiles changed too
     onMap((m) => m.setTileFilter(template, state.filter.chain, { refresh }));
   }
   showStatus(t('loading'));
   const bounds = (/** @type {AbortSignal} */ signal) => (tiles ? getJSON(tileJsonUrl(document.baseURI, q), { signal }).catch(() => null) : null);
+  // A published map draws a filter's markers itself (no static tile holds a filter's clusters).
+  const markers = () => (published ? published.markers(q) : null);
   const job = sitesChannel.run(
-    (signal) => Promise.all([getJSON(apiUrl('sites', siteQ), { signal }), getJSON(apiUrl('facets', q), { signal }), bounds(signal)]),
-    { ok: ([fc, facets, tj]) => showSites(fc, facets, fit, tj), fail: (e) => showStatus(t('loadError', { msg: e.message }), true) },
+    (signal) => Promise.all([getJSON(apiUrl('sites', siteQ), { signal }), getJSON(apiUrl('facets', q), { signal }), bounds(signal), markers()]),
+    { ok: ([fc, facets, tj, pts]) => showSites(fc, facets, fit, tj, pts), fail: (e) => showStatus(t('loadError', { msg: e.message }), true) },
   );
   ensureAnalysis();
   ensureTownCounts();
   return job;
 }
 
-/** @param {any} fc @param {any} facets @param {boolean} fit @param {any} tileJson */
-function showSites(fc, facets, fit, tileJson) {
+/** @param {any} fc @param {any} facets @param {boolean} fit @param {any} tileJson @param {any[] | null} [markers] */
+function showSites(fc, facets, fit, tileJson, markers = null) {
   state.features = fc.features || [];
   state.bounds = boundsOfTileJson(tileJson);
   state.matched = fc.numberMatched ?? state.features.length;
@@ -248,6 +273,7 @@ function showSites(fc, facets, fit, tileJson) {
   app.tray.load();
   onMap((m) => {
     if (state.mode === 'geojson') m.setSites(state.features, state.filter.chain || null);
+    if (published) m.showPublished(markers, state.filter.chain || '');
     if (state.selectedFeature) m.setSelection(state.selectedFeature);
   });
   if (fit) fitResults();

@@ -7,7 +7,7 @@ import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs?v=6.17.0';
 import { installSymbolFactory, symbolName } from './symbols.js';
 import { siteChains, markerOf, boundsOf } from './sites.js';
 import { hasLocation } from './locate.js';
-import { clusterInfo } from './sitepages.js';
+import { clusterInfo, vectorSitesStyle } from './sitepages.js';
 import { revalidating } from './api.js';
 
 export const SITE_LAYERS = ['site-clusters', 'site-points'];
@@ -26,14 +26,18 @@ const CONTEXT_EN = {
   440983: 'Xinyi',
 };
 
-/** Loads the style file and points its `/api/v1` URLs at this server (relative to the page). */
-export async function loadStyle(url) {
+/**
+ * Loads the style file and points its `/api/v1` URLs at this server (relative to the page), or
+ * through `dataFile` at a published map's files.
+ * @param {string} url @param {(url: string) => string} [dataFile]
+ */
+export async function loadStyle(url, dataFile = (u) => u) {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
   const style = await res.json();
   for (const src of Object.values(style.sources)) {
     if (typeof src.data === 'string' && src.data.startsWith('/')) {
-      src.data = new URL(src.data.slice(1), document.baseURI).href;
+      src.data = new URL(dataFile(src.data.slice(1)), document.baseURI).href;
     }
   }
   // The page fills the sites itself (filtered, polygons split off).
@@ -278,6 +282,32 @@ export class AtlasMap {
     if (template === this.tiles && !refresh) return;
     this.tiles = template;
     this.map.getSource('sites').setTiles([template]);
+  }
+
+  /**
+   * A published map's sites: the archive's tiles (the template the map was made with) when
+   * `markers` is null (no filter), else the filter's markers as GeoJSON clustered here — no
+   * static tile holds a filter's clusters. Swaps the `sites` source and its layers between the
+   * style's two forms (vectorSitesStyle and the plain one) by a diff of the style, so every
+   * other source keeps its data.
+   * @param {any[] | null} markers  Point Features (published.js `markers`) @param {string} chain
+   */
+  showPublished(markers, chain) {
+    if (!this.archive) this.archive = this.tiles;
+    const plain = this.opts.plainStyle;
+    const want = markers ? null : this.archive;
+    if (plain && want !== this.tiles) {
+      const form = want ? vectorSitesStyle(plain, want) : plain;
+      const style = this.map.getStyle();
+      style.sources.sites = structuredClone(form.sources.sites);
+      const swapped = new Map(form.layers.filter((/** @type {any} */ l) => l.source === 'sites').map((/** @type {any} */ l) => [l.id, l]));
+      style.layers = style.layers.map((/** @type {any} */ l) => structuredClone(swapped.get(l.id) || l));
+      this.map.setStyle(style, { diff: true });
+      this.tiles = want;
+    }
+    this.tileChain = chain;
+    this.setColorMode(this.colorMode);
+    if (markers) this.setSites(markers, chain || null);
   }
 
   /**

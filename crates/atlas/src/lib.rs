@@ -9,7 +9,8 @@
 //!   blocking threads ([`server::db::Db`]).
 //!
 //! `cli` and `server` never import each other: `atlas serve` (in `cli`) starts the server
-//! through its public [`server::serve`], and the server takes nothing from the command line.
+//! through its public [`server::serve`], `atlas publish` has the API's public GETs answered by
+//! [`server::snapshot::render`], and the server takes nothing from the command line.
 
 pub mod app;
 pub mod cli;

@@ -29,9 +29,9 @@
 use crate::analysis::{ChainAnalysis, ChainAnalysisBuilder};
 use crate::columns::{Column, HeaderLang};
 use crate::export::{
-    body_format, csv_cell, header_format, print_header_width, print_setup, wrapped_row_height,
-    write_xlsx_cell, xlsx_err, CellFormats, ExportError, ExportMeta, FORMULA_NOTE, MIN_COL_WIDTH,
-    PAGE_HEADER, PRINT_COL_WIDTH, XLSX_ABOUT_SHEET,
+    body_format, csv_cell, header_format, print_header_width, print_setup, workbook_at,
+    wrapped_row_height, write_xlsx_cell, xlsx_err, CellFormats, ExportError, ExportMeta,
+    FORMULA_NOTE, MIN_COL_WIDTH, PAGE_HEADER, PRINT_COL_WIDTH, XLSX_ABOUT_SHEET,
 };
 use crate::record::{cell, Cell, Context};
 use crate::reference::{Chain, Indicator};
@@ -333,7 +333,7 @@ impl<'a, W: Write + Send> ChainReportXlsx<'a, W> {
         meta: &ExportMeta,
         tempdir: Option<&Path>,
     ) -> Result<Self, ExportError> {
-        let mut workbook = Workbook::new();
+        let mut workbook = workbook_at(meta.generated_at)?;
         if let Some(dir) = tempdir {
             workbook.set_tempdir(PathBuf::from(dir)).map_err(xlsx_err)?;
         }
@@ -589,7 +589,7 @@ pub fn write_indicators_xlsx<W: Write + Send>(
     rows: &[(Indicator, Option<f64>)],
     meta: &ExportMeta,
 ) -> Result<W, ExportError> {
-    let mut workbook = Workbook::new();
+    let mut workbook = workbook_at(meta.generated_at)?;
     let cells: Vec<Vec<Cell>> = rows.iter().map(|(i, v)| indicator_row(i, *v)).collect();
     {
         let ws = workbook.add_worksheet();

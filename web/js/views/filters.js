@@ -6,7 +6,7 @@
 import { t, num, lang } from '../i18n.js';
 import { h, clear, $, debounce, keepFocus } from '../dom.js';
 import { symbolCanvas } from '../symbols.js';
-import { apiUrl } from '../api.js';
+import { apiUrl, staticSource } from '../api.js';
 import * as urlstate from '../urlstate.js';
 import * as L from '../labels.js';
 
@@ -127,7 +127,8 @@ function updateExport(state) {
   for (const [k, v] of urlstate.filterQuery(state.filter)) p.set(k, v);
   const a = /** @type {HTMLAnchorElement} */ ($('btn-export'));
   a.href = apiUrl('export', p);
-  a.title = t('exportTitle', { n: num(state.matched) });
+  // A published map offers the files of the whole published catalogue.
+  a.title = staticSource() ? t('exportPublished') : t('exportTitle', { n: num(state.matched) });
 }
 
 /** The search box, the selects, reset and the export format. @param {App} app @param {() => void} onExport */

@@ -8,6 +8,7 @@ import { $ } from '../dom.js';
 import { AtlasMap } from '../map.js';
 import { tileTemplate, vectorSitesStyle } from '../sitepages.js';
 import { filterQuery } from '../urlstate.js';
+import { staticSource } from '../api.js';
 
 /** @typedef {import('../page.js').App} App */
 
@@ -54,11 +55,14 @@ export function mapHolder() {
 export function mountMap(app, holder, style, divisionList) {
   const { state } = app;
   // A large catalogue: the sites come from the server's vector tiles of the current filter.
-  const tiles = state.mode === 'tiles' ? tileTemplate(document.baseURI, filterQuery(state.filter)) : null;
+  // A published map: its archive's tiles (api.js's static source), whatever the filter.
+  const source = staticSource();
+  const tiles = state.mode === 'tiles' ? (source ? source.tiles(document.baseURI) : tileTemplate(document.baseURI, filterQuery(state.filter))) : null;
   let m;
   try {
     m = new AtlasMap($('map'), {
       style: tiles ? vectorSitesStyle(style, tiles) : style,
+      plainStyle: style,
       tiles,
       config: state.config,
       view: state.view,

@@ -5,8 +5,12 @@
 //! - [`labels`]: what an export or report is of, for its file name.
 //! - [`reports`]: the chain report, the progress board and site matching, fed from the store.
 //! - [`tokens`]: bearer tokens (`NAME.SECRET`, argon2 hashes).
+//! - [`web`]: the map page's files, embedded.
+//! - [`publish`]: the static copy of the map (`atlas publish`).
 
 pub mod clock;
 pub mod labels;
+pub mod publish;
 pub mod reports;
 pub mod tokens;
+pub mod web;

@@ -54,10 +54,16 @@ pub struct FilterArgs {
 }
 
 impl FilterArgs {
-    /// Builds the shared `SiteFilter`, with the same parsing and messages as the API.
-    pub fn to_filter(&self) -> Result<SiteFilter> {
-        let mut f = SiteFilter::default();
-        let pairs = [
+    /// The flags given, as `name=value` pairs in a fixed order.
+    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
+        self.flags()
+            .into_iter()
+            .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+            .collect()
+    }
+
+    fn flags(&self) -> [(&'static str, &Option<String>); 14] {
+        [
             ("category", &self.category),
             ("kind", &self.kind),
             ("chain", &self.chain),
@@ -72,12 +78,15 @@ impl FilterArgs {
             ("q", &self.q),
             ("limit", &self.limit),
             ("offset", &self.offset),
-        ];
-        for (k, v) in pairs {
-            if let Some(v) = v {
-                f.apply(k, v)
-                    .map_err(|e| anyhow::anyhow!("--{}: {}", e.param, e.message))?;
-            }
+        ]
+    }
+
+    /// Builds the shared `SiteFilter`, with the same parsing and messages as the API.
+    pub fn to_filter(&self) -> Result<SiteFilter> {
+        let mut f = SiteFilter::default();
+        for (k, v) in self.pairs() {
+            f.apply(k, v)
+                .map_err(|e| anyhow::anyhow!("--{}: {}", e.param, e.message))?;
         }
         Ok(f)
     }

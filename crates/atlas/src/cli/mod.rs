@@ -1,8 +1,9 @@
 //! Command-line interface: one file per command (`init`, `import`, `export`, `list`, `locate`, `check`,
 //! `chain-report`, `import-chains`, `import-indicators`, `user`, `history`, `backup`,
-//! `restore`, `serve`), each with its arguments and its `run`; [`args`] holds the argument
+//! `restore`, `publish`, `serve`), each with its arguments and its `run`; [`args`] holds the argument
 //! types several commands share. The CLI never reaches into the server: `atlas serve`
-//! ([`serve`]) starts it through `crate::server::serve`.
+//! ([`serve`]) starts it through `crate::server::serve`, and `atlas publish` ([`publish`]) has
+//! the API's public GETs answered through `crate::server::snapshot::render`.
 
 use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand};
@@ -21,6 +22,7 @@ mod import_indicators;
 mod init;
 mod list;
 mod locate;
+mod publish;
 mod restore;
 mod serve;
 mod user;
@@ -95,6 +97,8 @@ pub enum Command {
         /// A backup made by `atlas backup` (or any atlas database).
         file: PathBuf,
     },
+    /// Publish the map as a static site any web server can host (发布静态地图网站).
+    Publish(publish::PublishArgs),
     /// Serve the map and the API; a missing or empty database gets the default dataset (启动地图服务).
     Serve {
         /// Address to listen on.
@@ -134,6 +138,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Init { force } => init::run(&cli.db, force),
         Command::Import(args) => import::run(&cli.db, &args),
         Command::Export(args) => export::run(&cli.db, &args),
+        Command::Publish(args) => publish::run(&cli.db, &args),
         Command::List { filter, unlocated } => list::run(&cli.db, &filter, unlocated),
         Command::Locate(args) => locate::run(&cli.db, &args),
         Command::Check => check::run(&cli.db),

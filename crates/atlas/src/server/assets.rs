@@ -18,6 +18,7 @@
 
 use super::error::ApiError;
 use super::AppState;
+use crate::app::web::Web;
 use axum::extract::State;
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
@@ -26,14 +27,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use rust_embed::RustEmbed;
 use serde_json::json;
-
-/// The page's files, embedded at build time (read from disk in debug builds).
-#[derive(RustEmbed)]
-#[folder = "../../web/"]
-#[exclude = "*.map"]
-struct Web;
 
 /// `Cache-Control` of files whose URL names their version (`?v=…`).
 const CACHE_IMMUTABLE: &str = "public, max-age=31536000, immutable";

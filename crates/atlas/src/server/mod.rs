@@ -12,6 +12,7 @@
 //! - [`api`]: `/api/v1/…`, one file per URL space.
 //! - [`ogc`]: OGC API – Features (Part 1 Core + GeoJSON) under `/ogc`.
 //! - [`tiles`]: vector tiles (MVT) with exact clusters and their TileJSON, under `/tiles`.
+//! - [`snapshot`]: public GETs answered in-process, for `atlas publish`.
 
 pub mod api;
 pub mod assets;
@@ -25,6 +26,7 @@ pub mod features;
 pub mod headers;
 pub mod listen;
 pub mod ogc;
+pub mod snapshot;
 pub mod state;
 pub mod tiles;
 

@@ -97,6 +97,18 @@ pub(crate) fn write_xlsx_cell(
 /// The longest shortest form of an `f64` (`-2.2250738585072014e-308`).
 const NUMBER_WIDTH_MAX: f64 = 24.0;
 
+/// A new workbook whose creation time (the document property) is `at`: `rust_xlsxwriter` would
+/// read the system clock, and the one clock decides (the same data then gives the same file).
+pub fn workbook_at(
+    at: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<rust_xlsxwriter::Workbook, ExportError> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let created =
+        rust_xlsxwriter::ExcelDateTime::from_timestamp(at.timestamp()).map_err(xlsx_err)?;
+    workbook.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created));
+    Ok(workbook)
+}
+
 /// XLSX writer (constant-memory `rust_xlsxwriter`).
 pub struct XlsxSiteWriter<'a, W: Write + Send> {
     out: W,
@@ -156,8 +168,8 @@ impl<'a, W: Write + Send> XlsxSiteWriter<'a, W> {
         meta: &ExportMeta,
         tempdir: Option<&Path>,
     ) -> Result<Self, ExportError> {
-        use rust_xlsxwriter::{Format, Workbook};
-        let mut workbook = Workbook::new();
+        use rust_xlsxwriter::Format;
+        let mut workbook = workbook_at(meta.generated_at)?;
         if let Some(dir) = tempdir {
             workbook.set_tempdir(PathBuf::from(dir)).map_err(xlsx_err)?;
         }
