@@ -128,6 +128,7 @@ fn a_publication_holds_the_page_its_data_and_its_downloads() {
         "downloads/atlas-sites.csv",
         "downloads/atlas-sites.geojson",
         "downloads/atlas-sites.kml",
+        "downloads/atlas-sites.gpkg",
         "downloads/indicators.xlsx",
         "downloads/chains/petrochemical.csv",
         "about.html",

@@ -12,6 +12,9 @@ use common::*;
 use rusqlite::Connection;
 use std::path::Path;
 
+/// A row as the tests read it back: fid, 编号, geometry blob, 经度.
+type RowOut = (i64, String, Option<Vec<u8>>, Option<f64>);
+
 fn meta(filter: &SiteFilter) -> ExportMeta {
     let at = chrono::DateTime::parse_from_rfc3339("2026-11-26T10:30:00+08:00").unwrap();
     ExportMeta::new("茂南区科技创新资源布局图", filter, at, "test")
@@ -200,7 +203,7 @@ fn located_sites_have_their_geometry_and_an_rtree_box_unlocated_ones_null() {
     let mut st = conn
         .prepare("SELECT fid, \"编号\", geom, \"经度\" FROM sites ORDER BY fid")
         .unwrap();
-    let got: Vec<(i64, String, Option<Vec<u8>>, Option<f64>)> = st
+    let got: Vec<RowOut> = st
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .unwrap()
         .map(Result::unwrap)

@@ -187,6 +187,9 @@ impl ExportFormat {
     /// Every format.
     pub const ALL: [ExportFormat; 5] =
         [Self::Xlsx, Self::Csv, Self::GeoJson, Self::Kml, Self::Gpkg];
+    /// The formats this crate writes as a stream ([`site_writer`], [`export_sites`]): all but
+    /// GeoPackage.
+    pub const STREAMED: [ExportFormat; 4] = [Self::Xlsx, Self::Csv, Self::GeoJson, Self::Kml];
 
     /// Identifier and file extension without the dot (`xlsx`, `csv`, `geojson`, `kml`,
     /// `gpkg`).

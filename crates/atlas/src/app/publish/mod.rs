@@ -88,15 +88,12 @@ pub struct Options {
 /// The chain reports' formats published for each chain.
 const REPORT_FORMATS: [&str; 2] = ["xlsx", "csv"];
 /// The catalogue's download formats, with their file extensions.
-///
-/// GEOPACKAGE: once `atlas export --format gpkg` (branch `gpkg`) is merged and
-/// `/api/v1/export?format=gpkg` answers, add `("gpkg", "gpkg")` here (and the option to the
-/// page's export menu, `web/index.html`): the publication then carries `downloads/atlas-sites.gpkg`.
-pub const DOWNLOADS: [(&str, &str); 4] = [
+pub const DOWNLOADS: [(&str, &str); 5] = [
     ("xlsx", "xlsx"),
     ("csv", "csv"),
     ("geojson", "geojson"),
     ("kml", "kml"),
+    ("gpkg", "gpkg"),
 ];
 /// Sites per page asked of the API (its largest page).
 pub const PAGE: u64 = 10_000;
