@@ -1,6 +1,7 @@
 //! The layout's invariants (ARCHITECTURE.md, "Invariants"), read from the source files:
-//! - `server/` never imports `cli/`; `cli/` reaches the server only to start it (`atlas serve`),
-//!   through the names in [`CLI_MAY_USE_OF_SERVER`];
+//! - `server/` never imports `cli/`; `cli/` reaches the server only to start it (`atlas serve`)
+//!   or to render its public GETs (`atlas publish`), through the names in
+//!   [`CLI_MAY_USE_OF_SERVER`];
 //! - core knows no SQL, HTTP, async or file system;
 //! - the store knows no HTTP wording (its errors do not name query parameters).
 
@@ -8,12 +9,14 @@
 
 use std::path::{Path, PathBuf};
 
-/// What `cli/` may use of `crate::server`: the serve command's entry point and its settings.
-const CLI_MAY_USE_OF_SERVER: [&str; 4] = [
+/// What `cli/` may use of `crate::server`: the serve command's entry point and its settings,
+/// and publish's (the server's public GETs answered in-process).
+const CLI_MAY_USE_OF_SERVER: [&str; 5] = [
     "crate::server::serve",
     "crate::server::ServerConfig",
     "crate::server::Limits",
     "crate::server::assets::Basemap",
+    "crate::server::snapshot::render",
 ];
 
 /// Words core's code must not contain (SQL, HTTP, async runtime, file system).
@@ -88,7 +91,7 @@ fn the_server_never_imports_the_cli() {
 }
 
 #[test]
-fn the_cli_uses_the_server_only_to_serve() {
+fn the_cli_uses_the_server_only_to_serve_or_publish() {
     for (path, text) in sources(&manifest().join("src/cli")) {
         for (n, line) in code_lines(&text) {
             assert!(

@@ -275,7 +275,7 @@ async fn vocabularies_give_every_value_with_chinese_and_english_labels() {
         .iter()
         .map(|f| f["id"].as_str().unwrap())
         .collect();
-    assert_eq!(formats, ["xlsx", "csv", "geojson", "kml"]);
+    assert_eq!(formats, ["xlsx", "csv", "geojson", "kml", "gpkg"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
