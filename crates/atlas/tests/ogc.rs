@@ -969,9 +969,10 @@ async fn gdal_sends_an_attribute_filter_on_a_declared_property_to_the_server() {
         "sites",
     ])
     .await;
+    // The API declares CQL text (`filter-lang`), so GDAL sends the filter as CQL.
     assert!(
-        err.contains("kind=incubator"),
-        "GDAL should pass the filter as a query parameter:\n{err}"
+        err.contains("filter=kind") && err.contains("filter-lang=cql-text"),
+        "GDAL should pass the filter to the server:\n{err}"
     );
     assert_eq!(feature_count(&out), app.count("kind=incubator"), "{out}");
     app.stop().await;
@@ -1088,6 +1089,353 @@ async fn no_answer_places_a_site_without_location_at_the_old_district_point() {
             assert!(v["geometry"].is_null(), "{path}: {v}");
             assert_eq!(v["properties"]["location_precision"], "unknown", "{path}");
         }
+    }
+    app.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Part 3 (CQL2 filters, queryables) and Part 2 (CRS)
+// ---------------------------------------------------------------------------------------------
+
+/// Percent-encodes a query value (everything but ASCII letters and digits).
+fn pct(v: &str) -> String {
+    v.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The store's ids of the sites of a CQL2 filter (with other query parameters `extra`).
+fn store_ids(app: &App, cql: &str, extra: &str) -> Vec<String> {
+    let mut f = SiteFilter::parse_query(extra).unwrap();
+    f.apply("filter", cql).unwrap();
+    app.store()
+        .query(&f)
+        .unwrap()
+        .iter()
+        .map(|s| s.id.to_string())
+        .collect()
+}
+
+const FILTERS: &[&str] = &[
+    "chain = 'petrochemical'",
+    "chain = 'petrochemical' AND status = 'operating'",
+    "category = 'key_enterprise' AND (town = '440902100' OR town = '440902103')",
+    "NOT (chain = 'petrochemical') AND level IN ('provincial', 'national')",
+    "name_zh LIKE '%园%' OR name_en IS NULL",
+    "S_INTERSECTS(geometry, BBOX(110.85, 21.6, 110.95, 21.7))",
+    "S_INTERSECTS(geometry, POLYGON((110.8 21.55, 111.0 21.55, 111.0 21.75, 110.8 21.55)))",
+    "geometry IS NULL OR precision = 'town'",
+    r#"{"op":"and","args":[{"op":"=","args":[{"property":"kind"},"incubator"]},{"op":"<>","args":[{"property":"status"},"planned"]}]}"#,
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conformance_declares_crs_queryables_filter_and_the_cql2_classes() {
+    let app = spawn_app().await;
+    let r = get(&app.url("/ogc/conformance")).await;
+    let classes = r.body["conformsTo"].to_string();
+    for c in [
+        "ogcapi-features-2/1.0/conf/crs",
+        "ogcapi-features-3/1.0/conf/queryables",
+        "ogcapi-features-3/1.0/conf/filter",
+        "ogcapi-features-3/1.0/conf/features-filter",
+        "cql2/1.0/conf/cql2-text",
+        "cql2/1.0/conf/cql2-json",
+        "cql2/1.0/conf/basic-cql2",
+        "cql2/1.0/conf/advanced-comparison-operators",
+        "cql2/1.0/conf/basic-spatial-functions",
+    ] {
+        assert!(classes.contains(c), "{c} missing: {classes}");
+    }
+    // Not implemented, so not declared.
+    for c in [
+        "spatial-functions\"",
+        "temporal-functions",
+        "case-insensitive",
+        "arithmetic",
+    ] {
+        assert!(!classes.contains(c), "{c} declared: {classes}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queryables_list_the_properties_with_titles_and_allowed_values() {
+    let app = spawn_app().await;
+    let c = get(&app.url("/ogc/collections/sites")).await;
+    let url = href(&c.body, "http://www.opengis.net/def/rel/ogc/1.0/queryables").unwrap();
+    assert_eq!(url, app.url("/ogc/collections/sites/queryables"));
+    let r = get(&url).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.content_type, "application/schema+json");
+    let p = &r.body["properties"];
+    assert!(
+        p["chain"]["enum"].to_string().contains("petrochemical"),
+        "{p}"
+    );
+    assert!(
+        p["link"]["enum"].to_string().contains("petrochemical."),
+        "{p}"
+    );
+    assert!(p["town"]["enum"].to_string().contains("440902"), "{p}");
+    assert!(p["kind"]["enum"].to_string().contains("incubator"), "{p}");
+    assert_eq!(p["kind"]["title_zh"], "类型");
+    assert_eq!(p["geometry"]["format"], "geometry-any");
+    assert_eq!(p["area_m2"]["type"], "number");
+    let one = get(&app.url("/ogc/collections/carrier_platform/queryables")).await;
+    assert!(one.body["properties"].get("category").is_none());
+    assert_error(
+        &get(&app.url("/ogc/collections/nope/queryables")).await,
+        404,
+        "not_found",
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cql2_filters_return_exactly_the_stores_rows_on_ogc_and_api() {
+    let app = spawn_app().await;
+    for cql in FILTERS {
+        let want = store_ids(&app, cql, "");
+        let url = app.url(&format!(
+            "/ogc/collections/sites/items?filter={}&limit=10000",
+            pct(cql)
+        ));
+        let r = get(&url).await;
+        assert_eq!(r.status, 200, "{cql}: {}", r.body);
+        assert_eq!(ids(&r.body), want, "{cql}");
+        assert_eq!(r.body["numberMatched"], want.len(), "{cql}");
+        let api = get(&app.url(&format!("/api/v1/sites?filter={}&limit=10000", pct(cql)))).await;
+        assert_eq!(ids(&api.body), want, "/api/v1 {cql}");
+        // With a property filter and a page: the same rows, ANDed, paged.
+        let want = store_ids(&app, cql, "scope=local&limit=3&offset=1");
+        let r = get(&app.url(&format!(
+            "/ogc/collections/sites/items?filter={}&scope=local&limit=3&offset=1",
+            pct(cql)
+        )))
+        .await;
+        assert_eq!(ids(&r.body), want, "{cql} paged");
+        if let Some(next) = href(&r.body, "next") {
+            assert_eq!(get(&next).await.status, 200, "{next}");
+        }
+    }
+    let n = store_ids(&app, FILTERS[1], "").len();
+    assert!(
+        n > 0,
+        "the default dataset has operating petrochemical sites"
+    );
+    let json = get(&app.url(&format!(
+        "/ogc/collections/sites/items?filter-lang=cql2-json&filter={}",
+        pct(r#"{"op":"=","args":[{"property":"chain"},"petrochemical"]}"#)
+    )))
+    .await;
+    assert_eq!(
+        json.body["numberMatched"],
+        store_ids(&app, FILTERS[0], "").len()
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_and_unsupported_filters_are_400_naming_the_problem() {
+    let app = spawn_app().await;
+    for (cql, code, needle) in [
+        ("chain = ", "invalid_filter", "cql2-text"),
+        ("colour = 'red'", "invalid_filter", "colour"),
+        ("kind = 'factory'", "unknown_value", "factory"),
+        (
+            "S_WITHIN(geometry, POINT(110.9 21.7))",
+            "unsupported_filter",
+            "s_within",
+        ),
+        (
+            "T_BEFORE(updated_at, TIMESTAMP('2020-01-01T00:00:00Z'))",
+            "unsupported_filter",
+            "t_before",
+        ),
+        ("CASEI(name_zh) = 'x'", "unsupported_filter", "casei"),
+    ] {
+        for path in ["/ogc/collections/sites/items", "/api/v1/sites"] {
+            let r = get(&app.url(&format!("{path}?filter={}", pct(cql)))).await;
+            assert_error(&r, 400, code);
+            let m = r.body["error"]["message"].as_str().unwrap();
+            assert!(m.contains(needle), "{path} {cql}: {m}");
+        }
+    }
+    let r = get(
+        &app.url("/ogc/collections/sites/items?filter=kind%3D%27incubator%27&filter-lang=ecql")
+    )
+    .await;
+    assert_error(&r, 400, "invalid_parameter");
+    app.stop().await;
+}
+
+async fn get_raw(url: &str) -> (u16, String, Value) {
+    let res = reqwest::get(url).await.unwrap();
+    let status = res.status().as_u16();
+    let crs = res
+        .headers()
+        .get("content-crs")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, crs, res.json().await.unwrap())
+}
+
+fn coordinates(page: &Value) -> Vec<(String, Vec<f64>)> {
+    page["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["geometry"]["type"] == "Point")
+        .map(|f| {
+            let c = f["geometry"]["coordinates"].as_array().unwrap();
+            (
+                f["id"].as_str().unwrap().to_string(),
+                c.iter().map(|x| x.as_f64().unwrap()).collect(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn epsg_4326_and_4490_are_lat_lon_and_bbox_crs_selects_the_same_sites() {
+    let app = spawn_app().await;
+    let base = app.url("/ogc/collections/sites/items?limit=10000");
+    let (status, crs, lon_lat) = get_raw(&base).await;
+    assert_eq!(status, 200);
+    assert_eq!(crs, "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>");
+    let lon_lat = coordinates(&lon_lat);
+    assert!(!lon_lat.is_empty());
+    for code in ["4326", "4490"] {
+        let uri = format!("http://www.opengis.net/def/crs/EPSG/0/{code}");
+        let (status, crs, page) = get_raw(&format!("{base}&crs={}", pct(&uri))).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(crs, format!("<{uri}>"));
+        let swapped: Vec<(String, Vec<f64>)> = lon_lat
+            .iter()
+            .map(|(id, c)| (id.clone(), vec![c[1], c[0]]))
+            .collect();
+        assert_eq!(coordinates(&page), swapped, "EPSG:{code} is (lat, lon)");
+        if let Some(next) = href(&page, "next") {
+            assert!(next.contains("crs="), "{next}");
+        }
+    }
+    // The same box, in CRS84 and as (lat, lon) in EPSG:4490: the same sites.
+    let crs84 = get(&format!("{base}&bbox=110.85,21.6,110.95,21.7")).await;
+    let cgcs = get(&format!(
+        "{base}&bbox=21.6,110.85,21.7,110.95&bbox-crs={}",
+        pct("http://www.opengis.net/def/crs/EPSG/0/4490")
+    ))
+    .await;
+    assert!(!ids(&crs84.body).is_empty());
+    assert_eq!(ids(&cgcs.body), ids(&crs84.body));
+    // A filter's geometry in EPSG:4326 (lat, lon) selects what the CRS84 one does.
+    let lat_lon = get(&format!(
+        "{base}&filter={}&filter-crs={}",
+        pct("S_INTERSECTS(geometry, BBOX(21.6, 110.85, 21.7, 110.95))"),
+        pct("http://www.opengis.net/def/crs/EPSG/0/4326")
+    ))
+    .await;
+    assert_eq!(ids(&lat_lon.body), ids(&crs84.body));
+    // One feature, and a CRS not offered.
+    let first = &lon_lat[0];
+    let (_, crs, f) = get_raw(&app.url(&format!(
+        "/ogc/collections/sites/items/{}?crs=EPSG:4490",
+        first.0
+    )))
+    .await;
+    assert_eq!(crs, "<http://www.opengis.net/def/crs/EPSG/0/4490>");
+    assert_eq!(f["geometry"]["coordinates"][0].as_f64(), Some(first.1[1]));
+    assert_error(
+        &get(&format!("{base}&crs=EPSG:3857")).await,
+        400,
+        "unsupported_crs",
+    );
+    let coll = get(&app.url("/ogc/collections/sites")).await;
+    assert_eq!(
+        coll.body["storageCrs"],
+        "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+    );
+    assert!(coll.body["crs"].to_string().contains("EPSG/0/4490"));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gdal_sends_a_cql_filter_to_the_server_and_counts_as_the_api() {
+    let app = spawn_app().await;
+    let ds = format!("OAPIF:{}", app.url("/ogc"));
+    for (where_, cql) in [
+        ("chains = 'petrochemical'", "chain = 'petrochemical'"),
+        (
+            "kind = 'incubator' OR status = 'planned'",
+            "kind = 'incubator' OR status = 'planned'",
+        ),
+    ] {
+        let (out, err) = ogrinfo(&["-ro", "-al", "-so", "-where", where_, &ds, "sites"]).await;
+        assert!(
+            err.contains("filter=") && err.contains("filter-lang=cql-text"),
+            "GDAL should send the filter to the server:\n{err}"
+        );
+        let want = store_ids(&app, cql, "").len() as u64;
+        assert!(want > 0);
+        assert_eq!(feature_count(&out), want, "{where_}: {out}");
+    }
+    app.stop().await;
+}
+
+/// The Python that has PyQGIS (Debian `python3-qgis`), when there is one.
+fn pyqgis() -> Option<&'static str> {
+    ["/usr/bin/python3", "python3"].into_iter().find(|py| {
+        std::process::Command::new(py)
+            .args(["-c", "import qgis.core"])
+            .env("QT_QPA_PLATFORM", "offscreen")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qgis_opens_a_layer_with_a_subset_filter_and_counts_as_the_api() {
+    let Some(py) = pyqgis() else {
+        eprintln!("skipped: PyQGIS is not installed (Debian: apt-get install python3-qgis qgis-providers)");
+        return;
+    };
+    let app = spawn_app().await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/qgis_count.py");
+    for (subset, cql) in [
+        ("", "true"),
+        (
+            "\"kind\" = 'incubator' AND \"status\" = 'operating'",
+            "kind = 'incubator' AND status = 'operating'",
+        ),
+        ("\"town_code\" = '440902100'", "town = '440902100'"),
+    ] {
+        let out = tokio::process::Command::new(py)
+            .args([script, &app.url("/ogc"), "sites", subset])
+            .env("QT_QPA_PLATFORM", "offscreen")
+            .kill_on_drop(true)
+            .output()
+            .await
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{subset}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let count: usize = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("COUNT "))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert_eq!(count, store_ids(&app, cql, "").len(), "{subset}: {stdout}");
     }
     app.stop().await;
 }

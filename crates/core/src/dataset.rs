@@ -56,6 +56,7 @@ impl Reference {
             district: &self.district,
             places: &self.places,
             today,
+            crs: crate::crs::Crs::Wgs84,
         }
     }
 }

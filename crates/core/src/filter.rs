@@ -4,7 +4,11 @@
 //! `bbox=minLon,minLat,maxLon,maxLat`, `precision`, `located`, `q`, `limit`, `offset`. A comma
 //! list means "any of"; different parameters combine with AND. A `bbox` never matches a site
 //! without location. `located=false` is the editors' worklist: precision `unknown`, `district`
-//! or `town`; `located=true` the others.
+//! or `town`; `located=true` the others. `filter` is a CQL2 expression (text, or JSON starting
+//! with `{`; [`cql`]), ANDed with the rest; `filter-lang` names its encoding.
+
+pub mod cql;
+pub mod expr;
 
 use crate::coord::BBox;
 use crate::ids::{ChainId, InvalidId, LinkId, TownCode};
@@ -67,6 +71,8 @@ pub struct SiteFilter {
     pub limit: Option<u64>,
     /// Rows to skip.
     pub offset: u64,
+    /// A CQL2 filter (`filter`): any boolean expression of the site's fields.
+    pub expr: Option<cql::Cql>,
 }
 
 /// The parameter names `SiteFilter` understands.
@@ -85,6 +91,8 @@ pub const FILTER_PARAMS: &[&str] = &[
     "q",
     "limit",
     "offset",
+    "filter",
+    "filter-lang",
 ];
 
 fn list<T, E: std::fmt::Display>(
@@ -171,9 +179,25 @@ impl SiteFilter {
                     )
                 })?;
             }
+            "filter" => {
+                if !value.trim().is_empty() {
+                    self.and_expr(cql::parse(value, cql::Options::default())?);
+                }
+            }
+            "filter-lang" => {
+                cql::Lang::parse(value)?;
+            }
             _ => return self.apply_location(key, value),
         }
         Ok(true)
+    }
+
+    /// Adds a CQL2 filter (ANDed with one already there).
+    pub fn and_expr(&mut self, c: cql::Cql) {
+        self.expr = Some(match self.expr.take() {
+            Some(e) => e.and(c),
+            None => c,
+        });
     }
 
     /// Applies `precision` or `located`; `Ok(false)` for any other key.
@@ -243,6 +267,13 @@ impl SiteFilter {
             self.located.map(|l| l.to_string()).unwrap_or_default(),
         );
         push("q", self.q.clone().unwrap_or_default());
+        push(
+            "filter",
+            self.expr
+                .as_ref()
+                .map(|c| c.text.clone())
+                .unwrap_or_default(),
+        );
         out
     }
 
@@ -300,6 +331,7 @@ impl SiteFilter {
                 let text = s.search_text().to_lowercase();
                 self.terms().iter().all(|t| text.contains(t.as_str()))
             }
+            && self.expr.as_ref().is_none_or(|c| c.expr.matches(s))
     }
 }
 

@@ -29,6 +29,9 @@ pub struct Context<'a> {
     pub places: &'a Gazetteer,
     /// Date stamped on records that carry none.
     pub today: NaiveDate,
+    /// The CRS exports write coordinates in: WGS84 (the default), or CGCS2000 with the same
+    /// numbers (the datums agree to well under a metre here). Imports do not use it.
+    pub crs: crate::crs::Crs,
 }
 
 /// One problem in one row: line, column, value and reason.
@@ -855,7 +858,7 @@ pub fn cell_ref<'a>(site: &'a Site, c: Column, ctx: &Context<'a>, lang: HeaderLa
         Column::Address => opt(&site.address),
         Column::Lon => number(marker.map(|m| m.lon.get())),
         Column::Lat => number(marker.map(|m| m.lat.get())),
-        Column::Crs => marker.map_or(CellRef::Empty, |_| text(Crs::Wgs84.as_str())),
+        Column::Crs => marker.map_or(CellRef::Empty, |_| text(ctx.crs.as_str())),
         Column::LocationPrecision => label(location.precision, lang),
         Column::LocationSource => opt(&location.source),
         Column::PolygonWkt => location

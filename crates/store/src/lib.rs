@@ -71,6 +71,7 @@ mod backup;
 mod bulk;
 mod checkpoint;
 mod error;
+mod expr_sql;
 mod facets;
 mod file;
 pub mod gpkg;

@@ -53,7 +53,7 @@ pub(crate) enum Lead {
 /// Which parts of a filter a statement applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Parts {
-    /// bbox and search.
+    /// bbox, search, location and the CQL2 expression.
     pub spatial_text: bool,
     /// category, kind, level, status, scope, town.
     pub scalar: bool,
@@ -193,9 +193,16 @@ pub(crate) fn has_location(f: &SiteFilter) -> bool {
     !f.precision.is_empty() || f.located.is_some()
 }
 
-/// True when the filter has a bbox, a search or a location filter (see [`has_location`]).
+/// True when the filter has a CQL2 expression (`filter`): neither the stored counts nor the
+/// list index evaluate it, so such a filter is answered in SQL ([`crate::expr_sql`]).
+pub(crate) fn has_expr(f: &SiteFilter) -> bool {
+    f.expr.is_some()
+}
+
+/// True when the filter has a bbox, a search, a location filter (see [`has_location`]) or a
+/// CQL2 expression: the conditions only rows answer.
 pub(crate) fn has_spatial_text(f: &SiteFilter) -> bool {
-    f.bbox.is_some() || !f.terms().is_empty() || has_location(f)
+    f.bbox.is_some() || !f.terms().is_empty() || has_location(f) || has_expr(f)
 }
 
 /// The conditions of `precision` and `located` on `sites AS s`.
@@ -272,6 +279,33 @@ pub(crate) fn chain_conds(f: &SiteFilter, b: &mut Built, set: &str) -> Vec<Strin
     conds
 }
 
+/// The conditions of a bbox: the R*Tree window when it drives (`rtree`), then the exact test on
+/// the stored bounds.
+fn bbox_conds(bb: &atlas_core::BBox, rtree: bool, b: &mut Built) {
+    if rtree {
+        let r = rtree_box([bb.min_lon, bb.max_lon, bb.min_lat, bb.max_lat]);
+        let [min_lon, max_lon, min_lat, max_lat] = r.map(|v| b.bind(Value::Integer(v)));
+        b.conds.push(
+            sql::RTREE_WINDOW
+                .replace("{min_lon}", &min_lon)
+                .replace("{min_lat}", &min_lat)
+                .replace("{max_lon}", &max_lon)
+                .replace("{max_lat}", &max_lat),
+        );
+    }
+    let min_lon = b.bind(Value::Real(bb.min_lon));
+    let min_lat = b.bind(Value::Real(bb.min_lat));
+    let max_lon = b.bind(Value::Real(bb.max_lon));
+    let max_lat = b.bind(Value::Real(bb.max_lat));
+    b.conds.push(
+        sql::EXACT_WINDOW
+            .replace("{min_lon}", &min_lon)
+            .replace("{min_lat}", &min_lat)
+            .replace("{max_lon}", &max_lon)
+            .replace("{max_lat}", &max_lat),
+    );
+}
+
 /// Builds the row source and conditions of the `parts` of `f`. Limit and offset are not part
 /// of it.
 pub(crate) fn build(f: &SiteFilter, access: Access, parts: Parts) -> Built {
@@ -291,28 +325,7 @@ pub(crate) fn build(f: &SiteFilter, access: Access, parts: Parts) -> Built {
         _ => ("", ""),
     };
     if let (true, Some(bb)) = (parts.spatial_text, f.bbox) {
-        if spatial {
-            let r = rtree_box([bb.min_lon, bb.max_lon, bb.min_lat, bb.max_lat]);
-            let [min_lon, max_lon, min_lat, max_lat] = r.map(|v| b.bind(Value::Integer(v)));
-            b.conds.push(
-                sql::RTREE_WINDOW
-                    .replace("{min_lon}", &min_lon)
-                    .replace("{min_lat}", &min_lat)
-                    .replace("{max_lon}", &max_lon)
-                    .replace("{max_lat}", &max_lat),
-            );
-        }
-        let min_lon = b.bind(Value::Real(bb.min_lon));
-        let min_lat = b.bind(Value::Real(bb.min_lat));
-        let max_lon = b.bind(Value::Real(bb.max_lon));
-        let max_lat = b.bind(Value::Real(bb.max_lat));
-        b.conds.push(
-            sql::EXACT_WINDOW
-                .replace("{min_lon}", &min_lon)
-                .replace("{min_lat}", &min_lat)
-                .replace("{max_lon}", &max_lon)
-                .replace("{max_lat}", &max_lat),
-        );
+        bbox_conds(&bb, spatial, &mut b);
     }
     if parts.scalar {
         if !f.category.is_empty() {
@@ -341,6 +354,10 @@ pub(crate) fn build(f: &SiteFilter, access: Access, parts: Parts) -> Built {
     }
     if parts.spatial_text {
         location_conds(f, &mut b);
+        if let Some(c) = &f.expr {
+            let cond = crate::expr_sql::condition(&c.expr, &mut b);
+            b.conds.push(format!("({cond})"));
+        }
         let search = search::plan(&f.terms());
         if let Some(m) = search.fts {
             let p = b.bind(Value::Text(m));
@@ -415,7 +432,7 @@ pub(crate) fn count_sql(f: &SiteFilter, access: Access) -> (String, Vec<Value>) 
         }
     }
     // Only a search, decided by the full-text index alone: count its matches there.
-    if f.bbox.is_none() && !has_scalar(f) && !has_chains(f) && !has_location(f) {
+    if f.bbox.is_none() && !has_scalar(f) && !has_chains(f) && !has_location(f) && !has_expr(f) {
         let plan = search::plan(&f.terms());
         if let (Some(m), true) = (plan.fts, plan.check.is_empty()) {
             return (sql::COUNT_FTS.to_string(), vec![Value::Text(m)]);

@@ -282,6 +282,12 @@ pub const CHAIN_IN: &str =
 /// Sites on any of the links `{list}` (as [`CHAIN_IN`]).
 pub const LINK_IN: &str =
     "{plus}{set} IN (SELECT x.set_id FROM chain_set_refs AS x WHERE x.link_id IN ({list}))";
+/// Sites on no chain (a CQL2 `chain IS NULL`).
+pub const NO_CHAIN: &str =
+    "NOT EXISTS (SELECT 1 FROM chain_set_refs AS x WHERE x.set_id = s.chainset)";
+/// Sites on no link (a CQL2 `link IS NULL`).
+pub const NO_LINK: &str = "NOT EXISTS (SELECT 1 FROM chain_set_refs AS x \
+    WHERE x.set_id = s.chainset AND x.link_id IS NOT NULL)";
 /// Sites whose facet combination is in the JSON array `{p}` (ids chosen by the facet code).
 pub const COMBO_IDS: &str = "{plus}s.combo IN (SELECT value FROM json_each({p}))";
 /// Sites whose chain set is in the JSON array `{p}`.

@@ -160,6 +160,7 @@ impl Store {
         // Reads through a memory map: random row lookups cost about half as much.
         conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
         conn.set_prepared_statement_cache_capacity(64);
+        crate::expr_sql::register(conn)?;
         Ok(())
     }
 

@@ -51,6 +51,10 @@ pub struct FilterArgs {
     /// Skip this many sites.
     #[arg(long)]
     pub offset: Option<String>,
+    /// A CQL2 filter (cql2-text, or cql2-json starting with `{`), as `/ogc` and `/api/v1`
+    /// take it, e.g. "chain = 'petrochemical' AND (town = '440902100' OR town = '440902103')".
+    #[arg(long, allow_hyphen_values = true)]
+    pub filter: Option<String>,
 }
 
 impl FilterArgs {
@@ -74,6 +78,7 @@ impl FilterArgs {
             ("town", &self.town),
             ("precision", &self.precision),
             ("located", &self.located),
+            ("filter", &self.filter),
             ("bbox", &self.bbox),
             ("q", &self.q),
             ("limit", &self.limit),

@@ -25,8 +25,21 @@ pub struct ExportArgs {
     /// Header language (CSV/XLSX/GeoPackage field names and labels).
     #[arg(long, value_enum, default_value = "zh")]
     pub lang: LangArg,
+    /// The CRS written (the `crs` column, GeoJSON's `crs` member, the workbook's note):
+    /// cgcs2000 (国家2000, EPSG:4490) has the same numbers as wgs84 here. KML is WGS84 only.
+    #[arg(long, value_enum, default_value = "wgs84")]
+    pub crs: ExportCrs,
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+/// The CRS of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportCrs {
+    /// WGS84 (EPSG:4326).
+    Wgs84,
+    /// CGCS2000 (EPSG:4490), the same numbers as WGS84 (well under a metre apart here).
+    Cgcs2000,
 }
 
 /// Rows above which a progress bar is shown.
@@ -49,8 +62,15 @@ pub fn run(db: &Path, args: &ExportArgs) -> Result<ExitCode> {
     let filter = args.filter.to_filter()?;
     store.validate_filter(&filter)?;
     let reference = store.reference()?;
-    let ctx = reference.context(crate::app::clock::current().today());
+    let mut ctx = reference.context(crate::app::clock::current().today());
     let format: ExportFormat = args.format.into();
+    if args.crs == ExportCrs::Cgcs2000 {
+        anyhow::ensure!(
+            format != ExportFormat::Kml,
+            "--crs cgcs2000: KML coordinates are WGS84 by definition (OGC KML 2.2); use xlsx, csv or geojson"
+        );
+        ctx.crs = atlas_core::Crs::Cgcs2000;
+    }
     let lang = match args.lang {
         LangArg::Zh => HeaderLang::Zh,
         LangArg::En => HeaderLang::En,

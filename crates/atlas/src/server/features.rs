@@ -6,7 +6,7 @@
 
 use super::error::{ApiError, ApiResult};
 use super::ServerConfig;
-use atlas_core::export::write_feature;
+use atlas_core::export::write_feature_axes;
 use atlas_core::{Context, Site};
 use axum::http::request::Parts;
 use serde::Serialize;
@@ -97,6 +97,8 @@ pub fn base_url(parts: &Parts, config: &ServerConfig) -> String {
 pub struct FeatureWriter {
     out: Vec<u8>,
     returned: u64,
+    /// Geometries as (lat, lon) (`/ogc` in EPSG:4326 or EPSG:4490).
+    lat_lon: bool,
 }
 
 impl FeatureWriter {
@@ -104,7 +106,17 @@ impl FeatureWriter {
     pub fn with_capacity(bytes: usize) -> Self {
         let mut out = Vec::with_capacity(bytes.max(64));
         out.extend_from_slice(br#"{"type":"FeatureCollection","features":["#);
-        Self { out, returned: 0 }
+        Self {
+            out,
+            returned: 0,
+            lat_lon: false,
+        }
+    }
+
+    /// Writes geometries as (lat, lon) when `lat_lon`.
+    pub fn lat_lon(mut self, lat_lon: bool) -> Self {
+        self.lat_lon = lat_lon;
+        self
     }
 
     /// Adds a site as a Feature (properties as in `atlas_core::export::site_to_feature`).
@@ -112,7 +124,7 @@ impl FeatureWriter {
         if self.returned > 0 {
             self.out.push(b',');
         }
-        write_feature(&mut self.out, site, ctx);
+        write_feature_axes(&mut self.out, site, ctx, self.lat_lon);
         self.returned += 1;
     }
 

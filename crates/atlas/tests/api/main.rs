@@ -8,6 +8,7 @@ mod auth;
 mod caching;
 mod catalog;
 mod clients;
+mod cql;
 mod edit;
 mod errors;
 mod export;

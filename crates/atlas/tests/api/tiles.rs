@@ -344,6 +344,8 @@ async fn unlocated_sites_are_absent_and_filters_narrow_the_tiles() {
         "q=石化",
         "category=carrier_platform&q=园区",
         "chain=petrochemical",
+        // A CQL2 filter, through the same parameter parser.
+        "filter=chain%20%3D%20%27petrochemical%27%20OR%20kind%20%3D%20%27incubator%27",
     ] {
         let n = count(tile(&app, world, qs).await);
         assert!(n > 0 && n < all, "{qs}");

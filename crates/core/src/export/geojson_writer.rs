@@ -12,9 +12,10 @@ fn json_number(v: f64) -> serde_json::Value {
     }
 }
 
-fn ring(r: &geo::LineString<f64>) -> Vec<geojson::Position> {
+/// A ring's positions, (lon, lat) or, when `lat_lon`, (lat, lon).
+fn ring(r: &geo::LineString<f64>, lat_lon: bool) -> Vec<geojson::Position> {
     r.coords()
-        .map(|c| geojson::Position::from([c.x, c.y]))
+        .map(|c| geojson::Position::from(if lat_lon { [c.y, c.x] } else { [c.x, c.y] }))
         .collect()
 }
 
@@ -54,21 +55,33 @@ pub fn site_to_feature(site: &Site, ctx: &Context<'_>) -> geojson::Feature {
 /// [`site_to_feature`] (properties in column order rather than sorted), written straight to
 /// JSON without building the feature first (what an API page of many sites does).
 pub fn write_feature(out: &mut Vec<u8>, site: &Site, ctx: &Context<'_>) {
+    write_feature_axes(out, site, ctx, false);
+}
+
+/// [`write_feature`] with the geometry's coordinates as (lat, lon) when `lat_lon` (what
+/// EPSG:4326 and EPSG:4490 order them as; OGC API – Features Part 2); the properties are the
+/// same.
+pub fn write_feature_axes(out: &mut Vec<u8>, site: &Site, ctx: &Context<'_>, lat_lon: bool) {
     out.extend_from_slice(br#"{"type":"Feature","id":"#);
     json_str(out, site.id.as_str());
     out.extend_from_slice(br#","geometry":"#);
     match &site.location.geometry {
         None => out.extend_from_slice(b"null"),
         Some(SiteGeometry::Point(p)) => {
+            let (x, y) = if lat_lon {
+                (p.lat.get(), p.lon.get())
+            } else {
+                (p.lon.get(), p.lat.get())
+            };
             out.extend_from_slice(br#"{"type":"Point","coordinates":["#);
-            json_num(out, p.lon.get());
+            json_num(out, x);
             out.push(b',');
-            json_num(out, p.lat.get());
+            json_num(out, y);
             out.extend_from_slice(b"]}");
         }
         Some(SiteGeometry::Polygon { .. }) => {
             // Serialising a geometry we built cannot fail: no map keys, no non-finite numbers.
-            let _ = serde_json::to_writer(&mut *out, &feature_geometry(site));
+            let _ = serde_json::to_writer(&mut *out, &feature_geometry_axes(site, lat_lon));
         }
     }
     out.extend_from_slice(br#","properties":{"#);
@@ -156,11 +169,19 @@ fn feature_properties<'a>(
 /// The feature geometry of a site: its point, or its polygon; `None` (GeoJSON `null`) for a
 /// site without location.
 fn feature_geometry(site: &Site) -> Option<geojson::Geometry> {
+    feature_geometry_axes(site, false)
+}
+
+/// [`feature_geometry`] with (lat, lon) coordinates when `lat_lon`.
+fn feature_geometry_axes(site: &Site, lat_lon: bool) -> Option<geojson::Geometry> {
     Some(match site.location.geometry.as_ref()? {
+        SiteGeometry::Point(p) if lat_lon => {
+            geojson::Geometry::new_point([p.lat.get(), p.lon.get()])
+        }
         SiteGeometry::Point(p) => geojson::Geometry::new_point([p.lon.get(), p.lat.get()]),
         SiteGeometry::Polygon { polygon, .. } => {
-            let mut rings = vec![ring(polygon.exterior())];
-            rings.extend(polygon.interiors().iter().map(ring));
+            let mut rings = vec![ring(polygon.exterior(), lat_lon)];
+            rings.extend(polygon.interiors().iter().map(|r| ring(r, lat_lon)));
             geojson::Geometry::new(geojson::GeometryValue::Polygon { coordinates: rings })
         }
     })
@@ -191,16 +212,28 @@ impl<'a, W: Write> GeoJsonSiteWriter<'a, W> {
             .iter()
             .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
             .collect();
+        let cgcs2000 = ctx.crs == crate::crs::Crs::Cgcs2000;
         let metadata = serde_json::json!({
             "title": meta.title,
             "generated_at": meta.generated_at.to_rfc3339(),
             "filter": filter,
             "data_source": meta.data_source,
-            "crs": "WGS84 (EPSG:4326, RFC 7946)",
+            "crs": if cgcs2000 {
+                "CGCS2000 (EPSG:4490), lon/lat; the same numbers as WGS84"
+            } else {
+                "WGS84 (EPSG:4326, RFC 7946)"
+            },
         });
+        // CGCS2000 named the way GDAL and QGIS read it (the 2008 GeoJSON `crs` member; RFC
+        // 7946 files are WGS84 and carry none). Coordinates stay (lon, lat).
+        let crs_member = if cgcs2000 {
+            r#""crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4490"}},"#
+        } else {
+            ""
+        };
         write!(
             out,
-            "{{\"type\":\"FeatureCollection\",\"name\":{},\"metadata\":{},\"features\":[",
+            "{{\"type\":\"FeatureCollection\",\"name\":{},{crs_member}\"metadata\":{},\"features\":[",
             serde_json::to_string(&meta.title)?,
             serde_json::to_string(&metadata)?
         )?;

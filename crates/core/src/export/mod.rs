@@ -545,6 +545,7 @@ pub fn describe_filter(pairs: &[(String, String)], ctx: &Context<'_>) -> Vec<(St
                 "town" => "镇街 town",
                 "bbox" => "范围框 bbox",
                 "q" => "关键词 q",
+                "filter" => "CQL2 筛选 filter",
                 other => other,
             };
             let value = match k.as_str() {
@@ -565,6 +566,16 @@ pub fn describe_filter(pairs: &[(String, String)], ctx: &Context<'_>) -> Vec<(St
         .collect()
 }
 
+/// What the coordinates of an export are, for the CRS it is written in.
+pub(crate) fn crs_note(crs: crate::crs::Crs) -> &'static str {
+    if crs == crate::crs::Crs::Cgcs2000 {
+        CGCS2000_NOTE
+    } else {
+        CRS_NOTE
+    }
+}
+
+const CGCS2000_NOTE: &str = "CGCS2000 国家2000大地坐标系（EPSG:4490，经纬度，十进制度）。目录以 WGS84 保存，二者在本区相差远小于 1 米，数值相同。高德/腾讯（GCJ-02）与百度（BD-09）坐标已在录入时转换，原始值保留在“原始坐标系/原始经度/原始纬度”列。 / CGCS2000 (EPSG:4490) lon/lat in decimal degrees: the catalogue stores WGS84, which agrees with CGCS2000 to well under a metre here, so the numbers are the same. GCJ-02 and BD-09 inputs were converted on entry, originals kept in original_crs/original_lon/original_lat.";
 pub(crate) const CRS_NOTE: &str = "WGS84（EPSG:4326，经纬度，十进制度；与 CGCS2000 在地图尺度上一致）。高德/腾讯（GCJ-02）与百度（BD-09）坐标已在录入时转换为 WGS84，原始值保留在“原始坐标系/原始经度/原始纬度”列。 / WGS84 (EPSG:4326) lon/lat in decimal degrees; GCJ-02 and BD-09 inputs were converted on entry, originals kept in original_crs/original_lon/original_lat.";
 const APPROX_NOTE: &str = "定位精度为“镇街级（近似）”的站点，坐标是所属镇街驻地，不是站点本身的位置；“区级（近似）”只表示区级精度；“位置待定”的站点没有坐标（经度、纬度为空）。 / Sites with precision town are placed at their township's seat, not at their own location; district means district-level precision; sites with precision unknown have no coordinates (lon/lat empty).";
 pub(crate) const FORMULA_NOTE: &str = "以 = + - @ 开头的文本按文本保存，不会作为公式执行。 / Text starting with = + - @ is stored as text and never runs as a formula.";

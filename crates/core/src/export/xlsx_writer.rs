@@ -284,7 +284,7 @@ impl<'a, W: Write + Send> XlsxSiteWriter<'a, W> {
         ];
         lines.extend(describe_filter(&self.meta.filter_description, &self.ctx));
         lines.push(("数据来源 data source".into(), self.meta.data_source.clone()));
-        lines.push(("坐标系 CRS".into(), CRS_NOTE.into()));
+        lines.push(("坐标系 CRS".into(), crs_note(self.ctx.crs).into()));
         lines.push(("近似位置 approximate places".into(), APPROX_NOTE.into()));
         lines.push(("公式 formulas".into(), FORMULA_NOTE.into()));
         {

@@ -832,9 +832,9 @@ const GRID_SHARE: usize = 3;
 const SPARSE_BLOCK: u32 = 16;
 
 /// True when the list index can answer `f`: it holds every filter column but the search text
-/// and the location precision.
+/// and the location precision, and it does not evaluate CQL2 expressions (SQL does).
 pub(crate) fn answers(f: &SiteFilter) -> bool {
-    f.terms().is_empty() && !crate::query::has_location(f)
+    f.terms().is_empty() && !crate::query::has_location(f) && !crate::query::has_expr(f)
 }
 
 impl Store {

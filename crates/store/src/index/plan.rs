@@ -11,7 +11,8 @@
 //! - Before any of that, whether SQL runs at all: [`count_path`], [`page_path`] and
 //!   [`stream_path`] send filters without a search to the in-memory list index
 //!   (`index::listing`), and counts of scalar-only or chain-only filters to the stored counts
-//!   (`index::dicts`).
+//!   (`index::dicts`). A filter with a CQL2 expression (`SiteFilter::expr`) always takes the
+//!   SQL path ([`crate::expr_sql`] writes its condition).
 
 use crate::error::Result;
 use crate::index::listing;
@@ -248,9 +249,21 @@ mod tests {
             "chain=health,modern_agriculture",
             "link=petrochemical.refining",
         ];
+        // CQL2 filters (percent-encoded): SQL alone answers them, on every access path.
+        let cqls = [
+            "filter=chain%20%3D%20%27petrochemical%27%20OR%20kind%20%3D%20%27incubator%27",
+            "filter=NOT%20(town%20%3D%20%27440902100%27)%20AND%20status%20%3C%3E%20%27planned%27",
+            "filter=name_zh%20LIKE%20%27%25%E5%9B%AD%25%27%20OR%20area_m2%20%3E%205000",
+            "filter=S_INTERSECTS(geometry%2C%20BBOX(110.85%2C%2021.6%2C%20110.95%2C%2021.7))",
+        ];
         for _ in 0..250 {
             let mut p: Vec<String> = Vec::new();
-            for (set, chance) in [(&words[..], 0.3), (&scalars[..], 0.5), (&chains[..], 0.5)] {
+            for (set, chance) in [
+                (&words[..], 0.3),
+                (&scalars[..], 0.5),
+                (&chains[..], 0.5),
+                (&cqls[..], 0.3),
+            ] {
                 if g.chance(chance) {
                     p.push(g.pick(set).unwrap().to_string());
                 }

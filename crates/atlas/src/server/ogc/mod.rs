@@ -1,5 +1,6 @@
-//! OGC API – Features, Part 1 Core + GeoJSON (OGC 17-069r4), under `/ogc`, so that GDAL's OAPIF
-//! driver and QGIS open the catalogue directly.
+//! OGC API – Features, Part 1 Core + GeoJSON (OGC 17-069r4), Part 2 CRS by reference and Part 3
+//! Filtering with CQL2, under `/ogc`, so that GDAL's OAPIF driver and QGIS open the catalogue
+//! directly, filter it on the server and read it in CGCS2000.
 //!
 //! | Route | Media type |
 //! |---|---|
@@ -7,6 +8,7 @@
 //! | `/ogc/conformance` (core, geojson, oas30) | `application/json` |
 //! | `/ogc/api` — OpenAPI 3.0 of these routes | `application/vnd.oai.openapi+json;version=3.0` |
 //! | `/ogc/collections`, `/ogc/collections/{id}` | `application/json` |
+//! | `/ogc/collections/{id}/queryables` | `application/schema+json` |
 //! | `/ogc/collections/{id}/items` | `application/geo+json` |
 //! | `/ogc/collections/{id}/items/{featureId}` | `application/geo+json` |
 //!
@@ -25,14 +27,22 @@
 //! `scope`, `category`, `town_code`) are declared in the OpenAPI document, which makes GDAL
 //! send a `-where "kind = 'incubator'"` to the server instead of filtering every page itself.
 //!
+//! Part 3: `filter` (CQL2, [`atlas_core::filter::cql`]) with `filter-lang` (`cql2-text`,
+//! `cql2-json`, and the draft's `cql-text` that GDAL 3.6 sends) and `filter-crs`; a malformed
+//! filter is `400 invalid_filter`, an operator outside the declared classes `400
+//! unsupported_filter` naming it. Part 2 ([`crs`]): `crs` (items and a feature) and `bbox-crs`
+//! take CRS84, EPSG:4326 and EPSG:4490 (both (lat, lon)); answers carry `Content-Crs`.
+//!
 //! Pages, links and the base URL are the server's one writer ([`crate::server::features`]), so
 //! `/ogc` and `/api/v1` agree behind a proxy; every answer carries a weak `ETag` and
 //! `Cache-Control` and answers `304` to a current `If-None-Match`, as `/api/v1` does
 //! ([`crate::server::cache`]).
 
 mod collections;
+mod crs;
 mod openapi;
 mod query;
+mod queryables;
 
 pub use collections::Coll;
 pub use query::PROPERTY_PARAMS;
@@ -42,7 +52,7 @@ use super::error::{ApiError, ApiResult};
 use super::extractors::Req;
 use super::features::{page_links, FeatureWriter, Link, PageTail, Paging, GEOJSON, JSON};
 use super::AppState;
-use atlas_core::export::site_to_feature;
+use atlas_core::export::write_feature_axes;
 use atlas_core::SiteId;
 use axum::extract::rejection::PathRejection;
 use axum::extract::Path;
@@ -61,13 +71,22 @@ pub const DEFAULT_LIMIT: u64 = 10;
 pub const MAX_LIMIT: u64 = 10_000;
 /// Where the router is mounted.
 const PREFIX: &str = "/ogc";
-/// The only CRS offered.
-pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
-/// Conformance classes implemented.
-pub const CONFORMANCE: [&str; 3] = [
+pub use crs::{OgcCrs, CRS84};
+/// Conformance classes implemented (and only those).
+pub const CONFORMANCE: [&str; 13] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
 ];
 
 /// Routes under `/ogc`.
@@ -78,6 +97,10 @@ pub fn router() -> Router<AppState> {
         .route("/api", get(api_document))
         .route("/collections", get(collections))
         .route("/collections/{collection_id}", get(collection))
+        .route(
+            "/collections/{collection_id}/queryables",
+            get(queryables_document),
+        )
         .route("/collections/{collection_id}/items", get(items))
         .route("/collections/{collection_id}/items/{feature_id}", get(item))
 }
@@ -179,10 +202,14 @@ fn collection_json(c: Coll, b: &str, extents: &Extents) -> Value {
         "title_zh": c.title_zh(),
         "title_en": c.title_en(),
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": OgcCrs::uris(),
+        "storageCrs": CRS84,
         "links": [
             Link::new(format!("{b}/collections/{id}"), "self", JSON, "This collection"),
             Link::new(format!("{b}/collections/{id}/items"), "items", GEOJSON, "The features (GeoJSON)"),
+            Link::new(format!("{b}/collections/{id}/queryables"), queryables::REL, queryables::SCHEMA_JSON, "Queryable properties for CQL2 filters"),
+            // The draft's relation, which GDAL up to 3.6 looks for.
+            Link::new(format!("{b}/collections/{id}/queryables"), "queryables", JSON, "Queryable properties (draft relation)"),
         ],
     });
     if let Some(bb) = extents[c.extent_index()] {
@@ -229,6 +256,32 @@ fn path_error(e: &PathRejection) -> ApiError {
     ApiError::NotFound(format!("no such resource: {e}"))
 }
 
+async fn queryables_document(
+    req: Req,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Response> {
+    let Path(id) = path.map_err(|e| path_error(&e))?;
+    let coll = Coll::from_path(&id)?;
+    plain_query(&req.query, false)?;
+    let b = ogc_base(&req);
+    let key = format!("ogc/queryables/{}@{b}", coll.id());
+    req.cached(
+        key,
+        queryables::SCHEMA_JSON,
+        |_| Ok(()),
+        move |_, reference| to_bytes(&queryables::document(&b, coll, reference)),
+    )
+    .await
+}
+
+/// `Content-Crs` (Part 2) on a response of features.
+fn with_content_crs(mut r: Response, crs: OgcCrs) -> Response {
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("<{}>", crs.uri())) {
+        r.headers_mut().insert("content-crs", v);
+    }
+    r
+}
+
 async fn collection(req: Req, path: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
     let Path(id) = path.map_err(|e| path_error(&e))?;
     let coll = Coll::from_path(&id)?;
@@ -247,6 +300,12 @@ fn page_query(coll: Coll, q: &ItemsQuery, offset: u64) -> String {
     if let Some(d) = &q.datetime {
         parts.push(format!("datetime={}", enc(d)));
     }
+    if let Some(c) = q.filter_crs.filter(|_| q.filter.expr.is_some()) {
+        parts.push(format!("filter-crs={}", enc(c.uri())));
+    }
+    if q.crs != OgcCrs::default() {
+        parts.push(format!("crs={}", enc(q.crs.uri())));
+    }
     parts.push(format!("limit={}", q.limit));
     parts.push(format!("offset={offset}"));
     parts.join("&")
@@ -264,23 +323,26 @@ async fn items(req: Req, path: Result<Path<String>, PathRejection>) -> ApiResult
     );
     let stamp = time_stamp(&req.state);
     let filter = query.filter.clone();
-    req.cached_sites(key, GEOJSON, filter, move |store, ctx| {
-        let mut page = FeatureWriter::with_capacity(512 + 1500 * 16);
-        let matched = store.page_ref(&query.filter, |site| -> ApiResult<()> {
-            page.push(site, ctx);
-            Ok(())
-        })?;
-        write_items_tail(
-            page,
-            &query,
-            coll,
-            matched,
-            stamp,
-            &items_url,
-            collection_url,
-        )
-    })
-    .await
+    let crs = query.crs;
+    let r = req
+        .cached_sites(key, GEOJSON, filter, move |store, ctx| {
+            let mut page = FeatureWriter::with_capacity(512 + 1500 * 16).lat_lon(crs.lat_lon());
+            let matched = store.page_ref(&query.filter, |site| -> ApiResult<()> {
+                page.push(site, ctx);
+                Ok(())
+            })?;
+            write_items_tail(
+                page,
+                &query,
+                coll,
+                matched,
+                stamp,
+                &items_url,
+                collection_url,
+            )
+        })
+        .await?;
+    Ok(with_content_crs(r, crs))
 }
 
 /// Ends a page of `items`: paging links with the normalised query, then the collection.
@@ -322,7 +384,7 @@ async fn item(
 ) -> ApiResult<Response> {
     let Path((cid, fid)) = path.map_err(|e| path_error(&e))?;
     let coll = Coll::from_path(&cid)?;
-    plain_query(&req.query, true)?;
+    let crs = query::item_query(&req.query)?;
     let missing = format!("no feature '{fid}' in collection '{cid}'");
     let Ok(site_id) = SiteId::new(fid.as_str()) else {
         return Err(ApiError::NotFound(missing));
@@ -343,27 +405,30 @@ async fn item(
             "The collection",
         ),
     ];
-    let key = format!("ogc/items/{}@{}", site_id, links[0].href);
+    let key = format!("ogc/items/{}@{}?{}", site_id, links[0].href, crs.uri());
     let today = req.today();
     let stamp = time_stamp(&req.state);
-    req.cached(
-        key,
-        GEOJSON,
-        |_| Ok(()),
-        move |store, reference| {
-            let site = store
-                .get(&site_id)?
-                .filter(|s| coll.holds(s.category))
-                .ok_or(ApiError::NotFound(missing))?;
-            let mut feature =
-                serde_json::to_value(site_to_feature(&site, &reference.context(today)))
+    let r = req
+        .cached(
+            key,
+            GEOJSON,
+            |_| Ok(()),
+            move |store, reference| {
+                let site = store
+                    .get(&site_id)?
+                    .filter(|s| coll.holds(s.category))
+                    .ok_or(ApiError::NotFound(missing))?;
+                let mut bytes = Vec::with_capacity(2048);
+                write_feature_axes(&mut bytes, &site, &reference.context(today), crs.lat_lon());
+                let mut feature: Value = serde_json::from_slice(&bytes)
                     .map_err(|e| ApiError::internal(e.to_string()))?;
-            feature["links"] = json!(links);
-            feature["timeStamp"] = json!(stamp);
-            to_bytes(&feature)
-        },
-    )
-    .await
+                feature["links"] = json!(links);
+                feature["timeStamp"] = json!(stamp);
+                to_bytes(&feature)
+            },
+        )
+        .await?;
+    Ok(with_content_crs(r, crs))
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 //! routes are few and their parameters come from the vocabularies and the reference data, so
 //! the document lists the allowed values of every filter.
 
-use super::{Coll, CONFORMANCE, CRS84, DEFAULT_LIMIT, GEOJSON, JSON, MAX_LIMIT, OPENAPI};
+use super::{Coll, OgcCrs, CONFORMANCE, CRS84, DEFAULT_LIMIT, GEOJSON, JSON, MAX_LIMIT, OPENAPI};
 use atlas_core::dataset::Reference;
+use atlas_core::filter::cql::Lang;
 use atlas_core::{Category, Kind, Labelled, Level, LocationPrecision, Scope, Status};
 use serde_json::{json, Map, Value};
 
@@ -115,6 +116,33 @@ fn parameters(reference: &Reference) -> Value {
     })
 }
 
+/// The parameters of Parts 2 (CRS) and 3 (filter).
+fn crs_and_filter_parameters() -> Value {
+    json!({
+        "crs": crs_param("crs", "The CRS of the features' coordinates. EPSG:4326 and EPSG:4490 (CGCS2000) are (lat, lon); CGCS2000 is served with the WGS84 numbers (the datums agree to well under a metre here)."),
+        "bbox-crs": crs_param("bbox-crs", "The CRS of `bbox` (EPSG:4326 and EPSG:4490: minLat,minLon,maxLat,maxLon)."),
+        "filter-crs": crs_param("filter-crs", "The CRS of the geometries in `filter`."),
+        "filter": {
+            "name": "filter", "in": "query", "required": false,
+            "description": "A CQL2 filter (see the collection's queryables): comparisons, AND/OR/NOT, IS NULL, LIKE, BETWEEN, IN and S_INTERSECTS(geometry, …). `chain = 'x'` and `link = 'x.y'` mean membership.",
+            "schema": { "type": "string" },
+        },
+        "filter-lang": {
+            "name": "filter-lang", "in": "query", "required": false,
+            "description": "The encoding of `filter` (default: cql2-text, or cql2-json when it starts with `{`); `cql-text` is the draft's name of cql2-text.",
+            "schema": { "type": "string", "enum": Lang::NAMES, "default": "cql2-text" },
+        },
+    })
+}
+
+fn crs_param(name: &str, description: &str) -> Value {
+    json!({
+        "name": name, "in": "query", "required": false, "style": "form", "explode": false,
+        "description": description,
+        "schema": { "type": "string", "format": "uri", "enum": OgcCrs::uris(), "default": CRS84 },
+    })
+}
+
 fn schemas() -> Value {
     let link = json!({
         "type": "object", "required": ["href"],
@@ -164,6 +192,7 @@ fn schemas() -> Value {
                 "extent": { "$ref": "#/components/schemas/extent" },
                 "itemType": { "type": "string", "default": "feature" },
                 "crs": { "type": "array", "items": { "type": "string" } },
+                "storageCrs": { "type": "string" },
             },
         },
         "collections": {
@@ -237,6 +266,7 @@ fn data_paths(paths: &mut Map<String, Value>, c: Coll, bad: &Value) {
         params.push(param("category"));
     }
     params.extend(super::PROPERTY_PARAMS.map(param));
+    params.extend(super::query::ITEMS_EXTRA.map(param));
     paths.insert(
         format!("/collections/{id}/items"),
         get(
@@ -250,11 +280,23 @@ fn data_paths(paths: &mut Map<String, Value>, c: Coll, bad: &Value) {
         ),
     );
     paths.insert(
+        format!("/collections/{id}/queryables"),
+        get(
+            &format!("Queryables of {id}"),
+            "Capabilities",
+            vec![param("f")],
+            json!({
+                "200": { "description": "The properties a CQL2 filter may name (JSON Schema).", "content": { super::queryables::SCHEMA_JSON: { "schema": { "type": "object" } } } },
+                "400": bad.clone(),
+            }),
+        ),
+    );
+    paths.insert(
         format!("/collections/{id}/items/{{featureId}}"),
         get(
             &format!("Feature of {id}"),
             "Data",
-            vec![param("featureId"), param("fFeatures")],
+            vec![param("featureId"), param("fFeatures"), param("crs")],
             json!({
                 "200": ok("One feature.", GEOJSON, "featureGeoJSON"),
                 "400": bad.clone(),
@@ -262,6 +304,15 @@ fn data_paths(paths: &mut Map<String, Value>, c: Coll, bad: &Value) {
             }),
         ),
     );
+}
+
+/// Parts 1, 2 and 3's parameters.
+fn all_parameters(reference: &Reference) -> Value {
+    let mut p = parameters(reference);
+    if let (Some(all), Value::Object(more)) = (p.as_object_mut(), crs_and_filter_parameters()) {
+        all.extend(more);
+    }
+    p
 }
 
 /// The document, with `base` (e.g. `http://127.0.0.1:8080/ogc`) as its server.
@@ -326,7 +377,7 @@ pub fn document(base: &str, reference: &Reference) -> Value {
             "title": "创新资源布局图 Innovation Atlas — OGC API – Features",
             "version": env!("CARGO_PKG_VERSION"),
             "description": format!(
-                "OGC API – Features, Part 1 Core + GeoJSON. Conformance: {}. Errors are JSON {{\"error\":{{\"code\",\"message\"}}}}.",
+                "OGC API – Features, Part 1 Core + GeoJSON, Part 2 CRS, Part 3 Filtering (CQL2). Conformance: {}. Errors are JSON {{\"error\":{{\"code\",\"message\"}}}}.",
                 CONFORMANCE.join(", ")
             ),
             "license": { "name": "MIT OR Apache-2.0" },
@@ -337,6 +388,6 @@ pub fn document(base: &str, reference: &Reference) -> Value {
             { "name": "Data", "description": "The features." },
         ],
         "paths": paths,
-        "components": { "parameters": parameters(reference), "schemas": schemas() },
+        "components": { "parameters": all_parameters(reference), "schemas": schemas() },
     })
 }

@@ -1,8 +1,12 @@
 //! The query parameters of `/ogc`: `f` everywhere; on `items` also `bbox`, `limit`, `offset`,
-//! `datetime` and the property filters. Anything else is `400 unknown_parameter`.
+//! `datetime`, the property filters, the CQL2 `filter` (with `filter-lang`, `filter-crs`) and
+//! the CRSs `crs` and `bbox-crs` (on a single item, `crs`). Anything else is
+//! `400 unknown_parameter`.
 
+use super::crs::{bbox_in_lon_lat, OgcCrs};
 use super::{Coll, DEFAULT_LIMIT, MAX_LIMIT};
 use crate::server::error::ApiError;
+use atlas_core::filter::cql;
 use atlas_core::SiteFilter;
 
 /// Decoded `key=value` pairs of a query string, in order.
@@ -48,6 +52,19 @@ pub(super) fn plain_query(q: &Pairs, features: bool) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A single feature accepts `f` and `crs`; returns the CRS asked for.
+pub(super) fn item_query(q: &Pairs) -> Result<OgcCrs, ApiError> {
+    let mut crs = OgcCrs::default();
+    for (k, v) in q {
+        match k.as_str() {
+            "f" => check_format(v, true)?,
+            "crs" => crs = OgcCrs::parse(k, v)?,
+            _ => return Err(unknown(k, &["f", "crs"])),
+        }
+    }
+    Ok(crs)
+}
+
 /// The property filters of `items`, besides `bbox`, `limit`, `offset`, `datetime` and `f`.
 pub const PROPERTY_PARAMS: [&str; 11] = [
     "kind",
@@ -74,6 +91,37 @@ pub(super) struct ItemsQuery {
     pub(super) offset: u64,
     /// The `datetime` given (validated; restricts nothing).
     pub(super) datetime: Option<String>,
+    /// The CRS of the features (`crs`).
+    pub(super) crs: OgcCrs,
+    /// The CRS of `bbox` (`bbox-crs`), when given.
+    pub(super) bbox_crs: Option<OgcCrs>,
+    /// The CRS of the filter's geometries (`filter-crs`), when given.
+    pub(super) filter_crs: Option<OgcCrs>,
+}
+
+/// The keys of `items` read after the others (they depend on each other).
+#[derive(Default)]
+struct Deferred {
+    bbox: Option<String>,
+    filter: Vec<String>,
+    lang: cql::Lang,
+}
+
+/// Applies `bbox` in its `bbox-crs` and `filter` in its `filter-lang` and `filter-crs`.
+fn apply_deferred(out: &mut ItemsQuery, d: Deferred) -> Result<(), ApiError> {
+    if let Some(b) = d.bbox {
+        let crs = out.bbox_crs.unwrap_or_default();
+        out.filter
+            .apply("bbox", &bbox_in_lon_lat(&horizontal_bbox(&b), crs))?;
+    }
+    let opts = cql::Options {
+        lang: d.lang,
+        lat_lon: out.filter_crs.unwrap_or_default().lat_lon(),
+    };
+    for f in d.filter.iter().filter(|f| !f.trim().is_empty()) {
+        out.filter.and_expr(cql::parse(f, opts)?);
+    }
+    Ok(())
 }
 
 fn parse_limit(v: &str) -> Result<u64, ApiError> {
@@ -140,7 +188,11 @@ pub(super) fn parse_items_query(coll: Coll, q: &Pairs) -> Result<ItemsQuery, Api
         limit: DEFAULT_LIMIT,
         offset: 0,
         datetime: None,
+        crs: OgcCrs::default(),
+        bbox_crs: None,
+        filter_crs: None,
     };
+    let mut deferred = Deferred::default();
     for (k, v) in q {
         match k.as_str() {
             "f" => check_format(v, true)?,
@@ -149,9 +201,12 @@ pub(super) fn parse_items_query(coll: Coll, q: &Pairs) -> Result<ItemsQuery, Api
                 out.filter.apply("offset", v)?;
                 out.offset = out.filter.offset;
             }
-            "bbox" => {
-                out.filter.apply("bbox", &horizontal_bbox(v))?;
-            }
+            "bbox" => deferred.bbox = Some(v.clone()),
+            "crs" => out.crs = OgcCrs::parse(k, v)?,
+            "bbox-crs" => out.bbox_crs = Some(OgcCrs::parse(k, v)?),
+            "filter-crs" => out.filter_crs = Some(OgcCrs::parse(k, v)?),
+            "filter" => deferred.filter.push(v.clone()),
+            "filter-lang" => deferred.lang = cql::Lang::parse(v)?,
             "datetime" => {
                 check_datetime(v)?;
                 out.datetime = Some(v.trim().to_string());
@@ -170,6 +225,7 @@ pub(super) fn parse_items_query(coll: Coll, q: &Pairs) -> Result<ItemsQuery, Api
             }
             _ => {
                 let mut allowed = vec!["bbox", "limit", "offset", "datetime", "f"];
+                allowed.extend(ITEMS_EXTRA);
                 if coll == Coll::All {
                     allowed.push("category");
                 }
@@ -188,10 +244,14 @@ pub(super) fn parse_items_query(coll: Coll, q: &Pairs) -> Result<ItemsQuery, Api
             }
         }
     }
+    apply_deferred(&mut out, deferred)?;
     out.filter.limit = Some(out.limit);
     out.filter.offset = out.offset;
     Ok(out)
 }
+
+/// The parameters of `items` from Parts 2 and 3.
+pub const ITEMS_EXTRA: [&str; 5] = ["crs", "bbox-crs", "filter", "filter-lang", "filter-crs"];
 
 #[cfg(test)]
 mod tests {
