@@ -5,7 +5,7 @@ use anyhow::bail;
 use anyhow::{Context as _, Result};
 use atlas_core::export::{site_writer, suggested_filename, ExportFormat, ExportMeta};
 use atlas_core::{Context, HeaderLang, SiteWriter};
-use atlas_store::gpkg::{GpkgOptions, GpkgWriter};
+use atlas_store::gpkg::{GpkgOptions, GpkgSrs, GpkgWriter};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
@@ -25,8 +25,8 @@ pub struct ExportArgs {
     /// Header language (CSV/XLSX/GeoPackage field names and labels).
     #[arg(long, value_enum, default_value = "zh")]
     pub lang: LangArg,
-    /// The CRS written (the `crs` column, GeoJSON's `crs` member, the workbook's note):
-    /// cgcs2000 (国家2000, EPSG:4490) has the same numbers as wgs84 here. KML is WGS84 only.
+    /// The CRS written (the `crs` column, GeoJSON's `crs` member, the workbook's note, the
+    /// GeoPackage layer's SRS): cgcs2000 (国家2000, EPSG:4490) has the same numbers as wgs84 here. KML is WGS84 only.
     #[arg(long, value_enum, default_value = "wgs84")]
     pub crs: ExportCrs,
     #[command(flatten)]
@@ -67,7 +67,7 @@ pub fn run(db: &Path, args: &ExportArgs) -> Result<ExitCode> {
     if args.crs == ExportCrs::Cgcs2000 {
         anyhow::ensure!(
             format != ExportFormat::Kml,
-            "--crs cgcs2000: KML coordinates are WGS84 by definition (OGC KML 2.2); use xlsx, csv or geojson"
+            "--crs cgcs2000: KML coordinates are WGS84 by definition (OGC KML 2.2); use xlsx, csv, geojson or gpkg"
         );
         ctx.crs = atlas_core::Crs::Cgcs2000;
     }
@@ -140,10 +140,10 @@ fn open_writer<'a>(
         let Some(path) = path else {
             bail!("GeoPackage 是数据库文件，不能写到标准输出 a GeoPackage is a database file: give -o FILE.gpkg");
         };
-        let opts = GpkgOptions {
-            lang,
-            ..GpkgOptions::default()
-        };
+        // The layer is declared in the CRS the cells name (EPSG:4326 or 4490).
+        let srs = GpkgSrs::for_crs(ctx.crs)
+            .with_context(|| format!("GeoPackage: no EPSG code for {}", ctx.crs.as_str()))?;
+        let opts = GpkgOptions { srs, lang };
         return Ok(Box::new(GpkgWriter::create(path, ctx, meta, opts)?));
     }
     let out: Box<dyn Write + Send> = match path {
