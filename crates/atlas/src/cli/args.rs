@@ -66,7 +66,7 @@ impl FilterArgs {
             .collect()
     }
 
-    fn flags(&self) -> [(&'static str, &Option<String>); 14] {
+    fn flags(&self) -> [(&'static str, &Option<String>); 15] {
         [
             ("category", &self.category),
             ("kind", &self.kind),
