@@ -232,7 +232,12 @@ fn unsupported(what: &str) -> FilterError {
 }
 
 fn shorten(s: &str) -> String {
-    let mut t: String = s.chars().take(80).collect();
+    shorten_to(s, 80)
+}
+
+/// At most `n` characters of `s`, with `…` when cut.
+fn shorten_to(s: &str, n: usize) -> String {
+    let mut t: String = s.chars().take(n).collect();
     if t.len() < s.len() {
         t.push('…');
     }
@@ -275,11 +280,15 @@ pub fn parse(input: &str, opts: Options) -> Result<Cql, FilterError> {
         Lang::Json => true,
     };
     let parsed = if json {
-        cql2::parse_json(t)
-            .map_err(|e| invalid(format!("not valid cql2-json: {}", shorten(&e.to_string()))))?
+        // serde_json says where, on one line ("… at line 1 column 9").
+        cql2::parse_json(t).map_err(|e| {
+            invalid(format!(
+                "not valid cql2-json: {}",
+                shorten_to(&e.to_string(), 200)
+            ))
+        })?
     } else {
-        cql2::parse_text(t)
-            .map_err(|e| invalid(format!("not valid cql2-text: {}", shorten(&e.to_string()))))?
+        cql2::parse_text(t).map_err(|e| text_syntax_error(&e))?
     };
     let expr = Translate {
         lat_lon: opts.lat_lon,
@@ -287,6 +296,34 @@ pub fn parse(input: &str, opts: Options) -> Result<Cql, FilterError> {
     .boolean(&parsed)?;
     let text = parsed.to_text().unwrap_or_else(|_| t.to_string());
     Ok(Cql { text, expr })
+}
+
+/// cql2-text that does not parse, said on one line: at which character (counted from 1) and
+/// what was expected there.
+fn text_syntax_error(e: &cql2::Error) -> FilterError {
+    match e {
+        cql2::Error::Pest(p) => {
+            let col = match &p.line_col {
+                pest::error::LineColLocation::Pos((_, c))
+                | pest::error::LineColLocation::Span((_, c), _) => *c,
+            };
+            invalid(format!(
+                "not valid cql2-text at character {col}: {}",
+                shorten_to(&p.variant.message(), 200)
+            ))
+        }
+        other => {
+            let one_line = other
+                .to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            invalid(format!(
+                "not valid cql2-text: {}",
+                shorten_to(&one_line, 200)
+            ))
+        }
+    }
 }
 
 /// The queryable named `name`.
