@@ -208,8 +208,9 @@ fn collection_json(c: Coll, b: &str, extents: &Extents) -> Value {
             Link::new(format!("{b}/collections/{id}"), "self", JSON, "This collection"),
             Link::new(format!("{b}/collections/{id}/items"), "items", GEOJSON, "The features (GeoJSON)"),
             Link::new(format!("{b}/collections/{id}/queryables"), queryables::REL, queryables::SCHEMA_JSON, "Queryable properties for CQL2 filters"),
-            // The draft's relation, which GDAL up to 3.6 looks for.
-            Link::new(format!("{b}/collections/{id}/queryables"), "queryables", JSON, "Queryable properties (draft relation)"),
+            // The draft's relation, which GDAL up to 3.6 follows, refusing any media type
+            // but application/json: `f=json` serves the same document as that.
+            Link::new(format!("{b}/collections/{id}/queryables?f=json"), "queryables", JSON, "Queryable properties (draft relation)"),
         ],
     });
     if let Some(bb) = extents[c.extent_index()] {
@@ -263,11 +264,18 @@ async fn queryables_document(
     let Path(id) = path.map_err(|e| path_error(&e))?;
     let coll = Coll::from_path(&id)?;
     plain_query(&req.query, false)?;
+    // JSON Schema's own media type, or plain JSON when `f=json` asks for it (the draft's
+    // clients, GDAL 3.6 among them, accept nothing else).
+    let media = if req.query.iter().any(|(k, _)| k == "f") {
+        JSON
+    } else {
+        queryables::SCHEMA_JSON
+    };
     let b = ogc_base(&req);
-    let key = format!("ogc/queryables/{}@{b}", coll.id());
+    let key = format!("ogc/queryables/{}@{b}?{media}", coll.id());
     req.cached(
         key,
-        queryables::SCHEMA_JSON,
+        media,
         |_| Ok(()),
         move |_, reference| to_bytes(&queryables::document(&b, coll, reference)),
     )
