@@ -27,11 +27,11 @@ fn town(s: &Site) -> Option<&str> {
     s.town_code.as_ref().map(|t| t.as_str())
 }
 
-/// Inside the box (edges included), for the point sites of the synthetic catalogue.
+/// Meets the box (edges included): a point inside it, or a park outline overlapping it (the
+/// synthetic catalogue's outlines are axis-aligned rectangles, so their bounds are exact).
 fn in_box(s: &Site, b: [f64; 4]) -> bool {
-    s.marker().is_some_and(|p| {
-        let (x, y) = (p.lon.get(), p.lat.get());
-        x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3]
+    s.location.bbox().is_some_and(|r| {
+        r.min_lon <= b[2] && r.max_lon >= b[0] && r.min_lat <= b[3] && r.max_lat >= b[1]
     })
 }
 
