@@ -28,7 +28,8 @@ async fn sites_filtered_by_cql2_are_exactly_the_matching_ones() {
         ("NOT (kind = 'incubator') AND name_zh LIKE '%园%'", "scope=local"),
         ("area_m2 BETWEEN 1000 AND 50000 OR established < 1990", "q=园区"),
         ("S_INTERSECTS(geometry, BBOX(110.85, 21.6, 110.95, 21.7))", "chain=health"),
-        ("town IS NULL", "located=false"),
+        // The location path (`precision`; `located=false` would list in the worklist's order).
+        ("town IS NULL", "precision=unknown,district,town"),
     ] {
         let qs = format!("filter={}{}{extra}", pct(cql), if extra.is_empty() { "" } else { "&" });
         let want = app.expected_ids(&qs).await;

@@ -49,6 +49,14 @@ pub struct FilterParams {
     /// Full text, Chinese or English, at most 200 characters; every whitespace-separated term
     /// must occur (substring, so 2-character words such as 石化 work).
     q: Option<String>,
+    /// A CQL2 filter (OGC API – Features Part 3), ANDed with the other parameters: cql2-text,
+    /// or cql2-json when it starts with `{`; the properties are listed by
+    /// `/ogc/collections/sites/queryables`. E.g.
+    /// `chain = 'petrochemical' AND (town = '440902100' OR town = '440902103')`.
+    filter: Option<String>,
+    /// The encoding of `filter`: `cql2-text` or `cql2-json` (default: by its first character).
+    #[param(rename = "filter-lang")]
+    filter_lang: Option<String>,
     /// Page size: default 1000, at most 10000 on `/sites`; no maximum on `/export`.
     limit: Option<u64>,
     /// Sites to skip (default 0).
@@ -84,6 +92,11 @@ pub struct TileFilterParams {
     located: Option<bool>,
     /// As on `/api/v1/sites`.
     q: Option<String>,
+    /// As on `/api/v1/sites` (a CQL2 filter).
+    filter: Option<String>,
+    /// As on `/api/v1/sites`.
+    #[param(rename = "filter-lang")]
+    filter_lang: Option<String>,
 }
 
 /// The error body of every `4xx` and `5xx`.
@@ -99,6 +112,7 @@ pub struct ErrorDetail {
     /// Stable, machine-readable: `invalid_bbox`, `invalid_limit`, `invalid_offset`,
     /// `limit_out_of_range`, `unknown_value`, `invalid_id`, `invalid_parameter`,
     /// `unknown_chain`, `unknown_link`, `unknown_town`, `unknown_parameter`, `unknown_format`,
+    /// `invalid_filter`, `unsupported_filter`,
     /// `invalid_tile`,
     /// `invalid_area`, `invalid_near`, `invalid_radius`, `radius_without_near`,
     /// `not_found`, `method_not_allowed`, `payload_too_large`, `query_timeout`, `unavailable`,
