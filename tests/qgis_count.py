@@ -17,19 +17,24 @@ def main() -> int:
     app = QgsApplication([], False)
     app.initQgis()
     try:
-        layer = QgsVectorLayer(f"url='{url}' typename='{collection}'", collection, "OAPIF")
-        if not layer.isValid():
-            print("INVALID layer")
-            return 2
-        if subset and not layer.setSubsetString(subset):
-            print("INVALID subset")
-            return 3
-        count = sum(1 for _ in layer.getFeatures())
-        print(f"COUNT {count}")
-        print(f"CRS {layer.crs().authid()}")
-        return 0
+        return count_features(url, collection, subset)
     finally:
+        # Every layer is gone by now: exitQgis with a live layer crashes (SIGSEGV).
         app.exitQgis()
+
+
+def count_features(url: str, collection: str, subset: str) -> int:
+    layer = QgsVectorLayer(f"url='{url}' typename='{collection}'", collection, "OAPIF")
+    if not layer.isValid():
+        print("INVALID layer")
+        return 2
+    if subset and not layer.setSubsetString(subset):
+        print("INVALID subset")
+        return 3
+    count = sum(1 for _ in layer.getFeatures())
+    print(f"COUNT {count}")
+    print(f"CRS {layer.crs().authid()}")
+    return 0
 
 
 if __name__ == "__main__":
