@@ -898,3 +898,64 @@ fn gpkg_export_writes_a_geopackage_of_the_filter_and_refuses_standard_output() {
     names.sort();
     assert_eq!(names, ["石化.csv", "石化.gpkg"]);
 }
+
+#[test]
+fn export_in_cgcs2000_with_a_cql2_filter_declares_epsg_4490_in_geojson_and_geopackage() {
+    let env = Env::new();
+    env.init();
+    let cql = "chain = 'petrochemical' AND status = 'operating'";
+    let (_, by_cql) = env.export_csv_en("cql.csv", &["--filter", cql]);
+    let (_, by_flags) = env.export_csv_en(
+        "flags.csv",
+        &["--chain", "petrochemical", "--status", "operating"],
+    );
+    assert!(!by_cql.is_empty());
+    assert_eq!(
+        by_cql, by_flags,
+        "the CQL2 filter selects what the flags do"
+    );
+
+    let geojson = env.path("c.geojson");
+    let args = ["--crs", "cgcs2000", "--filter", cql, "-o"];
+    let path = geojson.to_str().unwrap();
+    env.ok(&[&["export", "--format", "geojson"], &args[..], &[path]].concat());
+    let fc: serde_json::Value = serde_json::from_slice(&std::fs::read(&geojson).unwrap()).unwrap();
+    assert_eq!(
+        fc["crs"]["properties"]["name"],
+        "urn:ogc:def:crs:EPSG::4490"
+    );
+    assert_eq!(fc["features"].as_array().unwrap().len(), by_cql.len());
+    let located = fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| !f["geometry"].is_null())
+        .unwrap();
+    assert_eq!(located["properties"]["crs"], "cgcs2000");
+    // (lon, lat), as GeoJSON orders them whatever the CRS.
+    assert_eq!(
+        located["geometry"]["coordinates"][0],
+        located["properties"]["lon"]
+    );
+
+    let gpkg = env.path("c.gpkg");
+    let path = gpkg.to_str().unwrap();
+    env.ok(&[&["export", "--format", "gpkg"], &args[..], &[path]].concat());
+    match Command::new("ogrinfo")
+        .args(["-ro", "-al", "-so"])
+        .arg(&gpkg)
+        .output()
+    {
+        Ok(info) => {
+            let text = String::from_utf8(info.stdout).unwrap();
+            assert!(text.contains(r#"ID["EPSG",4490]"#), "{text}");
+            assert!(
+                text.contains(&format!("Feature Count: {}", by_cql.len())),
+                "{text}"
+            );
+        }
+        Err(_) => eprintln!("ogrinfo not installed: the layer's SRS is not checked"),
+    }
+    let kml = env.atlas(&["export", "--format", "kml", "--crs", "cgcs2000", "-o", "-"]);
+    assert!(!kml.status.success(), "KML is WGS84 by definition");
+}
