@@ -52,7 +52,8 @@ pub fn site_to_feature(site: &Site, ctx: &Context<'_>) -> geojson::Feature {
 }
 
 /// Appends `site` as a GeoJSON Feature to `out`: the same members and values as
-/// [`site_to_feature`] (properties in column order rather than sorted), written straight to
+/// [`site_to_feature`] (properties in column order, which `site_to_feature`'s map keeps too
+/// while serde_json preserves insertion order, as the workspace has it), written straight to
 /// JSON without building the feature first (what an API page of many sites does).
 pub fn write_feature(out: &mut Vec<u8>, site: &Site, ctx: &Context<'_>) {
     write_feature_axes(out, site, ctx, false);
