@@ -35,6 +35,15 @@ fn keys() -> Vec<&'static str> {
 
 const VALUES: &[&str] = &[
     "",
+    // CQL2 (`filter`): valid, malformed, unsupported, out of range.
+    "kind%20%3D%20'incubator'%20OR%20chain%20%3D%20'petrochemical'",
+    "S_INTERSECTS(geometry%2CPOINT(1e999%201))",
+    "S_INTERSECTS(geometry%2CPOLYGON((0%200%2C1%201%2C0%200)))",
+    "%7B%22op%22%3A%22%3D%22%2C%22args%22%3A%5B%5D%7D",
+    "((((((((",
+    "name_zh%20LIKE%20'%5C'",
+    "area_m2%20%3E%201e999",
+    "T_BEFORE(updated_at%2C%20TIMESTAMP('x'))",
     "incubator",
     "carrier_platform,key_enterprise",
     "petrochemical",
@@ -173,6 +182,7 @@ const FILTERED_ROUTES: &[&str] = &[
     "/api/v1/facets",
     "/api/v1/export",
     "/api/v1/chains",
+    "/ogc/collections/sites/items",
 ];
 
 /// Routes of the chains, matching and township counts, with their own parameters.
