@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use atlas_core::clock::Clock;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
+use futures_util::{StreamExt as _, TryStreamExt as _};
 use http_body_util::BodyExt as _;
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt as _;
@@ -22,44 +23,63 @@ pub struct Ask {
     pub file: Option<PathBuf>,
 }
 
-/// Answers each of `asks` over the database at `db_path`, in order: answers with a file are
-/// streamed into it as the handler writes them (a download of a large catalogue is never held
-/// whole), the others are returned, in order. Links in the answers are relative
-/// (`./api/v1/…`). Any answer but `200` is an error naming the path.
+/// How many answers are made at once (one a core on a small machine: an export is mostly one
+/// thread's work).
+const AT_ONCE: usize = 2;
+
+/// Answers each of `asks` over the database at `db_path`, [`AT_ONCE`] at a time: answers with a
+/// file are streamed into it as the handler writes them (a download of a large catalogue is
+/// never held whole), the others are returned, in the order asked. Links in the answers are
+/// relative (`./api/v1/…`). Any answer but `200` is an error naming the path.
 pub async fn render(db_path: &Path, clock: Clock, asks: &[Ask]) -> anyhow::Result<Vec<Vec<u8>>> {
-    let db = Db::open(db_path, 2, db::DEFAULT_QUERY_TIMEOUT, clock.today(), clock)?;
+    let db = Db::open(
+        db_path,
+        AT_ONCE,
+        db::DEFAULT_QUERY_TIMEOUT,
+        clock.today(),
+        clock,
+    )?;
     let config = ServerConfig {
         public_base: Some(".".into()),
         ..ServerConfig::default()
     };
     let router = app(AppState::new(db, config, clock));
-    let mut kept = Vec::new();
-    for ask in asks {
-        let req = Request::get(ask.get.as_str())
-            .header(header::HOST, "localhost")
-            .body(Body::empty())?;
-        let res = router.clone().oneshot(req).await?;
-        let status = res.status();
-        let body = res.into_body();
-        if status != StatusCode::OK {
-            let text = body.collect().await?.to_bytes();
-            anyhow::bail!(
-                "GET {}: {status}: {}",
-                ask.get,
-                String::from_utf8_lossy(&text)
-                    .chars()
-                    .take(300)
-                    .collect::<String>()
-            );
-        }
-        match &ask.file {
-            Some(path) => stream_into(body, path)
-                .await
-                .with_context(|| format!("GET {} into {}", ask.get, path.display()))?,
-            None => kept.push(body.collect().await?.to_bytes().to_vec()),
-        }
+    let answers: Vec<Option<Vec<u8>>> = futures_util::stream::iter(asks)
+        .map(|ask| answer(router.clone(), ask))
+        .buffered(AT_ONCE)
+        .try_collect()
+        .await?;
+    Ok(answers.into_iter().flatten().collect())
+}
+
+/// The answer to `ask`: written into its file (`None`), or returned.
+async fn answer(router: axum::Router, ask: &Ask) -> anyhow::Result<Option<Vec<u8>>> {
+    let req = Request::get(ask.get.as_str())
+        .header(header::HOST, "localhost")
+        .body(Body::empty())?;
+    let res = router.oneshot(req).await?;
+    let status = res.status();
+    let body = res.into_body();
+    if status != StatusCode::OK {
+        let text = body.collect().await?.to_bytes();
+        anyhow::bail!(
+            "GET {}: {status}: {}",
+            ask.get,
+            String::from_utf8_lossy(&text)
+                .chars()
+                .take(300)
+                .collect::<String>()
+        );
     }
-    Ok(kept)
+    match &ask.file {
+        Some(path) => {
+            stream_into(body, path)
+                .await
+                .with_context(|| format!("GET {} into {}", ask.get, path.display()))?;
+            Ok(None)
+        }
+        None => Ok(Some(body.collect().await?.to_bytes().to_vec())),
+    }
 }
 
 /// Writes `body` into the file at `path` frame by frame.
