@@ -7,6 +7,7 @@ import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,6 +133,52 @@ export async function startServer(extraArgs = [], { imports = [], users = [], sy
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+
+/** A free loopback port. @returns {Promise<number>} */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {any} */ (s.address());
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * `atlas publish` of the database at `db` into a fresh folder, hosted under `base` by a plain
+ * static file server (`python3 -m http.server`, which answers no range request): its `origin`
+ * (the page is at origin + base), and `stop()`, which ends the server and removes the folder.
+ * @param {string} db @param {string} base a sub-path such as /kjcx/atlas/
+ */
+export async function publishAndHost(db, base) {
+  const root = mkdtempSync(join(tmpdir(), 'atlas-publish-'));
+  const r = spawnSync(atlasBinary(), ['--db', db, 'publish', join(root, ...base.split('/').filter(Boolean)), '--base-path', base], {
+    encoding: 'utf8',
+    env: { ...process.env, ATLAS_NOW: '2026-12-02T08:00:00+08:00' },
+  });
+  /** @type {any} the static server */
+  let child = null;
+  const stop = async () => {
+    if (child) child.kill('SIGTERM');
+    rmSync(root, { recursive: true, force: true });
+  };
+  if (r.status !== 0) {
+    await stop();
+    throw new Error(`atlas publish failed:\n${r.stdout}\n${r.stderr}`);
+  }
+  const port = await freePort();
+  child = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', root], { stdio: 'ignore' });
+  const origin = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(origin + base).then((x) => x.ok, () => false)) return { origin, stop };
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  await stop();
+  throw new Error('the static server did not answer');
 }
 
 /** Headless Chromium with the flags WebGL needs without a GPU (SwiftShader) and no phoning home. */

@@ -7,58 +7,26 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, api, atlasBinary, finishPage, launchBrowser, listIds, openPage, renderedSites, settled, startServer,
+  ARTIFACTS, api, finishPage, launchBrowser, listIds, openPage, publishAndHost, renderedSites, settled, startServer,
 } from './helpers.mjs';
 
 const T = { timeout: 300_000 };
 const BASE = '/kjcx/atlas/';
 /** The live server (the same database) and the browser. */
 const suite = { server: /** @type {any} */ (null), browser: /** @type {any} */ (null) };
-/** The static server: its origin, process and folder. */
-const host = { origin: '', child: /** @type {any} */ (null), root: '' };
-
-/** A free loopback port. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {any} */ (s.address());
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** The publication, hosted by a static file server. @type {any} */
+let host = null;
 
 before(async () => {
   suite.server = await startServer([], { synth: 3000 });
   suite.browser = await launchBrowser();
-  host.root = mkdtempSync(join(tmpdir(), 'atlas-publish-'));
-  const out = join(host.root, 'kjcx', 'atlas');
-  const r = spawnSync(atlasBinary(), ['--db', suite.server.db, 'publish', out, '--base-path', BASE], {
-    encoding: 'utf8',
-    env: { ...process.env, ATLAS_NOW: '2026-12-02T08:00:00+08:00' },
-  });
-  if (r.status !== 0) throw new Error(`atlas publish failed:\n${r.stdout}\n${r.stderr}`);
-  const port = await freePort();
-  host.child = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', host.root], { stdio: 'ignore' });
-  host.origin = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    const ok = await fetch(host.origin + BASE).then((x) => x.ok, () => false);
-    if (ok) return;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error('the static server did not answer');
+  host = await publishAndHost(suite.server.db, BASE);
 });
 
 after(async () => {
-  if (host.child) host.child.kill('SIGTERM');
-  if (host.root) rmSync(host.root, { recursive: true, force: true });
+  if (host) await host.stop();
   if (suite.browser) await suite.browser.close();
   if (suite.server) await suite.server.stop();
 });
@@ -89,6 +57,7 @@ test('the published map draws its archive with the live server counts, and no ed
   assert.equal(drawn.total, counted, 'the archive draws every located site in view once');
   assert.ok(requests.some((u) => u.endsWith('/data/sites.pmtiles')), 'tiles come from the archive');
   assert.ok(!requests.some((u) => /\/(api\/v1|tiles)\//.test(u)), 'nothing asks for an API');
+  assert.ok(!requests.some((u) => u.includes('/js/edit/')), 'no staff code is loaded');
   for (const id of ['btn-signin', 'tab-match', 'staff-bar']) assert.equal(await page.isHidden(`#${id}`), true, `#${id} is absent`);
   const facets = await api(suite.server.origin, 'facets');
   for (const c of facets.facets.category) {

@@ -861,9 +861,18 @@ export function applyStatic(root = document) {
   document.title = t('docTitle');
 }
 
-/** A number in the current locale. */
+/** The number formats made so far, by language and options (making one is slow). */
+const numberFormats = new Map();
+
+/** A number in the current locale. @param {number} n @param {Intl.NumberFormatOptions} [opts] */
 export function num(n, opts) {
-  return new Intl.NumberFormat(current === 'zh' ? 'zh-CN' : 'en-GB', opts).format(n);
+  const key = `${current}|${opts ? JSON.stringify(opts) : ''}`;
+  let f = numberFormats.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(current === 'zh' ? 'zh-CN' : 'en-GB', opts);
+    numberFormats.set(key, f);
+  }
+  return f.format(n);
 }
 
 /** Every key exists in both languages (checked by the end-to-end tests). */

@@ -2,8 +2,8 @@
 // The layout map page, wired together: the store (state.js shapes it, store.js holds it), the map,
 // the data the filter needs (sites + facets, the chain view's analysis, the township counts: one
 // fetch–abort–render channel each, see latest.js), and the views that mount against the store
-// (views/: map, filters, list, legend, chain panel, selection and card, board, tabs, editing,
-// cluster list, print).
+// (views/: map, filters, list, legend, chain panel, selection and card, board, tabs, cluster list,
+// print; edit/: the staff's tools, loaded on demand where there is a server to write to).
 // State in the URL (urlstate.js); all user data goes into the DOM as text (dom.js).
 
 import { t, applyStatic, initialLang, setLang, lang, num, missingKeys } from './i18n.js';
@@ -14,7 +14,6 @@ import { loadStyle } from './map.js';
 import { boundsOf } from './sites.js';
 import { MatchPanel } from './match.js';
 import * as L from './labels.js';
-import * as auth from './auth.js';
 import { dialogOpen } from './dialog.js';
 import { createStore } from './store.js';
 import { latest } from './latest.js';
@@ -24,14 +23,12 @@ import { mountList, LIST_STEP } from './views/list.js';
 import { mountLegend } from './views/legend.js';
 import { mountChainPanel, chainViewChain } from './views/chainpanel.js';
 import { mountSelection } from './views/selection.js';
-import { mountEditing } from './views/editing.js';
 import { mountBoard } from './views/board.js';
 import { mountTabs } from './views/tabs.js';
 import { mountPrint, filterSummary } from './views/print.js';
 import { mountClusterList } from './views/cluster.js';
 import { mapHolder, mountMap } from './views/mapview.js';
 import { mountTray } from './views/tray.js';
-import { mountWorklist } from './views/worklist.js';
 import { mapMode, PAGE_SIZE, pageQuery, tileTemplate, tileJsonUrl } from './sitepages.js';
 
 // The GeoJSON path (a catalogue of at most TILE_THRESHOLD sites, see sitepages.js) fetches the
@@ -159,7 +156,7 @@ const ready = start().catch((e) => {
   match: matchPanel,
   /** The signed-in user, or null. */
   get user() {
-    return auth.currentUser();
+    return staffTools ? staffTools.currentUser() : null;
   },
 };
 
@@ -167,14 +164,15 @@ async function start() {
   document.documentElement.dataset.state = 'busy';
   const config = (await getJSON('config.json').catch(() => ({}))) || {};
   if (config.mode === 'static') await openPublished(config);
-  const [style, chains, divisions, vocab, all] = await Promise.all([
+  const [style, chains, divisions, vocab, all, staff] = await Promise.all([
     loadStyle('style/atlas-style.json', published ? published.styleData : undefined),
     getJSON(apiUrl('chains')),
     getJSON(apiUrl('divisions')),
     getJSON(apiUrl('vocabularies')),
     getJSON(apiUrl('sites', new URLSearchParams({ limit: '1' }))),
-    published ? null : auth.restore(),
+    published ? null : import('./edit/editing.js').then((m) => m.openStaffTools()),
   ]);
+  staffTools = staff;
   state.config = config;
   // A published map always draws the whole catalogue from its archive's tiles.
   state.mode = published ? 'tiles' : mapMode(all && all.numberMatched);
@@ -190,6 +188,31 @@ async function start() {
 
 /** @type {any} the static data source of a published map (published.js), or null */
 let published = null;
+
+/**
+ * The staff's tools (edit/editing.js `openStaffTools`), or null on a published map, which has
+ * no server to write to and ships none of their code.
+ * @type {Awaited<ReturnType<typeof import('./edit/editing.js').openStaffTools>> | null}
+ */
+let staffTools = null;
+
+/**
+ * What a published map has in place of the editing tools and the 待定位 worklist: nothing to show
+ * and nothing to do. @returns {{editing: any, worklist: any}}
+ */
+function readerTools() {
+  const none = () => {};
+  return {
+    editing: {
+      editActionsFor: () => null,
+      fresh: async () => null,
+      errorText: (/** @type {any} */ e) => t('loadError', { msg: (e && e.message) || String(e) }),
+      moveMode: { moving: false, stop: none },
+      renderStaffBar: none,
+    },
+    worklist: { locate: { active: false, stop: none }, relabel: none, isOpen: () => false, close: none, toggle: none },
+  };
+}
 
 /**
  * A published map (config.json `mode: "static"`): the page's reads come from the published
@@ -210,11 +233,12 @@ async function openPublished(config) {
 }
 
 function mountViews() {
-  app.editing = mountEditing(app);
+  if (staffTools) app.editing = staffTools.mountEditing(app);
+  else ({ editing: app.editing, worklist: app.worklist } = readerTools());
   app.filters = mountFilters(app);
   app.list = mountList(app);
   app.tray = mountTray(app);
-  app.worklist = mountWorklist(app);
+  if (staffTools) app.worklist = staffTools.mountWorklist(app);
   app.legend = mountLegend(app);
   app.chainPanel = mountChainPanel(app);
   app.card = mountSelection(app);

@@ -27,11 +27,11 @@
  * @property {(id: string, o?: {fly?: boolean, push?: boolean, fromMap?: boolean}) => Promise<void>} select
  * @property {(f: import('./sites.js').Feature) => HTMLElement | null} editActionsFor
  * @property {() => void} stopMove
- * @property {ReturnType<typeof import('./views/editing.js').mountEditing>} editing
+ * @property {import('./edit/editing.js').EditingTools} editing
  * @property {ReturnType<typeof import('./views/filters.js').mountFilters>} filters
  * @property {ReturnType<typeof import('./views/list.js').mountList>} list
  * @property {ReturnType<typeof import('./views/tray.js').mountTray>} tray
- * @property {ReturnType<typeof import('./views/worklist.js').mountWorklist>} worklist
+ * @property {ReturnType<typeof import('./edit/worklist.js').mountWorklist>} worklist
  * @property {ReturnType<typeof import('./views/legend.js').mountLegend>} legend
  * @property {ReturnType<typeof import('./views/chainpanel.js').mountChainPanel>} chainPanel
  * @property {ReturnType<typeof import('./views/selection.js').mountSelection>} card

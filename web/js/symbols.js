@@ -69,20 +69,36 @@ export function symbolImage(shape, fill, color, pixelRatio) {
   return ctx.getImageData(0, 0, px, px);
 }
 
-/** A small canvas element showing a symbol (legend, list rows); decorative. */
-export function symbolCanvas(shape, fill, color, size = 16) {
+/** Data URLs of the symbols drawn so far, by shape, fill, colour, size and pixel ratio. */
+const drawn = new Map();
+
+/**
+ * A small image showing a symbol (legend, list rows, cards); decorative. Each symbol is drawn on
+ * a canvas once and then shared as a data URL: a canvas (and its 2D context) for every list
+ * row made the page's first render several hundred milliseconds slower.
+ */
+export function symbolIcon(shape, fill, color, size = 16) {
   const ratio = Math.max(1, Math.ceil(window.devicePixelRatio || 1));
-  const canvas = document.createElement('canvas');
-  canvas.width = size * ratio;
-  canvas.height = size * ratio;
-  canvas.style.width = `${size}px`;
-  canvas.style.height = `${size}px`;
-  canvas.setAttribute('aria-hidden', 'true');
-  canvas.className = 'symbol';
-  const ctx = canvas.getContext('2d');
-  ctx.scale(ratio, ratio);
-  drawSymbol(ctx, shape, fill, color, size);
-  return canvas;
+  const key = `${shape}|${fill}|${color}|${size}|${ratio}`;
+  let url = drawn.get(key);
+  if (!url) {
+    const canvas = document.createElement('canvas');
+    canvas.width = size * ratio;
+    canvas.height = size * ratio;
+    const ctx = canvas.getContext('2d');
+    ctx.scale(ratio, ratio);
+    drawSymbol(ctx, shape, fill, color, size);
+    url = canvas.toDataURL('image/png');
+    drawn.set(key, url);
+  }
+  const img = document.createElement('img');
+  img.src = url;
+  img.width = size;
+  img.height = size;
+  img.alt = '';
+  img.setAttribute('aria-hidden', 'true');
+  img.className = 'symbol';
+  return img;
 }
 
 /** Makes `map` draw any `site/…` image it is asked for. */

@@ -563,3 +563,49 @@ fn a_server_runs_with_two_malloc_arenas_unless_the_environment_says_otherwise() 
         server.wait().unwrap();
     }
 }
+
+/// The `nice` value of each thread of process `pid`, by thread name.
+#[cfg(target_os = "linux")]
+fn thread_nice_of(pid: u32) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let dir = task.unwrap().path();
+        let name = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        let stat = std::fs::read_to_string(dir.join("stat")).unwrap_or_default();
+        // Fields after the command's closing parenthesis start at field 3 (state); nice is 19.
+        let Some((_, rest)) = stat.rsplit_once(") ") else {
+            continue;
+        };
+        if let Some(nice) = rest.split_whitespace().nth(16).and_then(|v| v.parse().ok()) {
+            out.push((name.trim().to_string(), nice));
+        }
+    }
+    out
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_server_saves_at_a_higher_cpu_priority_than_it_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("atlas.db");
+    succeeds(atlas(&db).arg("init"));
+    let (mut server, url, _log) = serve(&db);
+    assert_eq!(get(&format!("{url}/api/v1/sites?limit=1")).0, 200);
+    let threads = thread_nice_of(server.id());
+    let writer: Vec<i64> = threads
+        .iter()
+        .filter(|(n, _)| n == "atlas-writer")
+        .map(|(_, v)| *v)
+        .collect();
+    let runtime: Vec<i64> = threads
+        .iter()
+        .filter(|(n, _)| n.starts_with("tokio-"))
+        .map(|(_, v)| *v)
+        .collect();
+    assert_eq!(writer.len(), 1, "one writer thread: {threads:?}");
+    assert!(!runtime.is_empty(), "{threads:?}");
+    // The runtime's threads (requests and reads) run ten steps below the writer.
+    assert!(runtime.iter().all(|v| *v == writer[0] + 10), "{threads:?}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

@@ -10,13 +10,13 @@
 use std::path::{Path, PathBuf};
 
 /// What `cli/` may use of `crate::server`: the serve command's entry point and its settings,
-/// and publish's (the server's public GETs answered in-process).
+/// and publish's (the server's public GETs answered in-process: `render` and its `Ask`).
 const CLI_MAY_USE_OF_SERVER: [&str; 5] = [
     "crate::server::serve",
     "crate::server::ServerConfig",
     "crate::server::Limits",
     "crate::server::assets::Basemap",
-    "crate::server::snapshot::render",
+    "crate::server::snapshot",
 ];
 
 /// Words core's code must not contain (SQL, HTTP, async runtime, file system).

@@ -205,12 +205,17 @@ fn nothing_internal_is_published() {
     // Every site has revisions (the imports wrote them); none may reach the publication.
     let out = env.publish("site", &[]);
     let published = files(&out);
-    // No database and no data of revisions (the page's modules ship whole; see README).
+    // No database, no data of revisions, and none of the staff's code (js/edit/).
     assert!(!published
         .keys()
         .any(|f| f.ends_with(".db") || (f.starts_with("data/") && f.contains("history"))));
+    assert!(published.contains_key("js/main.js") && published.contains_key("js/published.js"));
+    assert!(!published.keys().any(|f| f.starts_with("js/edit/")));
     for (name, bytes) in published {
         let text = String::from_utf8_lossy(&bytes);
+        for staff_code in ["openSiteForm", "openSignIn", "openUpload", "class MoveMode"] {
+            assert!(!text.contains(staff_code), "{name} holds {staff_code}");
+        }
         assert!(!text.contains(secret), "{name} holds a token");
         assert!(!text.contains("zhang-editor"), "{name} names a user");
         assert!(!text.contains("$argon2"), "{name} holds a token hash");

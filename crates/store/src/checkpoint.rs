@@ -15,7 +15,8 @@
 //! its writer ([`Store::defer_fts_merges`]) and this thread merges instead, after the
 //! checkpoint, in small steps of its own transactions ([`MERGE_PAGES`] pages each, at most
 //! [`MERGE_STEPS`] per nudge, stopping for a new write's checkpoint), so a save waits for at
-//! most one step. A server nudges it once at start, for the segments an import left.
+//! most one step. A server nudges it once at start, for segments left by others (a bulk import
+//! merges its own before it commits).
 
 use crate::error::Result;
 use crate::{sql, Store};
@@ -53,7 +54,7 @@ impl Checkpointer {
     /// system refuses a thread (the writer then keeps checkpointing in its commits).
     pub fn start(path: &Path) -> Result<Option<Self>> {
         let conn = Connection::open(path)?;
-        conn.busy_timeout(crate::BUSY_TIMEOUT)?;
+        crate::store::wait_when_busy(&conn)?;
         let (nudge, nudged) = sync_channel(1);
         let frames = Arc::new(AtomicU64::new(0));
         let counted = Arc::clone(&frames);

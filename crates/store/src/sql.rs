@@ -114,6 +114,8 @@ pub const FTS_CRISISMERGE: &str =
     "INSERT INTO sites_fts (sites_fts, rank) VALUES ('crisismerge', ?1)";
 /// One incremental merge step of at most ?1 pages of the full-text index.
 pub const FTS_MERGE: &str = "INSERT INTO sites_fts (sites_fts, rank) VALUES ('merge', ?1)";
+/// Merges every segment of the full-text index into one.
+pub const FTS_OPTIMIZE: &str = "INSERT INTO sites_fts (sites_fts) VALUES ('optimize')";
 
 /// Facet combinations with their site counts.
 pub const COMBOS: &str = "SELECT id, category_rank, kind, level, status, scope, town_code, sites \
@@ -150,9 +152,12 @@ pub const ADD_CELL_SITES: &str = "INSERT INTO site_cells (cx, cy, sites) VALUES 
 /// Takes ?3 from the site count of grid cell (?1, ?2).
 pub const REMOVE_CELL_SITES: &str =
     "UPDATE site_cells SET sites = sites - ?3 WHERE cx = ?1 AND cy = ?2";
-/// Forgets combinations, chain sets and cells no site uses any more.
-pub const DROP_UNUSED_INTERNED: &str = "DELETE FROM chain_sets WHERE sites = 0; \
-    DELETE FROM facet_combos WHERE sites = 0; DELETE FROM site_cells WHERE sites = 0;";
+/// Forgets combination ?1 when no site uses it any more.
+pub const DROP_UNUSED_COMBO: &str = "DELETE FROM facet_combos WHERE id = ?1 AND sites = 0";
+/// Forgets chain set ?1 when no site uses it any more.
+pub const DROP_UNUSED_CHAIN_SET: &str = "DELETE FROM chain_sets WHERE id = ?1 AND sites = 0";
+/// Forgets grid cell (?1, ?2) when no site lies in it any more.
+pub const DROP_UNUSED_CELL: &str = "DELETE FROM site_cells WHERE cx = ?1 AND cy = ?2 AND sites = 0";
 /// Sites whose box centre lies in the grid cells ?1 ≤ cx ≤ ?2, ?3 ≤ cy ≤ ?4.
 pub const CELL_SITES: &str = "SELECT ifnull(sum(sites), 0) FROM site_cells \
     WHERE cx BETWEEN ?1 AND ?2 AND cy BETWEEN ?3 AND ?4";

@@ -12,6 +12,26 @@ use std::time::Duration;
 /// How long a statement waits for another connection's write lock before failing with `busy`.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Makes `conn` wait for another connection's lock, up to [`BUSY_TIMEOUT`], in steps of a
+/// millisecond. SQLite's own wait (`busy_timeout`) sleeps in growing steps of up to 100 ms, so
+/// a save kept waiting by a background step (a checkpoint, a full-text merge) slept on for tens
+/// of milliseconds after the lock was free.
+pub(crate) fn wait_when_busy(conn: &Connection) -> Result<()> {
+    conn.busy_handler(Some(busy_retry))?;
+    Ok(())
+}
+
+/// SQLite's busy handler for [`wait_when_busy`]: `retries` waits of a millisecond (or a little
+/// more) so far; true to wait once more.
+fn busy_retry(retries: i32) -> bool {
+    let waited = Duration::from_millis(u64::try_from(retries).unwrap_or(0));
+    if waited >= BUSY_TIMEOUT {
+        return false;
+    }
+    std::thread::sleep(Duration::from_millis(1));
+    true
+}
+
 /// The `meta` value naming the default dataset.
 pub const DEFAULT_DATASET: &str = "maonan-default";
 
@@ -153,7 +173,7 @@ impl Store {
 
     fn configure(conn: &mut Connection) -> Result<()> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        wait_when_busy(conn)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.pragma_update(None, "analysis_limit", 1000)?;
         conn.pragma_update(None, "cache_size", CACHE_KIB)?;

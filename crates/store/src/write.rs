@@ -293,32 +293,45 @@ impl Interned {
         }
     }
 
-    /// Writes the changed site counts and forgets what no site uses any more.
+    /// Writes the changed site counts and forgets what no site uses any more: only rows whose
+    /// count did not grow are looked at (a sweep of the tables would read tens of thousands of
+    /// rows at every save of a large catalogue).
     fn save(self, conn: &Connection) -> Result<()> {
-        let mut st = conn.prepare_cached(sql::ADD_COMBO_SITES)?;
-        for (id, by) in self.combo_delta.into_iter().filter(|(_, by)| *by != 0) {
-            st.execute(params![id, by])?;
+        let mut add = conn.prepare_cached(sql::ADD_COMBO_SITES)?;
+        let mut drop = conn.prepare_cached(sql::DROP_UNUSED_COMBO)?;
+        for (id, by) in self.combo_delta {
+            if by != 0 {
+                add.execute(params![id, by])?;
+            }
+            if by <= 0 {
+                drop.execute([id])?;
+            }
         }
-        let mut st = conn.prepare_cached(sql::ADD_CHAIN_SET_SITES)?;
-        for (id, by) in self.set_delta.into_iter().filter(|(_, by)| *by != 0) {
-            st.execute(params![id, by])?;
+        let mut add = conn.prepare_cached(sql::ADD_CHAIN_SET_SITES)?;
+        let mut drop = conn.prepare_cached(sql::DROP_UNUSED_CHAIN_SET)?;
+        for (id, by) in self.set_delta {
+            if by != 0 {
+                add.execute(params![id, by])?;
+            }
+            if by <= 0 {
+                drop.execute([id])?;
+            }
         }
         // A cell gaining sites may be new; one losing sites exists (its CHECK would reject the
         // negative row an upsert proposes first).
         let mut add = conn.prepare_cached(sql::ADD_CELL_SITES)?;
         let mut remove = conn.prepare_cached(sql::REMOVE_CELL_SITES)?;
+        let mut drop = conn.prepare_cached(sql::DROP_UNUSED_CELL)?;
         for ((x, y), by) in self.cell_delta {
-            match by {
-                0 => {}
-                1.. => {
-                    add.execute(params![x, y, by])?;
-                }
-                _ => {
-                    remove.execute(params![x, y, -by])?;
-                }
+            if by > 0 {
+                add.execute(params![x, y, by])?;
+                continue;
             }
+            if by < 0 {
+                remove.execute(params![x, y, -by])?;
+            }
+            drop.execute(params![x, y])?;
         }
-        conn.execute_batch(sql::DROP_UNUSED_INTERNED)?;
         Ok(())
     }
 }
@@ -807,7 +820,8 @@ impl<'c> Writer<'c> {
         Ok(Some(pk))
     }
 
-    /// Bulk: writes the R*Tree entries and search tokens, rebuilds the indexes; then the counts.
+    /// Bulk: writes the R*Tree entries and search tokens (merged into one segment), rebuilds the
+    /// indexes; then the counts.
     pub(crate) fn finish(mut self, sites: &[Site]) -> Result<ImportReport> {
         if self.bulk {
             // The R*Tree, packed from all its entries: those of the sites stored before (their
@@ -838,6 +852,10 @@ impl<'c> Writer<'c> {
             )?;
             self.conn
                 .execute(sql::FTS_HASHSIZE, [DEFAULT_FTS_HASHSIZE])?;
+            // The segments the tokens were written in, merged now, in the import: left to a
+            // server, merging them takes its background thread minutes at a million sites,
+            // competing with the reads and holding up saves (see `crate::checkpoint`).
+            self.conn.execute(sql::FTS_OPTIMIZE, [])?;
             for (_, create) in &self.indexes {
                 self.conn.execute_batch(create)?;
             }

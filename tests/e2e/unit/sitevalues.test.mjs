@@ -1,10 +1,10 @@
-// Unit tests of the site form's values (web/js/sitevalues.js): the canonical values of a record,
+// Unit tests of the site form's values (web/js/edit/sitevalues.js): the canonical values of a record,
 // the client's checks, the PATCH of what changed and the POST of a new site.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as L from '../../../web/js/labels.js';
-import { valuesOf, validateSite, patchOf, featureOf, chainList, round7 } from '../../../web/js/sitevalues.js';
+import { valuesOf, validateSite, patchOf, featureOf, chainList, round7 } from '../../../web/js/edit/sitevalues.js';
 
 L.loadVocabularies({
   kind: [

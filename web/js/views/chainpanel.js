@@ -4,7 +4,7 @@
 
 import { $, keepFocus } from '../dom.js';
 import { renderChainView } from '../chainview.js';
-import { symbolCanvas } from '../symbols.js';
+import { symbolIcon } from '../symbols.js';
 import * as L from '../labels.js';
 
 /** @typedef {import('../page.js').App} App */
@@ -41,7 +41,7 @@ export function mountChainPanel(app) {
       onSite: (/** @type {string} */ id) => app.select(id, { fly: true }),
       symbolFor: (/** @type {string} */ cat) => {
         const st = app.categoryStyle(cat);
-        return symbolCanvas(st.shape, 'solid', st.color, 13);
+        return symbolIcon(st.shape, 'solid', st.color, 13);
       },
     }));
   }

@@ -7,7 +7,7 @@
 
 import { t, num } from '../i18n.js';
 import { h } from '../dom.js';
-import { symbolCanvas } from '../symbols.js';
+import { symbolIcon } from '../symbols.js';
 import { getJSON, apiUrl } from '../api.js';
 import { filterQuery } from '../urlstate.js';
 import { pageList, clusterPageQuery } from '../sitepages.js';
@@ -34,7 +34,7 @@ export function mountClusterList(app) {
     const st = map.categoryStyle(p.category);
     return h('li', {},
       h('button', { type: 'button', class: 'row', 'data-id': p.id, onclick: () => app.select(p.id, { fly: false }) },
-        symbolCanvas(st.shape, p.approximate ? 'hollow' : 'solid', st.color, 14),
+        symbolIcon(st.shape, p.approximate ? 'hollow' : 'solid', st.color, 14),
         h('span', { class: 'names' },
           h('span', { class: 'zh', lang: 'zh-CN' }, p.name_zh),
           p.name_en ? h('span', { class: 'en', lang: 'en' }, p.name_en) : null)));

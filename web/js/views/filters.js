@@ -5,7 +5,7 @@
 
 import { t, num, lang } from '../i18n.js';
 import { h, clear, $, debounce, keepFocus } from '../dom.js';
-import { symbolCanvas } from '../symbols.js';
+import { symbolIcon } from '../symbols.js';
 import { apiUrl, staticSource } from '../api.js';
 import * as urlstate from '../urlstate.js';
 import * as L from '../labels.js';
@@ -82,7 +82,7 @@ function layerToggle(app, cat, active, onToggle) {
   });
   return h('label', { class: 'layer-toggle', for: `layer-${cat}`, title: count === null ? name : t('layerToggle', { name, n: num(count) }) },
     input,
-    symbolCanvas(st.shape, 'solid', st.color, 18),
+    symbolIcon(st.shape, 'solid', st.color, 18),
     h('span', { class: 'layer-name' }, name),
     h('span', { class: 'count', 'data-count': count ?? '' }, count === null ? '' : num(count)));
 }

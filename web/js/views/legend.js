@@ -6,7 +6,7 @@
 
 import { t, num } from '../i18n.js';
 import { h, clear, $, keepFocus } from '../dom.js';
-import { symbolCanvas } from '../symbols.js';
+import { symbolIcon } from '../symbols.js';
 import * as L from '../labels.js';
 import { CATEGORIES } from './filters.js';
 
@@ -28,10 +28,10 @@ export function mountLegend(app) {
     } else {
       for (const cat of CATEGORIES) {
         const st = map.categoryStyle(cat);
-        out.push(h('li', {}, symbolCanvas(st.shape, 'solid', st.color, 16), L.vocabLabel('category', cat)));
+        out.push(h('li', {}, symbolIcon(st.shape, 'solid', st.color, 16), L.vocabLabel('category', cat)));
       }
     }
-    out.push(h('li', {}, symbolCanvas('circle', 'hollow', '#475569', 16), t('legendApprox')));
+    out.push(h('li', {}, symbolIcon('circle', 'hollow', '#475569', 16), t('legendApprox')));
     const unknown = state.unlocated.matched;
     if (unknown) {
       out.push(h('li', { class: 'legend-unknown-item' }, h('span', { class: 'unknown-mark', 'aria-hidden': 'true' }, '?'),

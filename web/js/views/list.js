@@ -6,7 +6,7 @@
 
 import { t, num } from '../i18n.js';
 import { h, clear, $ } from '../dom.js';
-import { symbolCanvas } from '../symbols.js';
+import { symbolIcon } from '../symbols.js';
 import { siteChains } from '../sites.js';
 import * as L from '../labels.js';
 import { getJSON, apiUrl } from '../api.js';
@@ -72,7 +72,7 @@ function listRow(app, f) {
       'aria-current': selected ? 'true' : null,
       onclick: () => app.select(p.id, { fly: true }),
     },
-    p.location_precision === 'unknown' ? h('span', { class: 'unknown-mark', 'aria-hidden': 'true' }, '?') : symbolCanvas(st.shape, p.approximate ? 'hollow' : 'solid', color, 16),
+    p.location_precision === 'unknown' ? h('span', { class: 'unknown-mark', 'aria-hidden': 'true' }, '?') : symbolIcon(st.shape, p.approximate ? 'hollow' : 'solid', color, 16),
     h('span', { class: 'names' },
       h('span', { class: 'zh', lang: 'zh-CN' }, p.name_zh),
       p.name_en ? h('span', { class: 'en', lang: 'en' }, p.name_en) : null,

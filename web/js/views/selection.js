@@ -1,15 +1,13 @@
 // @ts-check
 // The selected site: its record card, its list row and its halo on the map. An editor's card
-// shows the record as it is now (fetched with its version, the If-Match of a write); a reader's
-// comes from the list (or one GET when the site is not in it).
+// shows the record as it is now (fetched by the editing tools with its version, the If-Match of a
+// write); a reader's comes from the list (or one GET when the site is not in it).
 
 import { t } from '../i18n.js';
 import { $ } from '../dom.js';
 import { getJSON, apiUrl } from '../api.js';
 import { renderCard } from '../card.js';
-import { symbolCanvas } from '../symbols.js';
-import { fetchSite, errorText } from '../editor.js';
-import * as auth from '../auth.js';
+import { symbolIcon } from '../symbols.js';
 
 /** @typedef {import('../page.js').App} App */
 /** @typedef {import('../sites.js').Feature} Feature */
@@ -23,18 +21,19 @@ import * as auth from '../auth.js';
  */
 async function load(app, id) {
   let f = app.state.byId.get(id);
-  if (auth.canEdit()) {
-    // An editor sees the record as it is now, with the version a write will name in If-Match.
-    try {
-      const fresh = await fetchSite(id);
-      return { f: fresh.feature, version: fresh.version };
-    } catch (e) {
-      if (!f) {
-        app.showStatus(e.status ? errorText(e) : t('loadError', { msg: e.message }), true);
-        return null;
-      }
+  try {
+    // An editor sees the record as it is now, with the version a write will name in If-Match
+    // (a reader's tools answer null).
+    const fresh = await app.editing.fresh(id);
+    if (fresh) return { f: fresh.feature, version: fresh.version };
+  } catch (e) {
+    if (!f) {
+      app.showStatus(e.status ? app.editing.errorText(e) : t('loadError', { msg: e.message }), true);
+      return null;
     }
-  } else if (!f) {
+    return { f, version: null };
+  }
+  if (!f) {
     try {
       f = await getJSON(apiUrl(`sites/${encodeURIComponent(id)}`));
     } catch (e) {
@@ -58,7 +57,7 @@ function showCard(app, f) {
     },
     symbolFor: (/** @type {Record<string, any>} */ p) => {
       const st = app.categoryStyle(p.category);
-      return symbolCanvas(st.shape, p.approximate ? 'hollow' : 'solid', st.color, 18);
+      return symbolIcon(st.shape, p.approximate ? 'hollow' : 'solid', st.color, 18);
     },
     editActions: app.editActionsFor(f),
   });

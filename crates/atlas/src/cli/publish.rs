@@ -78,14 +78,19 @@ fn build(db: &Path, args: &PublishArgs, staging: &Path) -> Result<publish::Summa
     };
     drop(src);
     let store = Store::open_readonly(&published)?;
-    let docs = publish::documents(&store)?;
-    let gets: Vec<String> = docs.iter().map(|d| d.get.clone()).collect();
+    let asks: Vec<crate::server::snapshot::Ask> = publish::documents(&store)?
+        .into_iter()
+        .map(|d| crate::server::snapshot::Ask {
+            get: d.get,
+            file: d.file.map(|f| site.join(f)),
+        })
+        .collect();
     let clock = crate::app::clock::current();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    let rendered = rt.block_on(crate::server::snapshot::render(&published, clock, &gets))?;
+    let pages = rt.block_on(crate::server::snapshot::render(&published, clock, &asks))?;
     let opts = Options {
         title: args.title.clone(),
         base_path: args.base_path.clone(),
@@ -101,8 +106,7 @@ fn build(db: &Path, args: &PublishArgs, staging: &Path) -> Result<publish::Summa
         &store,
         &site,
         &opts,
-        &docs,
-        rendered,
+        &pages,
         clock.now_china(),
     )?)
 }

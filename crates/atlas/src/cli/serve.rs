@@ -91,10 +91,44 @@ pub fn run(
         .init();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_start(priority::for_runtime_threads())
         .build()
         .context("starting the runtime")?;
     rt.block_on(crate::server::serve(db, addr, config))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// CPU priority: the runtime's threads (requests, reads, exports) run [`READS_NICE`] steps
+/// below the process; the writer's thread, started by the main thread with the database
+/// (`server::db`), keeps the process's priority, as do the list index's first build and the
+/// checkpointer. On a small machine a read load can keep every core busy, and a save then
+/// waited its turn behind the reads (BENCHMARKS.md, "Reads during writes"); a save is a small
+/// share of the work, so the reads hardly slow for it.
+///
+/// [`READS_NICE`]: priority::READS_NICE
+mod priority {
+    /// How much lower (in `nice` steps) the runtime's threads run.
+    pub(super) const READS_NICE: i32 = 10;
+
+    /// What each thread of the runtime runs when it starts: it sets its own priority to
+    /// [`READS_NICE`] below the calling thread's (Linux keeps one per thread). The value is
+    /// set, not added: tokio starts its blocking threads from threads already lowered.
+    #[cfg(target_os = "linux")]
+    pub(super) fn for_runtime_threads() -> impl Fn() + Send + Sync + 'static {
+        use rustix::process::{getpriority_process, setpriority_process};
+        let base = getpriority_process(None).ok();
+        move || {
+            if let Some(base) = base {
+                // A refusal leaves the thread as it is.
+                let _ = setpriority_process(None, base.saturating_add(READS_NICE));
+            }
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub(super) fn for_runtime_threads() -> impl Fn() + Send + Sync + 'static {
+        || {}
+    }
 }
 
 /// The C allocator's settings for a long-running server. glibc's defaults (an arena per thread,

@@ -1,11 +1,15 @@
-//! The server's database access: rusqlite is blocking, so every call runs on tokio's blocking
-//! thread pool, never on the async workers. A small pool of read-only connections serves reads
+//! The server's database access: rusqlite is blocking, so every call runs off the async
+//! workers — reads on tokio's blocking thread pool, writes on the writer's thread. A small pool of read-only connections serves reads
 //! in parallel (WAL lets them run beside the writer); one read-write connection serves writes.
 //! Every call has a time limit: when it passes, the statement is interrupted (SQLite
 //! `sqlite3_interrupt`) and the caller gets `query_timeout`.
 //!
 //! The writer does not checkpoint the write-ahead log in its commits: a [`Checkpointer`] does,
 //! on a thread of its own, shortly after each write.
+//!
+//! Writes run on a thread of their own ([`WriteThread`]), started with the server at the
+//! process's CPU priority; `atlas serve` runs the runtime's threads (requests, reads, exports)
+//! at a lower one, so a save is not starved when reads keep every core busy.
 //!
 //! Every connection, readers and writer, shares the process's one list index
 //! ([`SharedIndex`]): built once in the background at start (reads take the SQL path until it
@@ -18,6 +22,7 @@
 //! (a restored backup) gets a new pool, list index and generation (see [`Db::current`]).
 
 use super::error::ApiError;
+use anyhow::Context as _;
 use atlas_core::clock::Clock;
 use atlas_store::{Checkpointer, FileId, FileState, SharedIndex, Store, StoreError};
 use std::path::{Path, PathBuf};
@@ -60,6 +65,54 @@ pub struct Db {
     /// How many times the pool was reopened on another file: what was kept of the old file
     /// (cached tiles, reference data, `ETag`s) is not reused for the new one.
     generation: Arc<AtomicU64>,
+    /// Where the writer's calls run.
+    writes: WriteThread,
+}
+
+/// A call for the [`WriteThread`].
+type WriteJob = Box<dyn FnOnce() + Send>;
+
+/// The thread the writer's calls run on, one after the other. It is started once, with the
+/// [`Db`], by the thread that opens it (the server's main thread), and so keeps that thread's
+/// CPU priority whatever the runtime's threads run at (a thread starts at its creator's).
+#[derive(Debug)]
+struct WriteThread {
+    jobs: std::sync::mpsc::Sender<WriteJob>,
+}
+
+impl WriteThread {
+    /// Starts the thread; it ends when the `WriteThread` is dropped.
+    fn start() -> std::io::Result<Self> {
+        let (jobs, queue) = std::sync::mpsc::channel::<WriteJob>();
+        std::thread::Builder::new()
+            .name("atlas-writer".into())
+            .spawn(move || {
+                for job in queue {
+                    job();
+                }
+            })?;
+        Ok(Self { jobs })
+    }
+
+    /// Runs `f` on the thread and waits for its result; a panic in `f` is an internal error.
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: WriteJob = Box::new(move || {
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            let _ = done.send(out);
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| ApiError::internal("the writer's thread has stopped"))?;
+        match result.await {
+            Ok(Ok(out)) => Ok(out),
+            Ok(Err(_)) => Err(ApiError::internal("database task panicked")),
+            Err(_) => Err(ApiError::internal("the writer's thread has stopped")),
+        }
+    }
 }
 
 /// A read lock on the current pool.
@@ -180,9 +233,10 @@ impl Db {
         timeout: Duration,
         today: chrono::NaiveDate,
         clock: Clock,
-    ) -> Result<Arc<Self>, StoreError> {
+    ) -> anyhow::Result<Arc<Self>> {
         let readers = readers.max(1);
         let pool = Pool::open(path, readers, clock, Some(today))?;
+        let writes = WriteThread::start().context("starting the writer's thread")?;
         Ok(Arc::new(Self {
             path: path.to_path_buf(),
             readers,
@@ -190,6 +244,7 @@ impl Db {
             clock,
             pool: Arc::new(RwLock::new(Some(pool))),
             generation: Arc::new(AtomicU64::new(0)),
+            writes,
         }))
     }
 
@@ -292,7 +347,7 @@ impl Db {
         }
     }
 
-    /// Runs `f` with the read-write store on a blocking thread (one writer at a time).
+    /// Runs `f` with the read-write store on the writer's thread (one writer at a time).
     pub async fn write<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
@@ -303,12 +358,13 @@ impl Db {
         let mut store = guard
             .take()
             .ok_or_else(|| ApiError::internal("writer missing"))?;
-        let (store, out) = tokio::task::spawn_blocking(move || {
-            let out = f(&mut store);
-            (store, out)
-        })
-        .await
-        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?;
+        let (store, out) = self
+            .writes
+            .run(move || {
+                let out = f(&mut store);
+                (store, out)
+            })
+            .await?;
         *guard = Some(store);
         if let Some(c) = &pool.checkpoints {
             c.nudge();

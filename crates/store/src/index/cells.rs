@@ -184,37 +184,33 @@ impl CellOrder {
     }
 
     /// After a change of list positions: drops the site at position `gone` (if any), and adds
-    /// `by` (±1) to the positions in `moved` (if any). One pass. Returns the dropped site's
-    /// address (its cell's sum is the caller's to redo).
+    /// `by` (±1) to the positions in `moved` (if any; `gone` is not among them). Returns the
+    /// dropped site's address (its cell's sum is the caller's to redo).
+    ///
+    /// At a million sites this runs at every save: the shift is one branch-free pass over the
+    /// positions alone (which the compiler vectorises), and the drop one search and a `memmove`
+    /// of each column, rather than a pass copying every column site by site.
     pub(crate) fn renumber(
         &mut self,
         gone: Option<u32>,
         moved: Option<(RangeInclusive<u32>, i32)>,
     ) -> Option<CellAddress> {
-        let mut kept = 0;
-        let mut dropped = None;
-        for k in 0..self.pos.len() {
-            let mut p = self.pos[k];
-            if Some(p) == gone {
-                dropped = Some(self.addresses[k]);
-                continue;
+        // Found before the shift, which may move another site onto position `gone`.
+        let k = gone.and_then(|g| self.pos.iter().position(|&p| p == g));
+        if let Some((range, by)) = moved {
+            let (lo, width) = (*range.start(), range.end().wrapping_sub(*range.start()));
+            let step = u32::from_ne_bytes(by.to_ne_bytes());
+            for p in &mut self.pos {
+                // `p - lo <= width` (unsigned): `p` lies in `lo..=lo + width`.
+                let inside = u32::from(p.wrapping_sub(lo) <= width);
+                *p = p.wrapping_add(step.wrapping_mul(inside));
             }
-            if let Some((range, by)) = &moved {
-                if range.contains(&p) {
-                    p = p.wrapping_add_signed(*by);
-                }
-            }
-            self.pos[kept] = p;
-            self.addresses[kept] = self.addresses[k];
-            self.markers[kept] = self.markers[k];
-            self.flags[kept] = self.flags[k];
-            kept += 1;
         }
-        self.pos.truncate(kept);
-        self.addresses.truncate(kept);
-        self.markers.truncate(kept);
-        self.flags.truncate(kept);
-        dropped
+        let k = k?;
+        self.pos.remove(k);
+        self.markers.remove(k);
+        self.flags.remove(k);
+        Some(self.addresses.remove(k))
     }
 
     /// Inserts a site at its place in the order.

@@ -3,7 +3,8 @@
 //! of `/api/v1`.
 //!
 //! What a publication holds (all URLs relative, so it works under any base path):
-//! - `index.html`, `js/`, `css/`, `style/`, `vendor/`: the page ([`crate::app::web::Web`]);
+//! - `index.html`, `js/`, `css/`, `style/`, `vendor/`: the page ([`crate::app::web::Web`]), but
+//!   for its staff code ([`STAFF_CODE`]);
 //! - `config.json`: `{"mode": "static", …}`, which switches the page to its static data source
 //!   (`web/js/published.js`);
 //! - `data/`: the API's own answers for the reference documents (chains, divisions,
@@ -186,25 +187,18 @@ pub struct Summary {
     pub files: usize,
 }
 
-/// Writes the publication of `store` into the empty folder `out`: `rendered` are the answers to
-/// [`documents`], in order.
+/// Writes the rest of the publication of `store` into the folder `out`, which already holds the
+/// answers to the [`documents`] that have a file; `pages` are the answers to the others (the
+/// pages of sites), in order.
 pub fn write(
     store: &Store,
     out: &Path,
     opts: &Options,
-    docs: &[Document],
-    rendered: Vec<Vec<u8>>,
+    pages: &[Vec<u8>],
     now: chrono::DateTime<chrono::FixedOffset>,
 ) -> Result<Summary> {
-    let mut pages = Vec::new();
-    for (d, body) in docs.iter().zip(rendered) {
-        match &d.file {
-            Some(f) => write_file(out, f, &body)?,
-            None => pages.push(body),
-        }
-    }
     write_page(out)?;
-    let built = table::write(store, out, &pages)?;
+    let built = table::write(store, out, pages)?;
     let tiles = tiles::write(store, out)?;
     let config = config_json(opts, &built, now);
     write_file(out, "config.json", &pretty(&config)?)?;
@@ -219,9 +213,16 @@ pub fn write(
     })
 }
 
-/// The page's files, as the server serves them.
+/// The folder of the page's staff code (signing in, editing, importing, the 待定位 worklist): the
+/// page loads it on demand where a server can take writes, and a publication leaves it out.
+pub const STAFF_CODE: &str = "js/edit/";
+
+/// The page's files, as the server serves them, but for the staff's code.
 fn write_page(out: &Path) -> Result<()> {
     for path in crate::app::web::Web::iter() {
+        if path.starts_with(STAFF_CODE) {
+            continue;
+        }
         if let Some(f) = crate::app::web::Web::get(&path) {
             write_file(out, &path, &f.data)?;
         }

@@ -2,14 +2,14 @@
 // The history of a site (every revision: who, when, what, each changed field before → after, as
 // text) with "revert to this", and the list of recently deleted sites with "restore". Editors only.
 
-import { t, lang } from './i18n.js';
-import { h, clear } from './dom.js';
-import { send, apiUrl } from './api.js';
+import { t, lang } from '../i18n.js';
+import { h, clear } from '../dom.js';
+import { send, apiUrl } from '../api.js';
 import * as auth from './auth.js';
-import * as L from './labels.js';
-import { openDialog, confirmDialog } from './dialog.js';
+import * as L from '../labels.js';
+import { openDialog, confirmDialog } from '../dialog.js';
 import { fieldLabel, errorText, fetchSite } from './editor.js';
-import { siteChains } from './sites.js';
+import { siteChains } from '../sites.js';
 
 const VOCAB = ['category', 'kind', 'level', 'status', 'scope', 'location_precision'];
 

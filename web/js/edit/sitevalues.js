@@ -3,10 +3,10 @@
 // client's checks of what the editor typed, and the bodies sent (PATCH of what changed, POST of
 // a new site). editor.js builds the form around them; tests/e2e/unit tests them under node.
 
-import * as L from './labels.js';
-import { siteChains, markerOf } from './sites.js';
+import * as L from '../labels.js';
+import { siteChains, markerOf } from '../sites.js';
 
-/** @typedef {import('./sites.js').Feature} Feature */
+/** @typedef {import('../sites.js').Feature} Feature */
 /** @typedef {Record<string, any>} Values  the editable values (null = empty), plus lon/lat (and id when creating) */
 /** @typedef {{field: string, key: string, params?: Record<string, any>}} FieldError  an i18n key at a field */
 

@@ -6,19 +6,19 @@
 // the coordinates; the server converts to WGS84 and keeps the original). A stale version (412)
 // is shown and never overwritten.
 
-import { t } from './i18n.js';
-import { h } from './dom.js';
-import { send, apiUrl } from './api.js';
+import { t } from '../i18n.js';
+import { h } from '../dom.js';
+import { send, apiUrl } from '../api.js';
 import * as auth from './auth.js';
-import * as L from './labels.js';
+import * as L from '../labels.js';
 import { fetchSite, errorText } from './editor.js';
-import { CRS, LOCATE_PRECISIONS, parseCoordText, parseShareLink, locatePatch } from './locate.js';
+import { CRS, LOCATE_PRECISIONS, parseCoordText, parseShareLink, locatePatch } from '../locate.js';
 
-/** @typedef {import('./sites.js').Feature} Feature */
+/** @typedef {import('../sites.js').Feature} Feature */
 /** @typedef {{lon: number, lat: number, crs: string}} Point */
 /**
  * @typedef {object} LocateDeps
- * @property {import('./page.js').App} app
+ * @property {import('../page.js').App} app
  * @property {(id: string, name: string) => void} onSaved  the site has its point
  * @property {(id: string, message: string) => void} onConflict  someone else changed it (412)
  * @property {() => void} onEnd  locate mode ended (saved, cancelled or failed)

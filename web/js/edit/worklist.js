@@ -10,12 +10,12 @@ import { t, num } from '../i18n.js';
 import { h, clear, $ } from '../dom.js';
 import { getJSON, apiUrl } from '../api.js';
 import { latest } from '../latest.js';
-import * as auth from '../auth.js';
+import * as auth from './auth.js';
 import * as L from '../labels.js';
 import { locatedCount } from '../locate.js';
-import { LocateMode } from '../locateform.js';
-import { errorText } from '../editor.js';
-import { listKeys } from './list.js';
+import { LocateMode } from './locateform.js';
+import { errorText } from './editor.js';
+import { listKeys } from '../views/list.js';
 import { PAGE_SIZE } from '../sitepages.js';
 
 /** @typedef {import('../page.js').App} App */

@@ -3,7 +3,7 @@
 // page, checked with `/api/v1/auth/me` and kept in this tab's sessionStorage only — never in
 // localStorage, a cookie or the URL. Readers (nobody signed in) get no edit control at all.
 
-import { send, apiUrl, setRevalidate } from './api.js';
+import { send, apiUrl, setRevalidate } from '../api.js';
 
 const KEY = 'atlas.token';
 let token = null;

@@ -2,20 +2,23 @@
 // The editing tools of a signed-in editor (a reader gets none of them): the staff bar (new site,
 // upload, deleted sites, sign-out), the card's actions (edit, verify, move on the map, history,
 // delete) and, after every write, the reload of everything that shows data.
+// js/edit/ is all of the staff's code (signing in, editing, importing, the 待定位 worklist): the
+// page loads it on demand (main.js, through `openStaffTools`), and a published map has none of it.
 
 import { t } from '../i18n.js';
 import { h, $ } from '../dom.js';
-import * as auth from '../auth.js';
-import { renderStaff, openSignIn } from '../staff.js';
-import { openSiteForm, fetchSite, verifySite, deleteSite, errorText, MoveMode } from '../editor.js';
-import { openHistory, openDeleted } from '../history.js';
-import { openUpload } from '../upload.js';
+import * as auth from './auth.js';
+import { renderStaff, openSignIn } from './staff.js';
+import { openSiteForm, fetchSite, verifySite, deleteSite, errorText, MoveMode } from './editor.js';
+import { openHistory, openDeleted } from './history.js';
+import { openUpload } from './upload.js';
+import { mountWorklist } from './worklist.js';
 
 /** @typedef {import('../page.js').App} App */
 /** @typedef {import('../sites.js').Feature} Feature */
 
 /** The editing tools of one page (mounted once). */
-class EditingTools {
+export class EditingTools {
   /** @param {App} app */
   constructor(app) {
     this.app = app;
@@ -74,6 +77,19 @@ class EditingTools {
       btn('card-history', 'history', t('history'), () => this.showHistory(f)),
       btn('card-delete', 'delete danger', t('delete'), () => this.removeSite(f)),
       h('p', { class: 'card-status' + (note && note.error ? ' error' : ''), id: 'card-status', role: 'status' }, note ? note.text : ''));
+  }
+
+  /**
+   * An editor's record as it is now, with its version (the If-Match of a write); null for a reader.
+   * @param {string} id @returns {Promise<{feature: Feature, version: string | null} | null>}
+   */
+  async fresh(id) {
+    return auth.canEdit() ? fetchSite(id) : null;
+  }
+
+  /** The message of a failed request, as staff read it. @param {any} e */
+  errorText(e) {
+    return errorText(e);
   }
 
   /** @param {string} id */
@@ -189,8 +205,17 @@ class EditingTools {
   }
 }
 
+/**
+ * The staff's tools of the page, once the session a page reload kept is restored.
+ * @returns {Promise<{mountEditing: typeof mountEditing, mountWorklist: typeof mountWorklist, currentUser: typeof auth.currentUser}>}
+ */
+export async function openStaffTools() {
+  await auth.restore();
+  return { mountEditing, mountWorklist, currentUser: auth.currentUser };
+}
+
 /** @param {App} app */
-export function mountEditing(app) {
+function mountEditing(app) {
   const tools = new EditingTools(app);
   $('btn-signin').addEventListener('click', () => openSignIn({
     onSignedIn: () => {

@@ -3,11 +3,11 @@
 // bad row's line, column and reason), then "import" writes — all rows or none, or the valid rows
 // when "skip invalid rows" is ticked. Editors only.
 
-import { t, num } from './i18n.js';
-import { h, clear } from './dom.js';
-import { send, apiUrl } from './api.js';
+import { t, num } from '../i18n.js';
+import { h, clear } from '../dom.js';
+import { send, apiUrl } from '../api.js';
 import * as auth from './auth.js';
-import { openDialog } from './dialog.js';
+import { openDialog } from '../dialog.js';
 import { errorText } from './editor.js';
 
 const CRS = ['wgs84', 'cgcs2000', 'gcj02', 'bd09'];

@@ -3,10 +3,10 @@
 // editor or admin is signed in — the staff bar (who is signed in, new site, upload, recently
 // deleted, the 待定位 worklist, sign out). Nothing of the bar exists in the page for a reader.
 
-import { t } from './i18n.js';
-import { h, clear, $ } from './dom.js';
+import { t } from '../i18n.js';
+import { h, clear, $ } from '../dom.js';
 import * as auth from './auth.js';
-import { openDialog } from './dialog.js';
+import { openDialog } from '../dialog.js';
 
 /**
  * The sign-in dialog; resolves when it closes.

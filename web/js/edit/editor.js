@@ -5,16 +5,16 @@
 // the server still refuses (422) is shown next to the form; a stale version (412) is never
 // overwritten — the editor is told and may load the latest record.
 
-import { t } from './i18n.js';
-import { h, clear } from './dom.js';
-import { send, apiUrl } from './api.js';
+import { t } from '../i18n.js';
+import { h, clear } from '../dom.js';
+import { send, apiUrl } from '../api.js';
 import * as auth from './auth.js';
-import * as L from './labels.js';
-import { openDialog, confirmDialog } from './dialog.js';
-import { markerOf } from './sites.js';
+import * as L from '../labels.js';
+import { openDialog, confirmDialog } from '../dialog.js';
+import { markerOf } from '../sites.js';
 import { TEXT, SELECTS, NUMBERS, round7, chainList, valuesOf, validateSite, patchOf, featureOf } from './sitevalues.js';
 
-/** @typedef {import('./sites.js').Feature} Feature */
+/** @typedef {import('../sites.js').Feature} Feature */
 
 /** The UI label of a property (for the form, errors and the history). */
 export function fieldLabel(key) {
