@@ -25,27 +25,36 @@ function trayMeta(p) {
   return parts.filter(Boolean).join(' · ');
 }
 
+/** A row of the tray: the site, which opens its card. @param {App} app @param {Feature} f */
+function trayRow(app, f) {
+  const p = f.properties;
+  return h('li', {},
+    h('button', {
+      type: 'button', class: 'row', id: `tray-row-${p.id}`, 'data-id': p.id,
+      onclick: () => app.select(p.id, { fly: false }),
+    },
+    h('span', { class: 'unknown-mark', 'aria-hidden': 'true' }, '?'),
+    h('span', { class: 'names' },
+      h('span', { class: 'zh', lang: 'zh-CN' }, p.name_zh),
+      p.name_en ? h('span', { class: 'en', lang: 'en' }, p.name_en) : null,
+      h('span', { class: 'meta' }, trayMeta(p)))));
+}
+
+/** Opens the tray and brings it into view (the legend's entry). */
+function revealTray() {
+  const box = /** @type {HTMLDetailsElement} */ ($('tray'));
+  box.open = true;
+  box.scrollIntoView({ block: 'nearest' });
+  const first = /** @type {HTMLElement | null} */ (box.querySelector('button.row'));
+  if (first) first.focus();
+}
+
 /** @param {App} app */
 export function mountTray(app) {
   const { state } = app;
   const channel = latest(app.track);
   /** @type {import('../sitepages.js').PageList | null} the current filter's pages */
   let pages = null;
-
-  /** @param {Feature} f */
-  function row(f) {
-    const p = f.properties;
-    return h('li', {},
-      h('button', {
-        type: 'button', class: 'row', id: `tray-row-${p.id}`, 'data-id': p.id,
-        onclick: () => app.select(p.id, { fly: false }),
-      },
-      h('span', { class: 'unknown-mark', 'aria-hidden': 'true' }, '?'),
-      h('span', { class: 'names' },
-        h('span', { class: 'zh', lang: 'zh-CN' }, p.name_zh),
-        p.name_en ? h('span', { class: 'en', lang: 'en' }, p.name_en) : null,
-        h('span', { class: 'meta' }, trayMeta(p)))));
-  }
 
   function render() {
     const box = $('tray');
@@ -58,7 +67,7 @@ export function mountTray(app) {
     err.textContent = u.error ? t('trayLoadError', { msg: u.error }) : '';
     err.hidden = !u.error;
     const list = clear($('tray-list'));
-    for (const f of u.features) list.appendChild(row(f));
+    for (const f of u.features) list.appendChild(trayRow(app, f));
     renderMore();
   }
 
@@ -84,7 +93,7 @@ export function mountTray(app) {
     if (list !== pages) return; // another filter meanwhile
     state.unlocated.matched = list.matched;
     const box = $('tray-list');
-    for (const f of list.items.slice(from)) box.appendChild(row(f));
+    for (const f of list.items.slice(from)) box.appendChild(trayRow(app, f));
     renderMore();
   }
 
@@ -115,16 +124,7 @@ export function mountTray(app) {
     });
   }
 
-  /** Opens the tray and brings it into view (the legend's entry). */
-  function reveal() {
-    const box = /** @type {HTMLDetailsElement} */ ($('tray'));
-    box.open = true;
-    box.scrollIntoView({ block: 'nearest' });
-    const first = /** @type {HTMLElement | null} */ (box.querySelector('button.row'));
-    if (first) first.focus();
-  }
-
   $('tray-list').addEventListener('keydown', listKeys);
   $('tray-more').addEventListener('click', () => app.track(more()));
-  return { load, render, reveal };
+  return { load, render, reveal: revealTray };
 }
