@@ -1100,15 +1100,7 @@ async fn no_answer_places_a_site_without_location_at_the_old_district_point() {
 
 /// Percent-encodes a query value (everything but ASCII letters and digits).
 fn pct(v: &str) -> String {
-    v.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// The store's ids of the sites of a CQL2 filter (with other query parameters `extra`).

@@ -297,26 +297,18 @@ impl Interned {
     /// count did not grow are looked at (a sweep of the tables would read tens of thousands of
     /// rows at every save of a large catalogue).
     fn save(self, conn: &Connection) -> Result<()> {
-        let mut add = conn.prepare_cached(sql::ADD_COMBO_SITES)?;
-        let mut drop = conn.prepare_cached(sql::DROP_UNUSED_COMBO)?;
-        for (id, by) in self.combo_delta {
-            if by != 0 {
-                add.execute(params![id, by])?;
-            }
-            if by <= 0 {
-                drop.execute([id])?;
-            }
-        }
-        let mut add = conn.prepare_cached(sql::ADD_CHAIN_SET_SITES)?;
-        let mut drop = conn.prepare_cached(sql::DROP_UNUSED_CHAIN_SET)?;
-        for (id, by) in self.set_delta {
-            if by != 0 {
-                add.execute(params![id, by])?;
-            }
-            if by <= 0 {
-                drop.execute([id])?;
-            }
-        }
+        save_counts(
+            conn,
+            sql::ADD_COMBO_SITES,
+            sql::DROP_UNUSED_COMBO,
+            self.combo_delta,
+        )?;
+        save_counts(
+            conn,
+            sql::ADD_CHAIN_SET_SITES,
+            sql::DROP_UNUSED_CHAIN_SET,
+            self.set_delta,
+        )?;
         // A cell gaining sites may be new; one losing sites exists (its CHECK would reject the
         // negative row an upsert proposes first).
         let mut add = conn.prepare_cached(sql::ADD_CELL_SITES)?;
@@ -334,6 +326,22 @@ impl Interned {
         }
         Ok(())
     }
+}
+
+/// Adds each row's change of site count (`add`: ?1 the id, ?2 the change) and forgets, with
+/// `drop` (?1 the id), the rows whose count did not grow.
+fn save_counts(conn: &Connection, add: &str, drop: &str, delta: HashMap<i64, i64>) -> Result<()> {
+    let mut add = conn.prepare_cached(add)?;
+    let mut drop = conn.prepare_cached(drop)?;
+    for (id, by) in delta {
+        if by != 0 {
+            add.execute(params![id, by])?;
+        }
+        if by <= 0 {
+            drop.execute([id])?;
+        }
+    }
+    Ok(())
 }
 
 /// The secondary indexes of `sites` (name, SQL), dropped for a bulk import and rebuilt after it:

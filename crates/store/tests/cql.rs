@@ -180,15 +180,7 @@ fn a_filter_round_trips_through_its_query_pairs() {
 
 /// Every byte but ASCII letters and digits percent-encoded.
 fn percent(v: &str) -> String {
-    v.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 #[test]

@@ -5,15 +5,7 @@ use crate::helpers::*;
 
 /// Percent-encodes a query value (everything but ASCII letters and digits).
 fn pct(v: &str) -> String {
-    v.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 #[tokio::test]
