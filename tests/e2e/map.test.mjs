@@ -176,6 +176,48 @@ test('a permalink restores filters, view and selected site; back and forward wor
   await finish(o);
 });
 
+test('a CQL2 filter in the URL or the advanced box filters the map, list and export like the API', T, async () => {
+  const cql = "chain = 'petrochemical' AND status = 'operating'";
+  const o = await open(`/?filter=${encodeURIComponent(cql)}`);
+  const { page } = o;
+  const live = await api(suite.server.origin, `sites?limit=10000&filter=${encodeURIComponent(cql)}`);
+  const byFlags = await api(suite.server.origin, 'sites?limit=10000&chain=petrochemical&status=operating');
+  assert.ok(live.numberMatched > 0 && live.numberMatched < (await api(suite.server.origin, 'sites?limit=1')).numberMatched);
+  assert.deepEqual(ids(live), ids(byFlags), 'the CQL2 text means what the flags mean');
+  assert.equal(await page.evaluate(() => document.getElementById('cql-filter').open), true, 'the box is open on a CQL2 link');
+  assert.equal(await page.inputValue('#f-cql'), cql);
+  assert.equal(await page.textContent('#cql-active'), '1');
+  assert.equal(await page.textContent('#result-count'), `${live.numberMatched} 处站点`);
+  assert.deepEqual(await listIds(page), ids(live));
+  assert.equal(await renderedSiteCount(page), located(live));
+  const href = new URL(await page.getAttribute('#btn-export', 'href'), suite.server.origin);
+  assert.equal(href.searchParams.get('filter'), cql, 'the export carries the CQL2 filter');
+
+  // Typed into the box (Ctrl+Enter applies it) and combined with a select.
+  const town = "name_zh LIKE '%石化%' OR kind IN ('university', 'research_institute')";
+  await page.fill('#f-cql', town);
+  await page.press('#f-cql', 'Control+Enter');
+  await settled(page);
+  assert.equal(param(page, 'filter'), town);
+  const typed = await api(suite.server.origin, `sites?limit=10000&filter=${encodeURIComponent(town)}`);
+  assert.ok(typed.numberMatched > 0);
+  assert.deepEqual(await listIds(page), ids(typed));
+
+  // A malformed expression: the server's message, nothing drawn from a stale answer.
+  await page.fill('#f-cql', "chain = 'petrochemical' AND");
+  await page.click('#btn-cql');
+  await page.waitForFunction(() => document.getElementById('status-line').classList.contains('error'));
+  const status = await page.textContent('#status-line');
+  assert.match(status, /filter/i, status);
+
+  await page.click('#btn-reset');
+  await settled(page);
+  assert.equal(param(page, 'filter'), null);
+  assert.equal(await page.inputValue('#f-cql'), '');
+  assert.equal(await page.textContent('#cql-active'), '');
+  await finish(o, ['sites', 'facets', 'divisions/counts', 'chains'].map((route) => ({ status: 400, route })));
+});
+
 test('export downloads exactly the current filter (CSV rows, XLSX by default)', T, async () => {
   const o = await open('/?chain=petrochemical&status=operating');
   const { page } = o;

@@ -111,6 +111,17 @@ test('search 石化, a filter, a permalink and a card, as the live server answer
   await finishPage(o2, host.origin);
 });
 
+test('a CQL2 link says a published map cannot apply it and shows the rest of the filter', T, async () => {
+  const o = await open(`?scope=local&filter=${encodeURIComponent("chain = 'petrochemical'")}`);
+  const { page } = o;
+  const status = await page.textContent('#status-line');
+  assert.match(status, /CQL2/, status);
+  assert.ok(await page.evaluate(() => document.getElementById('status-line').classList.contains('error')));
+  assert.equal(await page.isHidden('#cql-filter'), true, 'no CQL2 box on a published map');
+  assert.equal(await page.textContent('#result-count'), `${(await matched('scope=local')).toLocaleString('zh-CN')} 处站点`);
+  await finishPage(o, host.origin);
+});
+
 test('the chain view, the progress board and the downloads work from files', T, async () => {
   const o = await open('?chain=petrochemical');
   const { page } = o;

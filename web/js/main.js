@@ -164,26 +164,36 @@ async function start() {
   document.documentElement.dataset.state = 'busy';
   const config = (await getJSON('config.json').catch(() => ({}))) || {};
   if (config.mode === 'static') await openPublished(config);
-  const [style, chains, divisions, vocab, all, staff] = await Promise.all([
+  // A published map has no server to evaluate a CQL2 filter: it says so and shows the rest.
+  const unapplied = published && state.filter.filter;
+  if (unapplied) state.filter = { ...state.filter, filter: '' };
+  state.config = config;
+  const divisions = getJSON(apiUrl('divisions'));
+  // The map starts as soon as its style and the way it draws the sites are known (its library
+  // and worker take the longest to start), while the rest of the page loads.
+  const mapStarted = Promise.all([
     loadStyle('style/atlas-style.json', published ? published.styleData : undefined),
+    // A published map always draws the whole catalogue from its archive's tiles.
+    published ? 'tiles' : getJSON(apiUrl('sites', new URLSearchParams({ limit: '1' }))).then((all) => mapMode(all && all.numberMatched)),
+  ]).then(([style, mode]) => {
+    state.mode = mode;
+    document.documentElement.dataset.mapMode = mode;
+    mountMap(app, mapView, style, divisions.then((d) => L.loadDivisions(d)));
+  });
+  const [chains, vocab, staff] = await Promise.all([
     getJSON(apiUrl('chains')),
-    getJSON(apiUrl('divisions')),
     getJSON(apiUrl('vocabularies')),
-    getJSON(apiUrl('sites', new URLSearchParams({ limit: '1' }))),
     published ? null : import('./edit/editing.js').then((m) => m.openStaffTools()),
+    divisions,
+    mapStarted,
   ]);
   staffTools = staff;
-  state.config = config;
-  // A published map always draws the whole catalogue from its archive's tiles.
-  state.mode = published ? 'tiles' : mapMode(all && all.numberMatched);
-  document.documentElement.dataset.mapMode = state.mode;
   L.loadVocabularies(vocab);
   L.loadChains(chains);
-  const divisionList = L.loadDivisions(divisions);
   mountViews();
-  mountMap(app, mapView, style, divisionList);
   if (state.tab === 'match') setTab('match', { push: false });
   await reload({ fit: false });
+  if (unapplied) showStatus(t('cqlNotPublished', { filter: unapplied }), true);
 }
 
 /** @type {any} the static data source of a published map (published.js), or null */

@@ -121,8 +121,12 @@ export async function open(cfg) {
   await loadScript(PMTILES_URL);
   const pm = /** @type {any} */ (window).pmtiles;
   const protocol = new pm.Protocol();
-  protocol.add(new pm.PMTiles(new ArchiveSource(archiveUrl())));
+  const archive = new pm.PMTiles(new ArchiveSource(archiveUrl()));
+  protocol.add(archive);
   maplibregl.addProtocol('pmtiles', protocol.tile);
+  // Its header (or, from a server without ranges, the whole file) loads while the map starts;
+  // a failure shows on the map's own first read.
+  archive.getHeader().catch(() => {});
 }
 
 /** The tile URL template of the published archive. @param {string} _base */

@@ -1,5 +1,6 @@
 // @ts-check
-// The page state in the URL: filters (named like the API's query parameters), the colour mode,
+// The page state in the URL: filters (named like the API's query parameters, `filter` being a
+// CQL2 text expression the server evaluates alongside the others), the colour mode,
 // the map view (`map=zoom/lat/lon`), the selected site (`site=id`), the chain view's weak
 // threshold (`weak_below=N`), the township totals layer (`town_totals=1`) and the open sidebar
 // tab (`tab=match`). Reload or share restores it; filter and selection changes push a history
@@ -7,18 +8,18 @@
 
 /**
  * @typedef {{category: string[], kind: string, chain: string, link: string, level: string,
- *   status: string, scope: string, town: string, q: string}} Filter
+ *   status: string, scope: string, town: string, q: string, filter: string}} Filter
  * @typedef {{zoom: number, lat: number, lon: number}} View
  * @typedef {{filter: Filter, color: 'category' | 'chain', view: View | null, site: string | null,
  *   weak: number | null, townTotals: boolean, tab: 'sites' | 'match'}} UrlState
  */
 
 /** @type {(keyof Filter)[]} */
-export const FILTER_KEYS = ['category', 'kind', 'chain', 'link', 'level', 'status', 'scope', 'town', 'q'];
+export const FILTER_KEYS = ['category', 'kind', 'chain', 'link', 'level', 'status', 'scope', 'town', 'q', 'filter'];
 
 /** @returns {Filter} */
 export function emptyFilter() {
-  return { category: [], kind: '', chain: '', link: '', level: '', status: '', scope: '', town: '', q: '' };
+  return { category: [], kind: '', chain: '', link: '', level: '', status: '', scope: '', town: '', q: '', filter: '' };
 }
 
 /**

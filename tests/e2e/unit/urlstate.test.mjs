@@ -52,3 +52,13 @@ test('the API query holds only non-empty filter parameters, in a fixed order', (
   assert.ok(sameFilter(f, { ...emptyFilter(), chain: 'c', q: 'x', category: ['b', 'a'] }));
   assert.ok(!sameFilter(f, emptyFilter()));
 });
+
+test('a CQL2 filter rides along as `filter`, last among the filter parameters', () => {
+  const cql = "chain = 'petrochemical' AND town IN ('440902101')";
+  const s = parse(`?chain=health&filter=${encodeURIComponent(cql)}&site=x`);
+  assert.equal(s.filter.filter, cql);
+  assert.equal(filterQuery(s.filter).get('filter'), cql);
+  assert.deepEqual([...filterQuery(s.filter).keys()], ['chain', 'filter']);
+  assert.deepEqual(parse(serialize(s)), s);
+  assert.equal(parse('?filter=%20%20').filter.filter, '', 'blank is no filter');
+});

@@ -1,7 +1,7 @@
 // @ts-check
 // The filter form: the search box, the category layer toggles (with counts), the township totals
 // toggle, the chain/link and "more filters" selects (each option with its count of the current
-// filter), the export link of the filter. Changes go to the store through `app.setFilter`.
+// filter), the CQL2 box (a filter in the text GIS staff write for /ogc), the export link of the filter. Changes go to the store through `app.setFilter`.
 
 import { t, num, lang } from '../i18n.js';
 import { h, clear, $, debounce, keepFocus } from '../dom.js';
@@ -116,6 +116,7 @@ function renderSelects(state) {
   fill('town', towns.map((code) => ({ value: code, label: L.townLabel(code), count: cnt('town', code) })), f.town);
   const active = MORE.filter((k) => /** @type {Record<string, any>} */ (f)[k]).length;
   $('more-count').textContent = active ? String(active) : '';
+  $('cql-active').textContent = f.filter ? '1' : '';
 }
 
 /** The export link of the filter, in the chosen format and the page's language. @param {State} state */
@@ -150,8 +151,15 @@ function bindForm(app, onExport) {
     q.value = '';
     app.replaceFilter(urlstate.emptyFilter());
   });
+  const cql = /** @type {HTMLTextAreaElement} */ ($('f-cql'));
+  const applyCql = () => app.setFilter({ filter: cql.value.trim() });
+  $('btn-cql').addEventListener('click', applyCql);
+  cql.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) applyCql();
+  });
   $('export-format').addEventListener('change', onExport);
   if (MORE.some((k) => /** @type {Record<string, any>} */ (app.state.filter)[k])) /** @type {HTMLDetailsElement} */ ($('more-filters')).open = true;
+  if (app.state.filter.filter) /** @type {HTMLDetailsElement} */ ($('cql-filter')).open = true;
 }
 
 /** @param {App} app */
@@ -183,10 +191,12 @@ export function mountFilters(app) {
     renderLayerToggles,
     renderSelects: () => renderSelects(state),
     updateExport: () => updateExport(state),
-    /** Puts the state's filter into the search box (the rest is rendered from the state). */
+    /** Puts the state's filter into the search and CQL2 boxes (the rest is rendered from the state). */
     syncSearch() {
       const q = /** @type {HTMLInputElement} */ ($('f-q'));
       if (q.value.trim() !== state.filter.q) q.value = state.filter.q;
+      const cql = /** @type {HTMLTextAreaElement} */ ($('f-cql'));
+      if (cql.value.trim() !== state.filter.filter) cql.value = state.filter.filter;
     },
   };
 }

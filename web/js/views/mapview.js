@@ -49,8 +49,9 @@ export function mapHolder() {
 /** @typedef {ReturnType<typeof mapHolder>} MapHolder */
 
 /**
- * Creates the map in `#map` and feeds it from the store.
- * @param {App} app @param {MapHolder} holder @param {any} style @param {any[]} divisionList
+ * Creates the map in `#map` and feeds it from the store (the views may mount after it).
+ * @param {App} app @param {MapHolder} holder @param {any} style
+ * @param {Promise<any[]>} divisionList  the townships, for their seats and totals
  */
 export function mountMap(app, holder, style, divisionList) {
   const { state } = app;
@@ -91,11 +92,11 @@ export function mountMap(app, holder, style, divisionList) {
 /**
  * The map is loaded: it takes the state's modes, then whatever waited for it runs (the sites, the
  * selection and the township counts that arrived first were queued with onMap); the first view.
- * @param {App} app @param {MapHolder} holder @param {AtlasMap} m @param {any[]} divisionList
+ * @param {App} app @param {MapHolder} holder @param {AtlasMap} m @param {Promise<any[]>} divisionList
  */
 async function loadedWith(app, holder, m, divisionList) {
   const { state } = app;
-  m.setTowns(divisionList);
+  m.setTowns(await divisionList);
   m.setColorMode(state.color);
   m.setTownCountsVisible(state.townTotals);
   if (state.tab === 'match') app.matchPanel.open(state.filter);

@@ -24,6 +24,7 @@ export function filterSummary(f) {
   for (const dim of /** @type {const} */ (['kind', 'level', 'status', 'scope'])) if (f[dim]) parts.push(`${t(dim)}：${L.vocabLabel(dim, f[dim])}`);
   if (f.town) parts.push(`${t('town')}：${L.townLabel(f.town)}`);
   if (f.q) parts.push(`“${f.q}”`);
+  if (f.filter) parts.push(`CQL2：${f.filter}`);
   return parts.length ? parts.join('；') : t('noFilter');
 }
 

@@ -414,6 +414,73 @@ async fn the_gpkg_export_opens_in_gdal_with_its_layer_count_crs_and_chinese_fiel
     assert!(indexed.contains("= 1"), "{indexed}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crs_cgcs2000_declares_epsg_4490_in_the_geojson_and_the_gpkg_with_the_same_numbers() {
+    let app = spawn_app().await;
+    let qs = "chain=petrochemical&filter=status%20%3D%20'operating'";
+    let expected = listed(&app, qs).await;
+    assert!(!expected.is_empty());
+    let plain: Value = serde_json::from_slice(
+        &download(
+            &app,
+            &format!("format=geojson&{qs}"),
+            "application/geo+json",
+            "geojson",
+        )
+        .await,
+    )
+    .unwrap();
+    let cgcs: Value = serde_json::from_slice(
+        &download(
+            &app,
+            &format!("format=geojson&crs=cgcs2000&{qs}"),
+            "application/geo+json",
+            "geojson",
+        )
+        .await,
+    )
+    .unwrap();
+    assert_eq!(
+        cgcs["crs"]["properties"]["name"],
+        "urn:ogc:def:crs:EPSG::4490"
+    );
+    assert_eq!(feature_ids(&cgcs).len(), expected.len());
+    for (a, b) in plain["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(cgcs["features"].as_array().unwrap())
+    {
+        assert_eq!(
+            a["geometry"], b["geometry"],
+            "the same numbers in either CRS"
+        );
+        if !b["geometry"].is_null() {
+            assert_eq!(b["properties"]["crs"], "cgcs2000");
+        }
+    }
+    let (status, code, message) = app.error("/api/v1/export?format=kml&crs=cgcs2000").await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "unknown_value")
+    );
+    assert!(message.contains("KML"), "{message}");
+    let (status, code, _) = app.error("/api/v1/export?format=csv&crs=gcj02").await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "unknown_value")
+    );
+
+    if gdal_missing() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = gpkg_file(&app, &format!("crs=cgcs2000&{qs}"), &dir).await;
+    let summary = ogrinfo(&["-ro", "-al", "-so", &path]);
+    assert!(summary.contains("ID[\"EPSG\",4490]"), "{summary}");
+    assert_eq!(feature_count(&summary), expected.len(), "{summary}");
+}
+
 /// The value the GeoPackage (Chinese fields and labels, through `ogr2ogr -f GeoJSON`) holds
 /// for the GeoJSON export's property `key`, in the GeoJSON export's terms: vocabulary labels
 /// back to ids, 是/否 to booleans, `*_zh` labels and `approximate` from their columns.

@@ -1,5 +1,5 @@
-//! `GET /api/v1/export?format=xlsx|csv|geojson|kml|gpkg&<filter>[&lang=zh|en]`: exactly the
-//! filtered sites as a download.
+//! `GET /api/v1/export?format=xlsx|csv|geojson|kml|gpkg&<filter>[&lang=zh|en][&crs=wgs84|cgcs2000]`:
+//! exactly the filtered sites as a download.
 //!
 //! Everything that can be wrong with the request (parameters, filter ids, format, language) is
 //! checked, and the row count and reference data read, *before* the response starts: once the
@@ -22,8 +22,8 @@ use super::{params, Req};
 use crate::app::labels::export_label;
 use crate::server::error::{ApiError, ApiResult};
 use atlas_core::export::{site_writer, suggested_filename, ExportFormat, ExportMeta};
-use atlas_core::{HeaderLang, SiteFilter};
-use atlas_store::gpkg::GpkgOptions;
+use atlas_core::{Crs, HeaderLang, SiteFilter};
+use atlas_store::gpkg::{GpkgOptions, GpkgSrs};
 use atlas_store::Store;
 use axum::body::{Body, Bytes};
 use axum::http::header::{
@@ -221,6 +221,33 @@ fn parse_format(v: Option<&str>) -> ApiResult<ExportFormat> {
     }
 }
 
+/// The `crs` the coordinates are declared in: `wgs84` (default) or `cgcs2000` (EPSG:4490; the
+/// catalogue's WGS84 coordinates, which CGCS2000 equals at map scale, declared as CGCS2000 in the
+/// `crs` column, GeoJSON's `crs` member and the GeoPackage layer). KML is WGS84 by definition.
+fn parse_crs(v: Option<&str>, format: ExportFormat) -> ApiResult<Crs> {
+    let crs = match v.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("wgs84") | Some("epsg:4326") => Crs::Wgs84,
+        Some("cgcs2000") | Some("epsg:4490") => Crs::Cgcs2000,
+        Some(_) => {
+            return Err(ApiError::BadParam {
+                code: "unknown_value",
+                message: "parameter 'crs': allowed values are wgs84 (EPSG:4326, the default) \
+                          and cgcs2000 (EPSG:4490)"
+                    .into(),
+            })
+        }
+    };
+    if crs == Crs::Cgcs2000 && format == ExportFormat::Kml {
+        return Err(ApiError::BadParam {
+            code: "unknown_value",
+            message: "parameter 'crs': KML coordinates are WGS84 by definition (OGC KML 2.2); \
+                      use xlsx, csv, geojson or gpkg for cgcs2000"
+                .into(),
+        });
+    }
+    Ok(crs)
+}
+
 fn parse_lang(v: Option<&str>) -> ApiResult<HeaderLang> {
     match v.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
         None | Some("") | Some("zh") => Ok(HeaderLang::Zh),
@@ -249,10 +276,15 @@ fn rows_of(filter: &SiteFilter, total: u64) -> u64 {
     params(
         ("format" = Option<String>, Query,
             description = "`xlsx` (default), `csv` (UTF-8 with BOM), `geojson`, `kml` or `gpkg` \
-            (OGC GeoPackage 1.3, EPSG:4326, with an R-tree spatial index)."),
+            (OGC GeoPackage 1.3, EPSG:4326 or 4490, with an R-tree spatial index)."),
         ("lang" = Option<String>, Query,
             description = "Headers of CSV/XLSX and GeoPackage field names: `zh` (Chinese, \
             default) or `en` (English keys)."),
+        ("crs" = Option<String>, Query,
+            description = "`wgs84` (EPSG:4326, default) or `cgcs2000` (EPSG:4490): the CRS the \
+            file declares (the `crs` column, GeoJSON's `crs` member, the GeoPackage layer's SRS). \
+            The catalogue stores WGS84, which CGCS2000 equals to well under a metre here, so \
+            the numbers are the same. Not for KML (WGS84 by definition)."),
         super::openapi::FilterParams,
     ),
     responses(
@@ -271,9 +303,10 @@ fn rows_of(filter: &SiteFilter, total: u64) -> u64 {
     )
 )]
 pub async fn export(req: Req) -> ApiResult<Response> {
-    let (filter, extras) = params::filter(&req.query, &["format", "lang"])?;
+    let (filter, extras) = params::filter(&req.query, &["format", "lang", "crs"])?;
     let format = parse_format(params::last(&extras, "format"))?;
     let lang = parse_lang(params::last(&extras, "lang"))?;
+    let crs = parse_crs(params::last(&extras, "crs"), format)?;
 
     // Everything that can fail is checked before the first byte.
     let check = filter.clone();
@@ -312,9 +345,8 @@ pub async fn export(req: Req) -> ApiResult<Response> {
         .stream(move |store| {
             let _slot = slot;
             let started = std::time::Instant::now();
-            let result = write_export(
-                store, &filter, format, lang, &meta, &reference, &tx, &handle,
-            );
+            let out = ChannelWriter::new(tx.clone(), handle.clone());
+            let result = write_export(store, &filter, (format, lang, crs), &meta, &reference, out);
             match result {
                 Ok(rows) => tracing::info!(
                     %format, rows, ms = started.elapsed().as_millis() as u64, "export finished"
@@ -365,26 +397,22 @@ fn cut_short(
     ));
 }
 
-/// Writes the export on the current (blocking) thread; returns the rows written.
-#[allow(clippy::too_many_arguments)]
+/// Writes the export on the current (blocking) thread into `out`; returns the rows written.
 fn write_export(
     store: &Store,
     filter: &SiteFilter,
-    format: ExportFormat,
-    lang: HeaderLang,
+    (format, lang, crs): (ExportFormat, HeaderLang, Crs),
     meta: &ExportMeta,
     reference: &atlas_core::dataset::Reference,
-    tx: &mpsc::Sender<Chunk>,
-    handle: &tokio::runtime::Handle,
+    mut out: ChannelWriter,
 ) -> anyhow::Result<u64> {
     // `generated_at` is the server clock's now, in China time: its date is today.
-    let ctx = reference.context(meta.generated_at.date_naive());
-    let mut out = ChannelWriter::new(tx.clone(), handle.clone());
+    let mut ctx = reference.context(meta.generated_at.date_naive());
+    ctx.crs = crs;
     if format == ExportFormat::Gpkg {
-        let opts = GpkgOptions {
-            lang,
-            ..GpkgOptions::default()
-        };
+        let srs = GpkgSrs::for_crs(crs)
+            .ok_or_else(|| anyhow::anyhow!("GeoPackage: no EPSG code for {}", crs.as_str()))?;
+        let opts = GpkgOptions { srs, lang };
         return Ok(store.export_gpkg_into(filter, &mut out, &ctx, meta, opts, None)?);
     }
     let mut writer = site_writer(format, out, &ctx, lang, meta)?;
@@ -421,5 +449,22 @@ mod tests {
         );
         assert_eq!(parse_format(None).unwrap(), ExportFormat::Xlsx);
         assert_eq!(parse_lang(Some("fr")).unwrap_err().code(), "unknown_value");
+        assert_eq!(parse_crs(None, ExportFormat::Gpkg).unwrap(), Crs::Wgs84);
+        assert_eq!(
+            parse_crs(Some("EPSG:4490"), ExportFormat::GeoJson).unwrap(),
+            Crs::Cgcs2000
+        );
+        assert_eq!(
+            parse_crs(Some("cgcs2000"), ExportFormat::Kml)
+                .unwrap_err()
+                .code(),
+            "unknown_value"
+        );
+        assert_eq!(
+            parse_crs(Some("gcj02"), ExportFormat::Csv)
+                .unwrap_err()
+                .code(),
+            "unknown_value"
+        );
     }
 }
