@@ -157,7 +157,7 @@ export function href(url) {
  * @property {number[]} located
  * @property {number[]} approximate
  * @property {(number[] | null)[]} marker
- * @property {(number[] | null)[]} bbox
+ * @property {(number[] | null)[]} bbox  a row's extent; null for a point (its marker) and an unlocated site
  * @property {Map<string, number>} row  site id → row
  * @property {{chain: string, link: string | null}[][]} chainsets  parsed values of `chains`
  */
@@ -220,7 +220,8 @@ function filterOf(q, hits) {
   const box = (q.get('bbox') || '').split(',').map(Number);
   if (box.length === 4 && box.every(Number.isFinite)) {
     rest.push((t, r) => {
-      const b = t.bbox[r];
+      const m = t.marker[r];
+      const b = t.bbox[r] || (m && [m[0], m[1], m[0], m[1]]);
       return !!b && b[0] <= box[2] && b[2] >= box[0] && b[1] <= box[3] && b[3] >= box[1];
     });
   }
@@ -332,9 +333,20 @@ function valuesOf(t, r, d) {
   return v === null ? [] : [v];
 }
 
+/**
+ * True when `f` asks for every site of a publication made without a filter: the published
+ * answers (data/facets.json, data/town-counts.json) are then exactly what counting gives. (With
+ * a filter, the server counted the filter's own dimensions over sites left out of the files.)
+ * @param {Filter} f
+ */
+function wholePublication(f) {
+  return !config.filter && f.rest.length === 0 && Object.values(f.dims).every((d) => !d);
+}
+
 /** `facets?<filter>`: each dimension counted with its own filter removed, all others applied. @param {URLSearchParams} q */
 async function facets(q) {
   const [{ t, f }, template] = await Promise.all([resolve(q), file('data/facets.json')]);
+  if (wholePublication(f)) return structuredClone(template);
   /** @type {Record<string, Map<any, number>>} */
   const counts = Object.fromEntries(DIMS.map((d) => [d, new Map()]));
   let total = 0;
@@ -365,6 +377,7 @@ async function facets(q) {
 async function townCounts(q) {
   const [{ t, f }, template] = await Promise.all([resolve(q), file('data/town-counts.json')]);
   const out = structuredClone(template);
+  if (wholePublication(f)) return out;
   const zero = (/** @type {any} */ e) => {
     for (const k of Object.keys(e.counts)) e.counts[k] = 0;
     e.total = 0;

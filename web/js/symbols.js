@@ -63,7 +63,7 @@ export function symbolImage(shape, fill, color, pixelRatio) {
   const canvas = document.createElement('canvas');
   canvas.width = px;
   canvas.height = px;
-  const ctx = canvas.getContext('2d');
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
   ctx.scale(pixelRatio, pixelRatio);
   drawSymbol(ctx, shape, fill, color);
   return ctx.getImageData(0, 0, px, px);
@@ -75,7 +75,9 @@ const drawn = new Map();
 /**
  * A small image showing a symbol (legend, list rows, cards); decorative. Each symbol is drawn on
  * a canvas once and then shared as a data URL: a canvas (and its 2D context) for every list
- * row made the page's first render several hundred milliseconds slower.
+ * row made the page's first render several hundred milliseconds slower. The canvases are read
+ * back, so they are asked for in memory (`willReadFrequently`): reading a GPU canvas waits for
+ * the GPU (tens of milliseconds each under a software GL).
  */
 export function symbolIcon(shape, fill, color, size = 16) {
   const ratio = Math.max(1, Math.ceil(window.devicePixelRatio || 1));
@@ -85,7 +87,7 @@ export function symbolIcon(shape, fill, color, size = 16) {
     const canvas = document.createElement('canvas');
     canvas.width = size * ratio;
     canvas.height = size * ratio;
-    const ctx = canvas.getContext('2d');
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
     ctx.scale(ratio, ratio);
     drawSymbol(ctx, shape, fill, color, size);
     url = canvas.toDataURL('image/png');

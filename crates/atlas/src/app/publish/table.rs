@@ -2,8 +2,9 @@
 //!
 //! - `data/table.json` — one columnar attribute table, a row per site in the API's list order:
 //!   what the page filters and counts on (category, kind, level, status, scope, township,
-//!   precision, chains and links, located, approximate, marker, box), values interned per
-//!   column, so the page answers any filter and its facets without a server;
+//!   precision, chains and links, located, approximate, marker, box — `null` for a point, whose
+//!   box is its marker), values interned per column, so the page answers any filter and its
+//!   facets without a server;
 //! - `data/sites/NNNN.json` — the API's own Features of [`CHUNK`] rows each, loaded when a list
 //!   page or a card needs them;
 //! - `data/search.json` — the search index: for each Chinese character and each pair of
@@ -101,13 +102,24 @@ impl Columns {
         self.located
             .push(u8::from(!s.location.precision.needs_locating()));
         self.approximate.push(u8::from(approximate));
-        self.marker.push(
-            s.marker()
-                .map_or(Value::Null, |p| json!([p.lon.get(), p.lat.get()])),
-        );
-        self.bbox.push(s.bbox().map_or(Value::Null, |b| {
-            json!([b.min_lon, b.min_lat, b.max_lon, b.max_lat])
-        }));
+        let marker = s.marker();
+        self.marker
+            .push(marker.map_or(Value::Null, |p| json!([p.lon.get(), p.lat.get()])));
+        // A point's box is its marker: `null` here (the page takes the marker), which halves
+        // the table of a catalogue of points.
+        self.bbox.push(match (s.bbox(), marker) {
+            (Some(b), Some(p))
+                if b.min_lon == b.max_lon
+                    && b.min_lat == b.max_lat
+                    && b.min_lon == p.lon.get()
+                    && b.min_lat == p.lat.get() =>
+            {
+                Value::Null
+            }
+            (b, _) => b.map_or(Value::Null, |b| {
+                json!([b.min_lon, b.min_lat, b.max_lon, b.max_lat])
+            }),
+        });
     }
 
     fn to_json(&self) -> Value {
