@@ -72,14 +72,14 @@ function loadScript(src) {
 /**
  * The archive's bytes for PMTiles: HTTP range requests where the web server answers them
  * (`206`, as nginx, Apache and IIS do), else — a server that ignores `Range` and sends the
- * whole file (`200`, e.g. `python3 -m http.server`) — that one download, kept and sliced.
+ * whole file (`200`, e.g. `python3 -m http.server`) — that one download (a WholeFile).
  * The first read decides; the others wait for it.
  */
 class ArchiveSource {
   /** @param {string} url */
   constructor(url) {
     this.url = url;
-    /** @type {Promise<ArrayBuffer | null> | null} the whole file (null: the server answers ranges) */
+    /** @type {Promise<WholeFile | null> | null} the whole file (null: the server answers ranges) */
     this.whole = null;
   }
 
@@ -91,22 +91,81 @@ class ArchiveSource {
   async getBytes(offset, length) {
     if (!this.whole) this.whole = this.probe(offset, length);
     const whole = await this.whole;
-    if (whole) return { data: whole.slice(offset, offset + length) };
+    if (whole) return { data: await whole.bytes(offset, length) };
     const res = await fetch(this.url, { headers: { Range: `bytes=${offset}-${offset + length - 1}` } });
     if (res.status !== 206) throw new Error(`${this.url}: HTTP ${res.status} to a range request`);
     return { data: await res.arrayBuffer() };
   }
 
-  /** The first read: a range answered (null), or the whole file. @param {number} offset @param {number} length */
+  /** The first read: a range answered (null), or the whole file on its way. @param {number} offset @param {number} length */
   async probe(offset, length) {
     const res = await fetch(this.url, { headers: { Range: `bytes=${offset}-${offset + length - 1}` } });
-    if (!res.ok) {
+    if (!res.ok || !res.body) {
       this.whole = null;
       throw new Error(`${this.url}: HTTP ${res.status}`);
     }
+    if (res.status !== 206) return new WholeFile(res);
     // A range answered: the caller asks again for its bytes (the first 16 KiB, read twice).
-    const data = await res.arrayBuffer();
-    return res.status === 206 ? null : data;
+    await res.arrayBuffer();
+    return null;
+  }
+}
+
+/**
+ * A file read whole as it arrives: a read is answered as soon as its bytes are in. The archive's
+ * header and directory come first and its tiles in zoom order, so the first view's tiles are in
+ * long before the deepest zoom's.
+ */
+class WholeFile {
+  /** @param {Response} res */
+  constructor(res) {
+    this.buf = new Uint8Array(Number(res.headers.get('content-length')) || 1 << 20);
+    this.received = 0;
+    this.done = false;
+    /** @type {any} */
+    this.failed = null;
+    /** @type {{end: number, resolve: (b: ArrayBuffer) => void, reject: (e: any) => void, offset: number}[]} */
+    this.waiting = [];
+    this.read(/** @type {ReadableStream<Uint8Array>} */ (res.body).getReader()).catch((e) => {
+      this.failed = e;
+      this.wake();
+    });
+  }
+
+  /** @param {ReadableStreamDefaultReader<Uint8Array>} reader */
+  async read(reader) {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (this.received + value.length > this.buf.length) {
+        const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.received + value.length));
+        bigger.set(this.buf.subarray(0, this.received));
+        this.buf = bigger;
+      }
+      this.buf.set(value, this.received);
+      this.received += value.length;
+      this.wake();
+    }
+    this.done = true;
+    this.wake();
+  }
+
+  /** Answers the reads whose bytes are in (a read past the end gets what there is). */
+  wake() {
+    this.waiting = this.waiting.filter((w) => {
+      if (this.received >= w.end || this.done) w.resolve(this.buf.slice(w.offset, Math.min(w.end, this.received)).buffer);
+      else if (this.failed) w.reject(this.failed);
+      else return true;
+      return false;
+    });
+  }
+
+  /** @param {number} offset @param {number} length @returns {Promise<ArrayBuffer>} */
+  bytes(offset, length) {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ offset, end: offset + length, resolve, reject });
+      this.wake();
+    });
   }
 }
 
