@@ -416,3 +416,43 @@ fn a_folder_that_is_not_a_publication_is_left_alone() {
         "mine"
     );
 }
+
+/// True (with a message) when GDAL's `ogr2ogr` is missing (tests/run-all.sh installs it).
+fn ogr2ogr_missing() -> bool {
+    let missing = Command::new("ogr2ogr").arg("--version").output().is_err();
+    if missing {
+        eprintln!("skipped: GDAL (ogr2ogr; Debian gdal-bin) is not installed");
+    }
+    missing
+}
+
+#[test]
+fn the_published_geojson_and_the_geopackage_through_ogr2ogr_import_back_unchanged() {
+    let env = Env::new();
+    let site = env.publish("site", &[]);
+    let total = json(&site.join("config.json"))["total"].as_u64().unwrap();
+    let unchanged = format!("0 新增 inserted, 0 更新 updated, {total} 未变 unchanged");
+    let geojson = site.join("downloads/atlas-sites.geojson");
+    let out = env.ok(&["import", geojson.to_str().unwrap()]);
+    assert!(out.contains(&unchanged), "every field of every site: {out}");
+
+    // `atlas import` reads no GeoPackage (README): GDAL turns it into GeoJSON first.
+    if ogr2ogr_missing() {
+        return;
+    }
+    let via = env.path("via-gpkg.geojson");
+    let gpkg = site.join("downloads/atlas-sites.gpkg");
+    let converted = Command::new("ogr2ogr")
+        // GDAL's default of 15 significant digits would round some coordinates.
+        .args(["-f", "GeoJSON", "-lco", "SIGNIFICANT_FIGURES=17"])
+        .arg(&via)
+        .arg(&gpkg)
+        .output()
+        .unwrap();
+    assert!(converted.status.success(), "{converted:?}");
+    let out = env.ok(&["import", via.to_str().unwrap()]);
+    assert!(
+        out.contains(&unchanged),
+        "the GeoPackage keeps every field: {out}"
+    );
+}
