@@ -549,6 +549,15 @@ CREATE INDEX sites_order ON sites(category_rank, name_zh, id, combo, chainset,
     min_lon, max_lon, min_lat, max_lat, location_precision, lon, lat);
 "#;
 
+/// V7: the sites' location precision beside their facet combination and their chain set, so the
+/// precision facet of a filtered catalogue (`facets`, one grouped count) seeks the filter's
+/// combinations or chain sets in an index instead of reading every site row (seconds at 1M).
+const V7: &str = r#"
+CREATE INDEX sites_combo_precision ON sites(combo, location_precision);
+DROP INDEX sites_chainset;
+CREATE INDEX sites_chainset ON sites(chainset, combo, location_precision);
+"#;
+
 /// Writes the search tokens of every stored site (migration V4), from its `search_text`.
 fn retokenise(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
     let mut read = tx.prepare("SELECT pk, search_text FROM sites ORDER BY pk")?;
@@ -573,6 +582,7 @@ pub fn all() -> Vec<M<'static>> {
         M::up_with_hook(V4, retokenise),
         M::up_with_hook(V5, unplace_fallbacks),
         M::up(V6),
+        M::up(V7),
     ]
 }
 

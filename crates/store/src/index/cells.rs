@@ -98,8 +98,15 @@ impl CellOrder {
 
     /// Puts the appended sites in order.
     pub(crate) fn sort(&mut self) {
-        let mut order: Vec<usize> = (0..self.pos.len()).collect();
-        order.sort_unstable_by_key(|&i| (self.addresses[i], self.pos[i]));
+        // The keys sorted side by side with their rows (sorting row numbers by a key looked up
+        // in the columns missed the cache at every comparison: half a second at 1M sites).
+        let mut keyed: Vec<(CellAddress, u32, usize)> = (self.addresses.iter().copied())
+            .zip(self.pos.iter().copied())
+            .enumerate()
+            .map(|(i, (a, p))| (a, p, i))
+            .collect();
+        keyed.sort_unstable();
+        let order: Vec<usize> = keyed.into_iter().map(|(_, _, i)| i).collect();
         *self = Self {
             addresses: permuted(&self.addresses, &order),
             pos: permuted(&self.pos, &order),
