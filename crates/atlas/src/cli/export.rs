@@ -66,7 +66,7 @@ pub fn run(db: &Path, args: &ExportArgs) -> Result<ExitCode> {
     let format: ExportFormat = args.format.into();
     if args.crs == ExportCrs::Cgcs2000 {
         anyhow::ensure!(
-            format != ExportFormat::Kml,
+            format.declares(atlas_core::Crs::Cgcs2000),
             "--crs cgcs2000: KML coordinates are WGS84 by definition (OGC KML 2.2); use xlsx, csv, geojson or gpkg"
         );
         ctx.crs = atlas_core::Crs::Cgcs2000;

@@ -191,6 +191,18 @@ impl ExportFormat {
     /// GeoPackage.
     pub const STREAMED: [ExportFormat; 4] = [Self::Xlsx, Self::Csv, Self::GeoJson, Self::Kml];
 
+    /// Whether a file of this format may declare `crs` for the catalogue's WGS84 numbers:
+    /// WGS84 always; CGCS2000 (equal to it at map scale) in every format but KML, whose
+    /// coordinates are WGS84 by definition (OGC KML 2.2); GCJ-02 and BD-09 never (they are
+    /// other numbers, not another name for the same ones).
+    pub fn declares(self, crs: crate::Crs) -> bool {
+        match crs {
+            crate::Crs::Wgs84 => true,
+            crate::Crs::Cgcs2000 => self != Self::Kml,
+            crate::Crs::Gcj02 | crate::Crs::Bd09 => false,
+        }
+    }
+
     /// Identifier and file extension without the dot (`xlsx`, `csv`, `geojson`, `kml`,
     /// `gpkg`).
     pub fn extension(self) -> &'static str {
@@ -623,6 +635,16 @@ pub use xlsx_writer::*;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_format_declares_wgs84_all_but_kml_cgcs2000_none_gcj02_or_bd09() {
+        use crate::Crs;
+        for f in ExportFormat::ALL {
+            assert!(f.declares(Crs::Wgs84), "{f}");
+            assert_eq!(f.declares(Crs::Cgcs2000), f != ExportFormat::Kml, "{f}");
+            assert!(!f.declares(Crs::Gcj02) && !f.declares(Crs::Bd09), "{f}");
+        }
+    }
 
     #[test]
     fn formula_guard_prefixes_dangerous_text_and_spares_phones_and_numbers() {

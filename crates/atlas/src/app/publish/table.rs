@@ -102,24 +102,18 @@ impl Columns {
         self.located
             .push(u8::from(!s.location.precision.needs_locating()));
         self.approximate.push(u8::from(approximate));
-        let marker = s.marker();
-        self.marker
-            .push(marker.map_or(Value::Null, |p| json!([p.lon.get(), p.lat.get()])));
+        self.marker.push(
+            s.marker()
+                .map_or(Value::Null, |p| json!([p.lon.get(), p.lat.get()])),
+        );
         // A point's box is its marker: `null` here (the page takes the marker), which halves
         // the table of a catalogue of points.
-        self.bbox.push(match (s.bbox(), marker) {
-            (Some(b), Some(p))
-                if b.min_lon == b.max_lon
-                    && b.min_lat == b.max_lat
-                    && b.min_lon == p.lon.get()
-                    && b.min_lat == p.lat.get() =>
-            {
-                Value::Null
-            }
-            (b, _) => b.map_or(Value::Null, |b| {
-                json!([b.min_lon, b.min_lat, b.max_lon, b.max_lat])
-            }),
-        });
+        let extent = s
+            .bbox()
+            .filter(|b| b.min_lon != b.max_lon || b.min_lat != b.max_lat);
+        self.bbox.push(extent.map_or(Value::Null, |b| {
+            json!([b.min_lon, b.min_lat, b.max_lon, b.max_lat])
+        }));
     }
 
     fn to_json(&self) -> Value {

@@ -223,29 +223,27 @@ fn parse_format(v: Option<&str>) -> ApiResult<ExportFormat> {
 
 /// The `crs` the coordinates are declared in: `wgs84` (default) or `cgcs2000` (EPSG:4490; the
 /// catalogue's WGS84 coordinates, which CGCS2000 equals at map scale, declared as CGCS2000 in the
-/// `crs` column, GeoJSON's `crs` member and the GeoPackage layer). KML is WGS84 by definition.
+/// `crs` column, GeoJSON's `crs` member and the GeoPackage layer); what `format` may declare
+/// ([`ExportFormat::declares`]: KML is WGS84 by definition).
 fn parse_crs(v: Option<&str>, format: ExportFormat) -> ApiResult<Crs> {
-    let crs = match v.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
-        None | Some("") | Some("wgs84") | Some("epsg:4326") => Crs::Wgs84,
-        Some("cgcs2000") | Some("epsg:4490") => Crs::Cgcs2000,
-        Some(_) => {
-            return Err(ApiError::BadParam {
-                code: "unknown_value",
-                message: "parameter 'crs': allowed values are wgs84 (EPSG:4326, the default) \
-                          and cgcs2000 (EPSG:4490)"
-                    .into(),
-            })
-        }
+    let crs = match v.map(str::trim) {
+        None | Some("") => return Ok(Crs::Wgs84),
+        Some(v) => v.parse::<Crs>().ok(),
     };
-    if crs == Crs::Cgcs2000 && format == ExportFormat::Kml {
-        return Err(ApiError::BadParam {
+    match crs {
+        Some(crs) if format.declares(crs) => Ok(crs),
+        _ => Err(ApiError::BadParam {
             code: "unknown_value",
-            message: "parameter 'crs': KML coordinates are WGS84 by definition (OGC KML 2.2); \
-                      use xlsx, csv, geojson or gpkg for cgcs2000"
-                .into(),
-        });
+            message: format!(
+                "parameter 'crs': a {format} export declares wgs84 (EPSG:4326, the default){}",
+                if format.declares(Crs::Cgcs2000) {
+                    " or cgcs2000 (EPSG:4490)"
+                } else {
+                    " only: KML coordinates are WGS84 by definition (OGC KML 2.2)"
+                }
+            ),
+        }),
     }
-    Ok(crs)
 }
 
 fn parse_lang(v: Option<&str>) -> ApiResult<HeaderLang> {
