@@ -323,6 +323,17 @@ impl CellAddress {
     /// after every address.
     pub const NOWHERE: Self = Self(u64::MAX);
 
+    /// The address as a number (what a stored copy of an index keeps), the inverse of
+    /// [`CellAddress::from_bits`].
+    pub fn to_bits(self) -> u64 {
+        self.0
+    }
+
+    /// The address a number of [`CellAddress::to_bits`] stands for.
+    pub fn from_bits(bits: u64) -> Self {
+        Self(bits)
+    }
+
     /// The cell holding the marker (`lon`, `lat`): a row holds the latitudes up to its north
     /// edge and above its south edge (a marker on an edge is in the row south of it), a column
     /// the longitudes from its west edge to below its east edge.

@@ -53,6 +53,12 @@ impl Store {
         let report = result?;
         if !dry_run {
             self.optimize();
+            // A process without a shared index (the command line) stores the list index for
+            // the next server start. The import has committed: a failure here only means the
+            // next start scans the sites.
+            if self.shared.is_none() {
+                let _ = self.store_list_index();
+            }
         }
         Ok(report)
     }

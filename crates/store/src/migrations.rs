@@ -558,6 +558,17 @@ DROP INDEX sites_chainset;
 CREATE INDEX sites_chainset ON sites(chainset, combo, location_precision);
 "#;
 
+/// The list index stored beside the rows (`index::stored`): at most one copy, tagged with the
+/// data version it holds and its format.
+const V8: &str = r#"
+CREATE TABLE list_index_copy (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    data_version INTEGER NOT NULL,
+    format INTEGER NOT NULL,
+    body BLOB NOT NULL
+);
+"#;
+
 /// Writes the search tokens of every stored site (migration V4), from its `search_text`.
 fn retokenise(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
     let mut read = tx.prepare("SELECT pk, search_text FROM sites ORDER BY pk")?;
@@ -583,6 +594,7 @@ pub fn all() -> Vec<M<'static>> {
         M::up_with_hook(V5, unplace_fallbacks),
         M::up(V6),
         M::up(V7),
+        M::up(V8),
     ]
 }
 

@@ -336,6 +336,15 @@ pub const LIST_INDEX: &str = concat!(
     list_entry_columns!(),
     " FROM sites INDEXED BY sites_order ORDER BY category_rank, name_zh, id"
 );
+/// The stored list index's body at data version ?1 in format ?2 (`index::stored`).
+pub const LIST_INDEX_COPY: &str =
+    "SELECT body FROM list_index_copy WHERE data_version = ?1 AND format = ?2";
+/// The data version of the stored list index in format ?1.
+pub const LIST_INDEX_COPY_VERSION: &str =
+    "SELECT data_version FROM list_index_copy WHERE format = ?1";
+/// Stores the list index (data version ?1, format ?2, body ?3), replacing the copy before.
+pub const STORE_LIST_INDEX_COPY: &str =
+    "INSERT OR REPLACE INTO list_index_copy (id, data_version, format, body) VALUES (1, ?1, ?2, ?3)";
 /// One site's stored bounds (`min_lon, max_lon, min_lat, max_lat`) by key.
 pub const BOX_BY_PK: &str = "SELECT min_lon, max_lon, min_lat, max_lat FROM sites WHERE pk = ?1";
 /// One site's list key (`category_rank, name_zh`) and list index entry, by id.

@@ -50,6 +50,23 @@ struct Pool {
     checkpoints: Option<Checkpointer>,
 }
 
+/// Logs how long the list index took to be ready after the start of its build (the time reads
+/// take the SQL path), from a thread of its own.
+fn log_when_ready(index: &Arc<SharedIndex>) {
+    let index = Arc::clone(index);
+    let started = std::time::Instant::now();
+    let spawned = std::thread::Builder::new()
+        .name("list-index-ready".into())
+        .spawn(move || {
+            let version = index.wait_idle();
+            let ms = started.elapsed().as_millis();
+            tracing::info!(ms, ?version, "list index ready");
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "no thread to report the list index");
+    }
+}
+
 /// A pool of stores on the database file at a path, reopened when another file takes the
 /// path's place (see [`Db::current`]).
 #[derive(Debug)]
@@ -177,6 +194,7 @@ impl Pool {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         index.start_build();
+        log_when_ready(&index);
         Ok(Self {
             file,
             readers: Mutex::new(pool),

@@ -41,6 +41,7 @@ use db::Db;
 use error::ApiError;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Compression level of responses (gzip and brotli): the fastest that still compresses well.
@@ -173,12 +174,18 @@ pub async fn start_with(
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let router = app(state.clone());
-    let task = tokio::spawn(listen::serve(listener, router, limits, async move {
-        tokio::select! {
-            _ = rx => {},
-            _ = shutdown_signal() => {},
-        }
-    }));
+    let db = Arc::clone(&state.db);
+    let task = tokio::spawn(async move {
+        let served = listen::serve(listener, router, limits, async move {
+            tokio::select! {
+                _ = rx => {},
+                _ = shutdown_signal() => {},
+            }
+        })
+        .await;
+        store_list_index(&db).await;
+        served
+    });
     Ok(RunningServer {
         addr,
         state,
@@ -219,6 +226,18 @@ pub async fn serve(db_path: &Path, addr: SocketAddr, config: ServerConfig) -> an
     task.await??;
     tracing::info!("server stopped");
     Ok(())
+}
+
+/// Stores the list index in the database as it is when the server stops, so the next start
+/// reads it instead of scanning every site (`atlas_store::Store::store_list_index`; nothing
+/// for a small catalogue, or when the stored copy is current). Best effort: a failure only
+/// means the next start scans.
+async fn store_list_index(db: &Arc<Db>) {
+    match db.write(|s| Ok(s.store_list_index()?)).await {
+        Ok(true) => tracing::info!("list index stored for the next start"),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = %e, "could not store the list index"),
+    }
 }
 
 async fn shutdown_signal() {

@@ -16,6 +16,8 @@
 //! sums the cells), renumbered and spliced by a single-site change (which sums again the one or
 //! two cells it touched).
 
+use crate::error::Result;
+use crate::index::stored::{check, Decoder, Encoder};
 use atlas_core::tiles::{CellAddress, CellSum, Marker, TileId};
 use atlas_core::{Category, Labelled};
 use std::ops::RangeInclusive;
@@ -229,6 +231,48 @@ impl CellOrder {
         self.pos.insert(k, s.pos);
         self.markers.insert(k, s.marker);
         self.flags.insert(k, flags(&s));
+    }
+}
+
+impl CellOrder {
+    /// Writes the columns (not the sums, which [`CellOrder::decode`] makes again).
+    pub(crate) fn encode(&self, e: &mut Encoder) {
+        e.column(&self.addresses);
+        e.column(&self.pos);
+        e.column(&self.markers);
+        e.column(&self.flags);
+    }
+
+    /// Reads what [`CellOrder::encode`] wrote for a list of `len` sites, checking that its
+    /// columns agree, its positions lie in the list and its addresses are in order, then sums
+    /// the cells with `key`.
+    pub(crate) fn decode(
+        d: &mut Decoder<'_>,
+        len: usize,
+        key: impl Fn(u32) -> i64,
+    ) -> Result<Self> {
+        let mut order = Self {
+            addresses: d.column()?,
+            pos: d.column()?,
+            markers: d.column()?,
+            flags: d.column()?,
+            sums: Vec::new(),
+        };
+        let n = order.addresses.len();
+        check(
+            [order.pos.len(), order.markers.len(), order.flags.len()] == [n; 3] && n <= len,
+            "cell order columns of different lengths",
+        )?;
+        check(
+            order.pos.iter().all(|&p| (p as usize) < len),
+            "a cell order position outside the list",
+        )?;
+        check(
+            order.addresses.is_sorted(),
+            "cell order addresses out of order",
+        )?;
+        order.sum_cells(key);
+        Ok(order)
     }
 }
 

@@ -38,6 +38,8 @@ use atlas_core::{Category, Labelled, LocationPrecision, SiteFilter};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod stored;
+
 /// Cell size of the grid over the list positions, in degrees (about 1 km).
 const CELL_DEG: f64 = 0.01;
 /// A site whose box touches more cells than this is not put in each of them but in
@@ -897,7 +899,8 @@ impl Store {
             let ix = match ix {
                 Some(ix) => ix,
                 None => {
-                    let ix = Arc::new(ListIndex::load(&self.conn)?);
+                    let at = self.data_version()?;
+                    let ix = Arc::new(crate::index::stored::list_index(&self.conn, at)?.0);
                     *self.list_index.borrow_mut() = Some((version, ix.clone()));
                     ix
                 }

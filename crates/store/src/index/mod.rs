@@ -7,7 +7,8 @@
 //! - [`dicts`]: the interned facet combinations and chain sets with their site counts;
 //! - [`plan`]: which index drives a query (the one place a read's strategy is chosen);
 //! - [`rtree`]: the R*Tree packed at once by a bulk import;
-//! - [`search`]: the full-text tokens for Chinese and English.
+//! - [`search`]: the full-text tokens for Chinese and English;
+//! - [`stored`]: the list index stored in the database, read at start instead of a scan.
 
 pub(crate) mod cells;
 pub(crate) mod dicts;
@@ -16,3 +17,4 @@ pub(crate) mod plan;
 pub(crate) mod rtree;
 pub(crate) mod search;
 pub(crate) mod shared;
+pub(crate) mod stored;

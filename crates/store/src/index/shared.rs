@@ -5,14 +5,18 @@
 //!   counter [`Store::data_version`], moved in the same transaction by every write of a site,
 //!   of the reference data or of the indicators). Equal versions mean equal data, so an index
 //!   at the version a read's transaction sees answers exactly what SQL would.
-//! - **Readers never wait for a build**: a read compares the version its transaction sees with
+//! - **Readers never wait for a scan**: a read compares the version its transaction sees with
 //!   the index's. Equal: the index answers (under a read lock, for the length of the scan).
 //!   Different, or no index yet: that read takes the SQL path, which gives the same result, and
-//!   asks for a build if the index is behind.
-//! - **Builds** run on a thread of their own with their own read-only connection: started once
-//!   by the server at start (it answers on the SQL path meanwhile), and again when the index
-//!   falls behind a change it could not follow (an import, reference data, a write by another
-//!   process). A build publishes the index under the version it read, never a later one; a
+//!   asks for a build if the index is behind. The one wait: while a build reads the index from
+//!   the copy stored in the database (`index::stored`; a tenth of a second at a million sites),
+//!   a read waits for it, at most [`COPY_WAIT`], since the copy comes sooner than the SQL path
+//!   would answer a burst of reads.
+//! - **Builds** run on a thread of their own with their own connection: started once by the
+//!   server at start, and again when the index falls behind a change it could not follow (an
+//!   import, reference data, a write by another process). A build reads the copy stored in the
+//!   database when it holds the version its transaction sees, else scans the sites and stores
+//!   what it read in the same transaction (`index::stored`). A build publishes the index under the version it read, never a later one; a
 //!   build finishing after newer single-site changes first replays them (in order, each from
 //!   the version before it) and otherwise stays at its own version, where no newer read uses it.
 //! - **Single-site changes** (create, update, delete, restore, revert through
@@ -40,6 +44,7 @@
 use crate::error::Result;
 use crate::index::dicts::{Dicts, Touched};
 use crate::index::listing::{Entry, ListIndex, Passes, Placed};
+use crate::index::stored;
 use crate::{sql, Store};
 use rusqlite::{Connection, OptionalExtension};
 use std::path::PathBuf;
@@ -97,7 +102,12 @@ pub struct SharedIndex {
     /// the index.
     moving_to: Mutex<u64>,
     moved: Condvar,
+    /// A build that scanned stores the index for catalogues of this many sites or more.
+    min_stored: usize,
 }
+
+/// The longest a read waits for the index being read from its stored copy.
+const COPY_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// The longest a read waits for a single-site change in place to be marked done.
 const MOVE_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
@@ -130,6 +140,8 @@ struct Builds {
     wanted: u64,
     /// Builds published so far.
     published: u64,
+    /// The running build reads the index from its stored copy (not a scan).
+    from_copy: bool,
 }
 
 /// One committed single-site change, as the index needs it.
@@ -208,6 +220,17 @@ impl SharedIndex {
         Self::with_path(None)
     }
 
+    /// [`SharedIndex::manual`] storing the index after a scan from `min_stored` sites on:
+    /// tests.
+    #[cfg(test)]
+    pub(crate) fn manual_storing(min_stored: usize) -> Arc<Self> {
+        let mut s = Self::with_path(None);
+        if let Some(s) = Arc::get_mut(&mut s) {
+            s.min_stored = min_stored;
+        }
+        s
+    }
+
     fn with_path(path: Option<PathBuf>) -> Arc<Self> {
         Arc::new(Self {
             path,
@@ -218,6 +241,7 @@ impl SharedIndex {
             passes: Mutex::new(Vec::new()),
             moving_to: Mutex::new(0),
             moved: Condvar::new(),
+            min_stored: stored::MIN_SITES,
         })
     }
 
@@ -261,16 +285,29 @@ impl SharedIndex {
         self.await_move_to(version);
         let behind = {
             let held = self.held.read().ok()?;
-            match held.as_ref() {
-                Some(h) if h.version() == version => return Some(f(h)),
-                Some(h) => h.version() < version,
-                None => true,
-            }
+            held.as_ref().is_none_or(|h| h.version() < version)
         };
         if behind {
             self.request_build(version);
+            self.await_copy();
         }
-        None
+        let held = self.held.read().ok()?;
+        match held.as_ref() {
+            Some(h) if h.version() == version => Some(f(h)),
+            _ => None,
+        }
+    }
+
+    /// While a build reads the index from its stored copy (at a start), waits for it (at most
+    /// [`COPY_WAIT`]): it comes far sooner than a read on the SQL path would be answered while
+    /// it loads. A build that scans the sites is never waited for.
+    fn await_copy(&self) {
+        let Ok(b) = self.builds.lock() else {
+            return;
+        };
+        let _ = self
+            .idle
+            .wait_timeout_while(b, COPY_WAIT, |b| b.running && b.from_copy);
     }
 
     /// The interned values held, whatever their version (`None` before the first build):
@@ -351,6 +388,7 @@ impl SharedIndex {
     fn stop_running(&self) {
         if let Ok(mut b) = self.builds.lock() {
             b.running = false;
+            b.from_copy = false;
         }
         self.idle.notify_all();
     }
@@ -367,7 +405,9 @@ impl SharedIndex {
         }
         let _running = Running(self);
         let Some(path) = &self.path else { return };
-        let Ok(store) = Store::open_readonly(path) else {
+        // Read-write (never creating the file), so a build that scanned can store its index
+        // in the transaction that read it (`index::stored`); read-only when that is refused.
+        let Ok(store) = Store::open_existing(path).or_else(|_| Store::open_readonly(path)) else {
             return;
         };
         while let Ok(reached) = self.build_with(&store) {
@@ -378,29 +418,62 @@ impl SharedIndex {
         }
     }
 
-    /// Builds the index from `store` (at the data version its read transaction sees) and
-    /// publishes it; returns the version the index then holds.
+    /// Builds the index from `store` (at the data version its read transaction sees: the copy
+    /// stored in the database at that version, else a scan of the sites) and publishes it;
+    /// returns the version the index then holds. After a scan, the index is stored in the
+    /// database in the same transaction (when `store` may write and nothing was written since).
     pub(crate) fn build_with(&self, store: &Store) -> Result<u64> {
-        match self.load(store)? {
-            Some(built) => Ok(self.publish(built)),
-            None => Ok(self.version().unwrap_or(0)),
+        let snapshot = store.read_snapshot()?;
+        let Some((built, scanned)) = self.load(store)? else {
+            return Ok(self.version().unwrap_or(0));
+        };
+        let version = built.version();
+        let at = self.publish(built);
+        if let (Some(tx), true) = (snapshot, scanned) {
+            self.store_copy(store, version, tx);
         }
+        Ok(at)
     }
 
     /// Reads the index from `store` at the data version its read transaction sees; `None` when
-    /// the index already holds that version.
-    fn load(&self, store: &Store) -> Result<Option<Held>> {
-        let _snapshot = store.read_snapshot()?;
+    /// the index already holds that version; with it, whether the sites were scanned.
+    fn load(&self, store: &Store) -> Result<Option<(Held, bool)>> {
         let version = store.data_version()?;
         if self.version() == Some(version) {
             return Ok(None);
         }
         self.drop_older_than(version);
-        Ok(Some(Held {
+        let from_copy = stored::version(&store.conn)? == Some(version);
+        if let Ok(mut b) = self.builds.lock() {
+            b.from_copy = from_copy;
+        }
+        let dicts = Arc::new(Dicts::load(store)?);
+        let (list, scanned) = stored::list_index(&store.conn, version)?;
+        let held = Held {
             version: AtomicU64::new(version),
-            dicts: Arc::new(Dicts::load(store)?),
-            list: ListIndex::load(&store.conn)?,
-        }))
+            dicts,
+            list,
+        };
+        Ok(Some((held, scanned)))
+    }
+
+    /// Stores the index published at `version` in the database, in `tx`, the transaction that
+    /// read it. Best effort: a write committed since, a read-only connection or a full disk
+    /// store nothing, and the next start scans.
+    fn store_copy(&self, store: &Store, version: u64, tx: rusqlite::Transaction<'_>) {
+        if let Some(body) = self.encode_at(version, self.min_stored) {
+            if stored::write(&store.conn, version, &body).is_ok() {
+                let _ = tx.commit();
+            }
+        }
+    }
+
+    /// The index as a stored copy's body, when it holds `version` and at least `min_sites`
+    /// sites.
+    pub(crate) fn encode_at(&self, version: u64, min_sites: usize) -> Option<Vec<u8>> {
+        let held = self.held.read().ok()?;
+        let h = held.as_ref()?;
+        (h.version() == version && h.list.len() >= min_sites).then(|| h.list.encode())
     }
 
     /// Drops the index when it holds a version older than `version` (no newer read can use
@@ -741,6 +814,117 @@ mod tests {
     }
 
     #[test]
+    fn a_build_that_scanned_stores_the_index_and_the_next_start_reads_it_back() {
+        let (_dir, path, mut writer) = synth_file(1500);
+        let first = SharedIndex::manual_storing(1000);
+        writer.attach_index(first.clone());
+        let v = writer.data_version().unwrap();
+        assert_eq!(stored::version(&writer.conn).unwrap(), None);
+        first.build_with(&Store::open(&path).unwrap()).unwrap();
+        assert_eq!(stored::version(&writer.conn).unwrap(), Some(v));
+        // The copy is what a scan reads, to the byte (the encoding is deterministic).
+        let (copy, scanned) = stored::list_index(&writer.conn, v).unwrap();
+        assert!(!scanned);
+        let fresh = ListIndex::load(&writer.conn).unwrap();
+        assert_eq!(copy.encode(), fresh.encode());
+        // A second process starts from the copy and answers as a fresh scan does.
+        let second = SharedIndex::manual_storing(1000);
+        let mut reader = Store::open_readonly(&path).unwrap();
+        reader.attach_index(second.clone());
+        second.build_with(&reader).unwrap();
+        let mut g = Lcg::new(41);
+        assert_equals_fresh(&second, &reader, &mut g);
+
+        // Edits leave the copy behind: never read at the new version, the next load scans.
+        let other = synth::sites(1500, 78);
+        let mut deleted = Vec::new();
+        for _ in 0..30 {
+            random_edit(&mut g, &mut writer, &other, &mut deleted);
+        }
+        let now = writer.data_version().unwrap();
+        assert!(now > v);
+        assert!(stored::read(&writer.conn, now, |_| Ok(()))
+            .unwrap()
+            .is_none());
+        assert!(stored::list_index(&writer.conn, now).unwrap().1);
+        // The writer stores its index as the edits moved it (a server stopping), once; a
+        // process starting from that copy answers as a fresh scan does.
+        assert!(writer.store_list_index_from(1000).unwrap());
+        assert!(!writer.store_list_index_from(1000).unwrap());
+        assert!(!stored::list_index(&writer.conn, now).unwrap().1);
+        let third = SharedIndex::manual_storing(1000);
+        let mut reader = Store::open_readonly(&path).unwrap();
+        reader.attach_index(third.clone());
+        third.build_with(&reader).unwrap();
+        assert_equals_fresh(&third, &reader, &mut g);
+        // Below the threshold nothing is stored.
+        writer.delete_site(&other[0].id, None, "t").ok();
+        assert!(!writer.store_list_index_from(1_000_000).unwrap());
+    }
+
+    #[test]
+    fn a_copy_is_stored_only_at_the_version_its_transaction_read() {
+        let (_dir, path, mut writer) = synth_file(300);
+        let builder = Store::open(&path).unwrap();
+        let tx = builder.read_snapshot().unwrap().unwrap();
+        let v = builder.data_version().unwrap();
+        let body = ListIndex::load(&builder.conn).unwrap().encode();
+        let site = synth::sites(300, 21).remove(5);
+        writer.delete_site(&site.id, None, "t").unwrap();
+        assert!(stored::write(&builder.conn, v, &body).is_err());
+        drop(tx);
+        assert_eq!(stored::version(&writer.conn).unwrap(), None);
+    }
+
+    #[test]
+    fn a_damaged_copy_is_never_read_and_never_panics() {
+        let (_dir, _path, writer) = synth_file(400);
+        let v = writer.data_version().unwrap();
+        let good = ListIndex::load(&writer.conn).unwrap().encode();
+        let fresh = ListIndex::load(&writer.conn).unwrap().encode();
+        let with_sum = |b: &[u8]| {
+            let mut e = stored::Encoder::default();
+            e.raw(b);
+            e.finish()
+        };
+        let body = &good[..good.len() - 8];
+        let mut damaged = vec![
+            Vec::new(),
+            good[..good.len() / 2].to_vec(),
+            with_sum(&body[..body.len() - 4]),
+            with_sum(&[body, &[0_u8; 8]].concat()),
+        ];
+        let mut flipped = good.clone();
+        flipped[good.len() / 3] ^= 0x10;
+        damaged.push(flipped);
+        // Columns that disagree, under a right checksum: a list of 3 keys and 2 ids.
+        let mut e = stored::Encoder::default();
+        e.column(&[1_i64, 2, 3]);
+        e.column(&[(0_u32, 0_u32); 2]);
+        damaged.push(e.finish());
+        for bad in &damaged {
+            assert!(ListIndex::decode(bad).is_err());
+            stored::write(&writer.conn, v, bad).unwrap();
+            let (ix, scanned) = stored::list_index(&writer.conn, v).unwrap();
+            assert!(scanned);
+            assert_eq!(ix.encode(), fresh);
+        }
+        // Any byte changed under a right checksum: decoded or refused, and a decoded index
+        // answers (whatever it answers) without a panic.
+        let dicts = Dicts::load(&writer).unwrap();
+        let mut g = Lcg::new(5);
+        for _ in 0..2000 {
+            let mut b = body.to_vec();
+            let i = g.below(b.len());
+            b[i] = g.next_u32() as u8;
+            if let Ok(ix) = ListIndex::decode(&with_sum(&b)) {
+                let f = random_filter(&mut g);
+                answer(&writer, &ix, &dicts, &f);
+            }
+        }
+    }
+
+    #[test]
     fn a_build_publishes_the_version_it_read_and_replays_later_edits() {
         let (_dir, path, mut writer) = synth_file(1500);
         let reader = {
@@ -753,7 +937,7 @@ mod tests {
         let (mut reader, shared) = reader;
         let v = writer.data_version().unwrap();
         // A build reads at v; single-site edits commit v + 1, v + 2 before it publishes.
-        let built = shared.load(&reader).unwrap().unwrap();
+        let (built, _) = shared.load(&reader).unwrap().unwrap();
         let other = synth::sites(1500, 5);
         writer
             .update_site(&other[10], None, "t", Action::Update)
@@ -766,7 +950,7 @@ mod tests {
         // A build read at v + 2 publishing after an import (which it cannot replay) stays at
         // v + 2, where no newer read uses it.
         shared.drop_older_than(u64::MAX);
-        let built = shared.load(&reader).unwrap().unwrap();
+        let (built, _) = shared.load(&reader).unwrap().unwrap();
         let moved: Vec<Site> = synth::sites(1500, 6).into_iter().take(200).collect();
         writer.import_sites(&moved).unwrap();
         assert_eq!(shared.publish(built), v + 2);
