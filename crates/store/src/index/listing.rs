@@ -376,6 +376,43 @@ fn passes(list: &Option<Vec<bool>>, id: u32) -> bool {
     }
 }
 
+/// A scan's matches, fed in list order: their number, and the keys of the page (`offset`,
+/// `limit`).
+struct Pager<'a> {
+    pks: &'a [i64],
+    offset: u64,
+    limit: u64,
+    matched: u64,
+    page: Vec<i64>,
+}
+
+impl Pager<'_> {
+    /// The match at list position `i`.
+    fn one(&mut self, i: usize) {
+        if self.matched >= self.offset && (self.page.len() as u64) < self.limit {
+            if let Some(&pk) = self.pks.get(i) {
+                self.page.push(pk);
+            }
+        }
+        self.matched += 1;
+    }
+
+    /// The matches among list positions `64 * block ..` (bit `j` for position
+    /// `64 * block + j`): counted at once when none of them is on the page (before the offset,
+    /// or the page is full), else one by one.
+    fn block(&mut self, block: usize, mut bits: u64) {
+        let n = u64::from(bits.count_ones());
+        if self.matched + n <= self.offset || self.page.len() as u64 >= self.limit {
+            self.matched += n;
+            return;
+        }
+        while bits != 0 {
+            self.one(block * 64 + bits.trailing_zeros() as usize);
+            bits &= bits - 1;
+        }
+    }
+}
+
 /// The result of one pass: the number of matches and the keys of the page.
 pub(crate) struct Scan {
     pub matched: u64,
@@ -668,24 +705,15 @@ impl ListIndex {
         t: &Passes,
         exact: &mut dyn FnMut(i64) -> bool,
     ) -> Scan {
-        let offset = f.offset;
-        let limit = f.limit.unwrap_or(u64::MAX);
-        let mut matched = 0_u64;
-        let mut page = Vec::new();
-        let mut keep = |i: usize| {
-            if matched >= offset && (page.len() as u64) < limit {
-                page.push(self.pks[i]);
-            }
-            matched += 1;
+        let mut pager = Pager {
+            pks: &self.pks,
+            offset: f.offset,
+            limit: f.limit.unwrap_or(u64::MAX),
+            matched: 0,
+            page: Vec::new(),
         };
         match query_box(f) {
-            None => (0..self.pks.len().div_ceil(64)).for_each(|block| {
-                let mut hits = t.block(block);
-                while hits != 0 {
-                    keep(block * 64 + hits.trailing_zeros() as usize);
-                    hits &= hits - 1;
-                }
-            }),
+            None => (0..self.pks.len().div_ceil(64)).for_each(|b| pager.block(b, t.block(b))),
             Some(qb) => {
                 // A site in several grid cells is looked at once per cell: its row once.
                 let mut asked: HashMap<i64, bool> = HashMap::new();
@@ -718,22 +746,32 @@ impl ListIndex {
                             }
                         }
                         for (w, bits) in found.iter().enumerate() {
-                            let mut m = *bits;
-                            while m != 0 {
-                                keep(w * 64 + m.trailing_zeros() as usize);
-                                m &= m - 1;
-                            }
+                            pager.block(w, *bits);
                         }
                     }
-                    None => self.each_in_box(&qb, t, |i, sure| {
-                        if sure || exact(self.pks[i]) {
-                            keep(i);
+                    None => self.each_in_box(&qb, t, |c, hits, sure| {
+                        // The sure sites, and those near an edge whose row says they meet it.
+                        let (mut kept, mut unsure) = (sure, hits & !sure);
+                        while unsure != 0 {
+                            let j = unsure.trailing_zeros();
+                            if self
+                                .pks
+                                .get(c * 64 + j as usize)
+                                .is_some_and(|&pk| exact(pk))
+                            {
+                                kept |= 1 << j;
+                            }
+                            unsure &= unsure - 1;
                         }
+                        pager.block(c, kept);
                     }),
                 }
             }
         }
-        Scan { matched, page }
+        Scan {
+            matched: pager.matched,
+            page: pager.page,
+        }
     }
 
     /// Site `i`'s rounded box against query box `q`: whether it meets the outward box (else it
@@ -753,12 +791,13 @@ impl ListIndex {
         )
     }
 
-    /// Calls `f` with the list position of every site passing `t` whose rounded box meets the
-    /// outward query box (a superset of the exact test), in list order, and whether it surely
-    /// meets the exact box (see [`QueryBox`]). 64 sites at a time: the tests without branches
-    /// make bit masks, ANDed with the verdicts, then only the hits are looked at; a block where
-    /// few sites pass the verdicts tests only those.
-    fn each_in_box(&self, q: &QueryBox, t: &Passes, mut f: impl FnMut(usize, bool)) {
+    /// Calls `f` for every block of 64 list positions (`c` for positions `64 * c ..`) with
+    /// two masks: the sites passing `t` whose rounded box meets the outward query box (a
+    /// superset of the exact test), and among them those that surely meet the exact box (see
+    /// [`QueryBox`]); blocks without a hit are left out. The tests without branches make the
+    /// masks, ANDed with the verdicts; a block where few sites pass the verdicts tests only
+    /// those.
+    fn each_in_box(&self, q: &QueryBox, t: &Passes, mut f: impl FnMut(usize, u64, u64)) {
         let (r, s) = (&q.outward, &q.inward);
         let [x0, x1, y0, y1] = &self.boxes.0;
         let n = x0.len().min(x1.len()).min(y0.len()).min(y1.len());
@@ -767,29 +806,28 @@ impl ListIndex {
         let within = |i: usize| (x1[i] > s[0]) & (x0[i] < s[1]) & (y1[i] > s[2]) & (y0[i] < s[3]);
         for c in 0..n.div_ceil(64) {
             let passing = t.block(c);
+            let (mut hits, mut sure) = (0_u64, 0_u64);
             if passing.count_ones() <= SPARSE_BLOCK {
                 // Few sites pass the attributes (a chain filter): test just those.
                 let mut m = passing;
                 while m != 0 {
-                    let i = c * 64 + m.trailing_zeros() as usize;
+                    let j = m.trailing_zeros();
+                    let i = c * 64 + j as usize;
                     if i < n && hit(i) {
-                        f(i, within(i));
+                        hits |= 1 << j;
+                        sure |= u64::from(within(i)) << j;
                     }
                     m &= m - 1;
                 }
-                continue;
+            } else {
+                for (j, i) in (c * 64..(c * 64 + 64).min(n)).enumerate() {
+                    hits |= u64::from(hit(i)) << j;
+                    sure |= u64::from(within(i)) << j;
+                }
+                hits &= passing;
             }
-            let block = c * 64..(c * 64 + 64).min(n);
-            let (mut hits, mut sure) = (0_u64, 0_u64);
-            for (j, i) in block.enumerate() {
-                hits |= u64::from(hit(i)) << j;
-                sure |= u64::from(within(i)) << j;
-            }
-            hits &= passing;
-            while hits != 0 {
-                let j = hits.trailing_zeros();
-                f(c * 64 + j as usize, sure & (1 << j) != 0);
-                hits &= hits - 1;
+            if hits != 0 {
+                f(c, hits, sure & hits);
             }
         }
     }
@@ -1019,9 +1057,15 @@ mod tests {
             "the exact bounds asked for {asked} sites, {unsure} near an edge"
         );
         let mut scanned = Vec::new();
-        ix.each_in_box(&qb, &all, |i, sure| {
-            if sure || exact(ix.pks[i]) {
-                scanned.push(ix.pks[i]);
+        ix.each_in_box(&qb, &all, |c, hits, sure| {
+            let mut m = hits;
+            while m != 0 {
+                let j = m.trailing_zeros();
+                let pk = ix.pks[c * 64 + j as usize];
+                if sure & (1 << j) != 0 || exact(pk) {
+                    scanned.push(pk);
+                }
+                m &= m - 1;
             }
         });
         assert_eq!(scanned, want);
