@@ -558,8 +558,10 @@ DROP INDEX sites_chainset;
 CREATE INDEX sites_chainset ON sites(chainset, combo, location_precision);
 "#;
 
-/// The list index stored beside the rows (`index::stored`): at most one copy, tagged with the
-/// data version it holds and its format.
+/// V8: the list index stored beside the rows (`index::stored`): at most one copy, tagged with
+/// the data version it holds and its format; and the table through which a server's
+/// checkpointer keeps free pages inside the file (`checkpoint`), always empty between its
+/// transactions.
 const V8: &str = r#"
 CREATE TABLE list_index_copy (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -567,6 +569,7 @@ CREATE TABLE list_index_copy (
     format INTEGER NOT NULL,
     body BLOB NOT NULL
 );
+CREATE TABLE file_reserve (b BLOB NOT NULL);
 "#;
 
 /// Writes the search tokens of every stored site (migration V4), from its `search_text`.

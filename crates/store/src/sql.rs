@@ -345,6 +345,11 @@ pub const LIST_INDEX_COPY_VERSION: &str =
 /// Stores the list index (data version ?1, format ?2, body ?3), replacing the copy before.
 pub const STORE_LIST_INDEX_COPY: &str =
     "INSERT OR REPLACE INTO list_index_copy (id, data_version, format, body) VALUES (1, ?1, ?2, ?3)";
+/// Allocates ?1 bytes of pages (`checkpoint`: freed again by [`CLEAR_FILE_RESERVE`] in the same
+/// transaction).
+pub const FILE_RESERVE: &str = "INSERT INTO file_reserve (b) VALUES (zeroblob(?1))";
+/// Frees the pages [`FILE_RESERVE`] allocated.
+pub const CLEAR_FILE_RESERVE: &str = "DELETE FROM file_reserve";
 /// One site's stored bounds (`min_lon, max_lon, min_lat, max_lat`) by key.
 pub const BOX_BY_PK: &str = "SELECT min_lon, max_lon, min_lat, max_lat FROM sites WHERE pk = ?1";
 /// One site's list key (`category_rank, name_zh`) and list index entry, by id.
