@@ -385,6 +385,15 @@ impl SharedIndex {
         }
     }
 
+    fn set_from_copy(&self, from_copy: bool) {
+        if let Ok(mut b) = self.builds.lock() {
+            b.from_copy = from_copy;
+        }
+        if !from_copy {
+            self.idle.notify_all();
+        }
+    }
+
     fn stop_running(&self) {
         if let Ok(mut b) = self.builds.lock() {
             b.running = false;
@@ -443,12 +452,18 @@ impl SharedIndex {
             return Ok(None);
         }
         self.drop_older_than(version);
-        let from_copy = stored::version(&store.conn)? == Some(version);
-        if let Ok(mut b) = self.builds.lock() {
-            b.from_copy = from_copy;
-        }
+        // Readers wait while a copy at this version is read, not while the sites are scanned.
+        self.set_from_copy(stored::version(&store.conn)? == Some(version));
         let dicts = Arc::new(Dicts::load(store)?);
-        let (list, scanned) = stored::list_index(&store.conn, version)?;
+        let copy = stored::copy(&store.conn, version);
+        let scanned = copy.is_none();
+        if scanned {
+            self.set_from_copy(false);
+        }
+        let list = match copy {
+            Some(list) => list,
+            None => ListIndex::load(&store.conn)?,
+        };
         let held = Held {
             version: AtomicU64::new(version),
             dicts,

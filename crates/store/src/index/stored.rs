@@ -227,11 +227,16 @@ pub(crate) fn write(conn: &Connection, version: u64, body: &[u8]) -> Result<()> 
 /// when it holds that version and reads back whole, else a scan of the sites; and whether it
 /// was scanned.
 pub(crate) fn list_index(conn: &Connection, version: u64) -> Result<(ListIndex, bool)> {
-    match read(conn, version, ListIndex::decode) {
-        Ok(Some(ix)) => Ok((ix, false)),
-        // A copy that does not read back (whatever the reason) is as good as none.
-        Ok(None) | Err(_) => Ok((ListIndex::load(conn)?, true)),
+    match copy(conn, version) {
+        Some(ix) => Ok((ix, false)),
+        None => Ok((ListIndex::load(conn)?, true)),
     }
+}
+
+/// The stored copy at data version `version` (read in `conn`'s transaction), when there is one
+/// and it reads back whole: a copy that does not (whatever the reason) is as good as none.
+pub(crate) fn copy(conn: &Connection, version: u64) -> Option<ListIndex> {
+    read(conn, version, ListIndex::decode).ok().flatten()
 }
 
 impl crate::Store {
