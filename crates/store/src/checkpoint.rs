@@ -19,15 +19,15 @@
 //! merges its own before it commits). Merges start only after a pause in the writes
 //! ([`MERGE_PAUSE`]): each save adds a small segment, and merging them while an editor saves
 //! every few tenths of a second rewrote, every so many saves, the one large segment an import
-//! leaves — a tenth of the server's CPU at a million sites, taken from the reads — while
-//! merging after the session does the same work once; FTS5's crisis merge bounds the segments
+//! leaves, taking CPU from the reads — while merging after the session does the same work
+//! once; FTS5's crisis merge bounds the segments
 //! a long session leaves meanwhile.
 //!
 //! The same thread keeps the database file growing in steps rather than page by page. Readers
 //! map the file into memory (`mmap_size`), and SQLite maps it again, in every reader connection,
 //! whenever the file's size changes: a save that adds a page at the end of a 1 GB file made
-//! each reader fault the pages of its next queries in anew, which cost a fifth of the read
-//! throughput at a million sites while an editor saved every 0.3 s. So before each checkpoint,
+//! each reader fault the pages of its next queries in anew, a large share of the reads' CPU
+//! while an editor saves (BENCHMARKS.md, "Reads during writes"). So before each checkpoint,
 //! when fewer free pages are left inside a file of [`RESERVE_FROM_BYTES`] or more than a quarter
 //! of a step (a 32nd of the file, at most [`MAX_STEP_BYTES`]), the thread allocates a step of
 //! pages and frees them in one transaction (`file_reserve`, empty again at its commit): the

@@ -9,7 +9,7 @@
 //!   the index's. Equal: the index answers (under a read lock, for the length of the scan).
 //!   Different, or no index yet: that read takes the SQL path, which gives the same result, and
 //!   asks for a build if the index is behind. The one wait: while a build reads the index from
-//!   the copy stored in the database (`index::stored`; a tenth of a second at a million sites),
+//!   the copy stored in the database (`index::stored`; far quicker than a scan),
 //!   a read waits for it, at most [`COPY_WAIT`], since the copy comes sooner than the SQL path
 //!   would answer a burst of reads.
 //! - **Builds** run on a thread of their own with their own connection: started once by the
