@@ -280,29 +280,57 @@ fn outward(b: &[f64; 4]) -> [f64; 4] {
 }
 
 /// Which sites pass a filter's scalar and chain parts, as one bit per list position (`None`
-/// when the filter has no such part: every site passes). Kept per store for the last filter
-/// parts asked for: a panning map asks the same parts with another box each time, and its
-/// scan then tests 64 sites' verdicts with one AND.
-#[derive(Debug)]
+/// when the filter has no such part: every site passes). Kept for the last filter parts asked
+/// for: a panning map asks the same parts with another box each time, and its scan then tests
+/// 64 sites' verdicts with one AND. A single-site change carries them to the next data version
+/// ([`Passes::carried`]) rather than recomputing them.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Passes {
     sites: Option<Vec<u64>>,
     /// The number of list positions.
     len: usize,
 }
 
-impl Passes {
-    pub(crate) fn new(f: &SiteFilter, v: &Verdicts, ix: &ListIndex) -> Self {
+/// Which interned combinations and chain sets pass a filter's scalar and chain parts.
+struct IdsPass {
+    combos: Option<Vec<bool>>,
+    sets: Option<Vec<bool>>,
+}
+
+impl IdsPass {
+    /// `None` when the filter has neither part (every site passes).
+    fn of(f: &SiteFilter, v: &Verdicts) -> Option<Self> {
         let combos: Option<Vec<bool>> =
             crate::query::has_scalar(f).then(|| v.combo_fails.iter().map(|m| *m == 0).collect());
         let sets: Option<Vec<bool>> = crate::query::has_chains(f)
             .then(|| v.set_fails.iter().map(|s| *s == (false, false)).collect());
+        (combos.is_some() || sets.is_some()).then_some(Self { combos, sets })
+    }
+
+    /// Whether a site of combination `c` and chain set `s` passes.
+    fn site(&self, (c, s): (u32, u32)) -> bool {
+        passes(&self.combos, c) && passes(&self.sets, s)
+    }
+}
+
+/// How one single-site change moved the list ([`ListIndex::change`]): the position the site
+/// left, and the position it took (counted once it had left the old one) with its interned
+/// combination and chain set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Moved {
+    pub from: Option<usize>,
+    pub to: Option<(usize, (u32, u32))>,
+}
+
+impl Passes {
+    pub(crate) fn new(f: &SiteFilter, v: &Verdicts, ix: &ListIndex) -> Self {
         let len = ix.ids.len();
-        if combos.is_none() && sets.is_none() {
+        let Some(pass) = IdsPass::of(f, v) else {
             return Self { sites: None, len };
-        }
-        let mut bits = vec![0_u64; ix.ids.len().div_ceil(64)];
-        for (i, &(c, s)) in ix.ids.iter().enumerate() {
-            if passes(&combos, c) && passes(&sets, s) {
+        };
+        let mut bits = vec![0_u64; len.div_ceil(64)];
+        for (i, &ids) in ix.ids.iter().enumerate() {
+            if pass.site(ids) {
                 bits[i / 64] |= 1 << (i % 64);
             }
         }
@@ -310,6 +338,33 @@ impl Passes {
             sites: Some(bits),
             len,
         }
+    }
+
+    /// These verdicts of `f` carried across the list changes `moves` (in order): the bits of
+    /// the positions between a site's old and new places shift by one, and the site's new
+    /// place gets its verdict under `v`, the verdicts of the interned values after the last
+    /// change. (A combination or chain set is dropped, and its id reused, only once no site
+    /// has it, so `v` also judges the ids of sites placed by earlier changes.) What
+    /// [`Passes::new`] computes on the moved list, at a cost of a few word shifts.
+    pub(crate) fn carried(&self, moves: &[Moved], f: &SiteFilter, v: &Verdicts) -> Self {
+        let pass = IdsPass::of(f, v);
+        let mut len = self.len;
+        let mut sites = self.sites.clone();
+        for m in moves {
+            if let Some(i) = m.from {
+                if let Some(bits) = sites.as_mut() {
+                    remove_bit(bits, len, i);
+                }
+                len -= 1;
+            }
+            if let Some((j, ids)) = m.to {
+                if let (Some(bits), Some(pass)) = (sites.as_mut(), pass.as_ref()) {
+                    insert_bit(bits, len, j, pass.site(ids));
+                }
+                len += 1;
+            }
+        }
+        Self { sites, len }
     }
 
     /// The passing sites among list positions `64 * block ..` (bit `j` for position
@@ -331,8 +386,33 @@ impl Passes {
     }
 }
 
+/// Drops bit `i` of the `len` bits in `bits` (64 a word, the unused high bits zero): the
+/// bits above it move down by one.
+fn remove_bit(bits: &mut Vec<u64>, len: usize, i: usize) {
+    let (w, b) = (i / 64, i % 64);
+    let low = (1_u64 << b) - 1;
+    bits[w] = (bits[w] & low) | ((bits[w] >> 1) & !low);
+    for k in w + 1..bits.len() {
+        bits[k - 1] |= bits[k] << 63;
+        bits[k] >>= 1;
+    }
+    bits.truncate((len - 1).div_ceil(64));
+}
+
+/// Inserts bit `j` (`v`) into the `len` bits in `bits` (64 a word, the unused high bits
+/// zero): the bits from `j` on move up by one.
+fn insert_bit(bits: &mut Vec<u64>, len: usize, j: usize, v: bool) {
+    bits.resize((len + 1).div_ceil(64), 0);
+    let (w, b) = (j / 64, j % 64);
+    for k in (w + 1..bits.len()).rev() {
+        bits[k] = (bits[k] << 1) | (bits[k - 1] >> 63);
+    }
+    let low = (1_u64 << b) - 1;
+    bits[w] = (bits[w] & low) | ((bits[w] & !low) << 1) | (u64::from(v) << b);
+}
+
 /// The parts of a filter [`Passes`] depends on, as a cache key.
-fn parts_key(f: &SiteFilter) -> String {
+pub(crate) fn parts_key(f: &SiteFilter) -> String {
     format!(
         "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
         f.category, f.kind, f.level, f.status, f.scope, f.town, f.chain, f.link
@@ -435,6 +515,12 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
+    /// The interned combination and chain set as the list holds them (`u32::MAX`: missing).
+    fn ids(&self) -> (u32, u32) {
+        let id = |v: Option<i64>| v.and_then(|c| u32::try_from(c).ok()).unwrap_or(u32::MAX);
+        (id(self.combo), id(self.set))
+    }
+
     /// An `Entry` from the columns of `sql::list_entry_columns!` (`pk, combo, chainset, min_lon,
     /// max_lon, min_lat, max_lat, location_precision, lon, lat, category_rank`) starting at
     /// `first`, as [`sql::LIST_INDEX`] and [`sql::LIST_ENTRY`] select them.
@@ -585,9 +671,8 @@ impl ListIndex {
     /// and [`ListIndex::change`] go through them).
     fn write(&mut self, pos: usize, e: &Entry, how: Place) {
         let b = e.bbox.unwrap_or([f64::NAN; 4]);
-        let id = |v: Option<i64>| v.and_then(|c| u32::try_from(c).ok()).unwrap_or(u32::MAX);
         place(&mut self.pks, pos, e.pk, how);
-        place(&mut self.ids, pos, (id(e.combo), id(e.set)), how);
+        place(&mut self.ids, pos, e.ids(), how);
         for (k, v) in [down(b[0]), up(b[1]), down(b[2]), up(b[3])]
             .into_iter()
             .enumerate()
@@ -617,8 +702,8 @@ impl ListIndex {
     /// its old place), and `to` enters (a creation or restoration, or its new place) before
     /// the site named by [`Placed::before`]. Moves only the entries between the two places;
     /// the grid's positions in that range shift by one. Fails (leaving the index as it was)
-    /// when a key is not found: the caller then reloads.
-    pub(crate) fn change(&mut self, from: Option<usize>, to: Option<&Placed>) -> Option<()> {
+    /// when a key is not found: the caller then reloads. Returns how the list moved.
+    pub(crate) fn change(&mut self, from: Option<usize>, to: Option<&Placed>) -> Option<Moved> {
         let len = self.len();
         if from.is_some_and(|i| i >= len) {
             return None;
@@ -673,7 +758,9 @@ impl ListIndex {
             }
             _ => None,
         };
+        let mut moved = Moved { from, to: None };
         if let Some((j, p)) = target {
+            moved.to = Some((j, p.entry.ids()));
             let j = pos32(j)?;
             if let Some(b) = p.entry.bbox.as_ref() {
                 self.grid.add(j, &outward(b));
@@ -688,7 +775,7 @@ impl ListIndex {
             let pks = &self.pks;
             self.cells.resum(a, |p| key_at(pks, p));
         }
-        Some(())
+        Some(moved)
     }
 
     /// One pass in list order: counts the sites of `f` and keeps the keys of its page (`offset`,
@@ -952,9 +1039,7 @@ impl Store {
         };
         let version = self.data_version()?;
         Ok(shared.with_current(version, |held| {
-            let passes = shared.passes(version, &key, || {
-                Passes::new(f, &held.dicts.verdicts(f), &held.list)
-            });
+            let passes = shared.passes(held, &key, f);
             body(&held.list, &passes)
         }))
     }
@@ -974,6 +1059,32 @@ mod tests {
             set: Some(0),
             bbox,
             marker: None,
+        }
+    }
+
+    /// Bits dropped and inserted anywhere, across word edges, as a plain list of booleans
+    /// would have them.
+    #[test]
+    fn bits_move_as_a_list_of_booleans_does() {
+        let mut g = Lcg::new(11);
+        let mut plain: Vec<bool> = Vec::new();
+        let mut bits: Vec<u64> = Vec::new();
+        for _ in 0..4000 {
+            let len = plain.len();
+            if len > 0 && g.chance(0.45) {
+                let i = g.below(len);
+                plain.remove(i);
+                remove_bit(&mut bits, len, i);
+            } else {
+                let (j, v) = (g.below(len + 1), g.chance(0.5));
+                plain.insert(j, v);
+                insert_bit(&mut bits, len, j, v);
+            }
+            let mut want = vec![0_u64; plain.len().div_ceil(64)];
+            for (i, _) in plain.iter().enumerate().filter(|(_, v)| **v) {
+                want[i / 64] |= 1 << (i % 64);
+            }
+            assert_eq!(bits, want);
         }
     }
 

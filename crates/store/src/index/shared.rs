@@ -37,15 +37,20 @@
 //!   editing. A build that replaces a stale index drops the stale one before it starts. The
 //!   interned values are small and are copied on write (`Arc::make_mut`) when a reader still
 //!   holds them.
-//! - **Locks**: readers take only the read lock. The writer and the builder take the `changes`
-//!   mutex first, then the write lock; neither waits for anything a reader holds but the read
-//!   lock, and readers take nothing else while holding it.
+//! - **Filter verdicts** (one bit a site for a filter's scalar and chain parts) are kept for
+//!   the last filters asked and carried across each single-site change (the bits between the
+//!   site's old and new places shift by one) instead of being recomputed for every site.
+//! - **Locks**: readers take the read lock, and under it only the short-lived mutex of the
+//!   kept verdicts. The writer and the builder take the `changes` mutex first, then the write
+//!   lock, then (briefly) the verdicts' mutex; neither waits for anything a reader holds but
+//!   the read lock and that mutex.
 
 use crate::error::Result;
 use crate::index::dicts::{Dicts, Touched};
-use crate::index::listing::{Entry, ListIndex, Passes, Placed};
+use crate::index::listing::{Entry, ListIndex, Moved, Passes, Placed};
 use crate::index::stored;
 use crate::{sql, Store};
+use atlas_core::SiteFilter;
 use rusqlite::{Connection, OptionalExtension};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -70,14 +75,14 @@ impl Held {
 
     /// Moves the index by one committed change; `None` (index unchanged) when it does not fit
     /// (a key not found).
-    fn apply(&mut self, c: &SiteChange) -> Option<()> {
+    fn apply(&mut self, c: &SiteChange) -> Option<Moved> {
         let from = match c.old {
             Some(pk) => Some(self.list.position(pk)?),
             None => None,
         };
-        self.list.change(from, c.new.as_ref())?;
+        let moved = self.list.change(from, c.new.as_ref())?;
         Arc::make_mut(&mut self.dicts).apply(&c.touched);
-        Some(())
+        Some(moved)
     }
 }
 
@@ -93,9 +98,9 @@ pub struct SharedIndex {
     builds: Mutex<Builds>,
     idle: Condvar,
     /// The verdicts of the filters asked last, shared by the connections (a reader takes any
-    /// free connection, so a cache per connection would mostly miss): data version, filter
-    /// parts, verdicts; the most recent last.
-    passes: Mutex<Vec<(u64, String, Arc<Passes>)>>,
+    /// free connection, so a cache per connection would mostly miss), and the single-site
+    /// changes that carry them to the next versions.
+    passes: Mutex<KeptPasses>,
     /// The version a single-site change in place is moving the index to (from its start until
     /// the index is moved, after the commit), and the signal that it got there: a read whose
     /// transaction already sees that commit waits for the move rather than reading without
@@ -114,6 +119,85 @@ const MOVE_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// How many filters' verdicts [`SharedIndex`] keeps (one bit a site each).
 const KEPT_PASSES: usize = 8;
+
+/// How many of the last single-site changes [`SharedIndex`] keeps to carry verdicts across.
+const KEPT_MOVES: usize = 16;
+
+/// Filters' verdicts kept, and how the list moved since.
+#[derive(Debug, Default)]
+struct KeptPasses {
+    /// Data version, filter parts, verdicts; the most recent last.
+    kept: Vec<(u64, String, Arc<Passes>)>,
+    /// The last single-site changes that moved the index in place, each with the version it
+    /// moved the index to, in order; cleared when the index is replaced or dropped.
+    moves: std::collections::VecDeque<(u64, Moved)>,
+}
+
+/// What [`KeptPasses::find`] found for a version and filter parts.
+enum Found {
+    Kept(Arc<Passes>),
+    /// Verdicts of an older version and the changes that lead from it to the version asked.
+    Carry(Arc<Passes>, Vec<Moved>),
+    None,
+}
+
+impl KeptPasses {
+    fn find(&mut self, version: u64, key: &str) -> Found {
+        if let Some(i) = self
+            .kept
+            .iter()
+            .position(|(v, k, _)| *v == version && k == key)
+        {
+            // The most recently used last.
+            let hit = self.kept.remove(i);
+            let p = Arc::clone(&hit.2);
+            self.kept.push(hit);
+            return Found::Kept(p);
+        }
+        let Some((from, p)) = self
+            .kept
+            .iter()
+            .filter(|(v, k, _)| *v < version && k == key)
+            .max_by_key(|(v, _, _)| *v)
+            .map(|(v, _, p)| (*v, Arc::clone(p)))
+        else {
+            return Found::None;
+        };
+        // The moves to `from + 1 ..= version`, each from the version before it.
+        let (to, moves): (Vec<u64>, Vec<Moved>) = self
+            .moves
+            .iter()
+            .filter(|(to, _)| *to > from && *to <= version)
+            .copied()
+            .unzip();
+        if to.into_iter().eq(from + 1..=version) {
+            Found::Carry(p, moves)
+        } else {
+            Found::None
+        }
+    }
+
+    /// Keeps `p`, the verdicts of filter parts `key` at `version`, in place of older ones of
+    /// the same parts.
+    fn keep(&mut self, version: u64, key: &str, p: &Arc<Passes>) {
+        if self.kept.iter().any(|(v, k, _)| *v >= version && k == key) {
+            return;
+        }
+        self.kept.retain(|(_, k, _)| k != key);
+        if self.kept.len() >= KEPT_PASSES {
+            self.kept.remove(0);
+        }
+        self.kept.push((version, key.to_owned(), Arc::clone(p)));
+    }
+
+    /// The index moved in place to `version` by `m`.
+    fn moved(&mut self, version: u64, m: Moved) {
+        if self.moves.len() >= KEPT_MOVES {
+            self.moves.pop_front();
+        }
+        self.moves.push_back((version, m));
+    }
+}
 
 impl std::fmt::Debug for SharedIndex {
     /// The version held and the builds, not the index.
@@ -238,7 +322,7 @@ impl SharedIndex {
             changes: Mutex::new(Changes::default()),
             builds: Mutex::new(Builds::default()),
             idle: Condvar::new(),
-            passes: Mutex::new(Vec::new()),
+            passes: Mutex::new(KeptPasses::default()),
             moving_to: Mutex::new(0),
             moved: Condvar::new(),
             min_stored: stored::MIN_SITES,
@@ -338,33 +422,25 @@ impl SharedIndex {
             .wait_timeout_while(moving, MOVE_WAIT, |m| *m == version);
     }
 
-    /// The verdicts of the filter parts `key` at data version `version`: kept ones, else
-    /// `make`'s, then kept (the oldest dropped past [`KEPT_PASSES`]).
-    pub(crate) fn passes(
-        &self,
-        version: u64,
-        key: &str,
-        make: impl FnOnce() -> Passes,
-    ) -> Arc<Passes> {
-        let kept = self.passes.lock().ok().and_then(|mut kept| {
-            let i = kept
-                .iter()
-                .position(|(v, k, _)| *v == version && k == key)?;
-            let hit = kept.remove(i);
-            let p = Arc::clone(&hit.2);
-            kept.push(hit);
-            Some(p)
-        });
-        if let Some(p) = kept {
-            return p;
-        }
-        let p = Arc::new(make());
+    /// The verdicts of `f`'s scalar and chain parts (`key`, see `listing::parts_key`) on the
+    /// index `held` (which the caller holds under the read lock): kept ones; else kept ones of
+    /// an older version carried across the single-site changes since; else computed. Then
+    /// kept (those of older versions dropped, the oldest dropped past [`KEPT_PASSES`]).
+    pub(crate) fn passes(&self, held: &Held, key: &str, f: &SiteFilter) -> Arc<Passes> {
+        let version = held.version();
+        let found = self
+            .passes
+            .lock()
+            .ok()
+            .map(|mut kept| kept.find(version, key));
+        let p = match found {
+            Some(Found::Kept(p)) => return p,
+            Some(Found::Carry(p, moves)) => p.carried(&moves, f, &held.dicts.verdicts(f)),
+            Some(Found::None) | None => Passes::new(f, &held.dicts.verdicts(f), &held.list),
+        };
+        let p = Arc::new(p);
         if let Ok(mut kept) = self.passes.lock() {
-            kept.retain(|(v, _, _)| *v == version);
-            if kept.len() >= KEPT_PASSES {
-                kept.remove(0);
-            }
-            kept.push((version, key.to_owned(), Arc::clone(&p)));
+            kept.keep(version, key, &p);
         }
         p
     }
@@ -536,7 +612,13 @@ impl SharedIndex {
                     at = h.version();
                     None
                 }
-                _ => held.replace(built),
+                _ => {
+                    // Verdicts are carried only across moves of the index they were made on.
+                    if let Ok(mut kept) = self.passes.lock() {
+                        kept.moves.clear();
+                    }
+                    held.replace(built)
+                }
             },
             Err(_) => None,
         };
@@ -591,17 +673,22 @@ impl SharedIndex {
         };
         let moved = match held.as_mut() {
             Some(h) if h.version().checked_add(1) == Some(change.version) => {
-                h.apply(change).is_some_and(|()| {
+                h.apply(change).inspect(|_| {
                     h.version.store(change.version, Ordering::Release);
-                    true
                 })
             }
-            _ => false,
+            _ => None,
         };
-        if !moved {
+        if let Ok(mut kept) = self.passes.lock() {
+            match moved {
+                Some(m) => kept.moved(change.version, m),
+                None => kept.moves.clear(),
+            }
+        }
+        if moved.is_none() {
             *held = None;
         }
-        moved
+        moved.is_some()
     }
 }
 
@@ -831,6 +918,44 @@ mod tests {
         }
         assert_equals_fresh(&shared, &store, &mut g);
         assert_eq!(shared.builds(), 1);
+    }
+
+    /// Verdicts kept for a filter are carried across single-site changes (also several at a
+    /// time, for a filter not asked after every change) and equal those computed afresh.
+    #[test]
+    fn verdicts_carried_across_changes_equal_fresh_ones() {
+        let (_dir, _path, mut store) = synth_file(3000);
+        let shared = SharedIndex::manual();
+        store.attach_index(shared.clone());
+        shared.build_with(&store).unwrap();
+        let other = synth::sites(3000, 77);
+        let mut deleted = Vec::new();
+        let mut g = Lcg::new(9);
+        let filters: Vec<SiteFilter> = (0..8).map(|_| random_filter(&mut g)).collect();
+        let (mut carried, mut computed) = (0, std::collections::HashSet::new());
+        for _ in 0..200 {
+            random_edit(&mut g, &mut store, &other, &mut deleted);
+            let version = store.data_version().unwrap();
+            for f in filters.iter().filter(|_| g.chance(0.6)) {
+                let key = crate::index::listing::parts_key(f);
+                let (got, fresh, found) = shared
+                    .with_current(version, |h| {
+                        let found = shared.passes.lock().unwrap().find(version, &key);
+                        let got = shared.passes(h, &key, f);
+                        let fresh = Passes::new(f, &h.dicts.verdicts(f), &h.list);
+                        (got, fresh, found)
+                    })
+                    .unwrap();
+                assert_eq!(*got, fresh, "{f:?}");
+                match found {
+                    Found::Carry(..) => carried += 1,
+                    Found::None => assert!(computed.insert(key), "computed twice: {f:?}"),
+                    Found::Kept(_) => {}
+                }
+            }
+        }
+        // Only the first ask of each filter's parts computed its verdicts.
+        assert!(carried > 500, "{carried} carried");
     }
 
     #[test]
