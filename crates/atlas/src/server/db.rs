@@ -1,8 +1,13 @@
 //! The server's database access: rusqlite is blocking, so every call runs off the async
-//! workers — reads on tokio's blocking thread pool, writes on the writer's thread. A small pool of read-only connections serves reads
-//! in parallel (WAL lets them run beside the writer); one read-write connection serves writes.
-//! Every call has a time limit: when it passes, the statement is interrupted (SQLite
-//! `sqlite3_interrupt`) and the caller gets `query_timeout`.
+//! workers — reads on a few reader threads, writes on the writer's thread. Each reader thread
+//! owns a read-only connection and takes the next read from one queue as soon as it is done
+//! with the last (WAL lets them run beside the writer): as many as the cores, so they keep
+//! the cores busy with few connections — every connection drops its memory map of the file
+//! and its page cache at each change, and pays for it in page faults afterwards. Streaming
+//! exports, which last as long as their row count, run on connections of their own. One
+//! read-write connection serves writes. Every call has a time limit: when it passes, the
+//! statement is interrupted (SQLite `sqlite3_interrupt`) and the caller gets
+//! `query_timeout`.
 //!
 //! The writer does not checkpoint the write-ahead log in its commits: a [`Checkpointer`] does,
 //! on a thread of its own, shortly after each write.
@@ -34,13 +39,17 @@ use tokio::sync::{OwnedRwLockReadGuard, RwLock, Semaphore};
 /// Default time limit of one database call.
 pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The connections open on one database file, and what is built from that file: `readers`
-/// read-only connections, one writer, the list index they share and the checkpointer.
+/// The connections open on one database file, and what is built from that file: the reader
+/// threads' read-only connections, [`STREAMS`] more for streaming exports, one writer, the
+/// list index they share and the checkpointer.
 #[derive(Debug)]
 struct Pool {
     /// The file they are open on.
     file: FileId,
-    readers: Mutex<Vec<Store>>,
+    /// The reader threads' queue ([`ReadThreads`]).
+    reads: ReadThreads,
+    /// The connections of streaming exports, and the slots to take one.
+    streams: Mutex<Vec<Store>>,
     permits: Arc<Semaphore>,
     writer: tokio::sync::Mutex<Option<Store>>,
     /// The list index every connection shares.
@@ -64,6 +73,105 @@ fn log_when_ready(index: &Arc<SharedIndex>) {
         });
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "no thread to report the list index");
+    }
+}
+
+/// How many connections serve streaming exports (each export holds one until it ends).
+const STREAMS: usize = 2;
+
+/// How many reader threads (and connections) a server keeps: one a core, two to four.
+pub fn default_readers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4))
+}
+
+/// A read for the [`ReadThreads`].
+type ReadJob = Box<dyn FnOnce(&Store) + Send>;
+
+/// Reader threads, each with a read-only connection of its own, taking reads from one queue.
+/// They run on tokio's blocking threads, which start at the runtime's CPU priority. Dropping
+/// the queue ends them once the reads queued before are done; [`ReadThreads::close`] waits
+/// for that (their connections closed).
+#[derive(Debug)]
+struct ReadThreads {
+    jobs: Option<std::sync::mpsc::Sender<ReadJob>>,
+    /// Disconnected once every thread has ended.
+    ended: Mutex<std::sync::mpsc::Receiver<()>>,
+}
+
+impl ReadThreads {
+    /// Starts one thread for each store on `runtime`'s blocking threads.
+    fn start(stores: Vec<Store>, runtime: &tokio::runtime::Handle) -> Self {
+        let (jobs, queue) = std::sync::mpsc::channel::<ReadJob>();
+        let queue = Arc::new(Mutex::new(queue));
+        let (alive, ended) = std::sync::mpsc::channel::<()>();
+        for store in stores {
+            let (queue, alive) = (Arc::clone(&queue), alive.clone());
+            runtime.spawn_blocking(move || {
+                serve_reads(&store, &queue);
+                drop(store);
+                drop(alive);
+            });
+        }
+        Self {
+            jobs: Some(jobs),
+            ended: Mutex::new(ended),
+        }
+    }
+
+    /// Ends the threads after the reads queued, and waits until their connections are closed.
+    fn close(mut self) {
+        self.jobs = None;
+        if let Ok(ended) = self.ended.lock() {
+            while ended.recv().is_ok() {}
+        }
+    }
+}
+
+/// A reader thread's loop: the next read of the queue on `store`, until the queue is dropped.
+fn serve_reads(store: &Store, queue: &Mutex<std::sync::mpsc::Receiver<ReadJob>>) {
+    loop {
+        let next = match queue.lock() {
+            Ok(queue) => queue.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = next else {
+            return;
+        };
+        // A read that panics is its caller's internal error; the connection serves on.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(store)));
+    }
+}
+
+/// A running read's connection, for its caller to interrupt when the time limit passes.
+#[derive(Default)]
+struct Running {
+    interrupt: Mutex<Option<atlas_store::InterruptHandle>>,
+}
+
+impl Running {
+    fn start(&self, store: &Store) {
+        if let Ok(mut slot) = self.interrupt.lock() {
+            *slot = Some(store.interrupt_handle());
+        }
+    }
+
+    /// Done: a late interrupt must not reach the connection's next read.
+    fn finish(&self) {
+        if let Ok(mut slot) = self.interrupt.lock() {
+            *slot = None;
+        }
+    }
+
+    fn interrupt(&self) {
+        if let Some(h) = self
+            .interrupt
+            .lock()
+            .ok()
+            .as_deref()
+            .and_then(Option::as_ref)
+        {
+            h.interrupt();
+        }
     }
 }
 
@@ -136,8 +244,8 @@ impl WriteThread {
 type Current = OwnedRwLockReadGuard<Option<Pool>, Pool>;
 
 impl Pool {
-    /// Opens the writer and `readers` read-only connections on the file at `path`, and starts
-    /// the first build of their shared list index in the background (on a thread and a
+    /// Opens the writer, `readers` reader threads on `runtime` (a read-only connection each)
+    /// and the streams' connections on the file at `path`, and starts the first build of their shared list index in the background (on a thread and a
     /// connection of its own). At start (`today` given) a missing or empty database is created
     /// with the default dataset; a file that replaced the first one is opened as it is, once
     /// [`atlas_store::check_database`] accepts it (else `corrupt_database`).
@@ -146,6 +254,7 @@ impl Pool {
         readers: usize,
         clock: Clock,
         today: Option<chrono::NaiveDate>,
+        runtime: &tokio::runtime::Handle,
     ) -> Result<Self, StoreError> {
         let before = if today.is_some() {
             None
@@ -186,19 +295,24 @@ impl Pool {
         }
         let index = SharedIndex::new(path);
         writer.attach_index(Arc::clone(&index));
-        let pool = (0..readers)
-            .map(|_| {
-                let mut reader = Store::open_readonly(path)?;
-                reader.attach_index(Arc::clone(&index));
-                Ok(reader)
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        let open = |n: usize| {
+            (0..n)
+                .map(|_| {
+                    let mut reader = Store::open_readonly(path)?;
+                    reader.attach_index(Arc::clone(&index));
+                    Ok(reader)
+                })
+                .collect::<Result<Vec<_>, StoreError>>()
+        };
+        let reads = ReadThreads::start(open(readers)?, runtime);
+        let streams = open(STREAMS)?;
         index.start_build();
         log_when_ready(&index);
         Ok(Self {
             file,
-            readers: Mutex::new(pool),
-            permits: Arc::new(Semaphore::new(readers)),
+            reads,
+            streams: Mutex::new(streams),
+            permits: Arc::new(Semaphore::new(STREAMS)),
             writer: tokio::sync::Mutex::new(Some(writer)),
             index,
             checkpoints,
@@ -211,40 +325,44 @@ impl Pool {
     fn close(self) -> Result<(), StoreError> {
         self.index.wait_idle();
         drop(self.checkpoints);
-        drop(self.readers);
+        self.reads.close();
+        drop(self.streams);
         match self.writer.into_inner() {
             Some(writer) => writer.close_checkpointed(),
             None => Ok(()),
         }
     }
 
-    /// Takes a reader out of the pool, waiting for a free slot; dropping the permit frees it.
+    /// Takes a stream's connection out of the pool, waiting for a free slot; dropping the
+    /// permit frees it.
     async fn checkout(&self) -> Result<(tokio::sync::OwnedSemaphorePermit, Store), ApiError> {
         let permit = Arc::clone(&self.permits)
             .acquire_owned()
             .await
             .map_err(|_| ApiError::Unavailable("the server is shutting down".into()))?;
         let store = self
-            .readers
+            .streams
             .lock()
-            .map_err(|_| ApiError::internal("reader pool poisoned"))?
+            .map_err(|_| ApiError::internal("stream pool poisoned"))?
             .pop()
             .ok_or_else(|| ApiError::internal("no reader available despite a permit"))?;
         Ok((permit, store))
     }
 
-    /// Puts a reader back.
+    /// Puts a stream's connection back.
     fn checkin(&self, store: Store) {
-        if let Ok(mut pool) = self.readers.lock() {
+        if let Ok(mut pool) = self.streams.lock() {
             pool.push(store);
         }
     }
 }
 
 impl Db {
-    /// Opens the database (creating it with the default dataset when missing or empty) and
-    /// `readers` read-only connections, all attached to one shared list index whose first
-    /// build starts in the background (on a thread and a connection of its own).
+    /// Opens the database (creating it with the default dataset when missing or empty),
+    /// `readers` reader threads (a read-only connection each) and the streams' connections,
+    /// all attached to one shared list index whose first build starts in the background (on a
+    /// thread and a connection of its own). Call within a tokio runtime: the reader threads
+    /// are its blocking threads.
     pub fn open(
         path: &Path,
         readers: usize,
@@ -253,7 +371,9 @@ impl Db {
         clock: Clock,
     ) -> anyhow::Result<Arc<Self>> {
         let readers = readers.max(1);
-        let pool = Pool::open(path, readers, clock, Some(today))?;
+        let runtime = tokio::runtime::Handle::try_current()
+            .context("the database's reader threads need a tokio runtime")?;
+        let pool = Pool::open(path, readers, clock, Some(today), &runtime)?;
         let writes = WriteThread::start().context("starting the writer's thread")?;
         Ok(Arc::new(Self {
             path: path.to_path_buf(),
@@ -323,11 +443,12 @@ impl Db {
         let old = guard.take();
         let (path, readers, clock) = (self.path.clone(), self.readers, self.clock);
         let generation = Arc::clone(&self.generation);
+        let runtime = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
             if let Some(Err(e)) = old.map(Pool::close) {
                 tracing::warn!(error = %e, "closing the connections on the replaced database file");
             }
-            let pool = Pool::open(&path, readers, clock, None)?;
+            let pool = Pool::open(&path, readers, clock, None, &runtime)?;
             generation.fetch_add(1, Ordering::SeqCst);
             *guard = Some(pool);
             tracing::warn!(path = %path.display(), "the database file was replaced; reopened on the new one");
@@ -337,29 +458,42 @@ impl Db {
         .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
     }
 
-    /// Runs `f` with a read-only store on a blocking thread, within the time limit.
+    /// Runs `f` with a read-only store on a reader thread, within the time limit (counted from
+    /// the moment a thread takes it: a read waiting in the queue is not the slow one).
     pub async fn read<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
     {
         let pool = self.current().await?;
-        let (permit, store) = pool.checkout().await?;
-        let interrupt = store.interrupt_handle();
-        // The permit and the lock on the pool travel with the connection: after a timeout the
-        // slot stays taken until the interrupted statement has really stopped and the
-        // connection is back in the pool.
-        let task = tokio::task::spawn_blocking(move || {
-            let out = f(&store);
-            pool.checkin(store);
-            drop(permit);
-            out
+        let reads = pool.reads.jobs.clone();
+        let (started, on_start) = tokio::sync::oneshot::channel();
+        let (done, result) = tokio::sync::oneshot::channel();
+        let running = Arc::new(Running::default());
+        let run = Arc::clone(&running);
+        // The lock on the pool travels with the read: the file is not closed under it.
+        let job: ReadJob = Box::new(move |store| {
+            let _pool = pool;
+            // Its caller is gone (the client hung up): nothing to do.
+            if started.is_closed() {
+                return;
+            }
+            run.start(store);
+            let _ = started.send(());
+            let out = f(store);
+            run.finish();
+            let _ = done.send(out);
         });
-        match tokio::time::timeout(self.timeout, task).await {
+        if reads.is_none_or(|r| r.send(job).is_err()) {
+            return Err(ApiError::Unavailable("the server is shutting down".into()));
+        }
+        let gone = || ApiError::internal("database task failed");
+        on_start.await.map_err(|_| gone())?;
+        match tokio::time::timeout(self.timeout, result).await {
             Ok(Ok(out)) => out,
-            Ok(Err(join)) => Err(ApiError::internal(format!("database task failed: {join}"))),
+            Ok(Err(_)) => Err(gone()),
             Err(_) => {
-                interrupt.interrupt();
+                running.interrupt();
                 Err(ApiError::Timeout)
             }
         }

@@ -167,7 +167,13 @@ pub async fn start_with(
     clock: Clock,
     config: ServerConfig,
 ) -> anyhow::Result<RunningServer> {
-    let db = Db::open(db_path, 4, db::DEFAULT_QUERY_TIMEOUT, today, clock)?;
+    let db = Db::open(
+        db_path,
+        db::default_readers(),
+        db::DEFAULT_QUERY_TIMEOUT,
+        today,
+        clock,
+    )?;
     let limits = config.limits;
     let state = AppState::new(db, config, clock);
     let listener = tokio::net::TcpListener::bind(addr).await?;
