@@ -577,6 +577,37 @@ mod tests {
         assert!(n >= 50);
     }
 
+    /// A read that panics is its caller's internal error; the reader thread serves on. A long
+    /// export holds a connection of its own, never the reader thread.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_read_or_a_long_export_leaves_the_reader_serving() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(
+            &dir.path().join("t.db"),
+            1,
+            DEFAULT_QUERY_TIMEOUT,
+            today(),
+            atlas_core::clock::Clock::system(),
+        )
+        .unwrap();
+        let failed = db
+            .read(|_| -> Result<(), ApiError> { panic!("a bug") })
+            .await;
+        assert!(matches!(failed, Err(ApiError::Internal(_))), "{failed:?}");
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        db.stream(move |_| {
+            let _ = held.recv();
+        })
+        .await
+        .unwrap();
+        let n = db
+            .read(|s| Ok(s.count(&atlas_core::SiteFilter::default())?))
+            .await
+            .unwrap();
+        assert!(n >= 50);
+        release.send(()).unwrap();
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_missing_database_is_created_with_the_default_dataset() {
         let dir = tempfile::tempdir().unwrap();
