@@ -88,6 +88,7 @@ mod store;
 pub mod synth;
 mod tiles;
 pub mod users;
+mod vfs;
 mod write;
 
 pub use backup::check_database;

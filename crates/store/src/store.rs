@@ -138,12 +138,15 @@ impl Store {
     }
 
     fn open_ro(path: &Path) -> Result<Self> {
-        let mut conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY
-                | OpenFlags::SQLITE_OPEN_URI
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        // Through the shim that keeps the memory map across other connections' commits.
+        let mut conn = if crate::vfs::register() {
+            Connection::open_with_flags_and_vfs(path, flags, crate::vfs::NAME)?
+        } else {
+            Connection::open_with_flags(path, flags)?
+        };
         Self::configure(&mut conn)?;
         conn.pragma_update(None, "cache_size", READER_CACHE_KIB)?;
         conn.pragma_update(None, "query_only", "ON")?;
