@@ -2,8 +2,9 @@
 //! workers — reads on a few reader threads, writes on the writer's thread. Each reader thread
 //! owns a read-only connection and takes the next read from one queue as soon as it is done
 //! with the last (WAL lets them run beside the writer): as many as the cores, so they keep
-//! the cores busy with few connections — every connection drops its memory map of the file
-//! and its page cache at each change, and pays for it in page faults afterwards. Streaming
+//! the cores busy with few connections — every connection drops its page cache at each change
+//! (and, when the file's size moved, its memory map of the file; see `atlas_store`'s VFS
+//! shim), and pays for it in page reads afterwards. Streaming
 //! exports, which last as long as their row count, run on connections of their own. One
 //! read-write connection serves writes. Every call has a time limit: when it passes, the
 //! statement is interrupted (SQLite `sqlite3_interrupt`) and the caller gets
