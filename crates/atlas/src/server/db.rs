@@ -4,9 +4,8 @@
 //! with the last (WAL lets them run beside the writer): as many as the cores, so they keep
 //! the cores busy with few connections — every connection drops its page cache at each change
 //! (and, when the file's size moved, its memory map of the file; see `atlas_store`'s VFS
-//! shim), and pays for it in page reads afterwards. Streaming
-//! exports, which last as long as their row count, run on connections of their own. One
-//! read-write connection serves writes. Every call has a time limit: when it passes, the
+//! shim), and pays for it in page reads afterwards. Streaming exports, which last as long as
+//! their row count, run on connections of their own. One read-write connection serves writes. Every call has a time limit: when it passes, the
 //! statement is interrupted (SQLite `sqlite3_interrupt`) and the caller gets
 //! `query_timeout`.
 //!
@@ -246,8 +245,8 @@ type Current = OwnedRwLockReadGuard<Option<Pool>, Pool>;
 
 impl Pool {
     /// Opens the writer, `readers` reader threads on `runtime` (a read-only connection each)
-    /// and the streams' connections on the file at `path`, and starts the first build of their shared list index in the background (on a thread and a
-    /// connection of its own). At start (`today` given) a missing or empty database is created
+    /// and the streams' connections on the file at `path`, and starts the first build of their
+    /// shared list index in the background (on a thread and a connection of its own). At start (`today` given) a missing or empty database is created
     /// with the default dataset; a file that replaced the first one is opened as it is, once
     /// [`atlas_store::check_database`] accepts it (else `corrupt_database`).
     fn open(
@@ -346,7 +345,7 @@ impl Pool {
             .lock()
             .map_err(|_| ApiError::internal("stream pool poisoned"))?
             .pop()
-            .ok_or_else(|| ApiError::internal("no reader available despite a permit"))?;
+            .ok_or_else(|| ApiError::internal("no stream connection despite a permit"))?;
         Ok((permit, store))
     }
 

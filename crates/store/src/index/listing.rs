@@ -1006,7 +1006,6 @@ impl Store {
         f: &SiteFilter,
         body: impl FnOnce(&ListIndex, &Passes) -> T,
     ) -> Result<Option<T>> {
-        let key = parts_key(f);
         let cached = |at: &Version, key: &str| {
             self.passes
                 .borrow()
@@ -1015,6 +1014,7 @@ impl Store {
                 .map(|(_, _, p)| p.clone())
         };
         let Some(shared) = &self.shared else {
+            let key = parts_key(f);
             let version = self.version()?;
             let d = self.dicts()?;
             let ix = match self.list_index.borrow().as_ref() {
@@ -1039,7 +1039,7 @@ impl Store {
         };
         let version = self.data_version()?;
         Ok(shared.with_current(version, |held| {
-            let passes = shared.passes(held, &key, f);
+            let passes = shared.passes(held, f);
             body(&held.list, &passes)
         }))
     }

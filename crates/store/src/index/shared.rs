@@ -47,7 +47,7 @@
 
 use crate::error::Result;
 use crate::index::dicts::{Dicts, Touched};
-use crate::index::listing::{Entry, ListIndex, Moved, Passes, Placed};
+use crate::index::listing::{parts_key, Entry, ListIndex, Moved, Passes, Placed};
 use crate::index::stored;
 use crate::{sql, Store};
 use atlas_core::SiteFilter;
@@ -142,27 +142,19 @@ enum Found {
 }
 
 impl KeptPasses {
+    /// The verdicts of filter parts `key` for `version` (one entry a key is kept, see
+    /// [`KeptPasses::keep`]).
     fn find(&mut self, version: u64, key: &str) -> Found {
-        if let Some(i) = self
-            .kept
-            .iter()
-            .position(|(v, k, _)| *v == version && k == key)
-        {
-            // The most recently used last.
-            let hit = self.kept.remove(i);
-            let p = Arc::clone(&hit.2);
-            self.kept.push(hit);
-            return Found::Kept(p);
-        }
-        let Some((from, p)) = self
-            .kept
-            .iter()
-            .filter(|(v, k, _)| *v < version && k == key)
-            .max_by_key(|(v, _, _)| *v)
-            .map(|(v, _, p)| (*v, Arc::clone(p)))
-        else {
+        let Some(i) = self.kept.iter().position(|(_, k, _)| k == key) else {
             return Found::None;
         };
+        // The most recently used last.
+        let hit = self.kept.remove(i);
+        let (from, p) = (hit.0, Arc::clone(&hit.2));
+        self.kept.push(hit);
+        if from == version {
+            return Found::Kept(p);
+        }
         // The moves to `from + 1 ..= version`, each from the version before it.
         let (to, moves): (Vec<u64>, Vec<Moved>) = self
             .moves
@@ -170,7 +162,7 @@ impl KeptPasses {
             .filter(|(to, _)| *to > from && *to <= version)
             .copied()
             .unzip();
-        if to.into_iter().eq(from + 1..=version) {
+        if from < version && to.into_iter().eq(from + 1..=version) {
             Found::Carry(p, moves)
         } else {
             Found::None
@@ -422,17 +414,17 @@ impl SharedIndex {
             .wait_timeout_while(moving, MOVE_WAIT, |m| *m == version);
     }
 
-    /// The verdicts of `f`'s scalar and chain parts (`key`, see `listing::parts_key`) on the
-    /// index `held` (which the caller holds under the read lock): kept ones; else kept ones of
-    /// an older version carried across the single-site changes since; else computed. Then
-    /// kept (those of older versions dropped, the oldest dropped past [`KEPT_PASSES`]).
-    pub(crate) fn passes(&self, held: &Held, key: &str, f: &SiteFilter) -> Arc<Passes> {
-        let version = held.version();
+    /// The verdicts of `f`'s scalar and chain parts on the index `held` (which the caller
+    /// holds under the read lock): kept ones; else kept ones of an older version carried across
+    /// the single-site changes since; else computed. Then kept (those of older versions
+    /// dropped, the oldest dropped past [`KEPT_PASSES`]).
+    pub(crate) fn passes(&self, held: &Held, f: &SiteFilter) -> Arc<Passes> {
+        let (version, key) = (held.version(), parts_key(f));
         let found = self
             .passes
             .lock()
             .ok()
-            .map(|mut kept| kept.find(version, key));
+            .map(|mut kept| kept.find(version, &key));
         let p = match found {
             Some(Found::Kept(p)) => return p,
             Some(Found::Carry(p, moves)) => p.carried(&moves, f, &held.dicts.verdicts(f)),
@@ -440,7 +432,7 @@ impl SharedIndex {
         };
         let p = Arc::new(p);
         if let Ok(mut kept) = self.passes.lock() {
-            kept.keep(version, key, &p);
+            kept.keep(version, &key, &p);
         }
         p
     }
@@ -898,14 +890,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn single_site_changes_move_the_index_to_what_a_full_reload_reads() {
-        let (_dir, _path, mut store) = synth_file(3000);
+    /// A store of 3 000 synthetic sites with a built shared index attached, and other records
+    /// of the same ids for [`random_edit`].
+    fn built_for_edits() -> (tempfile::TempDir, Store, Arc<SharedIndex>, Vec<Site>) {
+        let (dir, _path, mut store) = synth_file(3000);
         let shared = SharedIndex::manual();
         store.attach_index(shared.clone());
         shared.build_with(&store).unwrap();
+        (dir, store, shared, synth::sites(3000, 77))
+    }
+
+    #[test]
+    fn single_site_changes_move_the_index_to_what_a_full_reload_reads() {
+        let (_dir, mut store, shared, other) = built_for_edits();
         assert_eq!(shared.builds(), 1);
-        let other = synth::sites(3000, 77);
         let mut deleted = Vec::new();
         let mut g = Lcg::new(3);
         for round in 0..300 {
@@ -924,11 +922,7 @@ mod tests {
     /// time, for a filter not asked after every change) and equal those computed afresh.
     #[test]
     fn verdicts_carried_across_changes_equal_fresh_ones() {
-        let (_dir, _path, mut store) = synth_file(3000);
-        let shared = SharedIndex::manual();
-        store.attach_index(shared.clone());
-        shared.build_with(&store).unwrap();
-        let other = synth::sites(3000, 77);
+        let (_dir, mut store, shared, other) = built_for_edits();
         let mut deleted = Vec::new();
         let mut g = Lcg::new(9);
         let filters: Vec<SiteFilter> = (0..8).map(|_| random_filter(&mut g)).collect();
@@ -937,11 +931,11 @@ mod tests {
             random_edit(&mut g, &mut store, &other, &mut deleted);
             let version = store.data_version().unwrap();
             for f in filters.iter().filter(|_| g.chance(0.6)) {
-                let key = crate::index::listing::parts_key(f);
+                let key = parts_key(f);
                 let (got, fresh, found) = shared
                     .with_current(version, |h| {
                         let found = shared.passes.lock().unwrap().find(version, &key);
-                        let got = shared.passes(h, &key, f);
+                        let got = shared.passes(h, f);
                         let fresh = Passes::new(f, &h.dicts.verdicts(f), &h.list);
                         (got, fresh, found)
                     })
